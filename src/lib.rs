@@ -1,0 +1,1 @@
+//! Integration tests and examples for the pyptables workspace live in `tests/` and `examples/`.
