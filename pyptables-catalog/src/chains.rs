@@ -1,0 +1,263 @@
+//! Chain-level checks of one table: built-in chain names, policies, duplicate and badly named
+//! chains, jumps to undefined chains, loops, and which built-in chains reach each user chain.
+
+use crate::hooks::{Hook, Hooks};
+use crate::problem::Problem;
+use crate::suggest::did_you_mean;
+use crate::tables::{self, MAX_CHAIN_NAME_LEN, POLICIES, TABLES};
+use crate::targets;
+
+/// What the check needs to know about one chain.
+#[derive(Clone, Debug)]
+pub struct ChainInfo<'a> {
+    /// The chain name.
+    pub name: &'a str,
+    /// Whether it is written as a built-in chain (rather than a user chain).
+    pub builtin: bool,
+    /// Its policy, if one was written.
+    pub policy: Option<&'a str>,
+    /// The jumps and gotos of its rules: `(target chain, is_goto, rule index)`.
+    pub jumps: Vec<(&'a str, bool, usize)>,
+}
+
+/// Where a chain-level problem is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChainPlace {
+    /// The table name.
+    Table,
+    /// The chain at this index (its name).
+    Chain(usize),
+    /// The policy of the chain at this index.
+    Policy(usize),
+    /// Rule `rule` of chain `chain` (its jump target).
+    Rule {
+        /// Chain index.
+        chain: usize,
+        /// Rule index.
+        rule: usize,
+    },
+}
+
+/// The result of [`check_table`]: problems, and for each chain the hooks that reach it.
+#[derive(Debug, Default)]
+pub struct TableCheck {
+    /// Problems, each with where it is.
+    pub problems: Vec<(ChainPlace, Problem)>,
+    /// For each chain (same order as given), the built-in hooks that reach it.
+    pub reach: Vec<Hooks>,
+}
+
+/// Checks the chains of table `table`.
+pub fn check_table(table: &str, chains: &[ChainInfo<'_>]) -> TableCheck {
+    let mut out = TableCheck {
+        problems: Vec::new(),
+        reach: vec![Hooks::NONE; chains.len()],
+    };
+    let Some(spec) = tables::table(table) else {
+        out.problems.push((
+            ChainPlace::Table,
+            Problem::UnknownTable {
+                name: table.to_string(),
+                valid: TABLES
+                    .iter()
+                    .map(|t| format!("`{}`", t.name))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                suggestion: did_you_mean(table, TABLES.iter().map(|t| t.name)).map(str::to_string),
+            },
+        ));
+        return out;
+    };
+    for (i, chain) in chains.iter().enumerate() {
+        if chains[..i].iter().any(|c| c.name == chain.name) {
+            out.problems.push((
+                ChainPlace::Chain(i),
+                Problem::DuplicateChain {
+                    table: table.to_string(),
+                    chain: chain.name.to_string(),
+                },
+            ));
+        }
+        if chain.builtin {
+            if !spec.has_builtin(chain.name) {
+                out.problems.push((
+                    ChainPlace::Chain(i),
+                    Problem::UnknownBuiltinChain {
+                        table: table.to_string(),
+                        chain: chain.name.to_string(),
+                        valid: spec.chains.join(", "),
+                        suggestion: did_you_mean(chain.name, spec.chains.iter().copied())
+                            .map(str::to_string),
+                    },
+                ));
+            }
+            if let Some(policy) = chain.policy {
+                if !POLICIES.contains(&policy) {
+                    out.problems.push((
+                        ChainPlace::Policy(i),
+                        Problem::BadPolicy {
+                            policy: policy.to_string(),
+                            suggestion: did_you_mean(policy, POLICIES.iter().copied())
+                                .map(str::to_string),
+                        },
+                    ));
+                } else if policy == "DROP" && table == "nat" {
+                    out.problems
+                        .push((ChainPlace::Policy(i), Problem::NatPolicyDrop));
+                }
+            }
+        } else {
+            if let Some(reason) = chain_name_problem(chain.name) {
+                out.problems.push((
+                    ChainPlace::Chain(i),
+                    Problem::BadChainName {
+                        chain: chain.name.to_string(),
+                        reason,
+                    },
+                ));
+            }
+            if chain.policy.is_some() {
+                out.problems.push((
+                    ChainPlace::Policy(i),
+                    Problem::PolicyOnUserChain {
+                        chain: chain.name.to_string(),
+                    },
+                ));
+            }
+        }
+    }
+
+    // Jump targets.
+    let index = |name: &str| chains.iter().position(|c| c.name == name);
+    let mut edges: Vec<Vec<usize>> = vec![Vec::new(); chains.len()];
+    for (ci, chain) in chains.iter().enumerate() {
+        for &(to, goto, rule) in &chain.jumps {
+            let verb = if goto { "goto" } else { "jump" };
+            match index(to) {
+                Some(ti) if chains[ti].builtin => out.problems.push((
+                    ChainPlace::Rule { chain: ci, rule },
+                    Problem::JumpToBuiltin {
+                        verb,
+                        chain: to.to_string(),
+                    },
+                )),
+                Some(ti) => edges[ci].push(ti),
+                None if spec.has_builtin(to) => out.problems.push((
+                    ChainPlace::Rule { chain: ci, rule },
+                    Problem::JumpToBuiltin {
+                        verb,
+                        chain: to.to_string(),
+                    },
+                )),
+                None => {
+                    let user = chains.iter().filter(|c| !c.builtin).map(|c| c.name);
+                    out.problems.push((
+                        ChainPlace::Rule { chain: ci, rule },
+                        Problem::UndefinedChain {
+                            verb,
+                            table: table.to_string(),
+                            chain: to.to_string(),
+                            suggestion: did_you_mean(to, user).map(str::to_string),
+                        },
+                    ))
+                }
+            }
+        }
+    }
+
+    // Reach: propagate each built-in chain's hook along the jumps.
+    for (ci, chain) in chains.iter().enumerate() {
+        if !chain.builtin {
+            continue;
+        }
+        let Some(hook) = Hook::from_chain_name(chain.name) else {
+            continue;
+        };
+        let mut stack = vec![ci];
+        while let Some(c) = stack.pop() {
+            if out.reach[c].contains(hook) {
+                continue;
+            }
+            out.reach[c] |= Hooks::of(hook);
+            stack.extend(edges[c].iter().copied());
+        }
+    }
+
+    // Loops among user chains: a depth-first search reporting each cycle once, at the jump
+    // that closes it.
+    let mut state = vec![0u8; chains.len()]; // 0 new, 1 on stack, 2 done
+    let mut path: Vec<usize> = Vec::new();
+    for start in 0..chains.len() {
+        if state[start] == 0 {
+            find_loops(
+                start,
+                &edges,
+                chains,
+                &mut state,
+                &mut path,
+                &mut out.problems,
+            );
+        }
+    }
+    out
+}
+
+fn find_loops(
+    c: usize,
+    edges: &[Vec<usize>],
+    chains: &[ChainInfo<'_>],
+    state: &mut [u8],
+    path: &mut Vec<usize>,
+    problems: &mut Vec<(ChainPlace, Problem)>,
+) {
+    state[c] = 1;
+    path.push(c);
+    for &to in &edges[c] {
+        if state[to] == 1 {
+            let from = path.iter().position(|&p| p == to).unwrap_or(0);
+            let mut names: Vec<&str> = path[from..].iter().map(|&p| chains[p].name).collect();
+            names.push(chains[to].name);
+            let rule = chains[c]
+                .jumps
+                .iter()
+                .find(|j| j.0 == chains[to].name)
+                .map_or(0, |j| j.2);
+            problems.push((
+                ChainPlace::Rule { chain: c, rule },
+                Problem::Loop {
+                    path: names.join(" -> "),
+                },
+            ));
+        } else if state[to] == 0 {
+            find_loops(to, edges, chains, state, path, problems);
+        }
+    }
+    path.pop();
+    state[c] = 2;
+}
+
+/// Why the kernel would refuse `name` as a user chain name, if it would.
+pub fn chain_name_problem(name: &str) -> Option<String> {
+    if name.is_empty() {
+        return Some("the name is empty".into());
+    }
+    if name.len() > MAX_CHAIN_NAME_LEN {
+        return Some(format!(
+            "it is {} characters long; at most {MAX_CHAIN_NAME_LEN} are allowed",
+            name.len()
+        ));
+    }
+    if name.starts_with('-') || name.starts_with('!') {
+        return Some("it may not start with `-` or `!`".into());
+    }
+    if let Some(c) = name
+        .chars()
+        .find(|c| c.is_whitespace() || c.is_control() || *c == '"' || !c.is_ascii())
+    {
+        return Some(format!("it contains {:?}", c));
+    }
+    if Hook::from_chain_name(name).is_some() || targets::find(name).is_some() || name == "QUEUE" {
+        return Some("it is the name of a built-in chain or target".into());
+    }
+    None
+}

@@ -1,0 +1,504 @@
+//! Match modules (`-m NAME`) and the built-in rule options (`-s -d -i -o -p -f`).
+//!
+//! Where a module or option is restricted, the restriction was checked against the kernel
+//! (see the `catalog_kernel` tests, which load every entry into a scratch network namespace).
+
+use crate::family::Families;
+use crate::hooks::Hooks;
+use crate::spec::{Implicit, MatchSpec, OptionSpec as O, Scope};
+use crate::value::{ValueKind as K, CT_STATES, CT_STATUSES, MULTIPORT_PROTOCOLS, STATES};
+
+const IN_HOOKS: Hooks = Hooks::PREROUTING.or(Hooks::INPUT).or(Hooks::FORWARD);
+const OUT_HOOKS: Hooks = Hooks::FORWARD.or(Hooks::OUTPUT).or(Hooks::POSTROUTING);
+const U32: u64 = u32::MAX as u64;
+const RATE: K = K::Rate;
+const FLAG: K = K::Flag;
+
+/// The options every rule has without a module: `-s -d -i -o -p -f`.
+pub const BUILTIN_OPTIONS: &[O] = &[
+    O::new("source", K::Address)
+        .flag("-s")
+        .aliases(&["s", "src", "saddr"])
+        .negatable(),
+    O::new("destination", K::Address)
+        .flag("-d")
+        .aliases(&["d", "dst", "daddr"])
+        .negatable(),
+    O::new("in-interface", K::Interface)
+        .flag("-i")
+        .aliases(&["i", "iif"])
+        .negatable()
+        .hooks(IN_HOOKS),
+    O::new("out-interface", K::Interface)
+        .flag("-o")
+        .aliases(&["o", "oif"])
+        .negatable()
+        .hooks(OUT_HOOKS),
+    O::new("protocol", K::Protocol)
+        .flag("-p")
+        .aliases(&["p", "proto"])
+        .negatable(),
+    O::new("fragment", FLAG)
+        .flag("-f")
+        .aliases(&["f"])
+        .negatable()
+        .families(Families::V4),
+];
+
+const fn m(name: &'static str, implicit: Implicit, options: &'static [O]) -> MatchSpec {
+    MatchSpec {
+        name,
+        options,
+        scope: Scope::ANYWHERE,
+        protocols: None,
+        implicit,
+        required: &[],
+        exclusive: &[],
+    }
+}
+
+const fn scoped(mut spec: MatchSpec, scope: Scope) -> MatchSpec {
+    spec.scope = scope;
+    spec
+}
+
+const fn needs(mut spec: MatchSpec, protocols: &'static [&'static str]) -> MatchSpec {
+    spec.protocols = Some(protocols);
+    spec
+}
+
+const fn rules(
+    mut spec: MatchSpec,
+    required: &'static [&'static [&'static str]],
+    exclusive: &'static [&'static [&'static str]],
+) -> MatchSpec {
+    spec.required = required;
+    spec.exclusive = exclusive;
+    spec
+}
+
+const fn hooks_only(hooks: Hooks) -> Scope {
+    Scope {
+        tables: &[],
+        hooks,
+        families: Families::BOTH,
+    }
+}
+
+const fn family_only(families: Families) -> Scope {
+    Scope {
+        tables: &[],
+        hooks: Hooks::ALL,
+        families,
+    }
+}
+
+const PORTS: &[O] = &[
+    O::new("sport", K::PortRange)
+        .aliases(&["source-port"])
+        .negatable(),
+    O::new("dport", K::PortRange)
+        .aliases(&["destination-port"])
+        .negatable(),
+];
+
+const ADDR_TYPES: &[&str] = &[
+    "UNSPEC",
+    "UNICAST",
+    "LOCAL",
+    "BROADCAST",
+    "ANYCAST",
+    "MULTICAST",
+    "BLACKHOLE",
+    "UNREACHABLE",
+    "PROHIBIT",
+    "THROW",
+    "NAT",
+    "XRESOLVE",
+];
+
+/// DSCP class names for `--dscp-class` and `--set-dscp-class`.
+pub const DSCP_CLASSES: &[&str] = &[
+    "CS0", "CS1", "CS2", "CS3", "CS4", "CS5", "CS6", "CS7", "BE", "EF", "AF11", "AF12", "AF13",
+    "AF21", "AF22", "AF23", "AF31", "AF32", "AF33", "AF41", "AF42", "AF43",
+];
+
+/// Every match module in the catalog. Order matters for options found by name alone: the
+/// first module that has the option wins.
+pub const MATCHES: &[MatchSpec] = &[
+    needs(
+        m(
+            "tcp",
+            Implicit::ByProtocol,
+            &[
+                O::new("sport", K::PortRange)
+                    .aliases(&["source-port"])
+                    .negatable(),
+                O::new("dport", K::PortRange)
+                    .aliases(&["destination-port"])
+                    .negatable(),
+                O::new("syn", FLAG).negatable(),
+                O::new("tcp-flags", K::TcpFlags).negatable(),
+                O::new("tcp-option", K::UInt { min: 0, max: 255 }).negatable(),
+            ],
+        ),
+        &["tcp"],
+    ),
+    needs(m("udp", Implicit::ByProtocol, PORTS), &["udp"]),
+    needs(m("udplite", Implicit::ByProtocol, PORTS), &["udplite"]),
+    needs(m("sctp", Implicit::ByProtocol, PORTS), &["sctp"]),
+    needs(m("dccp", Implicit::ByProtocol, PORTS), &["dccp"]),
+    needs(
+        scoped(
+            m(
+                "icmp",
+                Implicit::ByProtocol,
+                &[O::new("icmp-type", K::IcmpType).negatable()],
+            ),
+            family_only(Families::V4),
+        ),
+        &["icmp"],
+    ),
+    needs(
+        scoped(
+            m(
+                "icmp6",
+                Implicit::ByProtocol,
+                &[O::new("icmpv6-type", K::Icmp6Type)
+                    .aliases(&["icmp6-type"])
+                    .negatable()],
+            ),
+            family_only(Families::V6),
+        ),
+        &["ipv6-icmp", "icmpv6"],
+    ),
+    rules(
+        needs(
+            m(
+                "multiport",
+                Implicit::ByKey,
+                &[
+                    O::new("sports", K::PortList)
+                        .aliases(&["source-ports"])
+                        .negatable(),
+                    O::new("dports", K::PortList)
+                        .aliases(&["destination-ports"])
+                        .negatable(),
+                    O::new("ports", K::PortList).negatable(),
+                ],
+            ),
+            MULTIPORT_PROTOCOLS,
+        ),
+        &[&["sports", "dports", "ports"]],
+        &[&["sports", "dports", "ports"]],
+    ),
+    m(
+        "conntrack",
+        Implicit::ByKey,
+        &[
+            O::new("ctstate", K::ChoiceList(CT_STATES)).negatable(),
+            O::new("ctproto", K::Protocol).negatable(),
+            O::new("ctorigsrc", K::Address).negatable(),
+            O::new("ctorigdst", K::Address).negatable(),
+            O::new("ctreplsrc", K::Address).negatable(),
+            O::new("ctrepldst", K::Address).negatable(),
+            O::new("ctorigsrcport", K::PortRange).negatable(),
+            O::new("ctorigdstport", K::PortRange).negatable(),
+            O::new("ctreplsrcport", K::PortRange).negatable(),
+            O::new("ctrepldstport", K::PortRange).negatable(),
+            O::new("ctstatus", K::ChoiceList(CT_STATUSES)).negatable(),
+            O::new("ctexpire", K::UIntRange { min: 0, max: U32 }).negatable(),
+            O::new("ctdir", K::Choice(&["ORIGINAL", "REPLY"])),
+        ],
+    ),
+    m(
+        "state",
+        Implicit::ByKey,
+        &[O::new("state", K::ChoiceList(STATES)).negatable()],
+    ),
+    m(
+        "comment",
+        Implicit::ByKey,
+        &[O::new("comment", K::Text { min: 0, max: 255 })],
+    ),
+    m(
+        "limit",
+        Implicit::ByKey,
+        &[
+            O::new("limit", RATE),
+            O::new("limit-burst", K::UInt { min: 1, max: 10000 }),
+        ],
+    ),
+    rules(
+        m(
+            "hashlimit",
+            Implicit::ByKey,
+            &[
+                O::new("hashlimit-upto", RATE).aliases(&["hashlimit"]),
+                O::new("hashlimit-above", RATE),
+                O::new("hashlimit-burst", K::UInt { min: 1, max: 10000 }),
+                O::new(
+                    "hashlimit-mode",
+                    K::ChoiceList(&["srcip", "srcport", "dstip", "dstport"]),
+                ),
+                O::new("hashlimit-srcmask", K::UInt { min: 0, max: 128 }),
+                O::new("hashlimit-dstmask", K::UInt { min: 0, max: 128 }),
+                O::new("hashlimit-name", K::Name { max: 254 }),
+                O::new("hashlimit-htable-size", K::UInt { min: 1, max: U32 }),
+                O::new("hashlimit-htable-max", K::UInt { min: 1, max: U32 }),
+                O::new("hashlimit-htable-expire", K::UInt { min: 1, max: U32 }),
+                O::new("hashlimit-htable-gcinterval", K::UInt { min: 1, max: U32 }),
+            ],
+        ),
+        &[&["hashlimit-name"], &["hashlimit-upto", "hashlimit-above"]],
+        &[&["hashlimit-upto", "hashlimit-above"]],
+    ),
+    rules(
+        m(
+            "connlimit",
+            Implicit::ByKey,
+            &[
+                O::new("connlimit-upto", K::UInt { min: 0, max: U32 }),
+                O::new("connlimit-above", K::UInt { min: 0, max: U32 }),
+                O::new("connlimit-mask", K::UInt { min: 0, max: 128 }),
+                O::new("connlimit-saddr", FLAG),
+                O::new("connlimit-daddr", FLAG),
+            ],
+        ),
+        &[&["connlimit-upto", "connlimit-above"]],
+        &[
+            &["connlimit-upto", "connlimit-above"],
+            &["connlimit-saddr", "connlimit-daddr"],
+        ],
+    ),
+    rules(
+        m(
+            "recent",
+            Implicit::Never,
+            &[
+                O::new("name", K::Name { max: 199 }),
+                O::new("set", FLAG).negatable(),
+                O::new("rcheck", FLAG).negatable(),
+                O::new("update", FLAG).negatable(),
+                O::new("remove", FLAG).negatable(),
+                O::new("seconds", K::UInt { min: 1, max: U32 }),
+                O::new("reap", FLAG),
+                O::new("hitcount", K::UInt { min: 1, max: 65535 }),
+                O::new("rttl", FLAG),
+                O::new("rsource", FLAG),
+                O::new("rdest", FLAG),
+                O::new("mask", K::Address),
+            ],
+        ),
+        &[&["set", "rcheck", "update", "remove"]],
+        &[
+            &["set", "rcheck", "update", "remove"],
+            &["rsource", "rdest"],
+        ],
+    ),
+    m(
+        "iprange",
+        Implicit::ByKey,
+        &[
+            O::new("src-range", K::AddressRange).negatable(),
+            O::new("dst-range", K::AddressRange).negatable(),
+        ],
+    ),
+    scoped(
+        m(
+            "mac",
+            Implicit::ByKey,
+            &[O::new("mac-source", K::Mac).negatable()],
+        ),
+        hooks_only(IN_HOOKS),
+    ),
+    m(
+        "mark",
+        Implicit::ByKey,
+        &[O::new("mark", K::Mark).negatable()],
+    ),
+    m(
+        "connmark",
+        Implicit::Never,
+        &[O::new("mark", K::Mark).negatable()],
+    ),
+    scoped(
+        m(
+            "owner",
+            Implicit::ByKey,
+            &[
+                O::new("uid-owner", K::Name { max: 64 }).negatable(),
+                O::new("gid-owner", K::Name { max: 64 }).negatable(),
+                O::new("socket-exists", FLAG).negatable(),
+                O::new("suppl-groups", FLAG),
+            ],
+        ),
+        hooks_only(Hooks::OUTPUT.or(Hooks::POSTROUTING)),
+    ),
+    m(
+        "addrtype",
+        Implicit::ByKey,
+        &[
+            O::new("src-type", K::ChoiceList(ADDR_TYPES)).negatable(),
+            O::new("dst-type", K::ChoiceList(ADDR_TYPES)).negatable(),
+            O::new("limit-iface-in", FLAG)
+                .hooks(Hooks::PREROUTING.or(Hooks::INPUT).or(Hooks::FORWARD)),
+            O::new("limit-iface-out", FLAG).hooks(OUT_HOOKS),
+        ],
+    ),
+    m(
+        "pkttype",
+        Implicit::ByKey,
+        &[O::new(
+            "pkt-type",
+            K::Choice(&["unicast", "broadcast", "multicast"]),
+        )
+        .negatable()],
+    ),
+    m(
+        "physdev",
+        Implicit::ByKey,
+        &[
+            O::new("physdev-in", K::Interface)
+                .negatable()
+                .hooks(IN_HOOKS),
+            O::new("physdev-out", K::Interface)
+                .negatable()
+                .hooks(Hooks::FORWARD.or(Hooks::POSTROUTING)),
+            O::new("physdev-is-in", FLAG).negatable(),
+            O::new("physdev-is-out", FLAG).negatable(),
+            O::new("physdev-is-bridged", FLAG).negatable(),
+        ],
+    ),
+    m(
+        "set",
+        Implicit::ByKey,
+        &[
+            O::new("match-set", K::SetRef).negatable(),
+            O::new("return-nomatch", FLAG),
+        ],
+    ),
+    rules(
+        m(
+            "string",
+            Implicit::Never,
+            &[
+                O::new("algo", K::Choice(&["bm", "kmp"])),
+                O::new("string", K::Text { min: 1, max: 128 }).negatable(),
+                O::new("hex-string", K::Any).negatable(),
+                O::new("from", K::UInt { min: 0, max: 65535 }),
+                O::new("to", K::UInt { min: 0, max: 65535 }),
+                O::new("icase", FLAG),
+            ],
+        ),
+        &[&["algo"], &["string", "hex-string"]],
+        &[&["string", "hex-string"]],
+    ),
+    m(
+        "length",
+        Implicit::ByKey,
+        &[O::new("length", K::UIntRange { min: 0, max: 65535 }).negatable()],
+    ),
+    rules(
+        scoped(
+            m(
+                "ttl",
+                Implicit::ByKey,
+                &[
+                    O::new("ttl-eq", K::UInt { min: 0, max: 255 }).negatable(),
+                    O::new("ttl-lt", K::UInt { min: 0, max: 255 }),
+                    O::new("ttl-gt", K::UInt { min: 0, max: 255 }),
+                ],
+            ),
+            family_only(Families::V4),
+        ),
+        &[&["ttl-eq", "ttl-lt", "ttl-gt"]],
+        &[&["ttl-eq", "ttl-lt", "ttl-gt"]],
+    ),
+    rules(
+        scoped(
+            m(
+                "hl",
+                Implicit::ByKey,
+                &[
+                    O::new("hl-eq", K::UInt { min: 0, max: 255 }).negatable(),
+                    O::new("hl-lt", K::UInt { min: 0, max: 255 }),
+                    O::new("hl-gt", K::UInt { min: 0, max: 255 }),
+                ],
+            ),
+            family_only(Families::V6),
+        ),
+        &[&["hl-eq", "hl-lt", "hl-gt"]],
+        &[&["hl-eq", "hl-lt", "hl-gt"]],
+    ),
+    m("tos", Implicit::ByKey, &[O::new("tos", K::Tos).negatable()]),
+    rules(
+        m(
+            "dscp",
+            Implicit::ByKey,
+            &[
+                O::new("dscp", K::UInt { min: 0, max: 63 }).negatable(),
+                O::new("dscp-class", K::Choice(DSCP_CLASSES)).negatable(),
+            ],
+        ),
+        &[&["dscp", "dscp-class"]],
+        &[&["dscp", "dscp-class"]],
+    ),
+    m(
+        "time",
+        Implicit::ByKey,
+        &[
+            O::new("timestart", K::TimeOfDay),
+            O::new("timestop", K::TimeOfDay),
+            O::new("datestart", K::Date),
+            O::new("datestop", K::Date),
+            O::new("weekdays", K::Weekdays).negatable(),
+            O::new("monthdays", K::Monthdays).negatable(),
+            O::new("kerneltz", FLAG),
+            O::new("contiguous", FLAG),
+        ],
+    ),
+    needs(
+        m(
+            "tcpmss",
+            Implicit::ByKey,
+            &[O::new("mss", K::UIntRange { min: 0, max: 65535 }).negatable()],
+        ),
+        &["tcp"],
+    ),
+    m(
+        "helper",
+        Implicit::ByKey,
+        &[O::new("helper", K::Name { max: 29 }).negatable()],
+    ),
+    m(
+        "quota",
+        Implicit::ByKey,
+        &[O::new(
+            "quota",
+            K::UInt {
+                min: 0,
+                max: u64::MAX,
+            },
+        )],
+    ),
+    rules(
+        m(
+            "statistic",
+            Implicit::Never,
+            &[
+                O::new("mode", K::Choice(&["random", "nth"])),
+                O::new("probability", K::Any).negatable(),
+                O::new("every", K::UInt { min: 1, max: U32 }).negatable(),
+                O::new("packet", K::UInt { min: 0, max: U32 }),
+            ],
+        ),
+        &[&["mode"]],
+        &[],
+    ),
+];
+
+/// The match module called `name`.
+pub fn find(name: &str) -> Option<&'static MatchSpec> {
+    MATCHES.iter().find(|m| m.name == name)
+}

@@ -1,0 +1,604 @@
+//! Checking one rule against the catalog, and finding which match each option belongs to.
+//!
+//! A rule is given in a neutral form — [`Arg`]s and an optional [`TargetCall`] — that both the
+//! runtime model and the `firewall!` macro can produce, so both check with the same code and
+//! report the same messages. Each finding says where in the rule it is ([`Place`]), so the
+//! macro can point at the token and the runtime at the option.
+
+use std::borrow::Cow;
+
+use crate::family::Family;
+use crate::hooks::{Hook, Hooks};
+use crate::matches::{self, BUILTIN_OPTIONS, MATCHES};
+use crate::problem::{shown, Problem};
+use crate::spec::{eq_key, Implicit, MatchSpec, OptionSpec, Scope};
+use crate::suggest::did_you_mean;
+use crate::targets::{self, TARGETS};
+use crate::value::ValueError;
+
+/// One option of a rule, as written: `key=value`, `key!=value`, a flag, or `!flag`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Arg<'a> {
+    /// The match module it was explicitly given for (`match=recent`), if any.
+    pub module: Option<&'a str>,
+    /// The option name, with `_` or `-`.
+    pub key: &'a str,
+    /// Whether it is inverted with `!`.
+    pub negated: bool,
+    /// Its value; `None` for a flag.
+    pub value: Option<&'a str>,
+}
+
+/// What a rule does when it matches.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TargetKind {
+    /// A target from the catalog (`ACCEPT`, `LOG`, …).
+    Builtin,
+    /// `-j CHAIN`: a jump to a user chain.
+    Jump,
+    /// `-g CHAIN`: a goto to a user chain.
+    Goto,
+}
+
+/// A rule's target with its options.
+#[derive(Clone, Copy, Debug)]
+pub struct TargetCall<'a> {
+    /// The target or chain name.
+    pub name: &'a str,
+    /// Builtin, jump or goto.
+    pub kind: TargetKind,
+    /// The target's options.
+    pub args: &'a [Arg<'a>],
+}
+
+/// Where a rule is: its family, table and chain, and which built-in chains reach that chain.
+#[derive(Clone, Copy, Debug)]
+pub struct RuleContext<'a> {
+    /// The rule's family.
+    pub family: Family,
+    /// The table name.
+    pub table: &'a str,
+    /// The chain name.
+    pub chain: &'a str,
+    /// The hooks of the built-in chains that reach this chain (for a built-in chain: its own).
+    pub reach: Hooks,
+}
+
+/// Where in a rule a finding is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Place {
+    /// The rule as a whole.
+    Rule,
+    /// The option at this index of the rule's args.
+    Arg(usize),
+    /// The value of the option at this index.
+    Value(usize),
+    /// The target's name.
+    Target,
+    /// The target option at this index.
+    TargetArg(usize),
+    /// The value of the target option at this index.
+    TargetValue(usize),
+}
+
+/// A problem and where it is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Finding {
+    /// Where in the rule.
+    pub place: Place,
+    /// What is wrong.
+    pub problem: Problem,
+}
+
+/// Which match an option belongs to: `None` for the built-in rule options.
+#[derive(Clone, Copy, Debug)]
+pub struct Resolved {
+    /// The match module, or `None` for `-s -d -i -o -p -f`.
+    pub module: Option<&'static MatchSpec>,
+    /// The option.
+    pub option: &'static OptionSpec,
+}
+
+/// The rule's protocol, if it has a plain (not inverted) `-p`.
+pub fn protocol_of<'a>(args: &[Arg<'a>]) -> Option<&'a str> {
+    args.iter()
+        .find(|a| {
+            a.module.is_none() && !a.negated && builtin(a.key).is_some_and(|o| o.name == "protocol")
+        })
+        .and_then(|a| a.value)
+}
+
+fn builtin(key: &str) -> Option<&'static OptionSpec> {
+    BUILTIN_OPTIONS.iter().find(|o| o.is_named(key))
+}
+
+/// The match whose options follow from protocol `proto` (`tcp` → `-m tcp`).
+pub fn protocol_match(proto: &str) -> Option<&'static MatchSpec> {
+    MATCHES.iter().find(|m| {
+        m.implicit == Implicit::ByProtocol
+            && m.protocols
+                .is_some_and(|p| p.iter().any(|p| p.eq_ignore_ascii_case(proto)))
+    })
+}
+
+/// Finds the match (or built-in option) `arg` belongs to, given the rule's protocol.
+pub fn resolve(arg: &Arg<'_>, protocol: Option<&str>) -> Result<Resolved, Problem> {
+    if let Some(module) = arg.module {
+        let spec = matches::find(module).ok_or_else(|| Problem::UnknownMatch {
+            name: module.to_string(),
+            suggestion: did_you_mean(module, MATCHES.iter().map(|m| m.name)).map(str::to_string),
+        })?;
+        return spec
+            .option(arg.key)
+            .map(|option| Resolved {
+                module: Some(spec),
+                option,
+            })
+            .ok_or_else(|| Problem::UnknownOption {
+                key: arg.key.to_string(),
+                owner: Some(format!("match {}", spec.name)),
+                suggestion: did_you_mean(arg.key, spec.options.iter().map(|o| o.name))
+                    .map(str::to_string),
+            });
+    }
+    if let Some(option) = builtin(arg.key) {
+        return Ok(Resolved {
+            module: None,
+            option,
+        });
+    }
+    if let Some(spec) = protocol.and_then(protocol_match) {
+        if let Some(option) = spec.option(arg.key) {
+            return Ok(Resolved {
+                module: Some(spec),
+                option,
+            });
+        }
+    }
+    // An option of a protocol match, but the rule has another protocol or none.
+    let by_protocol: Vec<&MatchSpec> = MATCHES
+        .iter()
+        .filter(|m| m.implicit == Implicit::ByProtocol && m.option(arg.key).is_some())
+        .collect();
+    if !by_protocol.is_empty() {
+        let protocols = by_protocol
+            .iter()
+            .filter_map(|m| m.protocols.map(|p| p[0].to_string()))
+            .collect();
+        return Err(Problem::NeedsProtocol {
+            what: arg.key.to_string(),
+            protocols,
+            have: protocol.map(str::to_string),
+        });
+    }
+    if let Some((spec, option)) = MATCHES
+        .iter()
+        .filter(|m| m.implicit == Implicit::ByKey)
+        .find_map(|m| m.option(arg.key).map(|o| (m, o)))
+    {
+        return Ok(Resolved {
+            module: Some(spec),
+            option,
+        });
+    }
+    let explicit_only = MATCHES
+        .iter()
+        .filter(|m| m.implicit == Implicit::Never)
+        .find(|m| m.option(arg.key).is_some());
+    let suggestion = did_you_mean(arg.key, implicit_option_names());
+    Err(match explicit_only {
+        Some(m) if suggestion.is_none() => Problem::UnknownOption {
+            key: arg.key.to_string(),
+            owner: None,
+            suggestion: Some(format!("match={} {}", m.name, arg.key)),
+        },
+        _ => Problem::UnknownOption {
+            key: arg.key.to_string(),
+            owner: None,
+            suggestion: suggestion.map(str::to_string),
+        },
+    })
+}
+
+/// Every option name usable without `match=` (for suggestions).
+pub fn implicit_option_names() -> impl Iterator<Item = &'static str> {
+    BUILTIN_OPTIONS
+        .iter()
+        .flat_map(|o| std::iter::once(o.name).chain(o.aliases.iter().copied()))
+        .chain(
+            MATCHES
+                .iter()
+                .filter(|m| m.implicit != Implicit::Never)
+                .flat_map(|m| m.options.iter().map(|o| o.name)),
+        )
+}
+
+/// Checks one rule and reports every problem found through `report`.
+///
+/// Chain-level problems (undefined jump targets, loops) are found by [`crate::chains`]; this
+/// checks options, values, protocols, families and where targets and matches are allowed.
+pub fn check_rule(
+    ctx: &RuleContext<'_>,
+    args: &[Arg<'_>],
+    target: Option<&TargetCall<'_>>,
+    report: &mut dyn FnMut(Finding),
+) {
+    let protocol = protocol_of(args);
+    let mut seen: Vec<(Option<&str>, &str)> = Vec::new();
+    let mut used_modules: Vec<&'static MatchSpec> = Vec::new();
+    let mut module_opts: Vec<(&'static MatchSpec, &'static str, usize)> = Vec::new();
+
+    for (i, arg) in args.iter().enumerate() {
+        let resolved = match resolve(arg, protocol) {
+            Ok(r) => r,
+            Err(problem) => {
+                report(Finding {
+                    place: Place::Arg(i),
+                    problem,
+                });
+                continue;
+            }
+        };
+        let key = resolved.option.name;
+        let module_name = resolved.module.map(|m| m.name);
+        if seen.contains(&(module_name, key)) {
+            report(Finding {
+                place: Place::Arg(i),
+                problem: Problem::DuplicateOption {
+                    key: arg.key.to_string(),
+                },
+            });
+        }
+        seen.push((module_name, key));
+        check_option(
+            ctx,
+            resolved.option,
+            arg,
+            protocol,
+            Place::Arg(i),
+            Place::Value(i),
+            report,
+        );
+        if let Some(module) = resolved.module {
+            module_opts.push((module, key, i));
+            if !used_modules.iter().any(|m| std::ptr::eq(*m, module)) {
+                used_modules.push(module);
+                let what = format!("match {}", module.name);
+                check_scope(ctx, &what, &module.scope, Place::Arg(i), report);
+                if let Some(protocols) = module.protocols {
+                    if module.implicit != Implicit::ByProtocol || arg.module.is_some() {
+                        check_protocol(&what, protocols, protocol, Place::Arg(i), report);
+                    }
+                }
+            }
+        }
+    }
+    for module in &used_modules {
+        let given: Vec<(&str, usize)> = module_opts
+            .iter()
+            .filter(|(m, _, _)| std::ptr::eq(*m, *module))
+            .map(|(_, k, i)| (*k, *i))
+            .collect();
+        let first = given.first().map_or(0, |g| g.1);
+        check_groups(
+            &format!("match {}", module.name),
+            module.required,
+            module.exclusive,
+            &given,
+            Place::Arg(first),
+            Place::Arg,
+            report,
+        );
+    }
+
+    if let Some(target) = target {
+        check_target(ctx, target, protocol, report);
+    }
+}
+
+fn check_target(
+    ctx: &RuleContext<'_>,
+    target: &TargetCall<'_>,
+    protocol: Option<&str>,
+    report: &mut dyn FnMut(Finding),
+) {
+    if target.kind != TargetKind::Builtin {
+        for (i, _) in target.args.iter().enumerate() {
+            report(Finding {
+                place: Place::TargetArg(i),
+                problem: Problem::UnknownOption {
+                    key: target.args[i].key.to_string(),
+                    owner: Some(format!(
+                        "a jump to chain `{}` (a jump takes no options)",
+                        target.name
+                    )),
+                    suggestion: None,
+                },
+            });
+        }
+        return;
+    }
+    let Some(spec) = targets::find(target.name) else {
+        report(Finding {
+            place: Place::Target,
+            problem: Problem::UnknownTarget {
+                name: target.name.to_string(),
+                suggestion: did_you_mean(target.name, TARGETS.iter().map(|t| t.name))
+                    .map(str::to_string),
+            },
+        });
+        return;
+    };
+    let what = format!("target {}", spec.name);
+    check_scope(ctx, &what, &spec.scope, Place::Target, report);
+    if let Some(protocols) = spec.protocols {
+        check_protocol(&what, protocols, protocol, Place::Target, report);
+    }
+    let mut given: Vec<(&str, usize)> = Vec::new();
+    for (i, arg) in target.args.iter().enumerate() {
+        let Some(option) = spec.option(arg.key) else {
+            report(Finding {
+                place: Place::TargetArg(i),
+                problem: Problem::UnknownOption {
+                    key: arg.key.to_string(),
+                    owner: Some(what.clone()),
+                    suggestion: did_you_mean(arg.key, spec.options.iter().map(|o| o.name))
+                        .map(str::to_string),
+                },
+            });
+            continue;
+        };
+        if given.iter().any(|(k, _)| *k == option.name) {
+            report(Finding {
+                place: Place::TargetArg(i),
+                problem: Problem::DuplicateOption {
+                    key: arg.key.to_string(),
+                },
+            });
+        }
+        given.push((option.name, i));
+        check_option(
+            ctx,
+            option,
+            arg,
+            protocol,
+            Place::TargetArg(i),
+            Place::TargetValue(i),
+            report,
+        );
+    }
+    check_groups(
+        &what,
+        spec.required,
+        spec.exclusive,
+        &given,
+        Place::Target,
+        Place::TargetArg,
+        report,
+    );
+}
+
+fn check_option(
+    ctx: &RuleContext<'_>,
+    option: &'static OptionSpec,
+    arg: &Arg<'_>,
+    protocol: Option<&str>,
+    at: Place,
+    value_at: Place,
+    report: &mut dyn FnMut(Finding),
+) {
+    let key = option.name;
+    if arg.negated && !option.negatable {
+        report(Finding {
+            place: at,
+            problem: Problem::NotNegatable {
+                key: arg.key.to_string(),
+            },
+        });
+    }
+    if !option.families.contains(ctx.family) {
+        report(Finding {
+            place: at,
+            problem: Problem::FamilyOnly {
+                what: arg.key.to_string(),
+                family: ctx.family,
+                alternative: None,
+            },
+        });
+    }
+    let scope = Scope {
+        tables: &[],
+        hooks: option.hooks,
+        families: option.families,
+    };
+    check_scope(ctx, &format!("option `{key}`"), &scope, at, report);
+    if let Some(protocols) = option.protocols {
+        check_protocol(&format!("`{key}`"), protocols, protocol, at, report);
+    }
+    match (option.kind.is_flag(), arg.value) {
+        (true, Some(_)) | (false, None) => report(Finding {
+            place: at,
+            problem: Problem::ValueShape {
+                key: arg.key.to_string(),
+                flag: option.kind.is_flag(),
+                expected: option.kind.expected(),
+            },
+        }),
+        (true, None) => {}
+        (false, Some(value)) => {
+            if let Err(e) = option.kind.check(value, ctx.family) {
+                report(Finding {
+                    place: value_at,
+                    problem: value_problem(arg.key, value, ctx.family, e),
+                });
+            } else if let Some((needing, protocols)) = option.value_needs_protocol {
+                if value == needing {
+                    check_protocol(
+                        &format!("{key} {value}"),
+                        protocols,
+                        protocol,
+                        value_at,
+                        report,
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// The problem for a value refused by [`crate::ValueKind::check`].
+pub fn value_problem(key: &str, value: &str, family: Family, error: ValueError) -> Problem {
+    match error {
+        ValueError::Invalid(reason) => Problem::BadValue {
+            key: key.to_string(),
+            value: shown(value),
+            reason,
+        },
+        ValueError::WrongFamily { found } => Problem::WrongFamily {
+            value: shown(value),
+            found,
+            family,
+        },
+    }
+}
+
+fn check_protocol(
+    what: &str,
+    protocols: &[&str],
+    protocol: Option<&str>,
+    at: Place,
+    report: &mut dyn FnMut(Finding),
+) {
+    if protocol.is_some_and(|p| protocols.iter().any(|q| q.eq_ignore_ascii_case(p))) {
+        return;
+    }
+    report(Finding {
+        place: at,
+        problem: Problem::NeedsProtocol {
+            what: what.to_string(),
+            protocols: protocols.iter().map(|p| p.to_string()).collect(),
+            have: protocol.map(str::to_string),
+        },
+    });
+}
+
+/// Checks family, table and hooks of something with a [`Scope`] at `ctx`.
+pub fn check_scope(
+    ctx: &RuleContext<'_>,
+    what: &str,
+    scope: &Scope,
+    at: Place,
+    report: &mut dyn FnMut(Finding),
+) {
+    if !scope.families.contains(ctx.family) {
+        let alternative = family_alternative(what);
+        report(Finding {
+            place: at,
+            problem: Problem::FamilyOnly {
+                what: what.to_string(),
+                family: ctx.family,
+                alternative,
+            },
+        });
+        return;
+    }
+    let table_ok = scope.allows_table(ctx.table);
+    let bad_hooks = ctx.reach.minus(scope.hooks);
+    if table_ok && bad_hooks.is_empty() {
+        return;
+    }
+    let mut allowed = String::new();
+    if !scope.tables.is_empty() {
+        allowed.push_str(&format!(
+            "the {} table{}",
+            scope.tables.join("/"),
+            if scope.tables.len() > 1 { "s" } else { "" }
+        ));
+    }
+    if scope.hooks != Hooks::ALL {
+        if !allowed.is_empty() {
+            allowed.push(' ');
+        }
+        allowed.push_str(&scope.hooks.names());
+    }
+    let builtin = Hook::from_chain_name(ctx.chain).is_some();
+    let via = (!builtin && !bad_hooks.is_empty()).then(|| bad_hooks.names());
+    report(Finding {
+        place: at,
+        problem: Problem::NotAllowedHere {
+            what: what.to_string(),
+            table: ctx.table.to_string(),
+            chain: ctx.chain.to_string(),
+            via,
+            allowed,
+        },
+    });
+}
+
+fn family_alternative(what: &str) -> Option<String> {
+    let pairs = [
+        ("match ttl", "match hl"),
+        ("match hl", "match ttl"),
+        ("target TTL", "target HL"),
+        ("target HL", "target TTL"),
+        ("match icmp", "match icmp6"),
+        ("match icmp6", "match icmp"),
+    ];
+    pairs
+        .iter()
+        .find(|(a, _)| *a == what)
+        .map(|(_, b)| (*b).to_string())
+}
+
+fn check_groups(
+    owner: &str,
+    required: &[&[&str]],
+    exclusive: &[&[&str]],
+    given: &[(&str, usize)],
+    owner_at: Place,
+    arg_at: fn(usize) -> Place,
+    report: &mut dyn FnMut(Finding),
+) {
+    for group in required {
+        if !given.iter().any(|(k, _)| group.contains(k)) {
+            report(Finding {
+                place: owner_at,
+                problem: Problem::MissingOption {
+                    owner: owner.to_string(),
+                    options: group.iter().map(|s| s.to_string()).collect(),
+                },
+            });
+        }
+    }
+    for group in exclusive {
+        let hits: Vec<&(&str, usize)> = given.iter().filter(|(k, _)| group.contains(k)).collect();
+        if let [first, second, ..] = hits.as_slice() {
+            report(Finding {
+                place: arg_at(second.1),
+                problem: Problem::Exclusive {
+                    owner: owner.to_string(),
+                    first: first.0.to_string(),
+                    second: second.0.to_string(),
+                },
+            });
+        }
+    }
+}
+
+/// The text written for an option: its flag (`-s`, `--dport`).
+pub fn flag_of(option: &OptionSpec) -> Cow<'static, str> {
+    match option.flag {
+        Some(f) => Cow::Borrowed(f),
+        None => Cow::Owned(format!("--{}", option.name)),
+    }
+}
+
+/// Whether `key` names an option of a built-in rule option (`-s`, `-p`, …).
+pub fn is_builtin_option(key: &str) -> bool {
+    builtin(key).is_some()
+}
+
+/// Whether `a` and `b` name the same option.
+pub fn same_key(a: &str, b: &str) -> bool {
+    eq_key(a, b)
+}

@@ -1,0 +1,416 @@
+//! Targets (`-j NAME`): their options and where the kernel allows them.
+
+use crate::family::Families;
+use crate::hooks::Hooks;
+use crate::matches::DSCP_CLASSES;
+use crate::spec::{OptionSpec as O, Scope, TargetSpec};
+use crate::value::{ValueKind as K, PORT_PROTOCOLS};
+
+const FLAG: K = K::Flag;
+const U32: u64 = u32::MAX as u64;
+const NOT_NAT: &[&str] = &["raw", "mangle", "filter", "security"];
+
+const fn t(name: &'static str, options: &'static [O]) -> TargetSpec {
+    TargetSpec {
+        name,
+        options,
+        scope: Scope::ANYWHERE,
+        protocols: None,
+        required: &[],
+        exclusive: &[],
+    }
+}
+
+const fn at(mut spec: TargetSpec, tables: &'static [&'static str], hooks: Hooks) -> TargetSpec {
+    spec.scope.tables = tables;
+    spec.scope.hooks = hooks;
+    spec
+}
+
+const fn family(mut spec: TargetSpec, families: Families) -> TargetSpec {
+    spec.scope.families = families;
+    spec
+}
+
+const fn needs(mut spec: TargetSpec, protocols: &'static [&'static str]) -> TargetSpec {
+    spec.protocols = Some(protocols);
+    spec
+}
+
+const fn one_of(mut spec: TargetSpec, group: &'static [&'static [&'static str]]) -> TargetSpec {
+    spec.required = group;
+    spec.exclusive = group;
+    spec
+}
+
+const fn requires(mut spec: TargetSpec, group: &'static [&'static [&'static str]]) -> TargetSpec {
+    spec.required = group;
+    spec
+}
+
+/// `--reject-with` values for IPv4.
+pub const REJECT_WITH_V4: &[&str] = &[
+    "icmp-net-unreachable",
+    "icmp-host-unreachable",
+    "icmp-port-unreachable",
+    "icmp-proto-unreachable",
+    "icmp-net-prohibited",
+    "icmp-host-prohibited",
+    "icmp-admin-prohibited",
+    "tcp-reset",
+    "tcp-rst",
+];
+
+/// `--reject-with` values for IPv6.
+pub const REJECT_WITH_V6: &[&str] = &[
+    "icmp6-no-route",
+    "no-route",
+    "icmp6-adm-prohibited",
+    "adm-prohibited",
+    "icmp6-addr-unreachable",
+    "addr-unreach",
+    "icmp6-port-unreachable",
+    "port-unreach",
+    "icmp6-policy-fail",
+    "icmp6-reject-route",
+    "tcp-reset",
+    "tcp-rst",
+];
+
+const TCP: &[&str] = &["tcp"];
+const NAT_HOOKS_IN: Hooks = Hooks::PREROUTING.or(Hooks::OUTPUT);
+const NAT_HOOKS_OUT: Hooks = Hooks::INPUT.or(Hooks::POSTROUTING);
+const MARK_OPS: &[&str] = &["set-xmark", "set-mark", "and-mark", "or-mark", "xor-mark"];
+
+/// Every target in the catalog.
+pub const TARGETS: &[TargetSpec] = &[
+    t("ACCEPT", &[]),
+    at(t("DROP", &[]), NOT_NAT, Hooks::ALL),
+    t("RETURN", &[]),
+    at(
+        t(
+            "REJECT",
+            &[O::new(
+                "reject-with",
+                K::FamilyChoice {
+                    v4: REJECT_WITH_V4,
+                    v6: REJECT_WITH_V6,
+                },
+            )
+            .value_needs("tcp-reset", TCP)],
+        ),
+        &["filter"],
+        Hooks::INPUT.or(Hooks::FORWARD).or(Hooks::OUTPUT),
+    ),
+    t(
+        "LOG",
+        &[
+            O::new("log-level", K::LogLevel),
+            O::new("log-prefix", K::Text { min: 1, max: 29 }),
+            O::new("log-tcp-sequence", FLAG),
+            O::new("log-tcp-options", FLAG),
+            O::new("log-ip-options", FLAG),
+            O::new("log-uid", FLAG),
+            O::new("log-macdecode", FLAG),
+        ],
+    ),
+    t(
+        "NFLOG",
+        &[
+            O::new("nflog-group", K::UInt { min: 0, max: 65535 }),
+            O::new("nflog-prefix", K::Text { min: 1, max: 63 }),
+            O::new("nflog-size", K::UInt { min: 0, max: U32 }),
+            O::new("nflog-threshold", K::UInt { min: 1, max: 65535 }),
+        ],
+    ),
+    at(
+        t(
+            "MASQUERADE",
+            &[
+                O::new("to-ports", K::ToPorts).protocols(PORT_PROTOCOLS),
+                O::new("random", FLAG),
+                O::new("random-fully", FLAG),
+            ],
+        ),
+        &["nat"],
+        Hooks::POSTROUTING,
+    ),
+    requires(
+        at(
+            t(
+                "SNAT",
+                &[
+                    O::new("to-source", K::NatAddress),
+                    O::new("random", FLAG),
+                    O::new("random-fully", FLAG),
+                    O::new("persistent", FLAG),
+                ],
+            ),
+            &["nat"],
+            NAT_HOOKS_OUT,
+        ),
+        &[&["to-source"]],
+    ),
+    requires(
+        at(
+            t(
+                "DNAT",
+                &[
+                    O::new("to-destination", K::NatAddress),
+                    O::new("random", FLAG),
+                    O::new("persistent", FLAG),
+                ],
+            ),
+            &["nat"],
+            NAT_HOOKS_IN,
+        ),
+        &[&["to-destination"]],
+    ),
+    at(
+        t(
+            "REDIRECT",
+            &[
+                O::new("to-ports", K::ToPorts).protocols(PORT_PROTOCOLS),
+                O::new("random", FLAG),
+            ],
+        ),
+        &["nat"],
+        NAT_HOOKS_IN,
+    ),
+    requires(
+        at(
+            t("NETMAP", &[O::new("to", K::Network)]),
+            &["nat"],
+            Hooks::ALL,
+        ),
+        &[&["to"]],
+    ),
+    one_of(
+        t(
+            "MARK",
+            &[
+                O::new("set-xmark", K::Mark),
+                O::new("set-mark", K::Mark),
+                O::new("and-mark", K::Mark),
+                O::new("or-mark", K::Mark),
+                O::new("xor-mark", K::Mark),
+            ],
+        ),
+        &[MARK_OPS],
+    ),
+    one_of(
+        t(
+            "CONNMARK",
+            &[
+                O::new("set-xmark", K::Mark),
+                O::new("set-mark", K::Mark),
+                O::new("save-mark", FLAG),
+                O::new("restore-mark", FLAG),
+                O::new("and-mark", K::Mark),
+                O::new("or-mark", K::Mark),
+                O::new("xor-mark", K::Mark),
+                O::new("nfmask", K::Mark),
+                O::new("ctmask", K::Mark),
+                O::new("mask", K::Mark),
+            ],
+        ),
+        &[&[
+            "set-xmark",
+            "set-mark",
+            "save-mark",
+            "restore-mark",
+            "and-mark",
+            "or-mark",
+            "xor-mark",
+        ]],
+    ),
+    needs(
+        one_of(
+            t(
+                "TCPMSS",
+                &[
+                    O::new("set-mss", K::UInt { min: 0, max: 65535 }),
+                    O::new("clamp-mss-to-pmtu", FLAG)
+                        .hooks(Hooks::FORWARD.or(Hooks::OUTPUT).or(Hooks::POSTROUTING)),
+                ],
+            ),
+            &[&["set-mss", "clamp-mss-to-pmtu"]],
+        ),
+        TCP,
+    ),
+    one_of(
+        at(
+            t(
+                "TOS",
+                &[
+                    O::new("set-tos", K::Tos),
+                    O::new("and-tos", K::UInt { min: 0, max: 255 }),
+                    O::new("or-tos", K::UInt { min: 0, max: 255 }),
+                    O::new("xor-tos", K::UInt { min: 0, max: 255 }),
+                ],
+            ),
+            &["mangle"],
+            Hooks::ALL,
+        ),
+        &[&["set-tos", "and-tos", "or-tos", "xor-tos"]],
+    ),
+    one_of(
+        at(
+            t(
+                "DSCP",
+                &[
+                    O::new("set-dscp", K::UInt { min: 0, max: 63 }),
+                    O::new("set-dscp-class", K::Choice(DSCP_CLASSES)),
+                ],
+            ),
+            &["mangle"],
+            Hooks::ALL,
+        ),
+        &[&["set-dscp", "set-dscp-class"]],
+    ),
+    one_of(
+        family(
+            at(
+                t(
+                    "TTL",
+                    &[
+                        O::new("ttl-set", K::UInt { min: 0, max: 255 }),
+                        O::new("ttl-dec", K::UInt { min: 1, max: 255 }),
+                        O::new("ttl-inc", K::UInt { min: 1, max: 255 }),
+                    ],
+                ),
+                &["mangle"],
+                Hooks::ALL,
+            ),
+            Families::V4,
+        ),
+        &[&["ttl-set", "ttl-dec", "ttl-inc"]],
+    ),
+    one_of(
+        family(
+            at(
+                t(
+                    "HL",
+                    &[
+                        O::new("hl-set", K::UInt { min: 0, max: 255 }),
+                        O::new("hl-dec", K::UInt { min: 1, max: 255 }),
+                        O::new("hl-inc", K::UInt { min: 1, max: 255 }),
+                    ],
+                ),
+                &["mangle"],
+                Hooks::ALL,
+            ),
+            Families::V6,
+        ),
+        &[&["hl-set", "hl-dec", "hl-inc"]],
+    ),
+    at(
+        t(
+            "CT",
+            &[
+                O::new("notrack", FLAG),
+                O::new("helper", K::Name { max: 15 }),
+                O::new(
+                    "ctevents",
+                    K::ChoiceList(&[
+                        "new",
+                        "related",
+                        "destroy",
+                        "reply",
+                        "assured",
+                        "protoinfo",
+                        "helper",
+                        "mark",
+                        "label",
+                    ]),
+                ),
+                O::new("expevents", K::ChoiceList(&["new"])),
+                O::new("zone-orig", K::UInt { min: 0, max: 65535 }),
+                O::new("zone-reply", K::UInt { min: 0, max: 65535 }),
+                O::new("zone", K::UInt { min: 0, max: 65535 }),
+                O::new("timeout", K::Name { max: 31 }),
+            ],
+        ),
+        &["raw"],
+        Hooks::PREROUTING.or(Hooks::OUTPUT),
+    ),
+    at(t("NOTRACK", &[]), &["raw"], Hooks::ALL),
+    TargetSpec {
+        exclusive: &[&["queue-num", "queue-balance"]],
+        ..t(
+            "NFQUEUE",
+            &[
+                O::new("queue-num", K::UInt { min: 0, max: 65535 }),
+                O::new("queue-balance", K::UIntRange { min: 0, max: 65535 }),
+                O::new("queue-bypass", FLAG),
+                O::new("fail-open", FLAG),
+                O::new("queue-cpu-fanout", FLAG),
+            ],
+        )
+    },
+    at(t("TRACE", &[]), &["raw"], Hooks::ALL),
+    requires(
+        at(
+            t("CLASSIFY", &[O::new("set-class", K::TcClass)]),
+            &["mangle"],
+            Hooks::FORWARD.or(Hooks::OUTPUT).or(Hooks::POSTROUTING),
+        ),
+        &[&["set-class"]],
+    ),
+    requires(
+        at(
+            t("CHECKSUM", &[O::new("checksum-fill", FLAG)]),
+            &["mangle"],
+            Hooks::ALL,
+        ),
+        &[&["checksum-fill"]],
+    ),
+    requires(
+        t(
+            "AUDIT",
+            &[O::new("type", K::Choice(&["accept", "drop", "reject"]))],
+        ),
+        &[&["type"]],
+    ),
+    TargetSpec {
+        required: &[&["add-set", "del-set"]],
+        exclusive: &[&["add-set", "del-set"]],
+        ..t(
+            "SET",
+            &[
+                O::new("add-set", K::SetRef),
+                O::new("del-set", K::SetRef),
+                O::new("timeout", K::UInt { min: 0, max: U32 }),
+                O::new("exist", FLAG),
+            ],
+        )
+    },
+    requires(
+        needs(
+            at(
+                t(
+                    "TPROXY",
+                    &[
+                        O::new("on-port", K::Port),
+                        O::new("on-ip", K::Address),
+                        O::new("tproxy-mark", K::Mark),
+                    ],
+                ),
+                &["mangle"],
+                Hooks::PREROUTING,
+            ),
+            &["tcp", "udp"],
+        ),
+        &[&["on-port"]],
+    ),
+];
+
+/// The target called `name` (as written after `-j`, e.g. `MASQUERADE`).
+pub fn find(name: &str) -> Option<&'static TargetSpec> {
+    TARGETS.iter().find(|t| t.name == name)
+}
+
+/// The target whose lower-case verb is `verb` (`masquerade` → `MASQUERADE`).
+pub fn find_verb(verb: &str) -> Option<&'static TargetSpec> {
+    TARGETS.iter().find(|t| t.name.eq_ignore_ascii_case(verb))
+}

@@ -1,0 +1,984 @@
+//! Value kinds: what an option's value may be, how it is checked, and its canonical text.
+//!
+//! Every check returns the text to write into the `iptables-restore` file (service names become
+//! port numbers, ranges are spelt `a:b`), or a [`ValueError`] whose message is shared by the
+//! `firewall!` macro (at compile time) and the runtime validation.
+
+use std::borrow::Cow;
+use std::net::IpAddr;
+
+use crate::family::Family;
+use crate::suggest::did_you_mean;
+
+/// What an option's value may be.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ValueKind {
+    /// No value: the option is a flag (`--syn`, `--set`).
+    Flag,
+    /// A protocol name (`tcp`, `ipv6-icmp`, …), a number 0–255, or `all`.
+    Protocol,
+    /// An address or network in the rule's family: `10.0.0.0/8`, `1.1.1.1`, `2001:db8::/32`,
+    /// or an IPv4 netmask `10.0.0.0/255.0.0.0`.
+    Address,
+    /// An address range `a-b` (or one address), both ends in the rule's family, `a <= b`.
+    AddressRange,
+    /// An interface name, at most 15 characters, `+` at the end as a wildcard.
+    Interface,
+    /// One port: 0–65535 or a service name.
+    Port,
+    /// A port or a range `a:b`, `a:` or `:b`.
+    PortRange,
+    /// A comma-separated list of ports and ranges, at most 15 slots (a range takes two).
+    PortList,
+    /// `to-ports`: a port or a range `a-b`.
+    ToPorts,
+    /// An unsigned integer in `min..=max`.
+    UInt {
+        /// Smallest accepted value.
+        min: u64,
+        /// Largest accepted value.
+        max: u64,
+    },
+    /// An unsigned integer or a range `a:b` within `min..=max`.
+    UIntRange {
+        /// Smallest accepted value.
+        min: u64,
+        /// Largest accepted value.
+        max: u64,
+    },
+    /// A 32-bit value with an optional mask: `0x10`, `5/0xff`.
+    Mark,
+    /// A rate `N/second|minute|hour|day` (also `sec`, `min`, `s`, `m`, `h`, `d`), at most 10000/s.
+    Rate,
+    /// Free text written to the file quoted; no control characters; `min..=max` bytes.
+    Text {
+        /// Fewest bytes.
+        min: usize,
+        /// Most bytes.
+        max: usize,
+    },
+    /// A name made of letters, digits and `_ - . :`; at most `max` bytes.
+    Name {
+        /// Most bytes.
+        max: usize,
+    },
+    /// One of a fixed set of words.
+    Choice(&'static [&'static str]),
+    /// One of a fixed set of words that differs between the families (`reject-with`).
+    FamilyChoice {
+        /// The words for IPv4.
+        v4: &'static [&'static str],
+        /// The words for IPv6.
+        v6: &'static [&'static str],
+    },
+    /// A comma-separated list of words from a fixed set (`ESTABLISHED,RELATED`).
+    ChoiceList(&'static [&'static str]),
+    /// An ICMP type name, `type` or `type/code`, or `any` (IPv4).
+    IcmpType,
+    /// An ICMPv6 type name, `type` or `type/code` (IPv6).
+    Icmp6Type,
+    /// A syslog level 0–7 or its name.
+    LogLevel,
+    /// `--tcp-flags`: two comma lists, the mask and the flags that must be set, e.g. `SYN,ACK SYN`.
+    TcpFlags,
+    /// A NAT destination `[addr[-addr]][:port[-port]]` (IPv6 addresses in brackets with a port).
+    NatAddress,
+    /// A network with a prefix length, `10.0.0.0/24` (NETMAP).
+    Network,
+    /// A MAC address `aa:bb:cc:dd:ee:ff`.
+    Mac,
+    /// A time of day `hh:mm[:ss]`.
+    TimeOfDay,
+    /// A date `YYYY-MM-DD[Thh:mm[:ss]]`.
+    Date,
+    /// Weekdays: comma list of `Mon`…`Sun` or 1–7.
+    Weekdays,
+    /// Days of the month: comma list of 1–31.
+    Monthdays,
+    /// An ipset reference `NAME src|dst[,src|dst…]` (at most 6 directions).
+    SetRef,
+    /// A TOS value `v[/mask]` or one of the names.
+    Tos,
+    /// A traffic-control class `MAJOR:MINOR` in hex.
+    TcClass,
+    /// Anything without control characters (for options whose syntax is not modelled).
+    Any,
+}
+
+/// Why a value was refused.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ValueError {
+    /// The value is malformed or out of range; the text says why and what would be right.
+    Invalid(String),
+    /// The value is an address of the other family.
+    WrongFamily {
+        /// The family the value belongs to.
+        found: Family,
+    },
+}
+
+impl ValueError {
+    fn new(msg: impl Into<String>) -> Self {
+        ValueError::Invalid(msg.into())
+    }
+}
+
+type Checked<'a> = Result<Cow<'a, str>, ValueError>;
+
+/// Protocol names accepted by `-p` (those in `/etc/protocols` that firewalls use).
+pub const PROTOCOLS: &[&str] = &[
+    "all",
+    "tcp",
+    "udp",
+    "udplite",
+    "icmp",
+    "icmpv6",
+    "ipv6-icmp",
+    "esp",
+    "ah",
+    "sctp",
+    "dccp",
+    "gre",
+    "igmp",
+    "ipip",
+    "ipv6",
+    "ospf",
+    "pim",
+    "vrrp",
+    "l2tp",
+    "mh",
+    "ipencap",
+    "encap",
+];
+
+/// Protocols with ports (what `--dport`/`--sport` need).
+pub const PORT_PROTOCOLS: &[&str] = &["tcp", "udp", "sctp", "dccp"];
+
+/// Protocols `-m multiport` accepts.
+pub const MULTIPORT_PROTOCOLS: &[&str] = &["tcp", "udp", "udplite", "sctp", "dccp"];
+
+/// Conntrack states for `--ctstate`.
+pub const CT_STATES: &[&str] = &[
+    "INVALID",
+    "NEW",
+    "ESTABLISHED",
+    "RELATED",
+    "UNTRACKED",
+    "SNAT",
+    "DNAT",
+];
+
+/// States for the older `-m state --state` (no SNAT/DNAT).
+pub const STATES: &[&str] = &["INVALID", "NEW", "ESTABLISHED", "RELATED", "UNTRACKED"];
+
+/// Conntrack status bits for `--ctstatus`.
+pub const CT_STATUSES: &[&str] = &["NONE", "EXPECTED", "SEEN_REPLY", "ASSURED", "CONFIRMED"];
+
+/// TCP flag names.
+pub const TCP_FLAGS: &[&str] = &["FIN", "SYN", "RST", "PSH", "ACK", "URG", "ALL", "NONE"];
+
+/// Syslog level names accepted by `--log-level`.
+pub const LOG_LEVELS: &[&str] = &[
+    "emerg", "alert", "crit", "error", "warning", "notice", "info", "debug", "panic", "err", "warn",
+];
+
+/// ICMP type names (IPv4).
+pub const ICMP_TYPES: &[&str] = &[
+    "any",
+    "echo-reply",
+    "pong",
+    "destination-unreachable",
+    "network-unreachable",
+    "host-unreachable",
+    "protocol-unreachable",
+    "port-unreachable",
+    "fragmentation-needed",
+    "source-route-failed",
+    "network-unknown",
+    "host-unknown",
+    "network-prohibited",
+    "host-prohibited",
+    "TOS-network-unreachable",
+    "TOS-host-unreachable",
+    "communication-prohibited",
+    "host-precedence-violation",
+    "precedence-cutoff",
+    "source-quench",
+    "redirect",
+    "network-redirect",
+    "host-redirect",
+    "TOS-network-redirect",
+    "TOS-host-redirect",
+    "echo-request",
+    "ping",
+    "router-advertisement",
+    "router-solicitation",
+    "time-exceeded",
+    "ttl-exceeded",
+    "ttl-zero-during-transit",
+    "ttl-zero-during-reassembly",
+    "parameter-problem",
+    "ip-header-bad",
+    "required-option-missing",
+    "timestamp-request",
+    "timestamp-reply",
+    "address-mask-request",
+    "address-mask-reply",
+];
+
+/// ICMPv6 type names.
+pub const ICMP6_TYPES: &[&str] = &[
+    "destination-unreachable",
+    "no-route",
+    "communication-prohibited",
+    "beyond-scope",
+    "address-unreachable",
+    "port-unreachable",
+    "failed-policy",
+    "reject-route",
+    "packet-too-big",
+    "time-exceeded",
+    "ttl-exceeded",
+    "ttl-zero-during-transit",
+    "ttl-zero-during-reassembly",
+    "parameter-problem",
+    "bad-header",
+    "unknown-header-type",
+    "unknown-option",
+    "echo-request",
+    "ping",
+    "echo-reply",
+    "pong",
+    "router-solicitation",
+    "router-advertisement",
+    "neighbour-solicitation",
+    "neighbor-solicitation",
+    "neighbour-advertisement",
+    "neighbor-advertisement",
+    "redirect",
+];
+
+/// TOS names accepted by `-m tos --tos` and `-j TOS --set-tos`.
+pub const TOS_NAMES: &[&str] = &[
+    "Minimize-Delay",
+    "Maximize-Throughput",
+    "Maximize-Reliability",
+    "Minimize-Cost",
+    "Normal-Service",
+];
+
+const WEEKDAYS: &[&str] = &["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+
+impl ValueKind {
+    /// Whether the option takes no value.
+    pub fn is_flag(self) -> bool {
+        self == ValueKind::Flag
+    }
+
+    /// Whether the canonical text is several command-line words (written unquoted, split on spaces).
+    pub fn is_multi_word(self) -> bool {
+        matches!(self, ValueKind::TcpFlags | ValueKind::SetRef)
+    }
+
+    /// Whether the value is free text that is written to the file quoted.
+    pub fn is_text(self) -> bool {
+        matches!(self, ValueKind::Text { .. })
+    }
+
+    /// A short description of what is expected, for messages.
+    pub fn expected(self) -> String {
+        match self {
+            ValueKind::Flag => "no value (a flag)".into(),
+            ValueKind::Protocol => "a protocol name such as `tcp`, a number 0-255, or `all`".into(),
+            ValueKind::Address => "an address or network such as `10.0.0.0/8`".into(),
+            ValueKind::AddressRange => "an address range such as `192.0.2.10-192.0.2.20`".into(),
+            ValueKind::Interface => {
+                "an interface name of at most 15 characters (`eth+` matches a prefix)".into()
+            }
+            ValueKind::Port => "a port 0-65535 or a service name".into(),
+            ValueKind::PortRange => "a port or a range `low:high`".into(),
+            ValueKind::PortList => "up to 15 ports or ranges".into(),
+            ValueKind::ToPorts => "a port or a range `low-high`".into(),
+            ValueKind::UInt { min, max } => format!("a number from {min} to {max}"),
+            ValueKind::UIntRange { min, max } => {
+                format!("a number or range `low:high` within {min}-{max}")
+            }
+            ValueKind::Mark => "a 32-bit value with optional mask, such as `0x10/0xff`".into(),
+            ValueKind::Rate => "a rate such as `5/minute`".into(),
+            ValueKind::Text { max, .. } => format!("text of at most {max} bytes"),
+            ValueKind::Name { max } => format!("a name of at most {max} characters"),
+            ValueKind::Choice(c) | ValueKind::ChoiceList(c) => format!("one of {}", list(c)),
+            ValueKind::FamilyChoice { v4, .. } => format!("one of {}", list(v4)),
+            ValueKind::IcmpType => {
+                "an ICMP type name such as `echo-request`, or `type[/code]`".into()
+            }
+            ValueKind::Icmp6Type => {
+                "an ICMPv6 type name such as `echo-request`, or `type[/code]`".into()
+            }
+            ValueKind::LogLevel => "a log level 0-7 or a name such as `warning`".into(),
+            ValueKind::TcpFlags => {
+                "two flag lists, the mask and the set flags: `SYN,ACK SYN`".into()
+            }
+            ValueKind::NatAddress => "`addr[-addr][:port[-port]]`".into(),
+            ValueKind::Network => "a network with a prefix length, such as `10.0.0.0/24`".into(),
+            ValueKind::Mac => "a MAC address such as `00:11:22:33:44:55`".into(),
+            ValueKind::TimeOfDay => "a time `hh:mm[:ss]`".into(),
+            ValueKind::Date => "a date `YYYY-MM-DD[Thh:mm[:ss]]`".into(),
+            ValueKind::Weekdays => "weekdays such as `Mon,Tue` or `1,2`".into(),
+            ValueKind::Monthdays => "days of the month 1-31".into(),
+            ValueKind::SetRef => "a set name and directions, such as `blocklist src`".into(),
+            ValueKind::Tos => "a TOS value `v[/mask]` or a TOS name".into(),
+            ValueKind::TcClass => "a class `MAJOR:MINOR` in hex".into(),
+            ValueKind::Any => "a value".into(),
+        }
+    }
+
+    /// Checks `text` as a value of this kind in `family` and returns its canonical text.
+    ///
+    /// ```
+    /// use pyptables_catalog::{Family, ValueKind};
+    /// assert_eq!(ValueKind::Port.check("ssh", Family::V4).unwrap(), "22");
+    /// assert!(ValueKind::Port.check("70000", Family::V4).is_err());
+    /// ```
+    pub fn check(self, text: &str, family: Family) -> Checked<'_> {
+        no_control_chars(text)?;
+        match self {
+            ValueKind::Flag => Err(ValueError::new("this option is a flag and takes no value")),
+            ValueKind::Protocol => protocol(text),
+            ValueKind::Address => address(text, family).map(|()| Cow::Borrowed(text)),
+            ValueKind::AddressRange => address_range(text, family).map(|()| Cow::Borrowed(text)),
+            ValueKind::Interface => interface(text),
+            ValueKind::Port => port(text).map(|p| Cow::Owned(p.to_string())),
+            ValueKind::PortRange => port_range(text, ':').map(|(r, _)| r),
+            ValueKind::PortList => port_list(text),
+            ValueKind::ToPorts => port_range(text, '-').map(|(r, _)| r),
+            ValueKind::UInt { min, max } => uint(text, min, max).map(|_| Cow::Borrowed(text)),
+            ValueKind::UIntRange { min, max } => uint_range(text, min, max),
+            ValueKind::Mark => mark(text),
+            ValueKind::Rate => rate(text),
+            ValueKind::Text { min, max } => text_len(text, min, max),
+            ValueKind::Name { max } => name(text, max),
+            ValueKind::Choice(choices) => choice(text, choices),
+            ValueKind::FamilyChoice { v4, v6 } => match family {
+                Family::V4 if !v4.contains(&text) && v6.contains(&text) => {
+                    Err(ValueError::WrongFamily { found: Family::V6 })
+                }
+                Family::V6 if !v6.contains(&text) && v4.contains(&text) => {
+                    Err(ValueError::WrongFamily { found: Family::V4 })
+                }
+                Family::V4 => choice(text, v4),
+                Family::V6 => choice(text, v6),
+            },
+            ValueKind::ChoiceList(choices) => choice_list(text, choices),
+            ValueKind::IcmpType => icmp_type(text, ICMP_TYPES, 255),
+            ValueKind::Icmp6Type => icmp_type(text, ICMP6_TYPES, 255),
+            ValueKind::LogLevel => log_level(text),
+            ValueKind::TcpFlags => tcp_flags(text),
+            ValueKind::NatAddress => nat_address(text, family),
+            ValueKind::Network => network(text, family),
+            ValueKind::Mac => mac(text),
+            ValueKind::TimeOfDay => time_of_day(text).map(|()| Cow::Borrowed(text)),
+            ValueKind::Date => date(text),
+            ValueKind::Weekdays => weekdays(text),
+            ValueKind::Monthdays => monthdays(text),
+            ValueKind::SetRef => set_ref(text),
+            ValueKind::Tos => tos(text),
+            ValueKind::TcClass => tc_class(text),
+            ValueKind::Any => {
+                if text.is_empty() {
+                    Err(ValueError::new("the value is empty"))
+                } else {
+                    Ok(Cow::Borrowed(text))
+                }
+            }
+        }
+    }
+
+    /// The family an address-like value belongs to, if it names one (`10.0.0.1` → IPv4).
+    pub fn family_of(self, text: &str) -> Option<Family> {
+        match self {
+            ValueKind::Address
+            | ValueKind::AddressRange
+            | ValueKind::Network
+            | ValueKind::NatAddress => {
+                let first = text.trim_start_matches('[');
+                let end = first.find(['/', '-', ']']).unwrap_or(first.len());
+                let head = &first[..end];
+                let head = if self == ValueKind::NatAddress
+                    && !text.starts_with('[')
+                    && head.matches(':').count() == 1
+                {
+                    head.split(':').next().unwrap_or(head)
+                } else {
+                    head
+                };
+                match head.parse::<IpAddr>() {
+                    Ok(IpAddr::V4(_)) => Some(Family::V4),
+                    Ok(IpAddr::V6(_)) => Some(Family::V6),
+                    Err(_) => None,
+                }
+            }
+            _ => None,
+        }
+    }
+}
+
+fn list(items: &[&str]) -> String {
+    let shown: Vec<String> = items.iter().take(12).map(|s| format!("`{s}`")).collect();
+    let more = if items.len() > 12 { ", …" } else { "" };
+    format!("{}{more}", shown.join(", "))
+}
+
+/// Refuses what the restore format cannot carry: a newline would start a new rule.
+fn no_control_chars(text: &str) -> Result<(), ValueError> {
+    if let Some(c) = text.chars().find(|c| c.is_control()) {
+        let shown = match c {
+            '\n' => "a newline".to_string(),
+            '\r' => "a carriage return".to_string(),
+            '\0' => "a NUL byte".to_string(),
+            '\t' => "a tab".to_string(),
+            c => format!("the control character U+{:04X}", c as u32),
+        };
+        return Err(ValueError::new(format!(
+            "{shown} cannot be written into an iptables-restore file (it would end the rule there)"
+        )));
+    }
+    Ok(())
+}
+
+fn protocol(text: &str) -> Checked<'_> {
+    if let Ok(n) = text.parse::<u16>() {
+        return if n <= 255 {
+            Ok(Cow::Borrowed(text))
+        } else {
+            Err(ValueError::new(format!(
+                "protocol number {n} is out of range 0-255"
+            )))
+        };
+    }
+    let lower = text.to_ascii_lowercase();
+    if PROTOCOLS.contains(&lower.as_str()) {
+        return Ok(Cow::Owned(lower));
+    }
+    Err(ValueError::new(format!(
+        "unknown protocol `{text}`{}",
+        crate::suggest::hint(did_you_mean(text, PROTOCOLS.iter().copied()))
+    )))
+}
+
+fn parse_ip(text: &str) -> Result<IpAddr, ValueError> {
+    text.parse::<IpAddr>().map_err(|_| {
+        if text.chars().any(|c| c.is_ascii_alphabetic()) && !text.contains(':') {
+            ValueError::new(format!(
+                "`{text}` is not an address (host names are not resolved: write an address)"
+            ))
+        } else {
+            ValueError::new(format!("`{text}` is not a valid IP address"))
+        }
+    })
+}
+
+fn ip_in_family(text: &str, family: Family) -> Result<IpAddr, ValueError> {
+    let ip = parse_ip(text)?;
+    let found = if ip.is_ipv4() { Family::V4 } else { Family::V6 };
+    if found != family {
+        return Err(ValueError::WrongFamily { found });
+    }
+    Ok(ip)
+}
+
+fn address(text: &str, family: Family) -> Result<(), ValueError> {
+    if text.contains(',') {
+        return Err(ValueError::new(
+            "one address per rule: write a list (`[a, b]`) to get one rule per address",
+        ));
+    }
+    match text.split_once('/') {
+        None => ip_in_family(text, family).map(|_| ()),
+        Some((addr, prefix)) => {
+            let ip = ip_in_family(addr, family)?;
+            let max = if ip.is_ipv4() { 32 } else { 128 };
+            if let Ok(len) = prefix.parse::<u8>() {
+                if len <= max {
+                    return Ok(());
+                }
+                return Err(ValueError::new(format!(
+                    "prefix length /{len} is out of range 0-{max}"
+                )));
+            }
+            if ip.is_ipv4() {
+                if let Ok(std::net::IpAddr::V4(mask)) = prefix.parse::<IpAddr>() {
+                    let m = u32::from(mask);
+                    if m.leading_ones() + m.trailing_zeros() == 32 {
+                        return Ok(());
+                    }
+                    return Err(ValueError::new(format!(
+                        "netmask `{prefix}` is not contiguous"
+                    )));
+                }
+            }
+            Err(ValueError::new(format!(
+                "`{prefix}` is not a prefix length 0-{max}"
+            )))
+        }
+    }
+}
+
+fn address_range(text: &str, family: Family) -> Result<(), ValueError> {
+    let (a, b) = text.split_once('-').unwrap_or((text, text));
+    let a = ip_in_family(a, family)?;
+    let b = ip_in_family(b, family)?;
+    if a > b {
+        return Err(ValueError::new(format!(
+            "range start {a} is after its end {b}"
+        )));
+    }
+    Ok(())
+}
+
+fn network(text: &str, family: Family) -> Checked<'_> {
+    if !text.contains('/') {
+        return Err(ValueError::new(format!(
+            "`{text}` needs a prefix length, such as `{text}/24`"
+        )));
+    }
+    address(text, family).map(|()| Cow::Borrowed(text))
+}
+
+fn interface(text: &str) -> Checked<'_> {
+    if text.is_empty() {
+        return Err(ValueError::new("the interface name is empty"));
+    }
+    if text.len() > 15 {
+        return Err(ValueError::new(format!(
+            "interface name `{text}` is {} characters long; the kernel allows at most 15",
+            text.len()
+        )));
+    }
+    if let Some(c) = text
+        .chars()
+        .find(|c| c.is_whitespace() || *c == '/' || *c == '"' || !c.is_ascii())
+    {
+        return Err(ValueError::new(format!(
+            "interface name `{text}` contains `{c}`"
+        )));
+    }
+    Ok(Cow::Borrowed(text))
+}
+
+fn port(text: &str) -> Result<u16, ValueError> {
+    if text.bytes().all(|b| b.is_ascii_digit()) && !text.is_empty() {
+        return text
+            .parse::<u32>()
+            .ok()
+            .and_then(|n| u16::try_from(n).ok())
+            .ok_or_else(|| ValueError::new(format!("port {text} is out of range 0-65535")));
+    }
+    crate::services::port(text).ok_or_else(|| {
+        ValueError::new(format!(
+            "unknown service name `{text}`{}",
+            crate::suggest::hint(did_you_mean(
+                text,
+                crate::services::SERVICES.iter().map(|(n, _)| *n)
+            ))
+        ))
+    })
+}
+
+/// Returns the canonical range text and the number of multiport slots it takes.
+fn port_range(text: &str, sep: char) -> Result<(Cow<'_, str>, usize), ValueError> {
+    match text.split_once(sep) {
+        None => Ok((Cow::Owned(port(text)?.to_string()), 1)),
+        Some((a, b)) => {
+            let lo = if a.is_empty() { 0 } else { port(a)? };
+            let hi = if b.is_empty() { 65535 } else { port(b)? };
+            if lo > hi {
+                return Err(ValueError::new(format!(
+                    "port range {lo}{sep}{hi} starts after it ends"
+                )));
+            }
+            Ok((Cow::Owned(format!("{lo}{sep}{hi}")), 2))
+        }
+    }
+}
+
+fn port_list(text: &str) -> Checked<'_> {
+    let mut out = Vec::new();
+    let mut slots = 0;
+    for item in text.split(',') {
+        let (r, n) = port_range(item, ':')?;
+        slots += n;
+        out.push(r.into_owned());
+    }
+    if slots > 15 {
+        return Err(ValueError::new(format!(
+            "multiport takes at most 15 ports (a range counts as two); this list needs {slots}"
+        )));
+    }
+    Ok(Cow::Owned(out.join(",")))
+}
+
+fn uint(text: &str, min: u64, max: u64) -> Result<u64, ValueError> {
+    let n =
+        parse_number(text).ok_or_else(|| ValueError::new(format!("`{text}` is not a number")))?;
+    if n < min || n > max {
+        return Err(ValueError::new(format!("{n} is out of range {min}-{max}")));
+    }
+    Ok(n)
+}
+
+fn uint_range(text: &str, min: u64, max: u64) -> Checked<'_> {
+    match text.split_once(':') {
+        None => uint(text, min, max).map(|_| Cow::Borrowed(text)),
+        Some((a, b)) => {
+            let lo = if a.is_empty() {
+                min
+            } else {
+                uint(a, min, max)?
+            };
+            let hi = if b.is_empty() {
+                max
+            } else {
+                uint(b, min, max)?
+            };
+            if lo > hi {
+                return Err(ValueError::new(format!(
+                    "range {lo}:{hi} starts after it ends"
+                )));
+            }
+            Ok(Cow::Owned(format!("{lo}:{hi}")))
+        }
+    }
+}
+
+/// Decimal or `0x` hex.
+fn parse_number(text: &str) -> Option<u64> {
+    if let Some(hex) = text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
+        u64::from_str_radix(hex, 16).ok()
+    } else if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
+        text.parse().ok()
+    } else {
+        None
+    }
+}
+
+fn mark(text: &str) -> Checked<'_> {
+    let check = |part: &str, what: &str| -> Result<(), ValueError> {
+        match parse_number(part) {
+            Some(n) if n <= u32::MAX as u64 => Ok(()),
+            Some(_) => Err(ValueError::new(format!(
+                "{what} `{part}` does not fit in 32 bits"
+            ))),
+            None => Err(ValueError::new(format!(
+                "{what} `{part}` is not a number (decimal or 0x hex)"
+            ))),
+        }
+    };
+    match text.split_once('/') {
+        None => check(text, "mark")?,
+        Some((v, m)) => {
+            check(v, "mark")?;
+            check(m, "mask")?;
+        }
+    }
+    Ok(Cow::Borrowed(text))
+}
+
+fn rate(text: &str) -> Checked<'_> {
+    let (n, unit) = text.split_once('/').unwrap_or((text, "second"));
+    let n: u64 = n
+        .parse()
+        .map_err(|_| ValueError::new(format!("`{text}` is not a rate such as `5/minute`")))?;
+    let per_second = match unit {
+        "s" | "sec" | "second" => 1,
+        "m" | "min" | "minute" => 60,
+        "h" | "hour" => 3600,
+        "d" | "day" => 86400,
+        _ => {
+            return Err(ValueError::new(format!(
+                "unknown rate unit `{unit}`: use second, minute, hour or day"
+            )))
+        }
+    };
+    if n == 0 {
+        return Err(ValueError::new("a rate of 0 never matches"));
+    }
+    if n > 10000 * per_second {
+        return Err(ValueError::new(format!(
+            "rate {text} is too fast: at most 10000/second"
+        )));
+    }
+    Ok(Cow::Borrowed(text))
+}
+
+fn text_len(text: &str, min: usize, max: usize) -> Checked<'_> {
+    if text.len() < min {
+        return Err(ValueError::new("the text is empty"));
+    }
+    if text.len() > max {
+        return Err(ValueError::new(format!(
+            "the text is {} bytes long; at most {max} are allowed (the kernel would cut it)",
+            text.len()
+        )));
+    }
+    Ok(Cow::Borrowed(text))
+}
+
+fn name(text: &str, max: usize) -> Checked<'_> {
+    if text.is_empty() {
+        return Err(ValueError::new("the name is empty"));
+    }
+    if text.len() > max {
+        return Err(ValueError::new(format!(
+            "name `{text}` is longer than {max} characters"
+        )));
+    }
+    if let Some(c) = text
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || "_-.:".contains(*c)))
+    {
+        return Err(ValueError::new(format!(
+            "name `{text}` contains `{c}`; use letters, digits, `_`, `-`, `.`"
+        )));
+    }
+    Ok(Cow::Borrowed(text))
+}
+
+fn choice<'a>(text: &'a str, choices: &[&str]) -> Checked<'a> {
+    if choices.contains(&text) {
+        return Ok(Cow::Borrowed(text));
+    }
+    if let Some(c) = choices.iter().find(|c| c.eq_ignore_ascii_case(text)) {
+        return Ok(Cow::Owned((*c).to_string()));
+    }
+    Err(ValueError::new(format!(
+        "`{text}` is not one of {}{}",
+        list(choices),
+        crate::suggest::hint(did_you_mean(text, choices.iter().copied()))
+    )))
+}
+
+fn choice_list<'a>(text: &'a str, choices: &[&str]) -> Checked<'a> {
+    let mut out: Vec<String> = Vec::new();
+    for item in text.split(',') {
+        let c = choice(item, choices)?.into_owned();
+        if out.contains(&c) {
+            return Err(ValueError::new(format!("`{c}` is listed twice")));
+        }
+        out.push(c);
+    }
+    Ok(Cow::Owned(out.join(",")))
+}
+
+fn icmp_type<'a>(text: &'a str, names: &[&str], max: u64) -> Checked<'a> {
+    if names.contains(&text) {
+        return Ok(Cow::Borrowed(text));
+    }
+    let (t, c) = text.split_once('/').unwrap_or((text, ""));
+    if parse_number(t).is_some() {
+        uint(t, 0, max)?;
+        if !c.is_empty() {
+            uint(c, 0, 255)?;
+        }
+        return Ok(Cow::Borrowed(text));
+    }
+    Err(ValueError::new(format!(
+        "unknown ICMP type `{text}`{}",
+        crate::suggest::hint(did_you_mean(text, names.iter().copied()))
+    )))
+}
+
+fn log_level(text: &str) -> Checked<'_> {
+    if parse_number(text).is_some() {
+        return uint(text, 0, 7).map(|_| Cow::Borrowed(text));
+    }
+    choice(text, LOG_LEVELS)
+}
+
+fn tcp_flags(text: &str) -> Checked<'_> {
+    let mut parts = text.split_whitespace();
+    let (Some(mask), Some(set), None) = (parts.next(), parts.next(), parts.next()) else {
+        return Err(ValueError::new("`tcp-flags` takes two lists: the flags to examine and those that must be set, e.g. `SYN,ACK SYN`"));
+    };
+    let mask = choice_list(mask, TCP_FLAGS)?;
+    let set = choice_list(set, TCP_FLAGS)?;
+    Ok(Cow::Owned(format!("{mask} {set}")))
+}
+
+fn nat_address(text: &str, family: Family) -> Checked<'_> {
+    // Split off the port part: `addr:port`, `[v6]:port`, `:port`.
+    let (addrs, ports) = if let Some(rest) = text.strip_prefix('[') {
+        let (a, after) = rest
+            .split_once(']')
+            .ok_or_else(|| ValueError::new(format!("`{text}` has `[` without `]`")))?;
+        (a, after.strip_prefix(':'))
+    } else if family == Family::V4 || text.starts_with(':') {
+        match text.split_once(':') {
+            Some((a, p)) => (a, Some(p)),
+            None => (text, None),
+        }
+    } else {
+        (text, None)
+    };
+    if !addrs.is_empty() {
+        address_range(addrs, family)?;
+    }
+    if let Some(p) = ports {
+        let p = p.split_once('/').map_or(p, |(p, _)| p);
+        port_range(p, '-')?;
+    }
+    if addrs.is_empty() && ports.is_none() {
+        return Err(ValueError::new("expected an address, a port or both"));
+    }
+    Ok(Cow::Borrowed(text))
+}
+
+fn mac(text: &str) -> Checked<'_> {
+    let parts: Vec<&str> = text.split(':').collect();
+    if parts.len() == 6
+        && parts
+            .iter()
+            .all(|p| p.len() == 2 && p.bytes().all(|b| b.is_ascii_hexdigit()))
+    {
+        Ok(Cow::Borrowed(text))
+    } else {
+        Err(ValueError::new(format!(
+            "`{text}` is not a MAC address like `00:11:22:33:44:55`"
+        )))
+    }
+}
+
+fn time_of_day(text: &str) -> Result<(), ValueError> {
+    let bad = || ValueError::new(format!("`{text}` is not a time `hh:mm[:ss]`"));
+    let parts: Vec<&str> = text.split(':').collect();
+    if !(2..=3).contains(&parts.len()) {
+        return Err(bad());
+    }
+    let limits = [23, 59, 59];
+    for (p, lim) in parts.iter().zip(limits) {
+        match p.parse::<u32>() {
+            Ok(n) if n <= lim && p.len() <= 2 => {}
+            _ => return Err(bad()),
+        }
+    }
+    Ok(())
+}
+
+fn date(text: &str) -> Checked<'_> {
+    let bad = || ValueError::new(format!("`{text}` is not a date `YYYY-MM-DD[Thh:mm[:ss]]`"));
+    let (d, t) = text
+        .split_once('T')
+        .map_or((text, None), |(d, t)| (d, Some(t)));
+    let parts: Vec<&str> = d.split('-').collect();
+    let ok = parts.len() == 3
+        && parts[0].len() == 4
+        && matches!(parts[1].parse::<u32>(), Ok(1..=12))
+        && matches!(parts[2].parse::<u32>(), Ok(1..=31))
+        && parts[0]
+            .parse::<u32>()
+            .is_ok_and(|y| (1970..=2038).contains(&y));
+    if !ok {
+        return Err(bad());
+    }
+    if let Some(t) = t {
+        time_of_day(t).map_err(|_| bad())?;
+    }
+    Ok(Cow::Borrowed(text))
+}
+
+fn weekdays(text: &str) -> Checked<'_> {
+    for d in text.split(',') {
+        let ok = WEEKDAYS.iter().any(|w| w.eq_ignore_ascii_case(d))
+            || matches!(d.parse::<u8>(), Ok(1..=7));
+        if !ok {
+            return Err(ValueError::new(format!(
+                "`{d}` is not a weekday (Mon…Sun or 1-7)"
+            )));
+        }
+    }
+    Ok(Cow::Borrowed(text))
+}
+
+fn monthdays(text: &str) -> Checked<'_> {
+    for d in text.split(',') {
+        uint(d, 1, 31)?;
+    }
+    Ok(Cow::Borrowed(text))
+}
+
+fn set_ref(text: &str) -> Checked<'_> {
+    let mut parts = text.split_whitespace();
+    let (Some(set), Some(dirs), None) = (parts.next(), parts.next(), parts.next()) else {
+        return Err(ValueError::new(
+            "expected a set name and directions, such as `blocklist src`",
+        ));
+    };
+    name(set, 31)?;
+    let dirs: Vec<&str> = dirs.split(',').collect();
+    if dirs.len() > 6 || dirs.iter().any(|d| *d != "src" && *d != "dst") {
+        return Err(ValueError::new(
+            "set directions are up to six of `src`, `dst`, comma-separated",
+        ));
+    }
+    Ok(Cow::Borrowed(text))
+}
+
+fn tos(text: &str) -> Checked<'_> {
+    if TOS_NAMES.contains(&text) {
+        return Ok(Cow::Borrowed(text));
+    }
+    let (v, m) = text
+        .split_once('/')
+        .map_or((text, None), |(v, m)| (v, Some(m)));
+    uint(v, 0, 255)?;
+    if let Some(m) = m {
+        uint(m, 0, 255)?;
+    }
+    Ok(Cow::Borrowed(text))
+}
+
+fn tc_class(text: &str) -> Checked<'_> {
+    let ok = text.split_once(':').is_some_and(|(a, b)| {
+        [a, b]
+            .iter()
+            .all(|p| !p.is_empty() && p.len() <= 4 && p.bytes().all(|c| c.is_ascii_hexdigit()))
+    });
+    if ok {
+        Ok(Cow::Borrowed(text))
+    } else {
+        Err(ValueError::new(format!(
+            "`{text}` is not a class `MAJOR:MINOR` in hex"
+        )))
+    }
+}
+
+/// Writes `word` as one `iptables-restore` token: bare when it is plain, otherwise in double
+/// quotes with `"` and `\` escaped by a backslash (the only quoting the restore parser knows).
+///
+/// Control characters must have been refused before (see [`ValueKind::check`]): they cannot be
+/// written at all.
+///
+/// ```
+/// use pyptables_catalog::value::quote;
+/// assert_eq!(quote("ssh"), "ssh");
+/// assert_eq!(quote(r#"a "b" \ #c"#), r#""a \"b\" \\ #c""#);
+/// ```
+pub fn quote(word: &str) -> Cow<'_, str> {
+    let plain = !word.is_empty()
+        && word
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_-.:/,+@%=".contains(&b));
+    if plain {
+        return Cow::Borrowed(word);
+    }
+    let mut out = String::with_capacity(word.len() + 2);
+    out.push('"');
+    for c in word.chars() {
+        if c == '"' || c == '\\' {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('"');
+    Cow::Owned(out)
+}
