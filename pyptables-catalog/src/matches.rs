@@ -15,7 +15,7 @@ const RATE: K = K::Rate;
 const FLAG: K = K::Flag;
 
 /// The options every rule has without a module: `-s -d -i -o -p -f`.
-pub const BUILTIN_OPTIONS: &[O] = &[
+pub static BUILTIN_OPTIONS: &[O] = &[
     O::new("source", K::Address)
         .flag("-s")
         .aliases(&["s", "src", "saddr"])
@@ -125,7 +125,7 @@ pub const DSCP_CLASSES: &[&str] = &[
 
 /// Every match module in the catalog. Order matters for options found by name alone: the
 /// first module that has the option wins.
-pub const MATCHES: &[MatchSpec] = &[
+pub static MATCHES: &[MatchSpec] = &[
     needs(
         m(
             "tcp",

@@ -50,6 +50,12 @@ pub enum Problem {
         /// The chain.
         chain: String,
     },
+    /// A table defined twice for one family.
+    #[error("the {table} table is defined twice")]
+    DuplicateTable {
+        /// The table.
+        table: String,
+    },
     /// A chain defined twice in one table.
     #[error("chain `{chain}` is defined twice in the {table} table")]
     DuplicateChain {

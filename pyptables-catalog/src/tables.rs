@@ -10,7 +10,7 @@ pub struct TableSpec {
 }
 
 /// Every table the kernel offers to iptables, in `iptables-save` order of appearance.
-pub const TABLES: &[TableSpec] = &[
+pub static TABLES: &[TableSpec] = &[
     TableSpec {
         name: "raw",
         chains: &["PREROUTING", "OUTPUT"],

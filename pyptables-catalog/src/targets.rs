@@ -83,7 +83,7 @@ const NAT_HOOKS_OUT: Hooks = Hooks::INPUT.or(Hooks::POSTROUTING);
 const MARK_OPS: &[&str] = &["set-xmark", "set-mark", "and-mark", "or-mark", "xor-mark"];
 
 /// Every target in the catalog.
-pub const TARGETS: &[TargetSpec] = &[
+pub static TARGETS: &[TargetSpec] = &[
     t("ACCEPT", &[]),
     at(t("DROP", &[]), NOT_NAT, Hooks::ALL),
     t("RETURN", &[]),

@@ -1,0 +1,105 @@
+//! The crate's error types.
+
+use std::path::PathBuf;
+
+use pyptables_catalog::Problem;
+
+use crate::origin::Origin;
+use crate::validate::ValidationErrors;
+
+/// An error from the model's checked operations.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A problem the catalog describes (unknown table, bad policy, …).
+    #[error("{0}")]
+    Problem(Problem),
+    /// No chain of that name.
+    #[error("the {table} table has no chain `{chain}`{}", pyptables_catalog::suggest::hint(suggestion.as_deref()))]
+    NoSuchChain {
+        /// The table.
+        table: String,
+        /// The chain asked for.
+        chain: String,
+        /// The nearest chain name.
+        suggestion: Option<String>,
+    },
+    /// A rule index past the end of a chain.
+    #[error("index {index} is out of range for chain `{chain}` with {len} rules")]
+    IndexOutOfRange {
+        /// The chain.
+        chain: String,
+        /// The index asked for.
+        index: usize,
+        /// The chain's length.
+        len: usize,
+    },
+}
+
+/// Which rule a line of `iptables-restore` input came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RuleRef {
+    /// The table.
+    pub table: String,
+    /// The chain (if the line was a rule or chain line).
+    pub chain: Option<String>,
+    /// The rule's index in its chain (if the line was a rule).
+    pub index: Option<usize>,
+    /// Where it was written.
+    pub origin: Origin,
+}
+
+impl std::fmt::Display for RuleRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.origin, self.table)?;
+        if let Some(c) = &self.chain {
+            write!(f, " {c}")?;
+        }
+        if let Some(i) = self.index {
+            write!(f, " rule {}", i + 1)?;
+        }
+        Ok(())
+    }
+}
+
+/// An error from [`restore`](crate::restore).
+#[derive(Debug, thiserror::Error)]
+pub enum RestoreError {
+    /// The model has problems; nothing was run.
+    #[error("the rules have problems, nothing was applied:\n{0}")]
+    Invalid(ValidationErrors),
+    /// The restore program is not installed.
+    #[error("`{program}` was not found; install iptables (e.g. `apt-get install iptables`)")]
+    NotFound {
+        /// The program.
+        program: PathBuf,
+    },
+    /// The program may not change the rules (not root, or no CAP_NET_ADMIN).
+    #[error("`{program}` was refused permission (run as root or with CAP_NET_ADMIN): {message}")]
+    PermissionDenied {
+        /// The program.
+        program: PathBuf,
+        /// What it printed.
+        message: String,
+    },
+    /// The program (or the kernel) rejected the rules; the previous rules are still in place.
+    #[error("`{program}` rejected the rules{}: {message}", match (line, rule) { (_, Some(r)) => format!(" at {r}"), (Some(l), None) => format!(" at line {l}"), _ => String::new() })]
+    Rejected {
+        /// The program.
+        program: PathBuf,
+        /// The line of the input it named, if it named one.
+        line: Option<usize>,
+        /// The rule (or table/chain) that line came from.
+        rule: Option<Box<RuleRef>>,
+        /// What it printed.
+        message: String,
+    },
+    /// Running the program failed.
+    #[error("running `{program}` failed: {source}")]
+    Io {
+        /// The program.
+        program: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+}

@@ -1,0 +1,283 @@
+//! Applying rules through `iptables-restore` / `ip6tables-restore`.
+//!
+//! The whole ruleset goes to the kernel in one `iptables-restore` run, which the kernel applies
+//! atomically per table: if any line is refused, the previous rules stay in place, whole.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+use pyptables_catalog::Family;
+
+use crate::error::{RestoreError, RuleRef};
+use crate::model::Tables;
+use crate::render::{LineSource, Style};
+
+/// Which `iptables-restore` to run.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub enum Backend {
+    /// The distribution's default (`iptables-restore`, nf_tables on current systems).
+    #[default]
+    Default,
+    /// The nf_tables backend explicitly (`iptables-nft-restore`).
+    Nft,
+    /// The legacy backend (`iptables-legacy-restore`).
+    Legacy,
+    /// An explicit program (used for both families).
+    Path(PathBuf),
+}
+
+impl Backend {
+    /// The program for `family`.
+    pub fn restore_program(&self, family: Family) -> PathBuf {
+        let six = if family == Family::V6 { "6" } else { "" };
+        match self {
+            Backend::Default => format!("ip{six}tables-restore").into(),
+            Backend::Nft => format!("ip{six}tables-nft-restore").into(),
+            Backend::Legacy => format!("ip{six}tables-legacy-restore").into(),
+            Backend::Path(p) => p.clone(),
+        }
+    }
+
+    /// The matching `iptables-save` program for `family` (`None` for an explicit path).
+    pub fn save_program(&self, family: Family) -> Option<PathBuf> {
+        let six = if family == Family::V6 { "6" } else { "" };
+        match self {
+            Backend::Default => Some(format!("ip{six}tables-save").into()),
+            Backend::Nft => Some(format!("ip{six}tables-nft-save").into()),
+            Backend::Legacy => Some(format!("ip{six}tables-legacy-save").into()),
+            Backend::Path(_) => None,
+        }
+    }
+}
+
+/// How to run `iptables-restore`.
+///
+/// ```
+/// use pyptables::{Backend, RestoreOptions};
+/// let opts = RestoreOptions { backend: Backend::Legacy, ..RestoreOptions::default() };
+/// assert!(opts.wait && !opts.test && !opts.noflush);
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RestoreOptions {
+    /// `--test`: only parse the rules, change nothing. Note that this does **not** ask the
+    /// kernel: MASQUERADE in the filter table, jump loops and (with nf_tables) jumps to
+    /// undefined chains all pass. Only a real load gives the kernel's verdict — for that, load
+    /// into a scratch network namespace (see [`RestoreOptions::netns`]).
+    pub test: bool,
+    /// `--noflush`: keep the tables' existing rules and add these.
+    pub noflush: bool,
+    /// `--wait`: wait for the xtables lock instead of failing (default on).
+    pub wait: bool,
+    /// Which program.
+    pub backend: Backend,
+    /// Run inside this named network namespace (`ip netns exec NAME …`).
+    pub netns: Option<String>,
+    /// Skip [`Tables::validate`] before running (default: validate, and refuse on problems).
+    pub skip_validation: bool,
+}
+
+impl Default for RestoreOptions {
+    fn default() -> Self {
+        RestoreOptions {
+            test: false,
+            noflush: false,
+            wait: true,
+            backend: Backend::Default,
+            netns: None,
+            skip_validation: false,
+        }
+    }
+}
+
+impl RestoreOptions {
+    pub(crate) fn command(&self, program: &std::path::Path) -> Command {
+        let mut cmd = match &self.netns {
+            Some(ns) => {
+                let mut c = Command::new("ip");
+                c.args(["netns", "exec", ns]).arg(program);
+                c
+            }
+            None => Command::new(program),
+        };
+        if self.test {
+            cmd.arg("--test");
+        }
+        if self.noflush {
+            cmd.arg("--noflush");
+        }
+        if self.wait {
+            cmd.arg("--wait");
+        }
+        cmd
+    }
+}
+
+/// Applies `tables` with the default options: validate, then one `iptables-restore --wait`
+/// (or `ip6tables-restore` for IPv6 tables) with the text on standard input.
+pub fn restore(tables: &Tables) -> Result<(), RestoreError> {
+    tables.restore(&RestoreOptions::default())
+}
+
+impl Tables {
+    /// Applies these tables with `options` (see [`restore`]).
+    pub fn restore(&self, options: &RestoreOptions) -> Result<(), RestoreError> {
+        if !options.skip_validation {
+            self.validate().map_err(RestoreError::Invalid)?;
+        }
+        let rendered = self.render_mapped(Style::Plain);
+        let program = options.backend.restore_program(self.family());
+        run_restore(options, &program, &rendered.text).map_err(|e| match e {
+            RestoreError::Rejected {
+                program,
+                line,
+                message,
+                ..
+            } => {
+                let rule = line
+                    .and_then(|l| rendered.source_of(l))
+                    .and_then(rule_ref)
+                    .map(Box::new);
+                RestoreError::Rejected {
+                    program,
+                    line,
+                    rule,
+                    message,
+                }
+            }
+            e => e,
+        })
+    }
+}
+
+fn rule_ref(source: &LineSource) -> Option<RuleRef> {
+    match source {
+        LineSource::Rule {
+            table,
+            chain,
+            index,
+            origin,
+        } => Some(RuleRef {
+            table: table.clone(),
+            chain: Some(chain.clone()),
+            index: Some(*index),
+            origin: *origin,
+        }),
+        LineSource::Chain {
+            table,
+            chain,
+            origin,
+        } => Some(RuleRef {
+            table: table.clone(),
+            chain: Some(chain.clone()),
+            index: None,
+            origin: *origin,
+        }),
+        LineSource::Table { table, origin } => Some(RuleRef {
+            table: table.clone(),
+            chain: None,
+            index: None,
+            origin: *origin,
+        }),
+        LineSource::Other => None,
+    }
+}
+
+/// Runs a restore program on `text`; on refusal returns `Rejected` with the line it named.
+pub(crate) fn run_restore(
+    options: &RestoreOptions,
+    program: &std::path::Path,
+    text: &str,
+) -> Result<(), RestoreError> {
+    let mut cmd = options.command(program);
+    cmd.stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let io_err = |source: std::io::Error| {
+        if source.kind() == std::io::ErrorKind::NotFound {
+            RestoreError::NotFound {
+                program: program.to_path_buf(),
+            }
+        } else {
+            RestoreError::Io {
+                program: program.to_path_buf(),
+                source,
+            }
+        }
+    };
+    let mut child = cmd.spawn().map_err(io_err)?;
+    let mut stdin = child.stdin.take().expect("stdin is piped");
+    // Write from a thread so a program that fails early cannot block us on a full pipe.
+    let input = text.to_string();
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(input.as_bytes());
+    });
+    let output = child.wait_with_output().map_err(io_err)?;
+    let _ = writer.join();
+    if output.status.success() {
+        return Ok(());
+    }
+    let message = String::from_utf8_lossy(&output.stderr).trim().to_string();
+    let lower = message.to_ascii_lowercase();
+    if lower.contains("permission denied")
+        || lower.contains("operation not permitted")
+        || lower.contains("you must be root")
+    {
+        return Err(RestoreError::PermissionDenied {
+            program: program.to_path_buf(),
+            message,
+        });
+    }
+    if options.netns.is_some()
+        && (lower.contains("executable file not found")
+            || lower.contains("no such file or directory"))
+        && lower.contains("exec of")
+    {
+        return Err(RestoreError::NotFound {
+            program: program.to_path_buf(),
+        });
+    }
+    Err(RestoreError::Rejected {
+        program: program.to_path_buf(),
+        line: error_line(&message),
+        rule: None,
+        message,
+    })
+}
+
+/// The input line an iptables-restore error names (`line 7 failed`, `line 7: …`, `at line: 7`).
+pub(crate) fn error_line(message: &str) -> Option<usize> {
+    let bytes = message.as_bytes();
+    let mut i = 0;
+    while let Some(pos) = message[i..].find("line") {
+        let mut j = i + pos + 4;
+        while j < bytes.len() && (bytes[j] == b' ' || bytes[j] == b':') {
+            j += 1;
+        }
+        let start = j;
+        while j < bytes.len() && bytes[j].is_ascii_digit() {
+            j += 1;
+        }
+        if j > start {
+            return message[start..j].parse().ok();
+        }
+        i += pos + 4;
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::error_line;
+
+    #[test]
+    fn finds_the_line_in_both_backends_messages() {
+        assert_eq!(error_line("iptables-restore: line 7 failed"), Some(7));
+        assert_eq!(error_line("iptables-restore v1.8.9 (nf_tables): line 12: RULE_APPEND failed (No such file or directory): rule in chain INPUT"), Some(12));
+        assert_eq!(
+            error_line("iptables-restore: COMMIT expected at line 4"),
+            Some(4)
+        );
+        assert_eq!(error_line("something else"), None);
+    }
+}

@@ -1,0 +1,428 @@
+//! Validation of the whole model against the catalog: every problem at once, each naming the
+//! rule and where it was written.
+
+use std::fmt;
+
+use pyptables_catalog::chains::{check_table, ChainInfo, ChainPlace};
+use pyptables_catalog::rule::{check_rule, RuleContext};
+use pyptables_catalog::{targets, Family, Hook, Hooks, Place, Problem, TargetCall, TargetKind};
+
+use crate::model::rule::{Arg, Body, Rule};
+use crate::model::{Chain, Tables};
+use crate::origin::Origin;
+
+/// One problem found by [`Tables::validate`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ValidationError {
+    /// What is wrong (the same message the `firewall!` macro gives at compile time).
+    pub problem: Problem,
+    /// The family of the tables.
+    pub family: Family,
+    /// The table.
+    pub table: String,
+    /// The chain, if the problem is in one.
+    pub chain: Option<String>,
+    /// The rule's index in the chain, if the problem is in a rule.
+    pub rule: Option<usize>,
+    /// The option of the rule the problem is about, if any.
+    pub option: Option<String>,
+    /// Where the rule, chain or table was written.
+    pub origin: Origin,
+}
+
+impl fmt::Display for ValidationError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {} {}", self.origin, self.family, self.table)?;
+        if let Some(chain) = &self.chain {
+            write!(f, " {chain}")?;
+        }
+        if let Some(rule) = self.rule {
+            write!(f, " rule {}", rule + 1)?;
+        }
+        write!(f, ": {}", self.problem)
+    }
+}
+
+/// Every problem [`Tables::validate`] found, in order; `Display` puts each on its own line.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct ValidationErrors(pub Vec<ValidationError>);
+
+impl ValidationErrors {
+    /// The problems.
+    pub fn iter(&self) -> std::slice::Iter<'_, ValidationError> {
+        self.0.iter()
+    }
+
+    /// How many.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Display for ValidationErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, e) in self.0.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{e}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ValidationErrors {}
+
+impl<'a> IntoIterator for &'a ValidationErrors {
+    type Item = &'a ValidationError;
+    type IntoIter = std::slice::Iter<'a, ValidationError>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+/// Commands that would change the file's structure if written inside a raw rule.
+const RAW_FORBIDDEN: &[&str] = &[
+    "-A",
+    "--append",
+    "-I",
+    "--insert",
+    "-D",
+    "--delete",
+    "-R",
+    "--replace",
+    "-N",
+    "--new-chain",
+    "--new",
+    "-X",
+    "--delete-chain",
+    "-F",
+    "--flush",
+    "-P",
+    "--policy",
+    "-E",
+    "--rename-chain",
+    "-Z",
+    "--zero",
+    "-L",
+    "--list",
+    "-S",
+    "--list-rules",
+    "-t",
+    "--table",
+    "COMMIT",
+];
+
+/// Splits raw rule text the way `iptables-restore` does, or says why it cannot be used.
+pub(crate) fn raw_tokens(text: &str) -> Result<Vec<String>, String> {
+    if let Some(c) = text.chars().find(|c| c.is_control()) {
+        return Err(format!(
+            "it contains {:?}, which would end the rule's line",
+            c
+        ));
+    }
+    let mut tokens = Vec::new();
+    let mut cur = String::new();
+    let mut in_token = false;
+    let mut chars = text.chars();
+    let mut quoted = false;
+    while let Some(c) = chars.next() {
+        if quoted {
+            match c {
+                '\\' => match chars.next() {
+                    Some(n) => cur.push(n),
+                    None => return Err("it ends inside a quoted string".into()),
+                },
+                '"' => quoted = false,
+                c => cur.push(c),
+            }
+        } else {
+            match c {
+                '"' => {
+                    quoted = true;
+                    in_token = true;
+                }
+                ' ' => {
+                    if in_token {
+                        tokens.push(std::mem::take(&mut cur));
+                        in_token = false;
+                    }
+                }
+                c => {
+                    cur.push(c);
+                    in_token = true;
+                }
+            }
+        }
+    }
+    if quoted {
+        return Err("a double quote is not closed".into());
+    }
+    if in_token {
+        tokens.push(cur);
+    }
+    if tokens.is_empty() {
+        return Err("it is empty".into());
+    }
+    if let Some(t) = tokens.iter().find(|t| RAW_FORBIDDEN.contains(&t.as_str())) {
+        return Err(format!(
+            "`{t}` is a command, not part of a rule; the chain is given by where the rule is added"
+        ));
+    }
+    Ok(tokens)
+}
+
+/// The user chain a raw rule jumps to (`-j X` / `-g X` where X is not a catalog target).
+fn raw_jump(text: &str) -> Option<(String, bool)> {
+    let tokens = raw_tokens(text).ok()?;
+    tokens.windows(2).find_map(|w| match w[0].as_str() {
+        "-j" | "--jump" if targets::find(&w[1]).is_none() => Some((w[1].clone(), false)),
+        "-g" | "--goto" => Some((w[1].clone(), true)),
+        _ => None,
+    })
+}
+
+struct Collector<'a> {
+    family: Family,
+    table: &'a str,
+    errors: Vec<ValidationError>,
+}
+
+impl Collector<'_> {
+    fn push(
+        &mut self,
+        problem: Problem,
+        chain: Option<&Chain>,
+        rule: Option<(usize, &Rule)>,
+        option: Option<String>,
+        origin: Origin,
+    ) {
+        self.errors.push(ValidationError {
+            problem,
+            family: self.family,
+            table: self.table.to_string(),
+            chain: chain.map(|c| c.name().to_string()),
+            rule: rule.map(|r| r.0),
+            option,
+            origin: rule.map_or(origin, |r| r.1.origin()),
+        });
+    }
+}
+
+impl Tables {
+    /// Checks everything the catalog knows, reporting every problem at once.
+    ///
+    /// ```
+    /// use pyptables::{default_tables, Rule, Target};
+    /// let mut t = default_tables();
+    /// t["filter"]["INPUT"].push(Rule::new().dport(22).accept());
+    /// t["filter"]["INPUT"].push(Rule::new().jump("nosuch"));
+    /// let errors = t.validate().unwrap_err();
+    /// assert_eq!(errors.len(), 2);
+    /// assert!(errors.to_string().contains("`dport` needs one of the protocols tcp|udp|udplite|sctp|dccp"));
+    /// assert!(errors.to_string().contains("jump to undefined chain `nosuch`"));
+    /// ```
+    pub fn validate(&self) -> Result<(), ValidationErrors> {
+        let mut errors = Vec::new();
+        for (i, table) in self.iter().enumerate() {
+            let mut c = Collector {
+                family: self.family(),
+                table: table.name(),
+                errors: Vec::new(),
+            };
+            if self.iter().take(i).any(|t| t.name() == table.name()) {
+                c.push(
+                    Problem::DuplicateTable {
+                        table: table.name().to_string(),
+                    },
+                    None,
+                    None,
+                    None,
+                    table.origin(),
+                );
+            }
+            validate_table(table.chain_slice(), table.origin(), &mut c);
+            errors.extend(c.errors);
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(ValidationErrors(errors))
+        }
+    }
+}
+
+fn validate_table(chains: &[Chain], table_origin: Origin, c: &mut Collector<'_>) {
+    let user_names: Vec<&str> = chains
+        .iter()
+        .filter(|ch| !ch.is_builtin())
+        .map(Chain::name)
+        .collect();
+    // A jump whose name is neither a chain nor a target, but close to a target, is a
+    // misspelt target rather than a missing chain.
+    let raw_jumps: Vec<Vec<(String, bool, usize)>> = chains
+        .iter()
+        .map(|chain| {
+            chain
+                .iter()
+                .enumerate()
+                .filter_map(|(ri, rule)| match &rule.body {
+                    Body::Raw { text, .. } => raw_jump(text).map(|(name, goto)| (name, goto, ri)),
+                    Body::Options { .. } => None,
+                })
+                .collect()
+        })
+        .collect();
+    let mut infos = Vec::with_capacity(chains.len());
+    for (chain, raw) in chains.iter().zip(&raw_jumps) {
+        let mut jumps = Vec::new();
+        for (ri, rule) in chain.iter().enumerate() {
+            match &rule.body {
+                Body::Options {
+                    target: Some(t), ..
+                } if t.kind() != TargetKind::Builtin => {
+                    let name = t.name();
+                    if t.kind() == TargetKind::Jump
+                        && !user_names.contains(&name)
+                        && !chains.iter().any(|ch| ch.name() == name)
+                    {
+                        if let Some(s) = pyptables_catalog::suggest::did_you_mean(
+                            name,
+                            targets::TARGETS.iter().map(|t| t.name),
+                        ) {
+                            c.push(
+                                Problem::UnknownTarget {
+                                    name: name.to_string(),
+                                    suggestion: Some(s.to_string()),
+                                },
+                                Some(chain),
+                                Some((ri, rule)),
+                                None,
+                                rule.origin(),
+                            );
+                            continue;
+                        }
+                    }
+                    jumps.push((name, t.kind() == TargetKind::Goto, ri));
+                }
+                _ => {}
+            }
+        }
+        jumps.extend(
+            raw.iter()
+                .map(|(name, goto, ri)| (name.as_str(), *goto, *ri)),
+        );
+        jumps.sort_by_key(|j| j.2);
+        infos.push(ChainInfo {
+            name: chain.name(),
+            builtin: chain.is_builtin(),
+            policy: chain.policy().map(|p| p.as_str()),
+            jumps,
+        });
+    }
+    let checked = check_table(c.table, &infos);
+    for (place, problem) in checked.problems {
+        match place {
+            ChainPlace::Table => c.push(problem, None, None, None, table_origin),
+            ChainPlace::Chain(i) | ChainPlace::Policy(i) => {
+                c.push(problem, Some(&chains[i]), None, None, chains[i].origin())
+            }
+            ChainPlace::Rule { chain, rule } => {
+                let ch = &chains[chain];
+                let r = ch.get(rule).map(|r| (rule, r));
+                c.push(problem, Some(ch), r, None, ch.origin());
+            }
+        }
+    }
+    if tables_unknown(c.table) {
+        return;
+    }
+    for (ci, chain) in chains.iter().enumerate() {
+        let reach = match Hook::from_chain_name(chain.name()) {
+            Some(h) if chain.is_builtin() => Hooks::of(h),
+            _ => checked.reach.get(ci).copied().unwrap_or_default(),
+        };
+        let ctx = RuleContext {
+            family: c.family,
+            table: c.table,
+            chain: chain.name(),
+            reach,
+        };
+        for (ri, rule) in chain.iter().enumerate() {
+            validate_rule(&ctx, chain, ri, rule, c);
+        }
+    }
+}
+
+fn tables_unknown(table: &str) -> bool {
+    pyptables_catalog::tables::table(table).is_none()
+}
+
+fn validate_rule(
+    ctx: &RuleContext<'_>,
+    chain: &Chain,
+    ri: usize,
+    rule: &Rule,
+    c: &mut Collector<'_>,
+) {
+    match &rule.body {
+        Body::Raw { text, extended } => {
+            let problem = match raw_tokens(text) {
+                Err(reason) => Some(reason),
+                Ok(_) if *extended => Some(
+                    "options or a target were added to a raw rule; write them in its text".into(),
+                ),
+                Ok(_) => None,
+            };
+            if let Some(reason) = problem {
+                c.push(
+                    Problem::BadRawRule {
+                        text: pyptables_catalog::problem::shown(text),
+                        reason,
+                    },
+                    Some(chain),
+                    Some((ri, rule)),
+                    None,
+                    rule.origin(),
+                );
+            }
+        }
+        Body::Options { args, target } => {
+            let cat_args: Vec<_> = args.iter().map(Arg::as_catalog).collect();
+            let target_args: Vec<_> = target
+                .as_ref()
+                .map(|t| t.args().iter().map(Arg::as_catalog).collect())
+                .unwrap_or_default();
+            let call = target.as_ref().map(|t| TargetCall {
+                name: t.name(),
+                kind: t.kind(),
+                args: &target_args,
+            });
+            let mut found = Vec::new();
+            check_rule(ctx, &cat_args, call.as_ref(), &mut |f| found.push(f));
+            for f in found {
+                let option = match f.place {
+                    Place::Arg(i) | Place::Value(i) => args.get(i).map(|a| a.key.to_string()),
+                    Place::TargetArg(i) | Place::TargetValue(i) => target
+                        .as_ref()
+                        .and_then(|t| t.args().get(i))
+                        .map(|a| a.key.to_string()),
+                    Place::Target => target.as_ref().map(|t| t.name().to_string()),
+                    Place::Rule => None,
+                };
+                c.push(
+                    f.problem,
+                    Some(chain),
+                    Some((ri, rule)),
+                    option,
+                    rule.origin(),
+                );
+            }
+        }
+    }
+}

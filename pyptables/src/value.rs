@@ -1,0 +1,281 @@
+//! Typed values for rule options, and the [`IntoValue`] conversion the rule builder takes.
+//!
+//! Option setters accept typed values (`IpNet`, `u16`, [`PortRange`], [`CtState`] …) and plain
+//! strings. Typed values are correct by construction; strings are checked by
+//! [`Tables::validate`](crate::Tables::validate) with the same catalog the `firewall!` macro
+//! uses. Each typed value also parses from a string with a clear error.
+//!
+//! ```
+//! use pyptables::value::{PortRange, Rate};
+//! let r: PortRange = "1024:65535".parse().unwrap();
+//! assert_eq!(r.to_string(), "1024:65535");
+//! assert!("70000".parse::<PortRange>().unwrap_err().to_string().contains("out of range"));
+//! assert_eq!("5/minute".parse::<Rate>().unwrap().to_string(), "5/minute");
+//! ```
+
+use std::borrow::Cow;
+use std::fmt;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::str::FromStr;
+
+pub use ipnet::{IpNet, Ipv4Net, Ipv6Net};
+use pyptables_catalog::{Family, ValueError, ValueKind};
+
+/// An option value as text, possibly inverted with `!`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Value {
+    /// The text written after the option.
+    pub text: Cow<'static, str>,
+    /// Whether the option is inverted (`! --opt value`).
+    pub negated: bool,
+}
+
+/// Anything usable as an option value.
+pub trait IntoValue {
+    /// The value.
+    fn into_value(self) -> Value;
+}
+
+fn plain(text: impl Into<Cow<'static, str>>) -> Value {
+    Value {
+        text: text.into(),
+        negated: false,
+    }
+}
+
+impl IntoValue for Value {
+    fn into_value(self) -> Value {
+        self
+    }
+}
+impl IntoValue for &'static str {
+    fn into_value(self) -> Value {
+        plain(self)
+    }
+}
+impl IntoValue for String {
+    fn into_value(self) -> Value {
+        plain(self)
+    }
+}
+impl IntoValue for &String {
+    fn into_value(self) -> Value {
+        plain(self.clone())
+    }
+}
+impl IntoValue for Cow<'static, str> {
+    fn into_value(self) -> Value {
+        plain(self)
+    }
+}
+macro_rules! display_values {
+    ($($t:ty),*) => {$(
+        impl IntoValue for $t {
+            fn into_value(self) -> Value {
+                plain(self.to_string())
+            }
+        }
+    )*};
+}
+display_values!(u8, u16, u32, u64, usize, i32, IpAddr, Ipv4Addr, Ipv6Addr, IpNet, Ipv4Net, Ipv6Net);
+
+/// Several values joined with commas (`ctstate` states, multiport ports).
+impl<T: IntoValue, const N: usize> IntoValue for [T; N] {
+    fn into_value(self) -> Value {
+        join(self)
+    }
+}
+impl<T: IntoValue> IntoValue for Vec<T> {
+    fn into_value(self) -> Value {
+        join(self)
+    }
+}
+
+fn join<T: IntoValue>(items: impl IntoIterator<Item = T>) -> Value {
+    let parts: Vec<String> = items
+        .into_iter()
+        .map(|v| v.into_value().text.into_owned())
+        .collect();
+    plain(parts.join(","))
+}
+
+/// An inverted value: `rule.source(not("10.0.0.0/8"))` gives `! -s 10.0.0.0/8`.
+#[derive(Clone, Debug)]
+pub struct Not<T>(pub T);
+
+/// Inverts a value (iptables' `!`, pyptables' `__not`).
+pub fn not<T: IntoValue>(value: T) -> Not<T> {
+    Not(value)
+}
+
+impl<T: IntoValue> IntoValue for Not<T> {
+    fn into_value(self) -> Value {
+        let mut v = self.0.into_value();
+        v.negated = !v.negated;
+        v
+    }
+}
+
+/// A value that did not parse; the message says why, in the catalog's words.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("invalid {what} `{text}`: {reason}")]
+pub struct ParseValueError {
+    /// What was being parsed (`port range`).
+    pub what: &'static str,
+    /// The text.
+    pub text: String,
+    /// Why it was refused.
+    pub reason: String,
+}
+
+fn checked(kind: ValueKind, what: &'static str, text: &str) -> Result<String, ParseValueError> {
+    // Family-neutral kinds only, so the family passed does not matter.
+    kind.check(text, Family::V4)
+        .map(Cow::into_owned)
+        .map_err(|e| ParseValueError {
+            what,
+            text: text.to_string(),
+            reason: match e {
+                ValueError::Invalid(r) => r,
+                ValueError::WrongFamily { found } => format!("an {found} value"),
+            },
+        })
+}
+
+macro_rules! text_value {
+    ($(#[$doc:meta])* $name:ident, $kind:expr, $what:literal) => {
+        $(#[$doc])*
+        #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+        pub struct $name(String);
+
+        impl $name {
+            /// The canonical text.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = ParseValueError;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                checked($kind, $what, s).map($name)
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl IntoValue for $name {
+            fn into_value(self) -> Value {
+                plain(self.0)
+            }
+        }
+    };
+}
+
+text_value!(
+    /// An interface name (at most 15 characters; `eth+` matches every `eth…`).
+    Interface, ValueKind::Interface, "interface name"
+);
+text_value!(
+    /// A protocol: a name such as `tcp`, a number 0–255, or `all`.
+    Protocol, ValueKind::Protocol, "protocol"
+);
+text_value!(
+    /// A port or port range `low:high`; service names become numbers.
+    PortRange, ValueKind::PortRange, "port range"
+);
+text_value!(
+    /// A 32-bit mark with an optional mask, `0x10/0xff`.
+    MarkValue, ValueKind::Mark, "mark"
+);
+text_value!(
+    /// A rate such as `5/minute`, at most 10000/second.
+    Rate, ValueKind::Rate, "rate"
+);
+text_value!(
+    /// An address range `a-b` for `-m iprange`.
+    AddressRange, ValueKind::AddressRange, "address range"
+);
+
+impl PortRange {
+    /// The range `low:high`.
+    pub fn new(low: u16, high: u16) -> Result<PortRange, ParseValueError> {
+        format!("{low}:{high}").parse()
+    }
+}
+
+impl MarkValue {
+    /// A mark value with no mask.
+    pub fn new(value: u32) -> MarkValue {
+        MarkValue(format!("0x{value:x}"))
+    }
+
+    /// A mark value under a mask.
+    pub fn masked(value: u32, mask: u32) -> MarkValue {
+        MarkValue(format!("0x{value:x}/0x{mask:x}"))
+    }
+}
+
+/// A connection-tracking state for `ctstate` (and, but for SNAT/DNAT, `state`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[allow(missing_docs)]
+pub enum CtState {
+    Invalid,
+    New,
+    Established,
+    Related,
+    Untracked,
+    Snat,
+    Dnat,
+}
+
+impl CtState {
+    /// The name iptables uses.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CtState::Invalid => "INVALID",
+            CtState::New => "NEW",
+            CtState::Established => "ESTABLISHED",
+            CtState::Related => "RELATED",
+            CtState::Untracked => "UNTRACKED",
+            CtState::Snat => "SNAT",
+            CtState::Dnat => "DNAT",
+        }
+    }
+}
+
+impl FromStr for CtState {
+    type Err = ParseValueError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let name = checked(
+            ValueKind::Choice(pyptables_catalog::value::CT_STATES),
+            "conntrack state",
+            s,
+        )?;
+        Ok(match name.as_str() {
+            "INVALID" => CtState::Invalid,
+            "NEW" => CtState::New,
+            "ESTABLISHED" => CtState::Established,
+            "RELATED" => CtState::Related,
+            "UNTRACKED" => CtState::Untracked,
+            "SNAT" => CtState::Snat,
+            _ => CtState::Dnat,
+        })
+    }
+}
+
+impl fmt::Display for CtState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl IntoValue for CtState {
+    fn into_value(self) -> Value {
+        plain(self.as_str())
+    }
+}
