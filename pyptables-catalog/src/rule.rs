@@ -6,6 +6,8 @@
 //! macro can point at the token and the runtime at the option.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use crate::family::Family;
 use crate::hooks::{Hook, Hooks};
@@ -121,8 +123,107 @@ pub fn protocol_match(proto: &str) -> Option<&'static MatchSpec> {
     })
 }
 
+/// For one option name: where it can come from when no match is named.
+#[derive(Default)]
+struct KeyEntry {
+    builtin: Option<&'static OptionSpec>,
+    by_protocol: Vec<(&'static MatchSpec, &'static OptionSpec)>,
+    by_key: Option<(&'static MatchSpec, &'static OptionSpec)>,
+}
+
+/// FNV-1a: the keys are short, trusted catalog names, so a simple fast hash serves better
+/// than the default DoS-resistant one on this hot path.
+#[derive(Default)]
+struct Fnv(u64);
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for b in bytes {
+            h = (h ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+type KeyIndex = HashMap<&'static str, KeyEntry, std::hash::BuildHasherDefault<Fnv>>;
+
+/// Option names (with `-`) to where they come from; built once, so resolving an option is a
+/// hash lookup rather than a walk over the catalog.
+fn key_index() -> &'static KeyIndex {
+    static INDEX: OnceLock<KeyIndex> = OnceLock::new();
+    INDEX.get_or_init(|| {
+        let mut index = KeyIndex::default();
+        for o in BUILTIN_OPTIONS.iter() {
+            for name in std::iter::once(&o.name).chain(o.aliases) {
+                index.entry(name).or_default().builtin.get_or_insert(o);
+            }
+        }
+        for m in MATCHES.iter() {
+            for o in m.options {
+                for name in std::iter::once(&o.name).chain(o.aliases) {
+                    let e = index.entry(name).or_default();
+                    match m.implicit {
+                        Implicit::ByProtocol => e.by_protocol.push((m, o)),
+                        Implicit::ByKey => {
+                            e.by_key.get_or_insert((m, o));
+                        }
+                        Implicit::Never => {}
+                    }
+                }
+            }
+        }
+        index
+    })
+}
+
 /// Finds the match (or built-in option) `arg` belongs to, given the rule's protocol.
 pub fn resolve(arg: &Arg<'_>, protocol: Option<&str>) -> Result<Resolved, Problem> {
+    if arg.module.is_none() {
+        let key: Cow<'_, str> = if arg.key.contains('_') {
+            Cow::Owned(arg.key.replace('_', "-"))
+        } else {
+            Cow::Borrowed(arg.key)
+        };
+        if let Some(e) = key_index().get(key.as_ref()) {
+            if let Some(option) = e.builtin {
+                return Ok(Resolved {
+                    module: None,
+                    option,
+                });
+            }
+            if let Some(p) = protocol {
+                if let Some(&(m, option)) = e.by_protocol.iter().find(|(m, _)| {
+                    m.protocols
+                        .is_some_and(|ps| ps.iter().any(|q| q.eq_ignore_ascii_case(p)))
+                }) {
+                    return Ok(Resolved {
+                        module: Some(m),
+                        option,
+                    });
+                }
+            }
+            if e.by_protocol.is_empty() {
+                if let Some((m, option)) = e.by_key {
+                    return Ok(Resolved {
+                        module: Some(m),
+                        option,
+                    });
+                }
+            }
+        }
+    }
+    resolve_slow(arg, protocol)
+}
+
+fn resolve_slow(arg: &Arg<'_>, protocol: Option<&str>) -> Result<Resolved, Problem> {
     if let Some(module) = arg.module {
         let spec = matches::find(module).ok_or_else(|| Problem::UnknownMatch {
             name: module.to_string(),
@@ -585,11 +686,14 @@ fn check_groups(
     }
 }
 
-/// The text written for an option: its flag (`-s`, `--dport`).
-pub fn flag_of(option: &OptionSpec) -> Cow<'static, str> {
+/// Appends the text written for an option, its flag (`-s`, `--dport`), to `out`.
+pub fn write_flag(option: &OptionSpec, out: &mut String) {
     match option.flag {
-        Some(f) => Cow::Borrowed(f),
-        None => Cow::Owned(format!("--{}", option.name)),
+        Some(f) => out.push_str(f),
+        None => {
+            out.push_str("--");
+            out.push_str(option.name);
+        }
     }
 }
 

@@ -394,6 +394,31 @@ impl ValueKind {
         }
     }
 
+    /// The text to write for a value already known to be valid: the same as [`check`]'s
+    /// result, but skipping checks that cannot change the text (fast path for rendering).
+    ///
+    /// [`check`]: ValueKind::check
+    pub fn canonical(self, text: &str, family: Family) -> Cow<'_, str> {
+        let changes = match self {
+            ValueKind::Port | ValueKind::PortRange | ValueKind::PortList | ValueKind::ToPorts => {
+                !text.bytes().all(|b| b.is_ascii_digit()) || text.len() > 5
+            }
+            ValueKind::UIntRange { .. } => text.starts_with(':') || text.ends_with(':'),
+            ValueKind::Protocol
+            | ValueKind::Choice(_)
+            | ValueKind::ChoiceList(_)
+            | ValueKind::TcpFlags => true,
+            _ => false,
+        };
+        if !changes {
+            return Cow::Borrowed(text);
+        }
+        match self.check(text, family) {
+            Ok(c) => c,
+            Err(_) => Cow::Borrowed(text),
+        }
+    }
+
     /// The family an address-like value belongs to, if it names one (`10.0.0.1` → IPv4).
     pub fn family_of(self, text: &str) -> Option<Family> {
         match self {
@@ -952,6 +977,22 @@ fn tc_class(text: &str) -> Checked<'_> {
     }
 }
 
+/// Bytes that may stand in an unquoted token.
+const PLAIN: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = c.is_ascii_alphanumeric()
+            || matches!(
+                c,
+                b'_' | b'-' | b'.' | b':' | b'/' | b',' | b'+' | b'@' | b'%' | b'='
+            );
+        b += 1;
+    }
+    t
+};
+
 /// Writes `word` as one `iptables-restore` token: bare when it is plain, otherwise in double
 /// quotes with `"` and `\` escaped by a backslash (the only quoting the restore parser knows).
 ///
@@ -964,10 +1005,7 @@ fn tc_class(text: &str) -> Checked<'_> {
 /// assert_eq!(quote(r#"a "b" \ #c"#), r#""a \"b\" \\ #c""#);
 /// ```
 pub fn quote(word: &str) -> Cow<'_, str> {
-    let plain = !word.is_empty()
-        && word
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"_-.:/,+@%=".contains(&b));
+    let plain = !word.is_empty() && word.bytes().all(|b| PLAIN[b as usize]);
     if plain {
         return Cow::Borrowed(word);
     }

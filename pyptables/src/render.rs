@@ -8,7 +8,7 @@
 use std::fmt::{self, Write};
 
 use pyptables_catalog::matches::BUILTIN_OPTIONS;
-use pyptables_catalog::rule::{flag_of, protocol_of, resolve};
+use pyptables_catalog::rule::{resolve, write_flag};
 use pyptables_catalog::value::quote;
 use pyptables_catalog::{Family, MatchSpec, TargetKind};
 
@@ -116,7 +116,7 @@ impl Tables {
     /// The text in `style`.
     pub fn render(&self, style: Style) -> String {
         let mut out = Out {
-            text: String::with_capacity(64 + self.rule_count() * 96),
+            text: String::with_capacity(64 + self.rule_count() * 160),
             lines: None,
         };
         render_tables(self, style, &mut out);
@@ -299,13 +299,26 @@ pub(crate) fn write_rule(rule: &Rule, family: Family, s: &mut String) {
 }
 
 fn write_args(args: &[Arg], family: Family, s: &mut String) {
-    let cats: Vec<pyptables_catalog::Arg<'_>> = args.iter().map(Arg::as_catalog).collect();
-    let protocol = protocol_of(&cats);
-    let resolved: Vec<_> = cats.iter().map(|a| resolve(a, protocol).ok()).collect();
+    let protocol = args
+        .iter()
+        .find(|a| a.module.is_none() && !a.negated && matches!(&*a.key, "protocol" | "proto" | "p"))
+        .and_then(|a| a.value.as_deref());
+    // Most rules have a handful of options: resolve them into a stack buffer.
+    let mut stack = [None; 16];
+    let mut heap = Vec::new();
+    let resolved: &[Option<_>] = if args.len() <= stack.len() {
+        for (slot, a) in stack.iter_mut().zip(args) {
+            *slot = resolve(&a.as_catalog(), protocol).ok();
+        }
+        &stack[..args.len()]
+    } else {
+        heap.extend(args.iter().map(|a| resolve(&a.as_catalog(), protocol).ok()));
+        &heap
+    };
 
     // Built-in options first, in iptables-save's order (-s -d -i -o -p -f).
     for spec in BUILTIN_OPTIONS {
-        for (arg, r) in args.iter().zip(&resolved) {
+        for (arg, r) in args.iter().zip(resolved) {
             if let Some(r) = r {
                 if r.module.is_none() && std::ptr::eq(r.option, spec) {
                     write_option(arg, r.option, family, s);
@@ -335,7 +348,7 @@ fn write_args(args: &[Arg], family: Family, s: &mut String) {
     }
     // Options the catalog does not know: written as given, so the output shows what was
     // asked for; validation reports them.
-    for (arg, r) in args.iter().zip(&resolved) {
+    for (arg, r) in args.iter().zip(resolved) {
         if r.is_none() {
             if let Some(m) = &arg.module {
                 s.push_str(" -m ");
@@ -351,13 +364,10 @@ fn write_option(arg: &Arg, option: &pyptables_catalog::OptionSpec, family: Famil
         s.push_str(" !");
     }
     s.push(' ');
-    s.push_str(&flag_of(option));
+    write_flag(option, s);
     if let Some(v) = &arg.value {
-        let canonical = option.kind.check(v, family);
-        let text: &str = match &canonical {
-            Ok(c) => c,
-            Err(_) => v,
-        };
+        let canonical = option.kind.canonical(v, family);
+        let text: &str = &canonical;
         if option.kind.is_multi_word() {
             for word in text.split_whitespace() {
                 s.push(' ');

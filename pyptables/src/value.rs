@@ -77,7 +77,58 @@ macro_rules! display_values {
         }
     )*};
 }
-display_values!(u8, u16, u32, u64, usize, i32, IpAddr, Ipv4Addr, Ipv6Addr, IpNet, Ipv4Net, Ipv6Net);
+display_values!(u8, u32, u64, usize, i32, IpAddr, Ipv6Addr, IpNet, Ipv6Net);
+
+// Ports and IPv4 addresses are the bulk of large rulesets: format them without the general
+// formatting machinery.
+fn push_decimal(out: &mut String, mut n: u32) {
+    let mut buf = [0u8; 10];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.push_str(std::str::from_utf8(&buf[i..]).expect("digits are ASCII"));
+}
+
+fn push_ipv4(out: &mut String, addr: Ipv4Addr) {
+    for (i, octet) in addr.octets().into_iter().enumerate() {
+        if i > 0 {
+            out.push('.');
+        }
+        push_decimal(out, u32::from(octet));
+    }
+}
+
+impl IntoValue for u16 {
+    fn into_value(self) -> Value {
+        let mut s = String::with_capacity(5);
+        push_decimal(&mut s, u32::from(self));
+        plain(s)
+    }
+}
+
+impl IntoValue for Ipv4Addr {
+    fn into_value(self) -> Value {
+        let mut s = String::with_capacity(15);
+        push_ipv4(&mut s, self);
+        plain(s)
+    }
+}
+
+impl IntoValue for Ipv4Net {
+    fn into_value(self) -> Value {
+        let mut s = String::with_capacity(18);
+        push_ipv4(&mut s, self.addr());
+        s.push('/');
+        push_decimal(&mut s, u32::from(self.prefix_len()));
+        plain(s)
+    }
+}
 
 /// Several values joined with commas (`ctstate` states, multiport ports).
 impl<T: IntoValue, const N: usize> IntoValue for [T; N] {

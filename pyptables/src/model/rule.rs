@@ -366,7 +366,12 @@ impl Rule {
 
     fn push_arg(mut self, arg: Arg) -> Rule {
         match &mut self.body {
-            Body::Options { args, .. } => args.push(arg),
+            Body::Options { args, .. } => {
+                if args.capacity() == 0 {
+                    args.reserve(8);
+                }
+                args.push(arg)
+            }
             Body::Raw { extended, .. } => *extended = true,
         }
         self
