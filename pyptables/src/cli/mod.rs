@@ -1,0 +1,454 @@
+//! A command-line front end for per-host firewall binaries.
+//!
+//! ```no_run
+//! use pyptables::{default_tables, Firewall, Policy, Rule, Tables};
+//!
+//! fn main() -> std::process::ExitCode {
+//!     let mut v4 = default_tables();
+//!     v4["filter"]["INPUT"].set_policy(Policy::Drop).unwrap();
+//!     v4["filter"]["INPUT"].push(Rule::new().proto("tcp").dport(22).accept());
+//!     pyptables::cli::run(Firewall::from_tables(v4, Tables::new(pyptables::Family::V6)))
+//! }
+//! ```
+//!
+//! The binary then offers `print` (the default), `check`, `apply` (with rollback and
+//! `--confirm SECONDS`), `confirm` and `diff`; `--help` lists options and exit codes.
+
+mod commands;
+mod system;
+
+use std::ffi::OsString;
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use pyptables_catalog::Family;
+
+use crate::firewall::Firewall;
+use crate::restore::Backend;
+
+/// Exit status: success (same rules for `diff`, confirmed for `apply --confirm`).
+pub const EXIT_OK: u8 = 0;
+/// Exit status: the rules have problems, were rejected (the running rules are unchanged), were
+/// not confirmed (the previous rules are back), or differ (`diff`).
+pub const EXIT_FAILED: u8 = 1;
+/// Exit status: usage error, or a tool could not be run (not root, iptables missing, …).
+pub const EXIT_ERROR: u8 = 2;
+/// Exit status: a rollback failed; the running rules may be neither the old nor the new ones.
+pub const EXIT_ROLLBACK_FAILED: u8 = 3;
+
+const EXIT_CODES: &str = "\
+Exit status:
+  0  success; `diff`: the running rules equal these; `apply --confirm`: confirmed
+  1  the rules have problems (`check`), were rejected (the running rules are unchanged),
+     were not confirmed in time (the previous rules are back), or differ (`diff`)
+  2  usage error, or a tool could not be run (not root, iptables missing, ...)
+  3  a rollback failed: the running rules may be neither the old nor the new ones
+
+Without a command, `print` runs.";
+
+/// The command line.
+#[derive(Parser, Debug)]
+#[command(
+    about = "Print, check, apply or compare this host's firewall (iptables and ip6tables rules).",
+    after_help = EXIT_CODES,
+    disable_version_flag = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+
+    #[command(flatten)]
+    print: PrintArgs,
+
+    #[command(flatten)]
+    tools: ToolArgs,
+}
+
+/// Options that select which programs run, and where.
+#[derive(Args, Debug, Clone, Default)]
+struct ToolArgs {
+    /// Run every iptables program inside the network namespace NAME (`ip netns exec NAME`)
+    #[arg(long, global = true, value_name = "NAME")]
+    netns: Option<String>,
+    /// Which iptables implementation [default: the system's `iptables-restore`]
+    #[arg(long, global = true, value_enum)]
+    backend: Option<BackendArg>,
+    /// The program loading IPv4 rules, instead of the backend's
+    #[arg(long, global = true, value_name = "PATH")]
+    iptables_restore: Option<PathBuf>,
+    /// The program loading IPv6 rules, instead of the backend's
+    #[arg(long, global = true, value_name = "PATH")]
+    ip6tables_restore: Option<PathBuf>,
+    /// The program saving IPv4 rules, instead of the backend's
+    #[arg(long, global = true, value_name = "PATH")]
+    iptables_save: Option<PathBuf>,
+    /// The program saving IPv6 rules, instead of the backend's
+    #[arg(long, global = true, value_name = "PATH")]
+    ip6tables_save: Option<PathBuf>,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+enum BackendArg {
+    /// nf_tables (`iptables-nft-restore`)
+    Nft,
+    /// the legacy x_tables backend (`iptables-legacy-restore`)
+    Legacy,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Print the rules in iptables-restore format (the default command)
+    Print(PrintArgs),
+    /// Check the rules: every static check, then the kernel's verdict in a scratch network
+    /// namespace (as root) without touching the running rules
+    Check {
+        /// Do not load into a scratch namespace even as root; only `iptables-restore --test`
+        /// (which does not ask the kernel)
+        #[arg(long)]
+        no_netns: bool,
+    },
+    /// Apply both families atomically, rolling IPv4 back if IPv6 fails
+    Apply {
+        /// After applying, wait SECONDS for a confirmation (typing `yes` on the terminal, the
+        /// `confirm` command, or SIGUSR1); without one, restore the previous rules exactly
+        #[arg(long, value_name = "SECONDS")]
+        confirm: Option<u64>,
+    },
+    /// Confirm an `apply --confirm` that is waiting (from a second session)
+    Confirm,
+    /// Show how the running rules differ from these (exit 0 same, 1 different, 2 error)
+    Diff,
+}
+
+/// Options of `print`.
+#[derive(Args, Debug, Clone, Default)]
+struct PrintArgs {
+    /// Only what iptables-restore needs: no comments naming the source of each rule
+    #[arg(long)]
+    plain: bool,
+    /// Colour the output
+    #[arg(long, value_enum, value_name = "WHEN", default_value = "auto")]
+    color: ColorArg,
+    /// Number the lines as iptables-restore counts them in its error messages
+    #[arg(long)]
+    line_numbers: bool,
+    /// Only this family
+    #[arg(long, value_enum)]
+    family: Option<FamilyArg>,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq, Default)]
+enum ColorArg {
+    /// only when writing to a terminal and NO_COLOR is not set
+    #[default]
+    Auto,
+    /// always
+    Always,
+    /// never
+    Never,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+enum FamilyArg {
+    /// IPv4 (iptables)
+    #[value(name = "4")]
+    V4,
+    /// IPv6 (ip6tables)
+    #[value(name = "6")]
+    V6,
+}
+
+/// Where output goes and what the process is attached to.
+pub(crate) struct Io<'a> {
+    pub(crate) out: &'a mut dyn Write,
+    pub(crate) err: &'a mut dyn Write,
+    /// Whether `out` is a terminal (for `--color auto`).
+    pub(crate) out_is_terminal: bool,
+    /// Whether standard input is a terminal (for typing `yes` to `apply --confirm`).
+    pub(crate) stdin_is_terminal: bool,
+    /// The program's name, for the confirmation state directory and messages.
+    pub(crate) program: String,
+}
+
+/// Runs the command line of the process on `fw` and returns its exit status.
+///
+/// This is the whole `main` of a per-host firewall binary.
+pub fn run(fw: Firewall) -> ExitCode {
+    let mut out = std::io::stdout().lock();
+    let mut err = std::io::stderr();
+    let out_is_terminal = std::io::stdout().is_terminal();
+    let stdin_is_terminal = std::io::stdin().is_terminal();
+    let code = run_inner(
+        &fw,
+        std::env::args_os().collect(),
+        Io {
+            out: &mut out,
+            err: &mut err,
+            out_is_terminal,
+            stdin_is_terminal,
+            program: String::new(),
+        },
+    );
+    let _ = out.flush();
+    ExitCode::from(code)
+}
+
+/// Runs `args` (the first is the program name) on `fw`, writing to `out` and `err`, and
+/// returns the exit status ([`EXIT_OK`], [`EXIT_FAILED`], [`EXIT_ERROR`],
+/// [`EXIT_ROLLBACK_FAILED`]).
+///
+/// Output is treated as not a terminal (`--color auto` does not colour) and standard input
+/// is not read.
+pub fn run_with_args<I, T>(fw: &Firewall, args: I, out: &mut dyn Write, err: &mut dyn Write) -> u8
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString>,
+{
+    run_inner(
+        fw,
+        args.into_iter().map(Into::into).collect(),
+        Io {
+            out,
+            err,
+            out_is_terminal: false,
+            stdin_is_terminal: false,
+            program: String::new(),
+        },
+    )
+}
+
+fn run_inner(fw: &Firewall, args: Vec<OsString>, mut io: Io<'_>) -> u8 {
+    io.program = args
+        .first()
+        .map(|a| {
+            std::path::Path::new(a)
+                .file_name()
+                .unwrap_or(a.as_os_str())
+                .to_string_lossy()
+                .into_owned()
+        })
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "firewall".into());
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let text = e.render().to_string();
+            return if e.use_stderr() {
+                let _ = write!(io.err, "{text}");
+                EXIT_ERROR
+            } else {
+                // --help
+                let _ = write!(io.out, "{text}");
+                EXIT_OK
+            };
+        }
+    };
+    let tools = Tools::from_args(&cli.tools);
+    let code = match cli.command {
+        None => print(fw, &cli.print, &mut io),
+        Some(Command::Print(p)) => print(fw, &merge(&cli.print, &p), &mut io),
+        Some(Command::Check { no_netns }) => commands::check(fw, &tools, no_netns, &mut io),
+        Some(Command::Apply { confirm }) => commands::apply(fw, &tools, confirm, &mut io),
+        Some(Command::Confirm) => commands::confirm(&tools, &mut io),
+        Some(Command::Diff) => commands::diff(fw, &tools, &mut io),
+    };
+    let _ = io.out.flush();
+    let _ = io.err.flush();
+    code
+}
+
+fn merge(top: &PrintArgs, sub: &PrintArgs) -> PrintArgs {
+    PrintArgs {
+        plain: top.plain || sub.plain,
+        color: if sub.color != ColorArg::Auto {
+            sub.color
+        } else {
+            top.color
+        },
+        line_numbers: top.line_numbers || sub.line_numbers,
+        family: sub.family.or(top.family),
+    }
+}
+
+/// Whether to colour: `always`/`never` as asked; `auto` only on a terminal and when `NO_COLOR`
+/// is unset or empty (<https://no-color.org>).
+fn colour_enabled(choice: ColorArg, is_terminal: bool, no_color: Option<&std::ffi::OsStr>) -> bool {
+    match choice {
+        ColorArg::Always => true,
+        ColorArg::Never => false,
+        ColorArg::Auto => is_terminal && no_color.is_none_or(|v| v.is_empty()),
+    }
+}
+
+fn print(fw: &Firewall, args: &PrintArgs, io: &mut Io<'_>) -> u8 {
+    let colour = colour_enabled(
+        args.color,
+        io.out_is_terminal,
+        std::env::var_os("NO_COLOR").as_deref(),
+    );
+    let style = if args.plain {
+        crate::Style::Plain
+    } else {
+        crate::Style::Annotated
+    };
+    let families: Vec<Family> = match args.family {
+        Some(FamilyArg::V4) => vec![Family::V4],
+        Some(FamilyArg::V6) => vec![Family::V6],
+        None => [Family::V4, Family::V6]
+            .into_iter()
+            .filter(|f| !fw.family(*f).is_empty())
+            .collect(),
+    };
+    let headers = families.len() > 1;
+    let mut text = String::new();
+    for (i, family) in families.iter().enumerate() {
+        if headers {
+            if i > 0 {
+                text.push('\n');
+            }
+            let program = match family {
+                Family::V4 => "iptables-restore",
+                Family::V6 => "ip6tables-restore",
+            };
+            let header = format!("# {family}: input for {program}\n");
+            text.push_str(&if colour {
+                crate::colorize(&header)
+            } else {
+                header
+            });
+        }
+        let mut body = fw.family(*family).render(style);
+        if colour {
+            body = crate::colorize(&body);
+        }
+        if args.line_numbers {
+            body = crate::add_line_numbers(&body);
+        }
+        text.push_str(&body);
+    }
+    match io.out.write_all(text.as_bytes()) {
+        Ok(()) => EXIT_OK,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => EXIT_OK,
+        Err(e) => {
+            let _ = writeln!(io.err, "error: cannot write the rules: {e}");
+            EXIT_ERROR
+        }
+    }
+}
+
+/// The programs to run, per family, and the namespace to run them in.
+#[derive(Clone, Debug)]
+pub(crate) struct Tools {
+    pub(crate) netns: Option<String>,
+    backend: Backend,
+    restore: [Option<PathBuf>; 2],
+    save: [Option<PathBuf>; 2],
+}
+
+fn index(family: Family) -> usize {
+    match family {
+        Family::V4 => 0,
+        Family::V6 => 1,
+    }
+}
+
+impl Tools {
+    fn from_args(a: &ToolArgs) -> Tools {
+        Tools {
+            netns: a.netns.clone(),
+            backend: match a.backend {
+                None => Backend::Default,
+                Some(BackendArg::Nft) => Backend::Nft,
+                Some(BackendArg::Legacy) => Backend::Legacy,
+            },
+            restore: [a.iptables_restore.clone(), a.ip6tables_restore.clone()],
+            save: [a.iptables_save.clone(), a.ip6tables_save.clone()],
+        }
+    }
+
+    /// The backend for `family`'s restore program (an override becomes `Backend::Path`).
+    pub(crate) fn backend(&self, family: Family) -> Backend {
+        match &self.restore[index(family)] {
+            Some(p) => Backend::Path(p.clone()),
+            None => self.backend.clone(),
+        }
+    }
+
+    /// The save program for `family`: the override, the backend's, or the restore
+    /// override's name with `restore` replaced by `save`.
+    pub(crate) fn save_program(&self, family: Family) -> Result<PathBuf, String> {
+        if let Some(p) = &self.save[index(family)] {
+            return Ok(p.clone());
+        }
+        if let Some(p) = self.backend.save_program(family) {
+            if self.restore[index(family)].is_none() {
+                return Ok(p);
+            }
+        }
+        let flag = match family {
+            Family::V4 => "--iptables-save",
+            Family::V6 => "--ip6tables-save",
+        };
+        let restore = self.backend(family).restore_program(family);
+        let name = restore
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        match name.rfind("restore") {
+            Some(i) => {
+                let save = format!("{}save{}", &name[..i], &name[i + "restore".len()..]);
+                Ok(restore.with_file_name(save))
+            }
+            None => Err(format!(
+                "cannot tell which program saves the {family} rules for `{}`; give {flag} PATH",
+                restore.display()
+            )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::ffi::OsStr;
+
+    #[test]
+    fn auto_colour_needs_a_terminal_and_no_no_color() {
+        assert!(colour_enabled(ColorArg::Auto, true, None));
+        assert!(colour_enabled(ColorArg::Auto, true, Some(OsStr::new(""))));
+        assert!(!colour_enabled(ColorArg::Auto, true, Some(OsStr::new("1"))));
+        assert!(!colour_enabled(ColorArg::Auto, false, None));
+        assert!(colour_enabled(
+            ColorArg::Always,
+            false,
+            Some(OsStr::new("1"))
+        ));
+        assert!(!colour_enabled(ColorArg::Never, true, None));
+    }
+
+    #[test]
+    fn save_program_follows_the_restore_override() {
+        let t = Tools::from_args(&ToolArgs {
+            iptables_restore: Some("/opt/xt/sbin/iptables-legacy-restore".into()),
+            ..ToolArgs::default()
+        });
+        assert_eq!(
+            t.save_program(Family::V4).unwrap(),
+            PathBuf::from("/opt/xt/sbin/iptables-legacy-save")
+        );
+        assert_eq!(
+            t.save_program(Family::V6).unwrap(),
+            PathBuf::from("ip6tables-save")
+        );
+        let t = Tools::from_args(&ToolArgs {
+            iptables_restore: Some("/bin/loader".into()),
+            ..ToolArgs::default()
+        });
+        assert!(t
+            .save_program(Family::V4)
+            .unwrap_err()
+            .contains("--iptables-save"));
+    }
+}
