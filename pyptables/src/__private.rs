@@ -1,14 +1,26 @@
 //! Support for code the `firewall!` macro generates. Not a public API: it may change in any
 //! release.
+//!
+//! The macro turns rules whose values are all written in the source into static data
+//! ([`StaticRule`]) that [`push_static`] turns into the model, so a big firewall costs the
+//! compiler one constant per chain rather than a builder chain per rule. Rules with `{expr}`
+//! values are built at run time with [`dynamic_rule`]; each `{expr}` is turned into its
+//! values once by [`values_of`] and [`slot`].
 
 use std::borrow::Cow;
+use std::fmt::Display;
+use std::marker::PhantomData;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 pub use pyptables_catalog::{Family, TargetKind};
 
 use crate::model::rule::{Arg, Rule, Target};
 use crate::model::{Chain, ChainKind, Policy, Table, Tables};
 use crate::origin::Origin;
-use crate::value::IntoValue;
+use crate::value::{
+    AddressRange, CtState, Interface, IntoValue, IpNet, Ipv4Net, Ipv6Net, MarkValue, PortRange,
+    Protocol, Rate, Value,
+};
 use crate::Firewall;
 
 /// One option, as static data.
@@ -40,7 +52,7 @@ pub struct StaticTarget {
 pub struct StaticRule {
     /// Line in the macro's source file.
     pub line: u32,
-    /// Column.
+    /// Column (1-based).
     pub column: u32,
     /// Options.
     pub args: &'static [StaticArg],
@@ -50,7 +62,7 @@ pub struct StaticRule {
     pub raw: Option<&'static str>,
 }
 
-fn arg(a: &StaticArg) -> Arg {
+fn static_arg(a: &StaticArg) -> Arg {
     Arg {
         module: a.module.map(Cow::Borrowed),
         key: Cow::Borrowed(a.key),
@@ -69,10 +81,10 @@ pub fn rule(file: &'static str, r: &StaticRule) -> Rule {
         Target::from_parts(
             Cow::Borrowed(t.name),
             t.kind,
-            t.args.iter().map(arg).collect(),
+            t.args.iter().map(static_arg).collect(),
         )
     });
-    Rule::from_parts(r.args.iter().map(arg).collect(), target, origin)
+    Rule::from_parts(r.args.iter().map(static_arg).collect(), target, origin)
 }
 
 /// Appends static rules to a chain.
@@ -81,64 +93,262 @@ pub fn push_static(chain: &mut Chain, file: &'static str, rules: &'static [Stati
     chain.extend(rules.iter().map(|r| rule(file, r)));
 }
 
-/// An option whose value is computed at run time.
+/// An option whose parts are all written in the source (in a rule that also has run-time
+/// values).
+pub fn arg(
+    module: Option<&'static str>,
+    key: &'static str,
+    negated: bool,
+    value: Option<&'static str>,
+) -> Arg {
+    Arg {
+        module: module.map(Cow::Borrowed),
+        key: Cow::Borrowed(key),
+        negated,
+        value: value.map(Cow::Borrowed),
+    }
+}
+
+/// An option whose value is computed at run time. `negated` (written `key!=`) combines with a
+/// value's own negation ([`not`](crate::value::not)).
 pub fn dynamic_arg(
     module: Option<&'static str>,
     key: &'static str,
     negated: bool,
-    value: impl IntoValue,
+    value: &Value,
 ) -> Arg {
-    let mut a = Arg::new(key, value);
+    let mut a = Arg::new(key, value.clone());
     a.module = module.map(Cow::Borrowed);
     a.negated ^= negated;
     a
 }
 
-/// A static option (for rules that mix static and run-time values).
-pub fn static_arg(a: &'static StaticArg) -> Arg {
-    arg(a)
-}
-
-/// A rule built from options and a target at run time.
-pub fn dynamic_rule(
+/// A rule built at run time from its options and target.
+pub fn dynamic_rule<A, T>(
     file: &'static str,
     line: u32,
     column: u32,
-    args: Vec<Arg>,
-    target: Option<StaticTarget>,
-    target_args: Vec<Arg>,
-) -> Rule {
-    let target = target.map(|t| {
-        let mut all: Vec<Arg> = t.args.iter().map(arg).collect();
-        all.extend(target_args);
-        Target::from_parts(Cow::Borrowed(t.name), t.kind, all)
-    });
-    Rule::from_parts(args, target, Origin::new(file, line, column))
-}
-
-/// Converts one run-time value (or each item of an iterable of them) into option values.
-pub trait Values {
-    /// The values, one per rule to write.
-    fn values(self) -> Vec<crate::value::Value>;
-}
-
-impl<T: IntoValue> Values for T {
-    fn values(self) -> Vec<crate::value::Value> {
-        vec![self.into_value()]
-    }
-}
-
-/// Wraps an iterable so each item gives its own rule.
-pub struct Each<I>(pub I);
-
-impl<I: IntoIterator> Values for Each<I>
+    args: A,
+    target: Option<(&'static str, TargetKind)>,
+    target_args: T,
+) -> Rule
 where
-    I::Item: IntoValue,
+    A: IntoIterator<Item = Arg>,
+    T: IntoIterator<Item = Arg>,
 {
-    fn values(self) -> Vec<crate::value::Value> {
-        self.0.into_iter().map(IntoValue::into_value).collect()
+    let target = target.map(|(name, kind)| {
+        Target::from_parts(Cow::Borrowed(name), kind, target_args.into_iter().collect())
+    });
+    Rule::from_parts(
+        args.into_iter().collect(),
+        target,
+        Origin::new(file, line, column),
+    )
+}
+
+/// Appends one rule to a chain.
+pub fn push(chain: &mut Chain, rule: Rule) {
+    chain.extend(std::iter::once(rule));
+}
+
+// ---------------------------------------------------------------------------------------------
+// `{expr}` values
+
+/// How the values of one `{expr}` become options.
+#[derive(Clone, Copy, Debug)]
+pub enum ListMode {
+    /// One rule per value.
+    Each,
+    /// One option with the values joined by commas (`ctstate`, `weekdays`, …).
+    Join,
+    /// Ports: one value stays `single` (`dport`); several become `multi` (`dports`, with
+    /// `-m multiport`) in chunks of at most 15 slots (a range takes two), one rule per chunk.
+    Ports {
+        /// The key for one port.
+        single: &'static str,
+        /// The multiport key.
+        multi: &'static str,
+    },
+}
+
+/// The most ports (a range counts two) one `-m multiport` option takes.
+const MULTIPORT_SLOTS: usize = 15;
+
+fn joined(values: &[Value]) -> Value {
+    let text: Vec<&str> = values.iter().map(|v| v.text.as_ref()).collect();
+    Value {
+        text: Cow::Owned(text.join(",")),
+        negated: false,
     }
 }
+
+/// The options one `{expr}` gives: `(key, value)` alternatives, one rule each (an empty
+/// iterable gives none).
+///
+/// A negated option (`key!={expr}`) with several values cannot be split into rules without
+/// changing its meaning (each rule would match what the others exclude), so its values are
+/// joined into one and [`Tables::validate`](crate::Tables::validate) reports them where the
+/// option takes one value.
+pub fn slot(
+    values: Vec<Value>,
+    key: &'static str,
+    mode: ListMode,
+    negated: bool,
+) -> Vec<(&'static str, Value)> {
+    if values.is_empty() {
+        return Vec::new();
+    }
+    match mode {
+        ListMode::Each if negated && values.len() > 1 => vec![(key, joined(&values))],
+        ListMode::Each => values.into_iter().map(|v| (key, v)).collect(),
+        ListMode::Join => vec![(key, joined(&values))],
+        ListMode::Ports { single, .. } if values.len() == 1 => {
+            values.into_iter().map(|v| (single, v)).collect()
+        }
+        ListMode::Ports { multi, .. } => {
+            let mut chunks: Vec<Vec<Value>> = Vec::new();
+            let mut used = 0;
+            for v in values {
+                let slots = if v.text.contains(':') { 2 } else { 1 };
+                match chunks.last_mut() {
+                    Some(chunk) if negated || used + slots <= MULTIPORT_SLOTS => {
+                        chunk.push(v);
+                        used += slots;
+                    }
+                    _ => {
+                        chunks.push(vec![v]);
+                        used = slots;
+                    }
+                }
+            }
+            chunks.iter().map(|c| (multi, joined(c))).collect()
+        }
+    }
+}
+
+/// Carries the type of an `{expr}` value so method resolution can pick how to read it:
+/// an iterable gives one value per item ([`IterKind`]), anything else that converts
+/// ([`IntoValue`], then [`Display`]) gives one value ([`ScalarKind`], [`DisplayKind`]).
+pub struct Wrap<T>(PhantomData<T>);
+
+/// A [`Wrap`] of the type of `value`.
+pub fn wrap<T>(_value: &T) -> Wrap<T> {
+    Wrap(PhantomData)
+}
+
+/// How to read an iterable `{expr}`.
+pub struct IterTag;
+/// How to read an `{expr}` that is one [`IntoValue`].
+pub struct ScalarTag;
+/// How to read an `{expr}` that is one [`Display`] value.
+pub struct DisplayTag;
+
+/// First choice: an iterable of values.
+pub trait IterKind {
+    /// The tag.
+    fn __pyptables_kind(&self) -> IterTag {
+        IterTag
+    }
+}
+impl<I> IterKind for &Wrap<I>
+where
+    I: IntoIterator,
+    I::Item: ItemValue,
+{
+}
+
+/// Second choice: one [`IntoValue`].
+pub trait ScalarKind {
+    /// The tag.
+    fn __pyptables_kind(&self) -> ScalarTag {
+        ScalarTag
+    }
+}
+impl<T: IntoValue> ScalarKind for &&Wrap<T> {}
+
+/// Last choice: one value written with [`Display`].
+pub trait DisplayKind {
+    /// The tag.
+    fn __pyptables_kind(&self) -> DisplayTag {
+        DisplayTag
+    }
+}
+impl<T: Display> DisplayKind for Wrap<T> {}
+
+impl IterTag {
+    /// One value per item.
+    pub fn values<I>(self, value: I) -> Vec<Value>
+    where
+        I: IntoIterator,
+        I::Item: ItemValue,
+    {
+        value.into_iter().map(ItemValue::item_value).collect()
+    }
+}
+
+impl ScalarTag {
+    /// One value.
+    pub fn values<T: IntoValue>(self, value: T) -> Vec<Value> {
+        vec![value.into_value()]
+    }
+}
+
+impl DisplayTag {
+    /// One value, its `Display` text.
+    pub fn values<T: Display>(self, value: T) -> Vec<Value> {
+        vec![value.to_string().into_value()]
+    }
+}
+
+/// An item of an iterable `{expr}`: any [`IntoValue`], or a reference to a common value type
+/// (so `&[IpAddr]` and `&Vec<u16>` work as well as `Vec<IpAddr>`).
+pub trait ItemValue {
+    /// The value.
+    fn item_value(self) -> Value;
+}
+
+impl<T: IntoValue> ItemValue for T {
+    fn item_value(self) -> Value {
+        self.into_value()
+    }
+}
+
+macro_rules! ref_items {
+    ($($t:ty),* $(,)?) => {$(
+        impl ItemValue for &$t {
+            fn item_value(self) -> Value {
+                self.clone().into_value()
+            }
+        }
+    )*};
+}
+ref_items!(
+    u8,
+    u16,
+    u32,
+    u64,
+    usize,
+    i32,
+    IpAddr,
+    Ipv4Addr,
+    Ipv6Addr,
+    IpNet,
+    Ipv4Net,
+    Ipv6Net,
+    &'static str,
+    Cow<'static, str>,
+    Value,
+    CtState,
+    PortRange,
+    Interface,
+    Protocol,
+    MarkValue,
+    Rate,
+    AddressRange,
+);
+
+// ---------------------------------------------------------------------------------------------
+// Tables and chains
 
 /// A new chain.
 pub fn chain(
@@ -167,33 +377,35 @@ pub fn chain(
     c.at(origin)
 }
 
-/// A new table: the named chains are added by the caller; missing built-in chains are added
-/// with policy ACCEPT, in the kernel's order, so the table is complete.
+/// A new table: the named chains are added by the caller; [`complete_table`] then adds the
+/// missing built-in chains.
 pub fn table(name: &'static str, file: &'static str, line: u32) -> Table {
     Table::new(name).at(Origin::new(file, line, 1))
 }
 
 /// Adds the built-in chains a table lacks (policy ACCEPT) and puts built-in chains first in
-/// the kernel's order.
+/// the kernel's order. Chains are moved, not cloned, so rules keep their origins.
 pub fn complete_table(table: &mut Table) {
     let Some(spec) = pyptables_catalog::tables::table(table.name()) else {
         return;
     };
     let origin = table.origin();
-    let mut chains: Vec<Chain> = Vec::new();
-    for name in spec.chains {
-        match table.chain(name) {
-            Some(c) => chains.push(c.clone()),
-            None => chains.push(Chain::builtin(*name, Policy::Accept).at(origin)),
-        }
-    }
-    for c in table.chains() {
-        if !c.is_builtin() || !spec.chains.contains(&c.name()) {
-            chains.push(c.clone());
-        }
-    }
+    let mut taken: Vec<Option<Chain>> = table
+        .chains_mut()
+        .map(|c| Some(std::mem::replace(c, Chain::user(String::new()))))
+        .collect();
     let mut fresh = Table::new(table.name().to_string()).at(origin);
-    for c in chains {
+    for name in spec.chains {
+        let found = taken.iter_mut().find(|c| {
+            c.as_ref()
+                .is_some_and(|c| c.is_builtin() && c.name() == *name)
+        });
+        match found.and_then(Option::take) {
+            Some(c) => fresh.add_chain(c),
+            None => fresh.add_chain(Chain::builtin(*name, Policy::Accept).at(origin)),
+        };
+    }
+    for c in taken.into_iter().flatten() {
         fresh.add_chain(c);
     }
     *table = fresh;
@@ -207,4 +419,100 @@ pub fn firewall(v4: Tables, v6: Tables) -> Firewall {
 /// New tables for a family.
 pub fn tables(family: Family) -> Tables {
     Tables::new(family)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(v: &[(&'static str, Value)]) -> Vec<String> {
+        v.iter().map(|(k, v)| format!("{k}={}", v.text)).collect()
+    }
+
+    fn vals(items: &[&'static str]) -> Vec<Value> {
+        items.iter().map(|s| s.into_value()).collect()
+    }
+
+    // The `&&` receivers are how generated code picks the reading; clippy sees them as noise.
+    #[allow(clippy::needless_borrow)]
+    #[test]
+    fn kinds_pick_iterables_then_values_then_display() {
+        let hosts: Vec<IpAddr> = vec!["192.0.2.1".parse().unwrap(), "192.0.2.2".parse().unwrap()];
+        let v = (&&wrap(&hosts)).__pyptables_kind().values(hosts.clone());
+        assert_eq!(v.len(), 2);
+        let slice: &[IpAddr] = &hosts;
+        assert_eq!((&&wrap(&slice)).__pyptables_kind().values(slice).len(), 2);
+        let one: u16 = 22;
+        assert_eq!((&&wrap(&one)).__pyptables_kind().values(one)[0].text, "22");
+        let s = String::from("eth0");
+        assert_eq!((&&wrap(&s)).__pyptables_kind().values(s)[0].text, "eth0");
+        let n: i64 = -1;
+        assert_eq!((&&wrap(&n)).__pyptables_kind().values(n)[0].text, "-1");
+        let none: Option<u16> = None;
+        assert!((&&wrap(&none)).__pyptables_kind().values(none).is_empty());
+    }
+
+    #[test]
+    fn ports_split_into_multiport_chunks_of_fifteen_slots() {
+        let one = slot(
+            vals(&["22"]),
+            "dport",
+            ListMode::Ports {
+                single: "dport",
+                multi: "dports",
+            },
+            false,
+        );
+        assert_eq!(texts(&one), ["dport=22"]);
+        let ports: Vec<Value> = (1..=16u16).map(IntoValue::into_value).collect();
+        let split = slot(
+            ports,
+            "dport",
+            ListMode::Ports {
+                single: "dport",
+                multi: "dports",
+            },
+            false,
+        );
+        assert_eq!(
+            texts(&split),
+            ["dports=1,2,3,4,5,6,7,8,9,10,11,12,13,14,15", "dports=16"]
+        );
+        // A range takes two slots.
+        let mut v = vals(&["1000:2000"]);
+        v.extend((1..=14u16).map(IntoValue::into_value));
+        let split = slot(
+            v,
+            "dport",
+            ListMode::Ports {
+                single: "dport",
+                multi: "dports",
+            },
+            false,
+        );
+        assert_eq!(split.len(), 2);
+        assert_eq!(split[1].1.text, "14");
+    }
+
+    #[test]
+    fn join_each_and_negation() {
+        assert_eq!(
+            texts(&slot(
+                vals(&["NEW", "ESTABLISHED"]),
+                "ctstate",
+                ListMode::Join,
+                false
+            )),
+            ["ctstate=NEW,ESTABLISHED"]
+        );
+        assert_eq!(
+            texts(&slot(vals(&["a", "b"]), "source", ListMode::Each, false)),
+            ["source=a", "source=b"]
+        );
+        assert_eq!(
+            texts(&slot(vals(&["a", "b"]), "source", ListMode::Each, true)),
+            ["source=a,b"]
+        );
+        assert!(slot(Vec::new(), "source", ListMode::Join, false).is_empty());
+    }
 }
