@@ -1,0 +1,597 @@
+//! The check stage: the parsed [`ast::Firewall`] → the checked [`Model`], with every error
+//! the catalog can find reported at its token (none stops the others).
+//!
+//! - Table names; each chain definition on its own (built-in chain of that table, user chain
+//!   name, policy) and duplicate chains within one table block.
+//! - Tables are merged per family: a table written in several sections (top level, `ip6`,
+//!   `inet`) or several times in one is one table, whose chains are merged too (rules in
+//!   source order; a policy or comment given twice must agree).
+//! - Per family and table: jumps and gotos to undefined chains, loops, and which built-in
+//!   chains reach each user chain (`chains::check_table`); then each rule, in every expansion
+//!   of its lists, with `rule::check_rule` — options, values, protocols, families, where
+//!   targets and matches are allowed.
+
+use std::rc::Rc;
+
+use pyptables_catalog::chains::{check_table, ChainInfo, ChainPlace};
+use pyptables_catalog::rule::{check_rule, protocol_of, resolve};
+use pyptables_catalog::tables;
+use pyptables_catalog::{
+    targets, Arg, Family, Hook, Hooks, Place, Problem, RuleContext, TargetCall, TargetKind,
+    ValueKind,
+};
+use syn::ext::IdentExt;
+
+use crate::ast::{self, FamilyScope, SpanRange};
+use crate::errors::{Errors, Found};
+use crate::lower::{Lowerer, Where};
+use crate::model::{Body, Chain, Model, Rule, Slot, SlotValue, Table};
+
+/// A rule that expands into more rules than this is refused (a runaway cartesian product).
+const MAX_EXPANSION: usize = 100_000;
+
+/// Stands for a run-time value while checking (it never passes a value check, and findings
+/// on it are dropped).
+const RUNTIME_VALUE: &str = "\0";
+
+/// One chain definition, lowered.
+struct Def<'a> {
+    chain: &'a ast::ChainDef,
+    rules: Vec<Rc<Rule>>,
+}
+
+/// One table block with its lowered chains.
+struct Block<'a> {
+    table: String,
+    name: &'a syn::Ident,
+    families: &'static [Family],
+    inet: bool,
+    defs: Vec<Def<'a>>,
+}
+
+/// A chain of one family's table, merged from its definitions.
+struct Merged<'a> {
+    name: String,
+    builtin: bool,
+    policy: Option<(String, &'a ast::Policy)>,
+    comment: Option<&'a syn::LitStr>,
+    line: usize,
+    rules: Vec<(Rc<Rule>, bool)>,
+}
+
+/// Checks the whole invocation; the model is complete when `errors` stays empty.
+pub fn check(fw: &ast::Firewall, errors: &mut Errors) -> Model {
+    // User chains of each table, across all sections (for "write `jump NAME`" hints).
+    let mut user_chains: Vec<(String, Vec<String>)> = Vec::new();
+    for table in fw.sections.iter().flat_map(|s| &s.tables) {
+        let name = table.name.unraw().to_string();
+        let at = match user_chains.iter().position(|(t, _)| *t == name) {
+            Some(i) => i,
+            None => {
+                user_chains.push((name, Vec::new()));
+                user_chains.len() - 1
+            }
+        };
+        for chain in table.chains.iter().filter(|c| c.user) {
+            user_chains[at].1.push(chain.name.text.clone());
+        }
+    }
+
+    let mut lowerer = Lowerer::new(errors);
+    let mut blocks: Vec<Block<'_>> = Vec::new();
+    for section in &fw.sections {
+        let (families, inet): (&'static [Family], bool) = match section.family {
+            FamilyScope::V4 => (&[Family::V4], false),
+            FamilyScope::V6 => (&[Family::V6], false),
+            FamilyScope::Both => (&[Family::V4, Family::V6], true),
+        };
+        for table in &section.tables {
+            let name = table.name.unraw().to_string();
+            let span = SpanRange::single(table.name.span());
+            if tables::table(&name).is_none() {
+                for (_, problem) in check_table(&name, &[]).problems {
+                    lowerer.errors().error(span, problem);
+                }
+                continue;
+            }
+            let users = user_chains
+                .iter()
+                .find(|(t, _)| *t == name)
+                .map_or(&[][..], |(_, c)| c.as_slice());
+            let at = Where {
+                user_chains: users,
+                family: families[0],
+            };
+            let mut defs: Vec<Def<'_>> = Vec::new();
+            for chain in &table.chains {
+                check_definition(&name, chain, lowerer.errors());
+                if let Some(first) = defs.iter().find(|d| d.chain.name.text == chain.name.text) {
+                    let problem = Problem::DuplicateChain {
+                        table: name.clone(),
+                        chain: chain.name.text.clone(),
+                    };
+                    lowerer.errors().error(
+                        chain.name.span,
+                        format!(
+                            "{problem} (first at line {}); write its rules in one place, or \
+                             give the second chain another name",
+                            first.chain.line
+                        ),
+                    );
+                    continue;
+                }
+                defs.push(Def {
+                    chain,
+                    rules: lowerer.chain(&chain.items, &at),
+                });
+            }
+            blocks.push(Block {
+                table: name,
+                name: &table.name,
+                families,
+                inet,
+                defs,
+            });
+        }
+    }
+
+    let dynamics = std::mem::take(&mut lowerer.dynamics);
+    let errors = lowerer.errors();
+    let families = [Family::V4, Family::V6].map(|family| check_family(family, &blocks, errors));
+    Model { dynamics, families }
+}
+
+/// The checks of one chain definition on its own: a built-in chain of its table, a valid
+/// user chain name, its policy.
+fn check_definition(table: &str, chain: &ast::ChainDef, errors: &mut Errors) {
+    let policy = chain.policy.as_ref().map(|p| p.name.unraw().to_string());
+    let info = ChainInfo {
+        name: &chain.name.text,
+        builtin: !chain.user,
+        policy: policy.as_deref(),
+        jumps: Vec::new(),
+    };
+    for (place, problem) in check_table(table, std::slice::from_ref(&info)).problems {
+        match place {
+            ChainPlace::Policy(_) => {
+                let span = chain.policy.as_ref().map_or(chain.name.span, |p| {
+                    if matches!(problem, Problem::PolicyOnUserChain { .. }) {
+                        SpanRange {
+                            first: p.keyword,
+                            last: p.name.span(),
+                        }
+                    } else {
+                        SpanRange::single(p.name.span())
+                    }
+                });
+                errors.error(span, problem);
+            }
+            _ => {
+                let message = match &problem {
+                    Problem::UnknownBuiltinChain {
+                        chain: name,
+                        suggestion: None,
+                        ..
+                    } if Hook::from_chain_name(name).is_none() => {
+                        format!("{problem}; to define a user chain, write `chain {name} {{ … }}`")
+                    }
+                    _ => problem.to_string(),
+                };
+                errors.error(chain.name.span, message);
+            }
+        }
+    }
+}
+
+fn check_family(family: Family, blocks: &[Block<'_>], errors: &mut Errors) -> Vec<Table> {
+    // Merge the blocks of each table, in order of first appearance.
+    let mut merged: Vec<(String, usize, Vec<Merged<'_>>)> = Vec::new();
+    for block in blocks.iter().filter(|b| b.families.contains(&family)) {
+        let ti = match merged.iter().position(|(t, _, _)| *t == block.table) {
+            Some(i) => i,
+            None => {
+                merged.push((
+                    block.table.clone(),
+                    block.name.span().start().line,
+                    Vec::new(),
+                ));
+                merged.len() - 1
+            }
+        };
+        let chains = &mut merged[ti].2;
+        for def in &block.defs {
+            let chain = def.chain;
+            let ci = match chains.iter().position(|c| c.name == chain.name.text) {
+                Some(ci) => ci,
+                None => {
+                    chains.push(Merged {
+                        name: chain.name.text.clone(),
+                        builtin: !chain.user,
+                        policy: None,
+                        comment: None,
+                        line: chain.line,
+                        rules: Vec::new(),
+                    });
+                    chains.len() - 1
+                }
+            };
+            let m = &mut chains[ci];
+            if let Some(p) = &chain.policy {
+                let text = p.name.unraw().to_string();
+                match &m.policy {
+                    Some((earlier, at)) if *earlier != text => errors.error(
+                        SpanRange::single(p.name.span()),
+                        format!(
+                            "chain `{}` of the {} table ({family}) already has policy {earlier} \
+                             (line {}); a chain has one policy",
+                            m.name,
+                            block.table,
+                            at.name.span().start().line
+                        ),
+                    ),
+                    Some(_) => {}
+                    None => m.policy = Some((text, p)),
+                }
+            }
+            if let Some(c) = &chain.comment {
+                match m.comment {
+                    Some(earlier) if earlier.value() != c.value() => errors.error(
+                        SpanRange::single(c.span()),
+                        format!(
+                            "chain `{}` of the {} table ({family}) already has a comment (line \
+                             {}); a chain has one comment",
+                            m.name,
+                            block.table,
+                            earlier.span().start().line
+                        ),
+                    ),
+                    Some(_) => {}
+                    None => m.comment = Some(c),
+                }
+            }
+            m.rules
+                .extend(def.rules.iter().map(|r| (Rc::clone(r), block.inet)));
+        }
+    }
+
+    let mut out = Vec::new();
+    for (table, line, chains) in merged {
+        let infos: Vec<ChainInfo<'_>> = chains
+            .iter()
+            .map(|c| ChainInfo {
+                name: &c.name,
+                builtin: c.builtin,
+                policy: c.policy.as_ref().map(|(p, _)| p.as_str()),
+                jumps: c
+                    .rules
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(ri, (rule, _))| jump_of(rule).map(|(to, goto)| (to, goto, ri)))
+                    .collect(),
+            })
+            .collect();
+        let checked = check_table(&table, &infos);
+        for (place, problem) in checked.problems {
+            // Problems of one chain definition were reported by `check_definition`.
+            let ChainPlace::Rule { chain, rule } = place else {
+                continue;
+            };
+            let (rule, inet) = &chains[chain].rules[rule];
+            let span = match &rule.body {
+                Body::Raw { span, .. } => *span,
+                Body::Options {
+                    target: Some(t), ..
+                } => t.span,
+                Body::Options { .. } => rule.span,
+            };
+            let message = match &problem {
+                Problem::UndefinedChain { chain, .. } if targets::find_verb(chain).is_some() => {
+                    let spec = targets::find_verb(chain).map_or("", |t| t.name);
+                    format!(
+                        "{problem}: `{spec}` is a target, not a user chain; write `{}` as the \
+                         rule's verb",
+                        spec.to_ascii_lowercase()
+                    )
+                }
+                _ => problem.to_string(),
+            };
+            errors.found(
+                span,
+                message,
+                Found::In {
+                    family,
+                    inet: *inet,
+                },
+            );
+        }
+
+        let spec = tables::table(&table);
+        for (ci, chain) in chains.iter().enumerate() {
+            let valid_builtin = chain.builtin && spec.is_some_and(|s| s.has_builtin(&chain.name));
+            let reach = match Hook::from_chain_name(&chain.name) {
+                Some(hook) if valid_builtin => Hooks::of(hook),
+                _ if chain.builtin => Hooks::NONE,
+                _ => checked.reach.get(ci).copied().unwrap_or_default(),
+            };
+            let ctx = RuleContext {
+                family,
+                table: &table,
+                chain: &chain.name,
+                reach,
+            };
+            for (rule, inet) in &chain.rules {
+                check_expansions(&ctx, rule, *inet, errors);
+            }
+        }
+        out.push(Table {
+            name: table,
+            line,
+            chains: chains
+                .into_iter()
+                .map(|c| Chain {
+                    name: c.name,
+                    builtin: c.builtin,
+                    policy: c.policy.map(|(p, _)| p),
+                    comment: c.comment.map(syn::LitStr::value),
+                    line: c.line,
+                    rules: c.rules.into_iter().map(|(r, _)| r).collect(),
+                })
+                .collect(),
+        });
+    }
+    out
+}
+
+/// The user chain a rule jumps or goes to.
+fn jump_of(rule: &Rule) -> Option<(&str, bool)> {
+    match &rule.body {
+        Body::Raw { jump, .. } => jump.as_ref().map(|(to, goto)| (to.as_str(), *goto)),
+        Body::Options {
+            target: Some(t), ..
+        } if t.kind != TargetKind::Builtin => Some((&t.name, t.kind == TargetKind::Goto)),
+        Body::Options { .. } => None,
+    }
+}
+
+/// Checks every rule a lowered rule expands into (each combination of its list elements).
+fn check_expansions(ctx: &RuleContext<'_>, rule: &Rule, inet: bool, errors: &mut Errors) {
+    let Body::Options {
+        slots,
+        target,
+        dyn_protocol,
+    } = &rule.body
+    else {
+        return;
+    };
+    let counts: Vec<usize> = slots
+        .iter()
+        .map(|s| match &s.value {
+            SlotValue::Static(alts) => alts.len(),
+            _ => 1,
+        })
+        .collect();
+    let total = counts
+        .iter()
+        .try_fold(1usize, |n, c| n.checked_mul(*c))
+        .unwrap_or(usize::MAX);
+    if total > MAX_EXPANSION {
+        errors.error(
+            rule.span,
+            format!(
+                "this rule's lists expand into {} rules (at most {MAX_EXPANSION}); use fewer or \
+                 shorter lists",
+                if total == usize::MAX {
+                    "too many".to_string()
+                } else {
+                    total.to_string()
+                }
+            ),
+        );
+        return;
+    }
+    let match_slots: Vec<&Slot> = slots.iter().filter(|s| !s.of_target).collect();
+    let target_slots: Vec<&Slot> = slots.iter().filter(|s| s.of_target).collect();
+    let found = Found::In {
+        family: ctx.family,
+        inet,
+    };
+    let mut choice = vec![0usize; slots.len()];
+    for n in 0..total {
+        // Mixed radix, the first slot outermost.
+        let mut rest = n;
+        for (i, count) in counts.iter().enumerate().rev() {
+            choice[i] = rest % count;
+            rest /= count;
+        }
+        let chosen = |slot: &Slot| -> usize {
+            let i = slots
+                .iter()
+                .position(|s| std::ptr::eq(s, slot))
+                .unwrap_or(0);
+            choice[i]
+        };
+        let args: Vec<Arg<'_>> = match_slots
+            .iter()
+            .map(|s| catalog_arg(s, chosen(s)))
+            .collect();
+        let target_args: Vec<Arg<'_>> = target_slots
+            .iter()
+            .map(|s| catalog_arg(s, chosen(s)))
+            .collect();
+        let call = target.as_ref().map(|t| TargetCall {
+            name: &t.name,
+            kind: t.kind,
+            args: &target_args,
+        });
+        let mut findings = Vec::new();
+        check_rule(ctx, &args, call.as_ref(), &mut |f| findings.push(f));
+        for finding in findings {
+            let problem = finding.problem;
+            let runtime = |s: &Slot| matches!(s.value, SlotValue::Dynamic { .. });
+            let skip = match (&problem, finding.place) {
+                // Already reported at `match=`.
+                (Problem::UnknownMatch { .. }, _) => true,
+                (Problem::NeedsProtocol { .. }, _) if *dyn_protocol => true,
+                (_, Place::Value(i)) => runtime(match_slots[i]),
+                (_, Place::TargetValue(i)) => runtime(target_slots[i]),
+                _ => false,
+            };
+            if skip {
+                continue;
+            }
+            let (span, message) = match finding.place {
+                Place::Rule => (rule.span, problem.to_string()),
+                Place::Target => (
+                    target.as_ref().map_or(rule.span, |t| t.span),
+                    problem.to_string(),
+                ),
+                Place::Arg(i) => arg_error(match_slots[i], &problem),
+                Place::TargetArg(i) => arg_error(target_slots[i], &problem),
+                Place::Value(i) => (
+                    value_span(
+                        match_slots[i],
+                        chosen(match_slots[i]),
+                        &args,
+                        None,
+                        ctx.family,
+                    ),
+                    problem.to_string(),
+                ),
+                Place::TargetValue(i) => (
+                    value_span(
+                        target_slots[i],
+                        chosen(target_slots[i]),
+                        &args,
+                        target.as_ref().and_then(|t| targets::find(&t.name)),
+                        ctx.family,
+                    ),
+                    problem.to_string(),
+                ),
+            };
+            match family_message(&problem, inet) {
+                Some(message) => errors.error(span, message),
+                None => errors.found(span, message, found),
+            }
+        }
+    }
+}
+
+/// The option as the catalog checks it, with alternative `alt` of its values.
+fn catalog_arg(slot: &Slot, alt: usize) -> Arg<'_> {
+    let (key, value) = match &slot.value {
+        SlotValue::Flag => (slot.key.as_str(), None),
+        SlotValue::Static(alts) => (alts[alt].key.as_str(), Some(alts[alt].text.as_str())),
+        SlotValue::Dynamic { .. } => (slot.key.as_str(), Some(RUNTIME_VALUE)),
+    };
+    Arg {
+        module: slot.module.as_deref(),
+        key,
+        negated: slot.negated,
+        value,
+    }
+}
+
+/// Where and how to report a problem of an option as a whole.
+fn arg_error(slot: &Slot, problem: &Problem) -> (SpanRange, String) {
+    match problem {
+        Problem::NotNegatable { .. } => {
+            let span = match slot.bang {
+                // `!flag`
+                Some(bang) if bang.start() < slot.key_span.first.start() => SpanRange {
+                    first: bang,
+                    last: slot.key_span.last,
+                },
+                // `key!=value`
+                Some(bang) => SpanRange {
+                    first: slot.key_span.first,
+                    last: bang,
+                },
+                None => slot.key_span,
+            };
+            (span, problem.to_string())
+        }
+        Problem::UnknownOption {
+            key, owner: None, ..
+        } if matches!(slot.value, SlotValue::Flag)
+            && !slot.negated
+            && (targets::find_verb(key).is_some()
+                || matches!(key.as_str(), "jump" | "goto" | "raw")) =>
+        {
+            (
+                slot.key_span,
+                format!(
+                    "{problem}: `{key}` is a verb, which starts a rule — is a `;` missing \
+                     before it?"
+                ),
+            )
+        }
+        _ => (slot.key_span, problem.to_string()),
+    }
+}
+
+/// The span of the value of `slot` (alternative `alt`): the list element that is wrong when
+/// a list was joined into one value.
+fn value_span(
+    slot: &Slot,
+    alt: usize,
+    args: &[Arg<'_>],
+    target: Option<&'static pyptables_catalog::TargetSpec>,
+    family: Family,
+) -> SpanRange {
+    let SlotValue::Static(alts) = &slot.value else {
+        if let SlotValue::Dynamic { span, .. } = &slot.value {
+            return *span;
+        }
+        return slot.key_span;
+    };
+    let alt = &alts[alt];
+    if alt.elems.len() == 1 {
+        return alt.elems[0].1;
+    }
+    let lookup = Arg {
+        module: slot.module.as_deref(),
+        key: &alt.key,
+        negated: false,
+        value: None,
+    };
+    let kind: Option<ValueKind> = match target {
+        Some(spec) => spec.option(&alt.key).map(|o| o.kind),
+        None => resolve(&lookup, protocol_of(args))
+            .ok()
+            .map(|r| r.option.kind),
+    };
+    let bad = kind.and_then(|kind| {
+        alt.elems
+            .iter()
+            .find(|(text, _)| kind.check(text, family).is_err())
+    });
+    match (bad, alt.list) {
+        (Some((_, span)), _) => *span,
+        (None, Some(list)) => SpanRange::single(list),
+        (None, None) => slot.key_span,
+    }
+}
+
+/// For a rule in `inet { … }`: the message for a value or feature of one family only.
+fn family_message(problem: &Problem, inet: bool) -> Option<String> {
+    if !inet {
+        return None;
+    }
+    let home = |family: Family| match family {
+        Family::V4 => "`ip { … }` (or a top-level table)",
+        Family::V6 => "`ip6 { … }`",
+    };
+    match problem {
+        Problem::WrongFamily { value, found, .. } => Some(format!(
+            "`{value}` is an {found} value, but rules in `inet {{ … }}` are added to both \
+             families: move this rule into {}",
+            home(*found)
+        )),
+        Problem::FamilyOnly { family, .. } => Some(format!(
+            "{problem}; rules in `inet {{ … }}` are added to both families: move this rule into \
+             {}",
+            home(family.other())
+        )),
+        _ => None,
+    }
+}

@@ -1,0 +1,114 @@
+//! The error collector of the check stage: every error with its span, none lost, none twice.
+//!
+//! A rule is checked once per family and once per expansion (a list gives several rules), so
+//! the same mistake can be found many times; it is reported once. A mistake found in only one
+//! family of a rule written in `inet { … }` says which family.
+
+use std::collections::HashMap;
+use std::fmt::Display;
+
+use pyptables_catalog::Family;
+
+use crate::ast::SpanRange;
+
+/// Where an error was found: anywhere, or in one family's check of a rule.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Found {
+    /// Not family-specific.
+    Any,
+    /// While checking family `family`; `inet` when the rule is written in `inet { … }`.
+    In {
+        /// The family checked.
+        family: Family,
+        /// Whether the rule is written for both families.
+        inet: bool,
+    },
+}
+
+struct Entry {
+    span: SpanRange,
+    message: String,
+    families: [bool; 2],
+    inet: bool,
+}
+
+type Key = (usize, usize, usize, usize, String);
+
+/// Collects errors; see the module docs.
+#[derive(Default)]
+pub struct Errors {
+    entries: Vec<Entry>,
+    index: HashMap<Key, usize>,
+}
+
+fn key(span: SpanRange, message: &str) -> Key {
+    let (start, end) = (span.first.start(), span.last.end());
+    (
+        start.line,
+        start.column,
+        end.line,
+        end.column,
+        message.to_string(),
+    )
+}
+
+impl Errors {
+    /// An error at `span`.
+    pub fn error(&mut self, span: SpanRange, message: impl Display) {
+        self.found(span, message, Found::Any);
+    }
+
+    /// An error at `span`, found as `found` says.
+    pub fn found(&mut self, span: SpanRange, message: impl Display, found: Found) {
+        let message = message.to_string();
+        let k = key(span, &message);
+        let i = *self.index.entry(k).or_insert_with(|| {
+            self.entries.push(Entry {
+                span,
+                message,
+                families: [false; 2],
+                inet: false,
+            });
+            self.entries.len() - 1
+        });
+        let entry = &mut self.entries[i];
+        match found {
+            Found::Any => entry.families = [true; 2],
+            Found::In { family, inet } => {
+                entry.families[family as usize] = true;
+                entry.inet |= inet;
+            }
+        }
+    }
+
+    /// Whether no error was found.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The errors, in source order.
+    pub fn into_errors(self) -> Vec<syn::Error> {
+        let mut entries = self.entries;
+        entries.sort_by_key(|e| {
+            let s = e.span.first.start();
+            (s.line, s.column)
+        });
+        entries
+            .into_iter()
+            .map(|e| {
+                let only = match e.families {
+                    [true, false] => Some(Family::V4),
+                    [false, true] => Some(Family::V6),
+                    _ => None,
+                };
+                match only {
+                    Some(family) if e.inet => e.span.error(format!(
+                        "{} (for {family}: rules in `inet {{ … }}` are added to both families)",
+                        e.message
+                    )),
+                    _ => e.span.error(e.message),
+                }
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,386 @@
+//! The expansion: the checked [`Model`] → an expression of type `::pyptables::Firewall`.
+//!
+//! Rules with no run-time values become static data, one `static` array per run of such rules
+//! in a chain, turned into the model by `__private::push_static`: the compiler sees one
+//! constant per run, so compile time grows linearly with the number of rules. Each `{expr}` is
+//! evaluated once, in source order, before the tables are built; a rule using run-time values
+//! is built by nested loops over its alternatives (the first list outermost).
+//!
+//! The generated code names runtime items by absolute paths only and its local names are
+//! hygienic (`Span::mixed_site`), so it assumes no prelude and cannot clash with the user's
+//! names. Code generation cannot fail.
+
+use proc_macro2::{Ident, Literal, Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+
+use pyptables_catalog::TargetKind;
+
+use crate::ast;
+use crate::model::{Alt, Body, Chain, Dynamic, Mode, Model, Rule, Slot, SlotValue, Table};
+
+fn private() -> TokenStream {
+    quote!(::pyptables::__private)
+}
+
+fn local(name: &str) -> Ident {
+    Ident::new(name, Span::mixed_site())
+}
+
+fn some_str(value: Option<&str>) -> TokenStream {
+    match value {
+        Some(v) => quote!(::core::option::Option::Some(#v)),
+        None => quote!(::core::option::Option::None),
+    }
+}
+
+fn u32_lit(n: usize) -> Literal {
+    Literal::u32_unsuffixed(u32::try_from(n).unwrap_or(u32::MAX))
+}
+
+/// The expression for a checked model.
+pub fn expand(model: &Model) -> TokenStream {
+    let p = private();
+    let dynamics = model
+        .dynamics
+        .iter()
+        .enumerate()
+        .map(|(i, d)| dynamic_let(i, d));
+    let uses = if model.dynamics.is_empty() {
+        quote!()
+    } else {
+        quote!(
+            use ::pyptables::__private::{DisplayKind as _, IterKind as _, ScalarKind as _};
+        )
+    };
+    let [v4, v6] = [local("__pyptables_v4"), local("__pyptables_v6")];
+    let families = [
+        (&v4, quote!(V4), &model.families[0]),
+        (&v6, quote!(V6), &model.families[1]),
+    ]
+    .map(|(var, family, tables)| {
+        let mutability = if tables.is_empty() {
+            quote!()
+        } else {
+            quote!(mut)
+        };
+        let tables = tables.iter().map(|t| table(var, t));
+        quote! {
+            let #mutability #var = #p::tables(#p::Family::#family);
+            #(#tables)*
+        }
+    });
+    let [f4, f6] = families;
+    quote! {
+        {
+            #uses
+            #(#dynamics)*
+            #f4
+            #f6
+            #p::firewall(#v4, #v6)
+        }
+    }
+}
+
+fn dynamic_var(i: usize) -> Ident {
+    format_ident!("__pyptables_d{}", i, span = Span::mixed_site())
+}
+
+/// `let __d = slot(<values of expr>, key, mode, negated);`
+fn dynamic_let(i: usize, d: &Dynamic) -> TokenStream {
+    let p = private();
+    let var = dynamic_var(i);
+    let value = local("__pyptables_value");
+    let expr = &d.expr;
+    let key = &d.key;
+    let negated = d.negated;
+    let mode = match &d.mode {
+        Mode::Each => quote!(#p::ListMode::Each),
+        Mode::Join => quote!(#p::ListMode::Join),
+        Mode::Ports { single, multi } => {
+            quote!(#p::ListMode::Ports { single: #single, multi: #multi })
+        }
+    };
+    // Spanned at the expression, so a value of a type that cannot be used is reported there.
+    let values = quote_spanned! {expr.span()=>
+        (&&#p::wrap(&#value)).__pyptables_kind().values(#value)
+    };
+    quote! {
+        let #var = #p::slot({ let #value = #expr; #values }, #key, #mode, #negated);
+    }
+}
+
+fn table(var: &Ident, t: &Table) -> TokenStream {
+    let p = private();
+    let tv = local("__pyptables_table");
+    let name = &t.name;
+    let line = u32_lit(t.line);
+    let chains = t.chains.iter().map(|c| chain(&tv, c));
+    quote! {
+        {
+            let mut #tv = #p::table(#name, ::core::file!(), #line);
+            #(#chains)*
+            #p::complete_table(&mut #tv);
+            #var.add(#tv);
+        }
+    }
+}
+
+fn chain(tv: &Ident, c: &Chain) -> TokenStream {
+    let p = private();
+    let cv = local("__pyptables_chain");
+    let name = &c.name;
+    let builtin = c.builtin;
+    let policy = some_str(c.policy.as_deref());
+    let comment = some_str(c.comment.as_deref());
+    let line = u32_lit(c.line);
+
+    let mut body = Vec::new();
+    let mut run: Vec<TokenStream> = Vec::new();
+    let flush = |run: &mut Vec<TokenStream>, body: &mut Vec<TokenStream>| {
+        if run.is_empty() {
+            return;
+        }
+        let n = run.len();
+        let rules = std::mem::take(run);
+        body.push(quote! {
+            #p::push_static(&mut #cv, ::core::file!(), {
+                static __PYPTABLES_RULES: [#p::StaticRule; #n] = [#(#rules),*];
+                &__PYPTABLES_RULES
+            });
+        });
+    };
+    for rule in &c.rules {
+        if rule.is_static() {
+            run.extend(static_rules(rule));
+        } else {
+            flush(&mut run, &mut body);
+            body.push(dynamic_rules(&cv, rule));
+        }
+    }
+    flush(&mut run, &mut body);
+    let mutability = if body.is_empty() {
+        quote!()
+    } else {
+        quote!(mut)
+    };
+    quote! {
+        {
+            let #mutability #cv = #p::chain(#name, #builtin, #policy, #comment, ::core::file!(), #line);
+            #(#body)*
+            #tv.add_chain(#cv);
+        }
+    }
+}
+
+fn static_arg(slot: &Slot, alt: Option<&Alt>) -> TokenStream {
+    let p = private();
+    let module = some_str(slot.module.as_deref());
+    let key = alt.map_or(slot.key.as_str(), |a| a.key.as_str());
+    let negated = slot.negated;
+    let value = some_str(alt.map(|a| a.canon.as_str()));
+    quote!(#p::StaticArg { module: #module, key: #key, negated: #negated, value: #value })
+}
+
+fn target_kind(kind: TargetKind) -> TokenStream {
+    let p = private();
+    match kind {
+        TargetKind::Builtin => quote!(#p::TargetKind::Builtin),
+        TargetKind::Jump => quote!(#p::TargetKind::Jump),
+        TargetKind::Goto => quote!(#p::TargetKind::Goto),
+    }
+}
+
+/// The `StaticRule` literals of a rule without run-time values: one per combination of its
+/// lists' elements, the first list outermost.
+fn static_rules(rule: &Rule) -> Vec<TokenStream> {
+    let p = private();
+    let line = u32_lit(rule.line);
+    let column = u32_lit(rule.column);
+    let (slots, target) = match &rule.body {
+        Body::Raw { text, .. } => {
+            return vec![quote! {
+                #p::StaticRule {
+                    line: #line,
+                    column: #column,
+                    args: &[],
+                    target: ::core::option::Option::None,
+                    raw: ::core::option::Option::Some(#text),
+                }
+            }]
+        }
+        Body::Options { slots, target, .. } => (slots, target),
+    };
+    let counts: Vec<usize> = slots
+        .iter()
+        .map(|s| match &s.value {
+            SlotValue::Static(alts) => alts.len(),
+            _ => 1,
+        })
+        .collect();
+    let total: usize = counts.iter().product();
+    let mut out = Vec::with_capacity(total);
+    let mut choice = vec![0usize; slots.len()];
+    for n in 0..total {
+        let mut rest = n;
+        for (i, count) in counts.iter().enumerate().rev() {
+            choice[i] = rest % count;
+            rest /= count;
+        }
+        let arg = |(i, slot): (usize, &Slot)| match &slot.value {
+            SlotValue::Static(alts) => static_arg(slot, Some(&alts[choice[i]])),
+            _ => static_arg(slot, None),
+        };
+        let args = slots
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| !s.of_target)
+            .map(arg);
+        let target = match target {
+            Some(t) => {
+                let name = &t.name;
+                let kind = target_kind(t.kind);
+                let targs = slots
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, s)| s.of_target)
+                    .map(arg);
+                quote! {
+                    ::core::option::Option::Some(#p::StaticTarget {
+                        name: #name,
+                        kind: #kind,
+                        args: &[#(#targs),*],
+                    })
+                }
+            }
+            None => quote!(::core::option::Option::None),
+        };
+        out.push(quote! {
+            #p::StaticRule {
+                line: #line,
+                column: #column,
+                args: &[#(#args),*],
+                target: #target,
+                raw: ::core::option::Option::None,
+            }
+        });
+    }
+    out
+}
+
+/// The code that pushes the rules of a rule with run-time values.
+fn dynamic_rules(cv: &Ident, rule: &Rule) -> TokenStream {
+    let p = private();
+    let Body::Options { slots, target, .. } = &rule.body else {
+        return TokenStream::new();
+    };
+    let line = u32_lit(rule.line);
+    let column = u32_lit(rule.column);
+    let mut loops: Vec<TokenStream> = Vec::new();
+    let mut args = Vec::new();
+    let mut targs = Vec::new();
+    for (i, slot) in slots.iter().enumerate() {
+        let module = some_str(slot.module.as_deref());
+        let negated = slot.negated;
+        let arg = match &slot.value {
+            SlotValue::Flag => {
+                let key = &slot.key;
+                quote!(#p::arg(#module, #key, #negated, ::core::option::Option::None))
+            }
+            SlotValue::Static(alts) if alts.len() == 1 => {
+                let (key, value) = (&alts[0].key, &alts[0].canon);
+                quote!(#p::arg(#module, #key, #negated, ::core::option::Option::Some(#value)))
+            }
+            SlotValue::Static(alts) => {
+                let (k, v) = (
+                    local(&format!("__pyptables_k{i}")),
+                    local(&format!("__pyptables_v{i}")),
+                );
+                let pairs = alts.iter().map(|a| {
+                    let (key, value) = (&a.key, &a.canon);
+                    quote!((#key, #value))
+                });
+                loops.push(quote!(for &(#k, #v) in &[#(#pairs),*]));
+                quote!(#p::arg(#module, #k, #negated, ::core::option::Option::Some(#v)))
+            }
+            SlotValue::Dynamic { index, .. } => {
+                let (k, v) = (
+                    local(&format!("__pyptables_k{i}")),
+                    local(&format!("__pyptables_v{i}")),
+                );
+                let d = dynamic_var(*index);
+                loops.push(quote!(for (#k, #v) in &#d));
+                quote!(#p::dynamic_arg(#module, *#k, #negated, #v))
+            }
+        };
+        if slot.of_target {
+            targs.push(arg);
+        } else {
+            args.push(arg);
+        }
+    }
+    let target = match target {
+        Some(t) => {
+            let name = &t.name;
+            let kind = target_kind(t.kind);
+            quote!(::core::option::Option::Some((#name, #kind)))
+        }
+        None => quote!(::core::option::Option::None),
+    };
+    let mut code = quote! {
+        #p::push(&mut #cv, #p::dynamic_rule(
+            ::core::file!(), #line, #column, [#(#args),*], #target, [#(#targs),*],
+        ));
+    };
+    for header in loops.into_iter().rev() {
+        code = quote!(#header { #code });
+    }
+    code
+}
+
+/// What to emit when there are errors: every error, and a value of the right type so that
+/// nothing else is reported. The `{expr}` values are still type-checked (in a closure that is
+/// never called), so their own mistakes show and their variables count as used.
+pub fn fallback(fw: &ast::Firewall, errors: Vec<syn::Error>) -> TokenStream {
+    let errors = crate::parse::combine_errors(errors).map(|e| e.into_compile_error());
+    let mut exprs = Vec::new();
+    for chain in fw
+        .sections
+        .iter()
+        .flat_map(|s| &s.tables)
+        .flat_map(|t| &t.chains)
+    {
+        collect_exprs(&chain.items, &mut exprs);
+    }
+    let uses = if exprs.is_empty() {
+        quote!()
+    } else {
+        quote!(let _ = || { #(let _ = &(#exprs);)* };)
+    };
+    quote! {
+        {
+            #errors
+            #uses
+            ::pyptables::Firewall::new()
+        }
+    }
+}
+
+fn collect_exprs<'a>(items: &'a [ast::Item], out: &mut Vec<&'a syn::Expr>) {
+    let opts = |options: &'a [ast::Opt], out: &mut Vec<&'a syn::Expr>| {
+        for o in options {
+            if let Some(ast::Value::Expr(e)) = &o.value {
+                out.push(&e.expr);
+            }
+        }
+    };
+    for item in items {
+        match item {
+            ast::Item::Rule(r) => opts(&r.options, out),
+            ast::Item::Block(b) => {
+                opts(&b.options, out);
+                collect_exprs(&b.items, out);
+            }
+        }
+    }
+}

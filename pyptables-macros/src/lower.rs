@@ -1,0 +1,563 @@
+//! Lowering the rules of a chain body: each rule, with the options of the blocks around it,
+//! becomes a [`model::Rule`] of slots (see [`crate::model`]).
+//!
+//! What is decided here, before the catalog checks of [`crate::check`]:
+//! - the verb: a catalog target (`accept` → `ACCEPT`), `jump`/`goto NAME`, or `raw "…"`;
+//! - `match=NAME`: the options after it belong to module NAME when it has them;
+//! - target options: after a verb, an option the target has (`log_prefix`) is the target's,
+//!   unless the explicit `match=` module in force has it too;
+//! - lists: an option that takes a list natively gets one value joined by commas; ports
+//!   (`dport`, `sport`, and the multiport keys) become multiport chunks of at most 15 slots;
+//!   on other options each element gives its own rule;
+//! - `{expr}` values: registered once each, in source order, with how their values become
+//!   options.
+
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use pyptables_catalog::matches::{self, BUILTIN_OPTIONS};
+use pyptables_catalog::rule::resolve;
+use pyptables_catalog::suggest::did_you_mean;
+use pyptables_catalog::ValueKind;
+use pyptables_catalog::{targets, Arg, Family, MatchSpec, Problem, TargetKind, TargetSpec};
+
+use crate::ast::{self, ExprValue, Item, Opt, SpanRange, VerbKind};
+use crate::errors::Errors;
+use crate::model::{Alt, Body, Dynamic, Mode, Rule, Slot, SlotValue, Target};
+
+/// The most slots (a range counts two) one multiport option takes.
+const MULTIPORT_SLOTS: usize = 15;
+
+/// Where the rules being lowered are.
+pub struct Where<'a> {
+    /// The user chains of that table (for "write `jump NAME`" hints).
+    pub user_chains: &'a [String],
+    /// The family used to compute canonical value texts (IPv6 for `ip6`, else IPv4).
+    pub family: Family,
+}
+
+/// Lowers rules, registering `{expr}` values.
+pub struct Lowerer<'e> {
+    errors: &'e mut Errors,
+    /// Every `{expr}`, in the order first seen.
+    pub dynamics: Vec<Dynamic>,
+    seen: HashMap<*const ExprValue, usize>,
+}
+
+impl<'e> Lowerer<'e> {
+    /// A lowerer reporting to `errors`.
+    pub fn new(errors: &'e mut Errors) -> Self {
+        Lowerer {
+            errors,
+            dynamics: Vec::new(),
+            seen: HashMap::new(),
+        }
+    }
+
+    /// The errors, for the check stage to go on reporting.
+    pub fn errors(&mut self) -> &mut Errors {
+        self.errors
+    }
+
+    /// Lowers a chain body.
+    pub fn chain(&mut self, items: &[Item], at: &Where<'_>) -> Vec<Rc<Rule>> {
+        let mut out = Vec::new();
+        self.items(items, &mut Vec::new(), at, &mut out);
+        out
+    }
+
+    fn items<'a>(
+        &mut self,
+        items: &'a [Item],
+        prefix: &mut Vec<&'a Opt>,
+        at: &Where<'_>,
+        out: &mut Vec<Rc<Rule>>,
+    ) {
+        for item in items {
+            match item {
+                Item::Rule(rule) => {
+                    if let Some(rule) = self.rule(prefix, rule, at) {
+                        out.push(Rc::new(rule));
+                    }
+                }
+                Item::Block(block) => {
+                    let n = prefix.len();
+                    prefix.extend(block.options.iter());
+                    self.items(&block.items, prefix, at, out);
+                    prefix.truncate(n);
+                }
+            }
+        }
+    }
+
+    fn rule(&mut self, prefix: &[&Opt], rule: &ast::Rule, at: &Where<'_>) -> Option<Rule> {
+        let start = rule.span.first.start();
+        let (line, column) = (start.line, start.column + 1);
+        let mut opts: Vec<&Opt> = prefix.to_vec();
+        opts.extend(rule.options.iter());
+        let protocol = primary_protocol(&opts);
+
+        let mut synthetic = None;
+        let target = match &rule.verb {
+            None => None,
+            Some(verb) => match &verb.kind {
+                VerbKind::Raw(lit) => {
+                    if let Some(first) = rule.options.first() {
+                        self.errors.error(
+                            first.span,
+                            "a raw rule takes no options: write them in its text",
+                        );
+                    } else if !prefix.is_empty() {
+                        self.errors.error(
+                            verb.word.span,
+                            "a raw rule cannot take the options of the block around it: write \
+                             them in its text, or move the rule out of the block",
+                        );
+                    }
+                    let text = lit.value();
+                    if text.trim().is_empty() {
+                        self.errors
+                            .error(SpanRange::single(lit.span()), "the raw rule is empty");
+                    }
+                    let jump = raw_jump(&text);
+                    return Some(Rule {
+                        line,
+                        column,
+                        span: rule.span,
+                        body: Body::Raw {
+                            text,
+                            span: SpanRange::single(lit.span()),
+                            jump,
+                        },
+                    });
+                }
+                VerbKind::Jump(name) | VerbKind::Goto(name) => Some(Target {
+                    name: name.text.clone(),
+                    kind: if matches!(verb.kind, VerbKind::Jump(_)) {
+                        TargetKind::Jump
+                    } else {
+                        TargetKind::Goto
+                    },
+                    span: name.span,
+                }),
+                VerbKind::Target => match targets::find_verb(&verb.word.text) {
+                    Some(spec) => Some(Target {
+                        name: spec.name.to_string(),
+                        kind: TargetKind::Builtin,
+                        span: verb.word.span,
+                    }),
+                    None => {
+                        if is_flag_option(&verb.word.text, protocol.as_deref()) {
+                            // `syn proto=tcp;`: a flag first, and no verb.
+                            synthetic = Some(Opt {
+                                key: verb.word.clone(),
+                                bang: None,
+                                value: None,
+                                span: verb.word.span,
+                            });
+                        } else {
+                            self.unknown_verb(&verb.word, protocol.as_deref(), at);
+                        }
+                        None
+                    }
+                },
+            },
+        };
+        if let Some(flag) = &synthetic {
+            opts.insert(prefix.len(), flag);
+        }
+        let spec = target
+            .as_ref()
+            .filter(|t| t.kind == TargetKind::Builtin)
+            .and_then(|t| targets::find(&t.name));
+
+        let mut slots = Vec::new();
+        let mut dyn_protocol = false;
+        // The explicit module in force: its name, its spec if known, where `match=` was
+        // written, and whether an option used it.
+        let mut active: Option<(String, Option<&'static MatchSpec>, SpanRange, bool)> = None;
+        for opt in opts {
+            if opt.key.text == "match" {
+                self.finish_match(active.take());
+                active = self.start_match(opt);
+                continue;
+            }
+            let key = opt.key.text.as_str();
+            let module_has = active
+                .as_ref()
+                .is_some_and(|(_, m, _, _)| m.is_some_and(|m| m.option(key).is_some()));
+            let of_target = !module_has && spec.is_some_and(|s| s.option(key).is_some());
+            let module = match &active {
+                _ if of_target => None,
+                Some((name, Some(_), _, _))
+                    if module_has || !resolves(key, protocol.as_deref()) =>
+                {
+                    Some(name.clone())
+                }
+                Some((name, None, _, _)) => Some(name.clone()),
+                _ => None,
+            };
+            if module.is_some() {
+                if let Some(active) = &mut active {
+                    active.3 = true;
+                }
+            }
+            let option = OptionRef {
+                key,
+                module: module.as_deref(),
+                target: if of_target { spec } else { None },
+                protocol: protocol.as_deref(),
+                family: at.family,
+            };
+            let value = match &opt.value {
+                None => SlotValue::Flag,
+                Some(ast::Value::Scalar(s)) => SlotValue::Static(vec![Alt {
+                    key: key.to_string(),
+                    canon: option.canonical(&s.text),
+                    text: s.text.clone(),
+                    elems: vec![(s.text.clone(), s.span)],
+                    list: None,
+                }]),
+                Some(ast::Value::List(list)) => {
+                    SlotValue::Static(self.list(opt, list, &option, opt.negated()))
+                }
+                Some(ast::Value::Expr(e)) => {
+                    if is_protocol(key) {
+                        dyn_protocol = true;
+                    }
+                    let index = self.dynamic(e, key, option.mode(), opt.negated());
+                    SlotValue::Dynamic {
+                        index,
+                        span: SpanRange::single(e.span),
+                    }
+                }
+            };
+            slots.push(Slot {
+                key: key.to_string(),
+                module,
+                negated: opt.negated(),
+                of_target,
+                key_span: opt.key.span,
+                bang: opt.bang,
+                value,
+            });
+        }
+        self.finish_match(active);
+        Some(Rule {
+            line,
+            column,
+            span: rule.span,
+            body: Body::Options {
+                slots,
+                target,
+                dyn_protocol,
+            },
+        })
+    }
+
+    /// `match=NAME`: the module in force from here on.
+    fn start_match(
+        &mut self,
+        opt: &Opt,
+    ) -> Option<(String, Option<&'static MatchSpec>, SpanRange, bool)> {
+        if let Some(bang) = opt.bang {
+            self.errors.error(
+                SpanRange::single(bang),
+                "`match` cannot be negated: negate the module's options instead (`key!=value`)",
+            );
+            return None;
+        }
+        let scalar = match &opt.value {
+            None => {
+                self.errors.error(
+                    opt.key.span,
+                    "`match` needs a module name, as in `match=recent`",
+                );
+                return None;
+            }
+            Some(ast::Value::Scalar(s)) => s,
+            Some(other) => {
+                self.errors.error(
+                    other.span(),
+                    "`match=` takes one module name written in the source, as in `match=recent`",
+                );
+                return None;
+            }
+        };
+        let spec = matches::find(&scalar.text);
+        if spec.is_none() {
+            let problem = Problem::UnknownMatch {
+                name: scalar.text.clone(),
+                suggestion: did_you_mean(&scalar.text, matches::MATCHES.iter().map(|m| m.name))
+                    .map(str::to_string),
+            };
+            self.errors.error(scalar.span, problem);
+        }
+        Some((scalar.text.clone(), spec, scalar.span, spec.is_none()))
+    }
+
+    fn finish_match(
+        &mut self,
+        active: Option<(String, Option<&'static MatchSpec>, SpanRange, bool)>,
+    ) {
+        if let Some((name, _, span, false)) = active {
+            self.errors.error(
+                span,
+                format!(
+                    "`match={name}` is not followed by any option of match {name}; write its \
+                     options after it, as in `match=recent name=ssh set`"
+                ),
+            );
+        }
+    }
+
+    /// The alternatives of a list value.
+    fn list(
+        &mut self,
+        opt: &Opt,
+        list: &ast::List,
+        option: &OptionRef<'_>,
+        negated: bool,
+    ) -> Vec<Alt> {
+        let key = option.key;
+        let elems: Vec<(String, SpanRange)> = list
+            .items
+            .iter()
+            .map(|s| (s.text.clone(), s.span))
+            .collect();
+        let one = |key: &str, elems: Vec<(String, SpanRange)>| {
+            let text = elems
+                .iter()
+                .map(|e| e.0.as_str())
+                .collect::<Vec<_>>()
+                .join(",");
+            Alt {
+                key: key.to_string(),
+                canon: option.canonical(&text),
+                text,
+                elems,
+                list: Some(list.span),
+            }
+        };
+        match option.mode() {
+            Mode::Join => vec![one(key, elems)],
+            Mode::Ports { single, .. } if elems.len() == 1 => vec![one(&single, elems)],
+            Mode::Ports { multi, .. } => {
+                let mut chunks: Vec<Vec<(String, SpanRange)>> = Vec::new();
+                let mut used = 0;
+                for elem in elems {
+                    let canon = ValueKind::PortRange
+                        .check(&elem.0, Family::V4)
+                        .map(|c| c.into_owned())
+                        .unwrap_or_else(|_| elem.0.clone());
+                    let slots = if canon.contains(':') { 2 } else { 1 };
+                    match chunks.last_mut() {
+                        Some(chunk) if used + slots <= MULTIPORT_SLOTS => {
+                            chunk.push(elem);
+                            used += slots;
+                        }
+                        _ => {
+                            chunks.push(vec![elem]);
+                            used = slots;
+                        }
+                    }
+                }
+                if negated && chunks.len() > 1 {
+                    self.errors.error(
+                        SpanRange::single(list.span),
+                        format!(
+                            "a negated port list must fit in one multiport match (at most \
+                             {MULTIPORT_SLOTS} ports, a range counting two): split into \
+                             several rules, each would match the ports the others exclude"
+                        ),
+                    );
+                }
+                chunks.into_iter().map(|c| one(&multi, c)).collect()
+            }
+            Mode::Each => {
+                if negated && elems.len() > 1 {
+                    self.errors.error(
+                        opt.span,
+                        format!(
+                            "`{key}!=[…]` would give one rule per element, each matching what \
+                             the others exclude; write one negated value per rule, or use a \
+                             match that takes a list"
+                        ),
+                    );
+                }
+                elems.into_iter().map(|e| one(key, vec![e])).collect()
+            }
+        }
+    }
+
+    fn dynamic(&mut self, e: &ExprValue, key: &str, mode: Mode, negated: bool) -> usize {
+        *self.seen.entry(e as *const ExprValue).or_insert_with(|| {
+            self.dynamics.push(Dynamic {
+                expr: e.expr.clone(),
+                key: key.to_string(),
+                mode,
+                negated,
+            });
+            self.dynamics.len() - 1
+        })
+    }
+
+    fn unknown_verb(&mut self, word: &ast::Name, protocol: Option<&str>, at: &Where<'_>) {
+        let w = word.text.as_str();
+        if at.user_chains.iter().any(|c| c == w) {
+            self.errors.error(
+                word.span,
+                format!("unknown target `{w}`; to jump to user chain `{w}`, write `jump {w}`"),
+            );
+            return;
+        }
+        let lookup = Arg {
+            module: None,
+            key: w,
+            negated: false,
+            value: None,
+        };
+        if resolve(&lookup, protocol).is_ok() {
+            self.errors.error(
+                word.span,
+                format!(
+                    "`{w}` is an option, not a verb: write `{w}=value` (a rule without a target \
+                     starts with its options)"
+                ),
+            );
+            return;
+        }
+        let verbs: Vec<String> = targets::TARGETS
+            .iter()
+            .map(TargetSpec::verb)
+            .chain(["jump", "goto", "raw"].map(String::from))
+            .collect();
+        let suggestion = did_you_mean(w, verbs.iter().map(String::as_str)).map(str::to_string);
+        let more = if suggestion.is_none() {
+            "; a rule starts with a verb (`accept`, `drop`, `reject`, `log`, `masquerade`, …, \
+             `jump NAME`, `goto NAME`, `raw \"…\"`) or with its options"
+        } else {
+            ""
+        };
+        let problem = Problem::UnknownTarget {
+            name: w.to_string(),
+            suggestion,
+        };
+        self.errors.error(word.span, format!("{problem}{more}"));
+    }
+}
+
+/// An option as far as lowering knows it.
+struct OptionRef<'a> {
+    key: &'a str,
+    module: Option<&'a str>,
+    target: Option<&'static TargetSpec>,
+    protocol: Option<&'a str>,
+    family: Family,
+}
+
+impl OptionRef<'_> {
+    fn kind(&self) -> Option<ValueKind> {
+        if let Some(spec) = self.target {
+            return spec.option(self.key).map(|o| o.kind);
+        }
+        let arg = Arg {
+            module: self.module,
+            key: self.key,
+            negated: false,
+            value: None,
+        };
+        resolve(&arg, self.protocol).ok().map(|r| r.option.kind)
+    }
+
+    /// The canonical text of `text`, or `text` when it does not check (the check stage
+    /// reports it).
+    fn canonical(&self, text: &str) -> String {
+        match self.kind().filter(|k| !k.is_flag()) {
+            Some(kind) => kind
+                .check(text, self.family)
+                .map(|c| c.into_owned())
+                .unwrap_or_else(|_| text.to_string()),
+            None => text.to_string(),
+        }
+    }
+
+    /// How several values of this option become options.
+    fn mode(&self) -> Mode {
+        if self.target.is_none() && self.module.is_none() {
+            if let Some(name) = port_option(self.key) {
+                return Mode::Ports {
+                    single: self.key.to_string(),
+                    multi: format!("{name}s"),
+                };
+            }
+        }
+        match self.kind() {
+            Some(ValueKind::ChoiceList(_) | ValueKind::Weekdays | ValueKind::Monthdays) => {
+                Mode::Join
+            }
+            Some(ValueKind::PortList) => Mode::Ports {
+                single: self.key.to_string(),
+                multi: self.key.to_string(),
+            },
+            _ => Mode::Each,
+        }
+    }
+}
+
+/// `dport`/`sport` (by any of their names): the option a port list turns into multiport.
+fn port_option(key: &str) -> Option<&'static str> {
+    matches::find("tcp")
+        .and_then(|m| m.option(key))
+        .map(|o| o.name)
+        .filter(|n| *n == "dport" || *n == "sport")
+}
+
+fn is_protocol(key: &str) -> bool {
+    BUILTIN_OPTIONS
+        .iter()
+        .any(|o| o.name == "protocol" && o.is_named(key))
+}
+
+/// The rule's protocol as written (the first element of a list), for resolving options.
+fn primary_protocol(opts: &[&Opt]) -> Option<String> {
+    opts.iter()
+        .filter(|o| !o.negated() && is_protocol(&o.key.text))
+        .find_map(|o| match &o.value {
+            Some(ast::Value::Scalar(s)) => Some(s.text.clone()),
+            Some(ast::Value::List(l)) => l.items.first().map(|s| s.text.clone()),
+            _ => None,
+        })
+}
+
+/// Whether `key` is an option found without `match=` (given the rule's protocol).
+fn resolves(key: &str, protocol: Option<&str>) -> bool {
+    let arg = Arg {
+        module: None,
+        key,
+        negated: false,
+        value: None,
+    };
+    resolve(&arg, protocol).is_ok()
+}
+
+fn is_flag_option(key: &str, protocol: Option<&str>) -> bool {
+    let arg = Arg {
+        module: None,
+        key,
+        negated: false,
+        value: None,
+    };
+    resolve(&arg, protocol).is_ok_and(|r| r.option.kind.is_flag())
+}
+
+/// The user chain a raw rule jumps or goes to: `-j NAME` where NAME is not a catalog target,
+/// or `-g NAME`.
+fn raw_jump(text: &str) -> Option<(String, bool)> {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    words.windows(2).find_map(|w| match w[0] {
+        "-j" | "--jump" if targets::find(w[1]).is_none() => Some((w[1].to_string(), false)),
+        "-g" | "--goto" => Some((w[1].to_string(), true)),
+        _ => None,
+    })
+}
