@@ -9,7 +9,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-use crate::family::Family;
+use crate::family::{Families, Family};
 use crate::hooks::{Hook, Hooks};
 use crate::matches::{self, BUILTIN_OPTIONS, MATCHES};
 use crate::problem::{shown, Problem};
@@ -507,10 +507,11 @@ fn check_option(
             },
         });
     }
+    // The family was checked just above; the scope adds the hooks.
     let scope = Scope {
         tables: &[],
         hooks: option.hooks,
-        families: option.families,
+        families: Families::BOTH,
     };
     check_scope(ctx, &format!("option `{key}`"), &scope, at, report);
     if let Some(protocols) = option.protocols {
@@ -705,4 +706,32 @@ pub fn is_builtin_option(key: &str) -> bool {
 /// Whether `a` and `b` name the same option.
 pub fn same_key(a: &str, b: &str) -> bool {
     eq_key(a, b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_option_of_the_other_family_is_reported_once() {
+        let ctx = RuleContext {
+            family: Family::V6,
+            table: "filter",
+            chain: "INPUT",
+            reach: Hooks::INPUT,
+        };
+        let args = [Arg {
+            module: None,
+            key: "fragment",
+            negated: false,
+            value: None,
+        }];
+        let mut found = Vec::new();
+        check_rule(&ctx, &args, None, &mut |f| found.push(f));
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(
+            found[0].problem.to_string(),
+            "`fragment` is IPv4 only; this rule is in an IPv6 table"
+        );
+    }
 }
