@@ -283,6 +283,10 @@ pub(crate) fn apply(fw: &Firewall, tools: &Tools, confirm: Option<u64>, io: &mut
     };
     let _ = fs::write(dir.join("result"), result);
     let _ = fs::remove_file(dir.join("pending"));
+    if !dir.join("confirmed").exists() {
+        // Nobody waits for the answer; a `confirm` arriving now finds nothing pending.
+        let _ = fs::remove_dir_all(&dir);
+    }
     code
 }
 
@@ -375,12 +379,17 @@ pub(crate) fn confirm(tools: &Tools, io: &mut Io<'_>) -> u8 {
         return EXIT_FAILED;
     }
     if let Err(e) = fs::write(dir.join("confirmed"), "") {
+        if e.kind() == std::io::ErrorKind::NotFound {
+            let _ = writeln!(io.err, "too late: the apply has just finished without it");
+            return EXIT_FAILED;
+        }
         let _ = writeln!(io.err, "error: cannot confirm in {}: {e}", dir.display());
         return EXIT_ERROR;
     }
     let start = Instant::now();
     loop {
         if let Ok(result) = fs::read_to_string(dir.join("result")) {
+            let _ = fs::remove_dir_all(&dir);
             return if result.trim() == "kept" {
                 let _ = writeln!(io.out, "confirmed: the new rules stay");
                 EXIT_OK
@@ -388,6 +397,13 @@ pub(crate) fn confirm(tools: &Tools, io: &mut Io<'_>) -> u8 {
                 let _ = writeln!(io.err, "too late: {}", result.trim());
                 EXIT_FAILED
             };
+        }
+        if !dir.join("pending").exists() && !dir.join("result").exists() {
+            let _ = writeln!(
+                io.err,
+                "too late: the apply finished before the confirmation reached it"
+            );
+            return EXIT_FAILED;
         }
         if start.elapsed() > Duration::from_secs(5) {
             let _ = writeln!(
