@@ -10,6 +10,7 @@ use crate::value::{ValueKind as K, CT_STATES, CT_STATUSES, MULTIPORT_PROTOCOLS, 
 
 const IN_HOOKS: Hooks = Hooks::PREROUTING.or(Hooks::INPUT).or(Hooks::FORWARD);
 const OUT_HOOKS: Hooks = Hooks::FORWARD.or(Hooks::OUTPUT).or(Hooks::POSTROUTING);
+const NOT_OUTPUT: Hooks = Hooks::ALL.minus(Hooks::OUTPUT);
 const U32: u64 = u32::MAX as u64;
 const RATE: K = K::Rate;
 const FLAG: K = K::Flag;
@@ -145,7 +146,6 @@ pub static MATCHES: &[MatchSpec] = &[
         &["tcp"],
     ),
     needs(m("udp", Implicit::ByProtocol, PORTS), &["udp"]),
-    needs(m("udplite", Implicit::ByProtocol, PORTS), &["udplite"]),
     needs(m("sctp", Implicit::ByProtocol, PORTS), &["sctp"]),
     needs(m("dccp", Implicit::ByProtocol, PORTS), &["dccp"]),
     needs(
@@ -359,14 +359,14 @@ pub static MATCHES: &[MatchSpec] = &[
         "physdev",
         Implicit::ByKey,
         &[
-            O::new("physdev-in", K::Interface)
-                .negatable()
-                .hooks(IN_HOOKS),
+            O::new("physdev-in", K::Interface).negatable(),
+            // The kernel refuses the output side in OUTPUT (unless --physdev-is-bridged is
+            // given too, which this cannot express: refusing it is the safe side).
             O::new("physdev-out", K::Interface)
                 .negatable()
-                .hooks(Hooks::FORWARD.or(Hooks::POSTROUTING)),
+                .hooks(NOT_OUTPUT),
             O::new("physdev-is-in", FLAG).negatable(),
-            O::new("physdev-is-out", FLAG).negatable(),
+            O::new("physdev-is-out", FLAG).negatable().hooks(NOT_OUTPUT),
             O::new("physdev-is-bridged", FLAG).negatable(),
         ],
     ),

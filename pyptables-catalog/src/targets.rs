@@ -4,7 +4,7 @@ use crate::family::Families;
 use crate::hooks::Hooks;
 use crate::matches::DSCP_CLASSES;
 use crate::spec::{OptionSpec as O, Scope, TargetSpec};
-use crate::value::{ValueKind as K, PORT_PROTOCOLS};
+use crate::value::ValueKind as K;
 
 const FLAG: K = K::Flag;
 const U32: u64 = u32::MAX as u64;
@@ -78,6 +78,9 @@ pub const REJECT_WITH_V6: &[&str] = &[
 ];
 
 const TCP: &[&str] = &["tcp"];
+/// Protocols iptables accepts with NAT ports (`--to-ports`, `ip:port`): ICMP's id counts as
+/// a port, for ip6tables too (`-p icmp`, not `ipv6-icmp`); UDP-Lite does not.
+const NAT_PORT_PROTOCOLS: &[&str] = &["tcp", "udp", "sctp", "dccp", "icmp"];
 const NAT_HOOKS_IN: Hooks = Hooks::PREROUTING.or(Hooks::OUTPUT);
 const NAT_HOOKS_OUT: Hooks = Hooks::INPUT.or(Hooks::POSTROUTING);
 const MARK_OPS: &[&str] = &["set-xmark", "set-mark", "and-mark", "or-mark", "xor-mark"];
@@ -127,7 +130,7 @@ pub static TARGETS: &[TargetSpec] = &[
         t(
             "MASQUERADE",
             &[
-                O::new("to-ports", K::ToPorts).protocols(PORT_PROTOCOLS),
+                O::new("to-ports", K::ToPorts).protocols(NAT_PORT_PROTOCOLS),
                 O::new("random", FLAG),
                 O::new("random-fully", FLAG),
             ],
@@ -170,7 +173,7 @@ pub static TARGETS: &[TargetSpec] = &[
         t(
             "REDIRECT",
             &[
-                O::new("to-ports", K::ToPorts).protocols(PORT_PROTOCOLS),
+                O::new("to-ports", K::ToPorts).protocols(NAT_PORT_PROTOCOLS),
                 O::new("random", FLAG),
             ],
         ),
@@ -309,7 +312,8 @@ pub static TARGETS: &[TargetSpec] = &[
             "CT",
             &[
                 O::new("notrack", FLAG),
-                O::new("helper", K::Name { max: 15 }),
+                // Conntrack helpers exist for TCP and UDP only; without `-p` the kernel refuses.
+                O::new("helper", K::Name { max: 15 }).protocols(&["tcp", "udp"]),
                 O::new(
                     "ctevents",
                     K::ChoiceList(&[
@@ -352,7 +356,7 @@ pub static TARGETS: &[TargetSpec] = &[
     requires(
         at(
             t("CLASSIFY", &[O::new("set-class", K::TcClass)]),
-            &["mangle"],
+            &[],
             Hooks::FORWARD.or(Hooks::OUTPUT).or(Hooks::POSTROUTING),
         ),
         &[&["set-class"]],

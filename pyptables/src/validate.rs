@@ -224,7 +224,7 @@ impl Tables {
     /// t["filter"]["INPUT"].push(Rule::new().jump("nosuch"));
     /// let errors = t.validate().unwrap_err();
     /// assert_eq!(errors.len(), 2);
-    /// assert!(errors.to_string().contains("`dport` needs one of the protocols tcp|udp|udplite|sctp|dccp"));
+    /// assert!(errors.to_string().contains("`dport` needs one of the protocols tcp|udp|sctp|dccp"));
     /// assert!(errors.to_string().contains("jump to undefined chain `nosuch`"));
     /// ```
     pub fn validate(&self) -> Result<(), ValidationErrors> {
