@@ -13,6 +13,18 @@
 //!
 //! The binary then offers `print` (the default), `check`, `apply` (with rollback and
 //! `--confirm SECONDS`), `confirm` and `diff`; `--help` lists options and exit codes.
+//!
+//! - `apply` saves the running rules of each family it changes (`iptables-save`), loads IPv4
+//!   then IPv6 (each load atomic), and if IPv6 fails loads the saved IPv4 rules back with
+//!   `--counters`. A table the new rules create that did not exist before comes back empty
+//!   (built-in chains, ACCEPT policies), since iptables cannot delete a table.
+//! - `apply --confirm SECONDS` then waits in `$PYPTABLES_RUN_DIR/pyptables-<program>[@<netns>]`
+//!   (default under `/run`) for `confirm`, for `yes` typed on a terminal, or for SIGUSR1;
+//!   SIGHUP is ignored meanwhile, so a dropped SSH session still ends in a rollback, and
+//!   SIGINT or SIGTERM roll back at once.
+//! - `diff` loads the rules into a scratch network namespace and compares what
+//!   `iptables-save` prints there with the running rules, for the tables the firewall names,
+//!   without comments and counters.
 
 mod commands;
 mod system;
