@@ -138,7 +138,12 @@ pub(crate) fn raw_tokens(text: &str) -> Result<Vec<String>, String> {
                     Some(n) => cur.push(n),
                     None => return Err("it ends inside a quoted string".into()),
                 },
-                '"' => quoted = false,
+                // Like iptables, a closing quote ends the argument (even an empty one).
+                '"' => {
+                    quoted = false;
+                    tokens.push(std::mem::take(&mut cur));
+                    in_token = false;
+                }
                 c => cur.push(c),
             }
         } else {
@@ -424,5 +429,39 @@ fn validate_rule(
                 );
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::raw_tokens;
+
+    #[test]
+    fn raw_text_splits_like_iptables_restore() {
+        let t = |s: &str| raw_tokens(s).unwrap();
+        assert_eq!(t("-p tcp  --dport 22"), ["-p", "tcp", "--dport", "22"]);
+        assert_eq!(
+            t(r#"--comment "a \"b\" \\ c""#),
+            ["--comment", r#"a "b" \ c"#]
+        );
+        assert_eq!(
+            t(r#"x"y z""#),
+            ["xy z"],
+            "a quote opened inside a word joins it"
+        );
+        // iptables' add_param_to_argv ends the argument at a closing quote: `"ab"cd` is two
+        // arguments and `""` is an empty one.
+        assert_eq!(t(r#""ab"cd"#), ["ab", "cd"]);
+        assert_eq!(
+            t(r#"--comment "" -j ACCEPT"#),
+            ["--comment", "", "-j", "ACCEPT"]
+        );
+    }
+
+    #[test]
+    fn a_command_hidden_behind_a_closing_quote_is_found() {
+        // iptables-restore reads `"x"-F` as `x` and `-F`.
+        let err = raw_tokens(r#"-p tcp "x"-F"#).unwrap_err();
+        assert!(err.contains("`-F` is a command"), "{err}");
     }
 }
