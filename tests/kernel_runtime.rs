@@ -631,3 +631,73 @@ fn raw_and_security_tables_and_user_chains_load() {
         );
     }
 }
+
+#[test]
+#[ignore = "needs root and iptables (kernel test)"]
+fn a_missing_program_inside_a_namespace_is_not_found() {
+    require_root_and_iptables();
+    let ns = Netns::new("missing_program").unwrap();
+    let missing = std::path::PathBuf::from("/nonexistent/pyptables-test/iptables-restore");
+    let opts = RestoreOptions {
+        netns: Some(ns.name().to_string()),
+        backend: Backend::Path(missing.clone()),
+        ..RestoreOptions::default()
+    };
+    match ssh_template::tables().restore(&opts) {
+        Err(RestoreError::NotFound { program }) => assert_eq!(program, missing),
+        other => panic!("expected NotFound, got {other:?}"),
+    }
+}
+
+/// Where a restricted target may be used is judged through jumps, by validation and by the
+/// kernel alike: MASQUERADE in a user chain loads when only POSTROUTING reaches it.
+#[test]
+#[ignore = "needs root and iptables (kernel test)"]
+fn hook_limits_carry_through_jumps_in_validation_and_in_the_kernel() {
+    require_root_and_iptables();
+    fn masq_reached_from(from: &[&str]) -> Tables {
+        let mut tables = Tables::new(Family::V4);
+        let nat = tables.add(Table::with_builtin_chains("nat").unwrap());
+        nat.add_chain(Chain::user("masq"))
+            .push(Rule::new().proto("udp").masquerade());
+        for chain in from {
+            nat[chain].push(Rule::new().source("192.0.2.0/24").jump("masq"));
+        }
+        tables
+    }
+    for b in tk::Backend::ALL {
+        let ns = Netns::new("hooks_through_jumps").unwrap();
+        let good = masq_reached_from(&["POSTROUTING"]);
+        good.validate().unwrap();
+        good.restore(&options(&ns, b))
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        let saved = ns.save_table(b, tk::Family::V4, "nat").unwrap();
+        assert!(
+            saved.contains(
+                "\n-A POSTROUTING -s 192.0.2.0/24 -j masq\n-A masq -p udp -j MASQUERADE\n"
+            ),
+            "{b}:\n{saved}"
+        );
+
+        let bad = masq_reached_from(&["POSTROUTING", "PREROUTING"]);
+        let errors = bad.validate().unwrap_err();
+        assert_eq!(errors.len(), 1, "{errors}");
+        assert!(
+            errors.to_string().contains("reached from PREROUTING"),
+            "{errors}"
+        );
+        let opts = RestoreOptions {
+            skip_validation: true,
+            ..options(&ns, b)
+        };
+        assert!(
+            matches!(bad.restore(&opts), Err(RestoreError::Rejected { .. })),
+            "{b}: the kernel refuses it too"
+        );
+        assert_eq!(
+            ns.save_table(b, tk::Family::V4, "nat").unwrap(),
+            saved,
+            "{b}"
+        );
+    }
+}
