@@ -317,7 +317,7 @@ def build_ours(examples):
     if not cargo:
         warn("cargo not found: cannot build %s; using whatever binaries exist" % ", ".join(wanted))
         return
-    argv = [cargo, "build", "--release"]
+    argv = [cargo, "build", "--profile", "bench"]
     for e in wanted:
         argv += ["--example", e]
     log("building our side: %s" % " ".join(argv[1:]))
