@@ -266,14 +266,31 @@ pub trait ScalarKind {
 }
 impl<T: IntoValue> ScalarKind for &&Wrap<T> {}
 
-/// Last choice: one value written with [`Display`].
+/// Last choice: one value written with [`Display`]. It applies to every type, so that a type
+/// that is none of these is reported by [`DisplayTag::values`]'s bound, with its message.
 pub trait DisplayKind {
     /// The tag.
     fn __pyptables_kind(&self) -> DisplayTag {
         DisplayTag
     }
 }
-impl<T: Display> DisplayKind for Wrap<T> {}
+impl<T> DisplayKind for Wrap<T> {}
+
+/// A value shown with [`Display`]; the bound that reports a type `{expr}` cannot take.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be the value of a `firewall!` option",
+    label = "`{{expr}}` takes an address, network, number, string or other `Display` value, or an iterable of them",
+    note = "a value implements `pyptables::value::IntoValue` or `Display`; an iterable (`Vec`, array, slice, `Option`) gives one rule per item"
+)]
+pub trait DisplayValue {
+    /// The value.
+    fn display_value(self) -> Value;
+}
+impl<T: Display> DisplayValue for T {
+    fn display_value(self) -> Value {
+        self.to_string().into_value()
+    }
+}
 
 impl IterTag {
     /// One value per item.
@@ -295,8 +312,8 @@ impl ScalarTag {
 
 impl DisplayTag {
     /// One value, its `Display` text.
-    pub fn values<T: Display>(self, value: T) -> Vec<Value> {
-        vec![value.to_string().into_value()]
+    pub fn values<T: DisplayValue>(self, value: T) -> Vec<Value> {
+        vec![value.display_value()]
     }
 }
 
