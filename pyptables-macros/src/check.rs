@@ -15,6 +15,7 @@ use std::rc::Rc;
 
 use pyptables_catalog::chains::{check_table, ChainInfo, ChainPlace};
 use pyptables_catalog::rule::{check_rule, protocol_of, resolve};
+use pyptables_catalog::suggest::did_you_mean;
 use pyptables_catalog::tables;
 use pyptables_catalog::{
     targets, Arg, Family, Hook, Hooks, Place, Problem, RuleContext, TargetCall, TargetKind,
@@ -25,7 +26,7 @@ use syn::ext::IdentExt;
 use crate::ast::{self, FamilyScope, SpanRange};
 use crate::errors::{Errors, Found};
 use crate::lower::{Lowerer, Where};
-use crate::model::{Body, Chain, Model, Rule, Slot, SlotValue, Table};
+use crate::model::{Body, Chain, Model, Rule, Slot, SlotValue, Table, Target};
 
 /// A rule that expands into more rules than this is refused (a runaway cartesian product).
 const MAX_EXPANSION: usize = 100_000;
@@ -37,6 +38,7 @@ const RUNTIME_VALUE: &str = "\0";
 /// One chain definition, lowered.
 struct Def<'a> {
     chain: &'a ast::ChainDef,
+    builtin: bool,
     rules: Vec<Rc<Rule>>,
 }
 
@@ -104,8 +106,11 @@ pub fn check(fw: &ast::Firewall, errors: &mut Errors) -> Model {
             };
             let mut defs: Vec<Def<'_>> = Vec::new();
             for chain in &table.chains {
-                check_definition(&name, chain, lowerer.errors());
-                if let Some(first) = defs.iter().find(|d| d.chain.name.text == chain.name.text) {
+                let named_well = check_definition(&name, chain, lowerer.errors());
+                let first = defs
+                    .iter()
+                    .find(|d| named_well && d.chain.name.text == chain.name.text);
+                if let Some(first) = first {
                     let problem = Problem::DuplicateChain {
                         table: name.clone(),
                         chain: chain.name.text.clone(),
@@ -120,8 +125,13 @@ pub fn check(fw: &ast::Firewall, errors: &mut Errors) -> Model {
                     );
                     continue;
                 }
+                // A chain written like a built-in one whose name is no built-in chain anywhere
+                // (`ssh_guard { … }`) is reported above and then taken as the user chain it
+                // most likely is, so jumps to it cause no more errors.
+                let builtin = !chain.user && Hook::from_chain_name(&chain.name.text).is_some();
                 defs.push(Def {
                     chain,
+                    builtin,
                     rules: lowerer.chain(&chain.items, &at),
                 });
             }
@@ -142,8 +152,9 @@ pub fn check(fw: &ast::Firewall, errors: &mut Errors) -> Model {
 }
 
 /// The checks of one chain definition on its own: a built-in chain of its table, a valid
-/// user chain name, its policy.
-fn check_definition(table: &str, chain: &ast::ChainDef, errors: &mut Errors) {
+/// user chain name, its policy. Returns whether the name is right.
+fn check_definition(table: &str, chain: &ast::ChainDef, errors: &mut Errors) -> bool {
+    let mut named_well = true;
     let policy = chain.policy.as_ref().map(|p| p.name.unraw().to_string());
     let info = ChainInfo {
         name: &chain.name.text,
@@ -177,10 +188,12 @@ fn check_definition(table: &str, chain: &ast::ChainDef, errors: &mut Errors) {
                     }
                     _ => problem.to_string(),
                 };
+                named_well = false;
                 errors.error(chain.name.span, message);
             }
         }
     }
+    named_well
 }
 
 fn check_family(family: Family, blocks: &[Block<'_>], errors: &mut Errors) -> Vec<Table> {
@@ -206,7 +219,7 @@ fn check_family(family: Family, blocks: &[Block<'_>], errors: &mut Errors) -> Ve
                 None => {
                     chains.push(Merged {
                         name: chain.name.text.clone(),
-                        builtin: !chain.user,
+                        builtin: def.builtin,
                         policy: None,
                         comment: None,
                         line: chain.line,
@@ -445,8 +458,8 @@ fn check_expansions(ctx: &RuleContext<'_>, rule: &Rule, inet: bool, errors: &mut
                     target.as_ref().map_or(rule.span, |t| t.span),
                     problem.to_string(),
                 ),
-                Place::Arg(i) => arg_error(match_slots[i], &problem),
-                Place::TargetArg(i) => arg_error(target_slots[i], &problem),
+                Place::Arg(i) => arg_error(match_slots[i], &problem, target.as_ref()),
+                Place::TargetArg(i) => arg_error(target_slots[i], &problem, target.as_ref()),
                 Place::Value(i) => (
                     value_span(
                         match_slots[i],
@@ -492,7 +505,7 @@ fn catalog_arg(slot: &Slot, alt: usize) -> Arg<'_> {
 }
 
 /// Where and how to report a problem of an option as a whole.
-fn arg_error(slot: &Slot, problem: &Problem) -> (SpanRange, String) {
+fn arg_error(slot: &Slot, problem: &Problem, target: Option<&Target>) -> (SpanRange, String) {
     match problem {
         Problem::NotNegatable { .. } => {
             let span = match slot.bang {
@@ -511,19 +524,33 @@ fn arg_error(slot: &Slot, problem: &Problem) -> (SpanRange, String) {
             (span, problem.to_string())
         }
         Problem::UnknownOption {
-            key, owner: None, ..
-        } if matches!(slot.value, SlotValue::Flag)
-            && !slot.negated
-            && (targets::find_verb(key).is_some()
-                || matches!(key.as_str(), "jump" | "goto" | "raw")) =>
-        {
-            (
-                slot.key_span,
-                format!(
-                    "{problem}: `{key}` is a verb, which starts a rule — is a `;` missing \
-                     before it?"
+            key,
+            owner: None,
+            suggestion: None,
+        } => {
+            // Not a match option: maybe a misspelt option of the rule's target, or an option
+            // of another target.
+            let spec = target
+                .filter(|t| t.kind == TargetKind::Builtin)
+                .and_then(|t| targets::find(&t.name));
+            let near = spec.and_then(|s| did_you_mean(key, s.options.iter().map(|o| o.name)));
+            if let Some(near) = near {
+                let problem = Problem::UnknownOption {
+                    key: key.clone(),
+                    owner: None,
+                    suggestion: Some(near.replace('-', "_")),
+                };
+                return (slot.key_span, problem.to_string());
+            }
+            let message = match targets::TARGETS.iter().find(|t| t.option(key).is_some()) {
+                Some(t) => format!(
+                    "{problem}; `{key}` is an option of target {} (verb `{}`)",
+                    t.name,
+                    t.verb()
                 ),
-            )
+                None => problem.to_string(),
+            };
+            (slot.key_span, message)
         }
         _ => (slot.key_span, problem.to_string()),
     }
@@ -587,9 +614,10 @@ fn family_message(problem: &Problem, inet: bool) -> Option<String> {
              families: move this rule into {}",
             home(*found)
         )),
-        Problem::FamilyOnly { family, .. } => Some(format!(
-            "{problem}; rules in `inet {{ … }}` are added to both families: move this rule into \
-             {}",
+        Problem::FamilyOnly { what, family, .. } => Some(format!(
+            "`{what}` is {} only, but rules in `inet {{ … }}` are added to both families: move \
+             this rule into {}",
+            family.other(),
             home(family.other())
         )),
         _ => None,

@@ -12,7 +12,6 @@
 
 use proc_macro2::{Ident, Literal, Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
-use syn::spanned::Spanned;
 
 use pyptables_catalog::TargetKind;
 
@@ -90,7 +89,6 @@ fn dynamic_var(i: usize) -> Ident {
 fn dynamic_let(i: usize, d: &Dynamic) -> TokenStream {
     let p = private();
     let var = dynamic_var(i);
-    let value = local("__pyptables_value");
     let expr = &d.expr;
     let key = &d.key;
     let negated = d.negated;
@@ -101,8 +99,12 @@ fn dynamic_let(i: usize, d: &Dynamic) -> TokenStream {
             quote!(#p::ListMode::Ports { single: #single, multi: #multi })
         }
     };
-    // Spanned at the expression, so a value of a type that cannot be used is reported there.
-    let values = quote_spanned! {expr.span()=>
+    // Named with the `{ … }`'s own span, so that a value of a type that cannot be used is
+    // reported there (rustc moves spans of the macro's own context to the invocation). This
+    // cannot capture anything: the only user code in the block is the expression, which runs
+    // before the name exists.
+    let value = Ident::new("__pyptables_value", d.span);
+    let values = quote_spanned! {d.span=>
         (&&#p::wrap(&#value)).__pyptables_kind().values(#value)
     };
     quote! {

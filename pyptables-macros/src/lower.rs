@@ -187,6 +187,29 @@ impl<'e> Lowerer<'e> {
                 .as_ref()
                 .is_some_and(|(_, m, _, _)| m.is_some_and(|m| m.option(key).is_some()));
             let of_target = !module_has && spec.is_some_and(|s| s.option(key).is_some());
+            if opt.value.is_none()
+                && !opt.negated()
+                && !module_has
+                && !of_target
+                && is_verb(key)
+                && !matches!(active, Some((_, None, _, _)))
+                && !resolves(key, protocol.as_deref())
+            {
+                // `accept proto=tcp drop proto=udp;`: the rest is most likely the next rule.
+                let problem = Problem::UnknownOption {
+                    key: key.to_string(),
+                    owner: None,
+                    suggestion: None,
+                };
+                self.errors.error(
+                    opt.key.span,
+                    format!(
+                        "{problem}: `{key}` is a verb, which starts a rule — is a `;` missing \
+                         before it?"
+                    ),
+                );
+                break;
+            }
             let module = match &active {
                 _ if of_target => None,
                 Some((name, Some(_), _, _))
@@ -394,6 +417,7 @@ impl<'e> Lowerer<'e> {
         *self.seen.entry(e as *const ExprValue).or_insert_with(|| {
             self.dynamics.push(Dynamic {
                 expr: e.expr.clone(),
+                span: e.span,
                 key: key.to_string(),
                 mode,
                 negated,
@@ -503,6 +527,11 @@ impl OptionRef<'_> {
             _ => Mode::Each,
         }
     }
+}
+
+/// Whether `word` starts a rule.
+fn is_verb(word: &str) -> bool {
+    targets::find_verb(word).is_some() || matches!(word, "jump" | "goto" | "raw")
 }
 
 /// `dport`/`sport` (by any of their names): the option a port list turns into multiport.

@@ -155,6 +155,8 @@ pub struct Alt {
 pub struct Dynamic {
     /// The expression.
     pub expr: syn::Expr,
+    /// The `{ … }` it was written in.
+    pub span: Span,
     /// The option's key.
     pub key: String,
     /// How its values become options.
