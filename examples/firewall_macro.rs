@@ -7,10 +7,11 @@
 //! cargo run --example firewall_macro -- ipv6    # plain IPv6 text, for ip6tables-restore
 //! ```
 
-use pyptables::firewall;
+use pyptables::{firewall, Firewall};
 
-fn main() {
-    let fw = firewall! {
+/// The firewall (also loaded into the kernel by `tests/macro_kernel.rs`).
+pub fn firewall() -> Firewall {
+    firewall! {
         filter {
             INPUT policy DROP {
                 accept in_interface=lo;
@@ -46,7 +47,11 @@ fn main() {
                 INPUT policy DROP { accept proto=ipv6-icmp; accept source="2001:db8::/32"; }
             }
         }
-    };
+    }
+}
+
+fn main() {
+    let fw = firewall();
     if let Err(errors) = fw.validate() {
         eprintln!("{errors}");
         std::process::exit(1);
