@@ -515,7 +515,7 @@ fn check_option(
     };
     check_scope(ctx, &format!("option `{key}`"), &scope, at, report);
     if let Some(protocols) = option.protocols {
-        check_protocol(&format!("`{key}`"), protocols, protocol, at, report);
+        check_protocol(key, protocols, protocol, at, report);
     }
     match (option.kind.is_flag(), arg.value) {
         (true, Some(_)) | (false, None) => report(Finding {
@@ -732,6 +732,35 @@ mod tests {
         assert_eq!(
             found[0].problem.to_string(),
             "`fragment` is IPv4 only; this rule is in an IPv6 table"
+        );
+    }
+
+    #[test]
+    fn an_option_needing_a_protocol_is_named_in_single_backticks() {
+        let ctx = RuleContext {
+            family: Family::V4,
+            table: "nat",
+            chain: "PREROUTING",
+            reach: Hooks::PREROUTING,
+        };
+        let target_args = [Arg {
+            module: None,
+            key: "to-ports",
+            negated: false,
+            value: Some("3128"),
+        }];
+        let target = TargetCall {
+            name: "REDIRECT",
+            kind: TargetKind::Builtin,
+            args: &target_args,
+        };
+        let mut found = Vec::new();
+        check_rule(&ctx, &[], Some(&target), &mut |f| found.push(f));
+        assert_eq!(found.len(), 1, "{found:?}");
+        let message = found[0].problem.to_string();
+        assert!(
+            message.starts_with("`to-ports` needs one of the protocols "),
+            "{message}"
         );
     }
 }
