@@ -670,3 +670,46 @@ fn run_time_rules_remember_their_source_line_too() {
     let rule = fw.ipv4()["filter"]["INPUT"].get(0).unwrap();
     assert_eq!((rule.origin().line, rule.origin().column), (here + 4, 17));
 }
+
+#[test]
+fn an_empty_firewall_and_tables_without_chains() {
+    let fw = firewall! {};
+    assert!(fw.ipv4().is_empty() && fw.ipv6().is_empty());
+    let fw = firewall! { ip6 { nat {} } };
+    valid(&fw);
+    assert!(fw.ipv4().is_empty());
+    assert_eq!(
+        declarations(fw.ipv6(), "nat"),
+        [
+            ":PREROUTING ACCEPT [0:0]",
+            ":INPUT ACCEPT [0:0]",
+            ":OUTPUT ACCEPT [0:0]",
+            ":POSTROUTING ACCEPT [0:0]",
+        ]
+    );
+}
+
+#[test]
+fn a_run_time_protocol_leaves_protocol_checks_to_validate() {
+    let protocols = ["tcp", "udp"];
+    let fw = firewall! {
+        filter { INPUT { accept proto={protocols} dport=53; } }
+    };
+    valid(&fw);
+    assert_eq!(
+        rules(fw.ipv4(), "filter", "INPUT"),
+        [
+            "-p tcp -m tcp --dport 53 -j ACCEPT",
+            "-p udp -m udp --dport 53 -j ACCEPT",
+        ]
+    );
+    let icmp = "icmp";
+    let fw = firewall! {
+        filter { INPUT { accept proto={icmp} dport=53; } }
+    };
+    let errors = fw.validate().unwrap_err().to_string();
+    assert!(
+        errors.contains("`dport` needs one of the protocols"),
+        "{errors}"
+    );
+}

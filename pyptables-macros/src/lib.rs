@@ -37,3 +37,6 @@ fn firewall2(input: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
     });
     expand::fallback(&fw, all)
 }
+
+#[cfg(test)]
+mod tests;

@@ -395,7 +395,17 @@ impl<'e> Lowerer<'e> {
                         ),
                     );
                 }
-                chunks.into_iter().map(|c| one(&multi, c)).collect()
+                // Each chunk is a multiport list: its canonical text comes from that kind.
+                chunks
+                    .into_iter()
+                    .map(|c| {
+                        let mut alt = one(&multi, c);
+                        if let Ok(canon) = ValueKind::PortList.check(&alt.text, Family::V4) {
+                            alt.canon = canon.into_owned();
+                        }
+                        alt
+                    })
+                    .collect()
             }
             Mode::Each => {
                 if negated && elems.len() > 1 {
