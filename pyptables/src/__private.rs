@@ -62,6 +62,112 @@ pub struct StaticRule {
     pub raw: Option<&'static str>,
 }
 
+// Constructors for the static data, short so that the expansion of a big firewall stays small
+// (the compiler's time grows with the tokens it reads); `const` so they run at compile time.
+
+/// `key=value`.
+pub const fn sa(key: &'static str, value: &'static str) -> StaticArg {
+    StaticArg {
+        module: None,
+        key,
+        negated: false,
+        value: Some(value),
+    }
+}
+
+/// A flag.
+pub const fn sf(key: &'static str) -> StaticArg {
+    StaticArg {
+        module: None,
+        key,
+        negated: false,
+        value: None,
+    }
+}
+
+/// Any option: explicit module, negation, flag.
+pub const fn sx(
+    module: Option<&'static str>,
+    key: &'static str,
+    negated: bool,
+    value: Option<&'static str>,
+) -> StaticArg {
+    StaticArg {
+        module,
+        key,
+        negated,
+        value,
+    }
+}
+
+/// A rule without a target.
+pub const fn sr(line: u32, column: u32, args: &'static [StaticArg]) -> StaticRule {
+    StaticRule {
+        line,
+        column,
+        args,
+        target: None,
+        raw: None,
+    }
+}
+
+/// A rule with a catalog target and its options.
+pub const fn st(
+    line: u32,
+    column: u32,
+    args: &'static [StaticArg],
+    name: &'static str,
+    target_args: &'static [StaticArg],
+) -> StaticRule {
+    StaticRule {
+        line,
+        column,
+        args,
+        target: Some(StaticTarget {
+            name,
+            kind: TargetKind::Builtin,
+            args: target_args,
+        }),
+        raw: None,
+    }
+}
+
+/// A rule jumping (`goto` false) or going (`goto` true) to a user chain.
+pub const fn sj(
+    line: u32,
+    column: u32,
+    args: &'static [StaticArg],
+    chain: &'static str,
+    goto: bool,
+) -> StaticRule {
+    StaticRule {
+        line,
+        column,
+        args,
+        target: Some(StaticTarget {
+            name: chain,
+            kind: if goto {
+                TargetKind::Goto
+            } else {
+                TargetKind::Jump
+            },
+            args: &[],
+        }),
+        raw: None,
+    }
+}
+
+/// A `raw "…"` rule.
+pub const fn sw(line: u32, column: u32, text: &'static str) -> StaticRule {
+    StaticRule {
+        line,
+        column,
+        args: &[],
+        target: None,
+        raw: Some(text),
+    }
+}
+
 fn static_arg(a: &StaticArg) -> Arg {
     Arg {
         module: a.module.map(Cow::Borrowed),
