@@ -139,14 +139,17 @@ fn chain(tv: &Ident, c: &Chain) -> TokenStream {
 
     let mut body = Vec::new();
     let mut run: Vec<TokenStream> = Vec::new();
-    let flush = |run: &mut Vec<TokenStream>, body: &mut Vec<TokenStream>| {
+    let mut used = Used::default();
+    let flush = |run: &mut Vec<TokenStream>, body: &mut Vec<TokenStream>, used: &mut Used| {
         if run.is_empty() {
             return;
         }
         let n = run.len();
         let rules = std::mem::take(run);
+        let imports = std::mem::take(used).imports();
         body.push(quote! {
             #p::push_static(&mut #cv, ::core::file!(), {
+                use ::pyptables::__private::{#(#imports),*};
                 static __PYPTABLES_RULES: [#p::StaticRule; #n] = [#(#rules),*];
                 &__PYPTABLES_RULES
             });
@@ -154,13 +157,13 @@ fn chain(tv: &Ident, c: &Chain) -> TokenStream {
     };
     for rule in &c.rules {
         if rule.is_static() {
-            run.extend(static_rules(rule));
+            run.extend(static_rules(rule, &mut used));
         } else {
-            flush(&mut run, &mut body);
+            flush(&mut run, &mut body, &mut used);
             body.push(dynamic_rules(&cv, rule));
         }
     }
-    flush(&mut run, &mut body);
+    flush(&mut run, &mut body, &mut used);
     let mutability = if body.is_empty() {
         quote!()
     } else {
@@ -175,13 +178,52 @@ fn chain(tv: &Ident, c: &Chain) -> TokenStream {
     }
 }
 
-fn static_arg(slot: &Slot, alt: Option<&Alt>) -> TokenStream {
-    let p = private();
-    let module = some_str(slot.module.as_deref());
+/// The constructors of static data a run of rules uses (`__private::sa` …), each imported
+/// under a `__pyptables_` name.
+#[derive(Default)]
+struct Used([bool; 7]);
+
+const CONSTRUCTORS: [&str; 7] = ["sa", "sf", "sx", "sr", "st", "sj", "sw"];
+
+impl Used {
+    /// The name of constructor `i` of [`CONSTRUCTORS`], marked as used.
+    fn name(&mut self, i: usize) -> Ident {
+        self.0[i] = true;
+        format_ident!("__pyptables_{}", CONSTRUCTORS[i])
+    }
+
+    fn imports(self) -> Vec<TokenStream> {
+        CONSTRUCTORS
+            .iter()
+            .zip(self.0)
+            .filter(|(_, used)| *used)
+            .map(|(c, _)| {
+                let (from, to) = (format_ident!("{}", c), format_ident!("__pyptables_{}", c));
+                quote!(#from as #to)
+            })
+            .collect()
+    }
+}
+
+/// A static option: `sa(key, value)`, `sf(key)`, or `sx(module, key, negated, value)`.
+fn static_arg(slot: &Slot, alt: Option<&Alt>, used: &mut Used) -> TokenStream {
     let key = alt.map_or(slot.key.as_str(), |a| a.key.as_str());
-    let negated = slot.negated;
-    let value = some_str(alt.map(|a| a.canon.as_str()));
-    quote!(#p::StaticArg { module: #module, key: #key, negated: #negated, value: #value })
+    match (&slot.module, slot.negated, alt) {
+        (None, false, Some(alt)) => {
+            let (f, value) = (used.name(0), &alt.canon);
+            quote!(#f(#key, #value))
+        }
+        (None, false, None) => {
+            let f = used.name(1);
+            quote!(#f(#key))
+        }
+        (module, negated, alt) => {
+            let f = used.name(2);
+            let module = some_str(module.as_deref());
+            let value = some_str(alt.map(|a| a.canon.as_str()));
+            quote!(#f(#module, #key, #negated, #value))
+        }
+    }
 }
 
 fn target_kind(kind: TargetKind) -> TokenStream {
@@ -193,23 +235,15 @@ fn target_kind(kind: TargetKind) -> TokenStream {
     }
 }
 
-/// The `StaticRule` literals of a rule without run-time values: one per combination of its
-/// lists' elements, the first list outermost.
-fn static_rules(rule: &Rule) -> Vec<TokenStream> {
-    let p = private();
+/// The `StaticRule`s of a rule without run-time values: one per combination of its lists'
+/// elements, the first list outermost.
+fn static_rules(rule: &Rule, used: &mut Used) -> Vec<TokenStream> {
     let line = u32_lit(rule.line);
     let column = u32_lit(rule.column);
     let (slots, target) = match &rule.body {
         Body::Raw { text, .. } => {
-            return vec![quote! {
-                #p::StaticRule {
-                    line: #line,
-                    column: #column,
-                    args: &[],
-                    target: ::core::option::Option::None,
-                    raw: ::core::option::Option::Some(#text),
-                }
-            }]
+            let f = used.name(6);
+            return vec![quote!(#f(#line, #column, #text))];
         }
         Body::Options { slots, target, .. } => (slots, target),
     };
@@ -229,41 +263,31 @@ fn static_rules(rule: &Rule) -> Vec<TokenStream> {
             choice[i] = rest % count;
             rest /= count;
         }
-        let arg = |(i, slot): (usize, &Slot)| match &slot.value {
-            SlotValue::Static(alts) => static_arg(slot, Some(&alts[choice[i]])),
-            _ => static_arg(slot, None),
-        };
-        let args = slots
-            .iter()
-            .enumerate()
-            .filter(|(_, s)| !s.of_target)
-            .map(arg);
-        let target = match target {
-            Some(t) => {
-                let name = &t.name;
-                let kind = target_kind(t.kind);
-                let targs = slots
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, s)| s.of_target)
-                    .map(arg);
-                quote! {
-                    ::core::option::Option::Some(#p::StaticTarget {
-                        name: #name,
-                        kind: #kind,
-                        args: &[#(#targs),*],
-                    })
-                }
+        let mut args = Vec::new();
+        let mut targs = Vec::new();
+        for (i, slot) in slots.iter().enumerate() {
+            let arg = match &slot.value {
+                SlotValue::Static(alts) => static_arg(slot, Some(&alts[choice[i]]), used),
+                _ => static_arg(slot, None, used),
+            };
+            if slot.of_target {
+                targs.push(arg);
+            } else {
+                args.push(arg);
             }
-            None => quote!(::core::option::Option::None),
-        };
-        out.push(quote! {
-            #p::StaticRule {
-                line: #line,
-                column: #column,
-                args: &[#(#args),*],
-                target: #target,
-                raw: ::core::option::Option::None,
+        }
+        out.push(match target {
+            None => {
+                let f = used.name(3);
+                quote!(#f(#line, #column, &[#(#args),*]))
+            }
+            Some(t) if t.kind == TargetKind::Builtin => {
+                let (f, name) = (used.name(4), &t.name);
+                quote!(#f(#line, #column, &[#(#args),*], #name, &[#(#targs),*]))
+            }
+            Some(t) => {
+                let (f, name, goto) = (used.name(5), &t.name, t.kind == TargetKind::Goto);
+                quote!(#f(#line, #column, &[#(#args),*], #name, #goto))
             }
         });
     }
