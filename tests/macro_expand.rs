@@ -497,6 +497,8 @@ fn scalar_run_time_values() {
                 drop source!={admin};
                 log log_prefix={prefix};
                 accept proto=tcp dport={port + 1};
+                accept in_interface={iface.as_str()};
+                accept proto=udp dport={53};
             }
         }
     };
@@ -510,6 +512,8 @@ fn scalar_run_time_values() {
             "! -s 192.0.2.7 -j DROP",
             "-j LOG --log-prefix \"host 7: \"",
             "-p tcp -m tcp --dport 8444 -j ACCEPT",
+            "-i wg0 -j ACCEPT",
+            "-p udp -m udp --dport 53 -j ACCEPT",
         ]
     );
 }

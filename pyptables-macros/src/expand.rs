@@ -49,7 +49,9 @@ pub fn expand(model: &Model) -> TokenStream {
         quote!()
     } else {
         quote!(
-            use ::pyptables::__private::{DisplayKind as _, IterKind as _, ScalarKind as _};
+            use ::pyptables::__private::{
+                DisplayKind as _, IterKind as _, ScalarKind as _, StrKind as _,
+            };
         )
     };
     let [v4, v6] = [local("__pyptables_v4"), local("__pyptables_v6")];
@@ -105,7 +107,7 @@ fn dynamic_let(i: usize, d: &Dynamic) -> TokenStream {
     // before the name exists.
     let value = Ident::new("__pyptables_value", d.span);
     let values = quote_spanned! {d.span=>
-        (&&#p::wrap(&#value)).__pyptables_kind().values(#value)
+        (&&&#p::wrap(&#value)).__pyptables_kind().values(#value)
     };
     quote! {
         let #var = #p::slot({ let #value = #expr; #values }, #key, #mode, #negated);

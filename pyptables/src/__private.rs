@@ -332,9 +332,11 @@ pub fn slot(
     }
 }
 
-/// Carries the type of an `{expr}` value so method resolution can pick how to read it:
-/// an iterable gives one value per item ([`IterKind`]), anything else that converts
-/// ([`IntoValue`], then [`Display`]) gives one value ([`ScalarKind`], [`DisplayKind`]).
+/// Carries the type of an `{expr}` value so method resolution can pick how to read it. The
+/// generated code calls `(&&&wrap(&value)).__pyptables_kind().values(value)`; the receiver
+/// shapes make the choices in this order: a `&str` of any lifetime ([`StrKind`]), an iterable
+/// giving one value per item ([`IterKind`]), one [`IntoValue`] ([`ScalarKind`]), and anything
+/// else, which must be [`Display`] ([`DisplayKind`]).
 pub struct Wrap<T>(PhantomData<T>);
 
 /// A [`Wrap`] of the type of `value`.
@@ -342,6 +344,8 @@ pub fn wrap<T>(_value: &T) -> Wrap<T> {
     Wrap(PhantomData)
 }
 
+/// How to read a `&str` `{expr}`.
+pub struct StrTag;
 /// How to read an iterable `{expr}`.
 pub struct IterTag;
 /// How to read an `{expr}` that is one [`IntoValue`].
@@ -349,28 +353,37 @@ pub struct ScalarTag;
 /// How to read an `{expr}` that is one [`Display`] value.
 pub struct DisplayTag;
 
-/// First choice: an iterable of values.
+/// First choice: a `&str` that need not be `'static` (`{name.as_str()}`).
+pub trait StrKind {
+    /// The tag.
+    fn __pyptables_kind(&self) -> StrTag {
+        StrTag
+    }
+}
+impl StrKind for &&Wrap<&str> {}
+
+/// Second choice: an iterable of values.
 pub trait IterKind {
     /// The tag.
     fn __pyptables_kind(&self) -> IterTag {
         IterTag
     }
 }
-impl<I> IterKind for &Wrap<I>
+impl<I> IterKind for &&&Wrap<I>
 where
     I: IntoIterator,
     I::Item: ItemValue,
 {
 }
 
-/// Second choice: one [`IntoValue`].
+/// Third choice: one [`IntoValue`].
 pub trait ScalarKind {
     /// The tag.
     fn __pyptables_kind(&self) -> ScalarTag {
         ScalarTag
     }
 }
-impl<T: IntoValue> ScalarKind for &&Wrap<T> {}
+impl<T: IntoValue> ScalarKind for &Wrap<T> {}
 
 /// Last choice: one value written with [`Display`]. It applies to every type, so that a type
 /// that is none of these is reported by [`DisplayTag::values`]'s bound, with its message.
@@ -395,6 +408,13 @@ pub trait DisplayValue {
 impl<T: Display> DisplayValue for T {
     fn display_value(self) -> Value {
         self.to_string().into_value()
+    }
+}
+
+impl StrTag {
+    /// One value, copied.
+    pub fn values(self, value: &str) -> Vec<Value> {
+        vec![value.to_string().into_value()]
     }
 }
 
@@ -561,18 +581,24 @@ mod tests {
     #[test]
     fn kinds_pick_iterables_then_values_then_display() {
         let hosts: Vec<IpAddr> = vec!["192.0.2.1".parse().unwrap(), "192.0.2.2".parse().unwrap()];
-        let v = (&&wrap(&hosts)).__pyptables_kind().values(hosts.clone());
+        let v = (&&&wrap(&hosts)).__pyptables_kind().values(hosts.clone());
         assert_eq!(v.len(), 2);
         let slice: &[IpAddr] = &hosts;
-        assert_eq!((&&wrap(&slice)).__pyptables_kind().values(slice).len(), 2);
+        assert_eq!((&&&wrap(&slice)).__pyptables_kind().values(slice).len(), 2);
         let one: u16 = 22;
-        assert_eq!((&&wrap(&one)).__pyptables_kind().values(one)[0].text, "22");
+        assert_eq!((&&&wrap(&one)).__pyptables_kind().values(one)[0].text, "22");
         let s = String::from("eth0");
-        assert_eq!((&&wrap(&s)).__pyptables_kind().values(s)[0].text, "eth0");
+        assert_eq!((&&&wrap(&s)).__pyptables_kind().values(s)[0].text, "eth0");
         let n: i64 = -1;
-        assert_eq!((&&wrap(&n)).__pyptables_kind().values(n)[0].text, "-1");
+        assert_eq!((&&&wrap(&n)).__pyptables_kind().values(n)[0].text, "-1");
         let none: Option<u16> = None;
-        assert!((&&wrap(&none)).__pyptables_kind().values(none).is_empty());
+        assert!((&&&wrap(&none)).__pyptables_kind().values(none).is_empty());
+        let name = String::from("wg0");
+        let short: &str = name.as_str();
+        assert_eq!(
+            (&&&wrap(&short)).__pyptables_kind().values(short)[0].text,
+            "wg0"
+        );
     }
 
     #[test]
