@@ -1,11 +1,11 @@
 //! Internal: the `firewall!` procedural macro. Depend on `pyptables` and use
 //! `pyptables::firewall`, where the language is documented.
 //!
-//! The pipeline, one stage per module: [`parse`] (tokens → [`ast`], every syntax error),
-//! [`check`] (AST → checked [`model`], every catalog error at its token; [`lower`] turns each
-//! rule into slots), [`expand`] (model → code; cannot fail). When there are errors, the
-//! expansion is all of them as `compile_error!`s plus an empty `Firewall`, so the user sees
-//! only the real mistakes.
+//! The pipeline, one stage per module: `parse` (tokens → `ast`, every syntax error), `check`
+//! (AST → checked `model`, every catalog error at its token; `lower` turns each rule into
+//! slots), `expand` (model → code; cannot fail). When there are errors, the expansion is all
+//! of them as `compile_error!`s plus an empty `Firewall`, so the user sees only the real
+//! mistakes.
 use proc_macro::TokenStream;
 
 // The AST keeps every token's span and hint, more than the checks use today.
@@ -18,6 +18,86 @@ mod lower;
 mod model;
 mod parse;
 
+/// A firewall written in a compile-time checked DSL; its value is a `pyptables::Firewall`.
+///
+/// ```
+/// use pyptables::firewall;
+///
+/// let admin: std::net::IpAddr = "192.0.2.7".parse().unwrap();
+/// let fw = firewall! {
+///     filter {
+///         INPUT policy DROP {
+///             accept in_interface=lo;
+///             accept ctstate=[ESTABLISHED, RELATED];
+///             accept proto=tcp dport=ssh source={admin} comment="SSH from the admin host";
+///             jump web proto=tcp dport=[http, https];
+///             log log_prefix="INPUT drop: ";
+///         }
+///         chain web "public web" { accept limit=50/second; drop; }
+///     }
+///     inet { raw { PREROUTING { notrack in_interface=lo; } } }
+/// };
+/// fw.validate().unwrap();
+/// let v4 = fw.ipv4().to_iptables_plain();
+/// assert!(v4.contains("-A INPUT -s 192.0.2.7 -p tcp -m tcp --dport 22 -m comment --comment \"SSH from the admin host\" -j ACCEPT\n"));
+/// assert!(v4.contains("-A INPUT -p tcp -m multiport --dports 80,443 -j web\n"));
+/// assert!(fw.ipv6().to_iptables_plain().contains("-A PREROUTING -i lo -j NOTRACK\n"));
+/// ```
+///
+/// # The language
+///
+/// - **Families.** Tables at the top level (or in `ip { … }`) are IPv4, in `ip6 { … }` IPv6,
+///   in `inet { … }` both: each of their rules goes to both families and is checked for each
+///   (an address of one family there is an error that says where to move the rule). A table
+///   named more than once in a family — in `inet` and in `ip6`, say — is one table: chains of
+///   the same name are merged, rules in source order; a chain's policy (or comment) may be
+///   given in more than one place only if it is the same. The value holds only the tables the
+///   source names; missing built-in chains of a named table are added with policy ACCEPT.
+/// - **Chains.** `NAME [policy ACCEPT|DROP] { rules }` or `NAME policy P;` for built-in chains,
+///   `chain NAME ["comment"] { rules }` for user chains. A chain written twice in one table
+///   block is an error.
+/// - **Rules.** `[verb] option* ;` where the verb is a catalog target in lower case (`accept`,
+///   `drop`, `reject`, `return`, `log`, `masquerade`, `snat`, `dnat`, `redirect`, `mark`, `ct`,
+///   `notrack`, …), `jump NAME`, `goto NAME`, or `raw "iptables text"` (no options). Without a
+///   verb, a rule has no target; it may then start with a flag (`syn proto=tcp;`).
+/// - **Options.** `key=value`, `key!=value`, `flag`, `!flag`; keys are iptables' long option
+///   names with `_` or `-`, plus short names (`proto`/`p`, `source`/`s`, `destination`/`d`,
+///   `in_interface`/`i`, `out_interface`/`o`). The match module is found from the key
+///   (`ctstate` → `-m conntrack`, `dport` with `proto=tcp` → `-m tcp`). `match=NAME` makes the
+///   options after it that module NAME has belong to NAME (`match=recent name=ssh set`). After
+///   a verb, an option of its target (`log_prefix`, `reject_with`, `to_destination`) is the
+///   target's, unless the `match=` module in force has an option of that name.
+/// - **Blocks.** `option+ { rules }`: the block's options come first in every rule inside,
+///   outer blocks first.
+/// - **Values.** Names (`echo-request`), numbers, ranges (`1024:65535`), IPv4 addresses and
+///   networks, string literals (for text and IPv6), lists `[a, b]`, and `{expr}`. Port service
+///   names become numbers at compile time.
+/// - **Lists.** On an option that takes a list (`ctstate`, `weekdays`, multiport's `dports`, …)
+///   a list is one comma-joined value. On `dport`/`sport` several ports become `-m multiport
+///   --dports/--sports` in chunks of at most 15 (a range counts two), one rule per chunk. On any
+///   other option each element gives its own rule; several lists give their cartesian product,
+///   the first list outermost. A negated list that would need more than one rule is an error.
+/// - **`{expr}`.** A Rust expression evaluated at run time, once, in source order, before the
+///   tables are built. An iterable (`Vec`, array, slice, `Option`, any `IntoIterator` of values
+///   or of references to common value types) gives one value per item, which then works like a
+///   list above (joined, multiport chunks, or one rule each; an empty iterable gives no rule);
+///   anything else is one value: a `&str`, a `pyptables::value::IntoValue` (addresses,
+///   networks, integers, `String`, …) or any `Display`. Such values are checked by
+///   `Firewall::validate` (with the same catalog and messages) rather than at compile time.
+///
+/// # Compile-time checks
+///
+/// Each mistake is an error at its token, all reported together: unknown table; built-in
+/// chain not in the table; policy on a user chain, other than ACCEPT/DROP, or DROP in `nat`;
+/// unknown verb, match or option ("did you mean"); a verb among the options (a missing `;`);
+/// jump or goto to a chain not defined in that table (per family); duplicate chain; loops;
+/// target, match or option not allowed in that table or chain, also through jumps (judged from
+/// every built-in chain that reaches a user chain); option needing a protocol the rule lacks;
+/// option given twice; bad values (addresses, prefixes, ports, ranges, service names, states,
+/// ICMP types, interface names, text lengths, rates, …); values and matches of the other
+/// family; `!` on an option that cannot be negated; missing or conflicting target options.
+/// Rules with only written values become static data, so compile time grows linearly with the
+/// number of rules.
 #[proc_macro]
 pub fn firewall(input: TokenStream) -> TokenStream {
     firewall2(input.into()).into()
