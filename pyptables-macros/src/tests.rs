@@ -200,11 +200,3 @@ fn static_rules_become_static_data_that_grows_linearly() {
     let ratio = big as f64 / small as f64;
     assert!((1.9..2.1).contains(&ratio), "{small} → {big}");
 }
-
-#[test]
-#[ignore = "timing, for looking at by hand"]
-fn time_5000_rules() {
-    let t = std::time::Instant::now();
-    let n = expansion_size(5000, false);
-    eprintln!("5000 rules: {n} bytes of expansion in {:?}", t.elapsed());
-}
