@@ -402,8 +402,11 @@ fn check_expansions(ctx: &RuleContext<'_>, rule: &Rule, inet: bool, errors: &mut
         );
         return;
     }
-    let match_slots: Vec<&Slot> = slots.iter().filter(|s| !s.of_target).collect();
-    let target_slots: Vec<&Slot> = slots.iter().filter(|s| s.of_target).collect();
+    // Indices of the match options and of the target options among the slots.
+    let (target_idx, match_idx): (Vec<usize>, Vec<usize>) =
+        (0..slots.len()).partition(|&i| slots[i].of_target);
+    let match_slots: Vec<&Slot> = match_idx.iter().map(|&i| &slots[i]).collect();
+    let target_slots: Vec<&Slot> = target_idx.iter().map(|&i| &slots[i]).collect();
     let found = Found::In {
         family: ctx.family,
         inet,
@@ -416,20 +419,13 @@ fn check_expansions(ctx: &RuleContext<'_>, rule: &Rule, inet: bool, errors: &mut
             choice[i] = rest % count;
             rest /= count;
         }
-        let chosen = |slot: &Slot| -> usize {
-            let i = slots
-                .iter()
-                .position(|s| std::ptr::eq(s, slot))
-                .unwrap_or(0);
-            choice[i]
-        };
-        let args: Vec<Arg<'_>> = match_slots
+        let args: Vec<Arg<'_>> = match_idx
             .iter()
-            .map(|s| catalog_arg(s, chosen(s)))
+            .map(|&i| catalog_arg(&slots[i], choice[i]))
             .collect();
-        let target_args: Vec<Arg<'_>> = target_slots
+        let target_args: Vec<Arg<'_>> = target_idx
             .iter()
-            .map(|s| catalog_arg(s, chosen(s)))
+            .map(|&i| catalog_arg(&slots[i], choice[i]))
             .collect();
         let call = target.as_ref().map(|t| TargetCall {
             name: &t.name,
@@ -463,7 +459,7 @@ fn check_expansions(ctx: &RuleContext<'_>, rule: &Rule, inet: bool, errors: &mut
                 Place::Value(i) => (
                     value_span(
                         match_slots[i],
-                        chosen(match_slots[i]),
+                        choice[match_idx[i]],
                         &args,
                         None,
                         ctx.family,
@@ -473,7 +469,7 @@ fn check_expansions(ctx: &RuleContext<'_>, rule: &Rule, inet: bool, errors: &mut
                 Place::TargetValue(i) => (
                     value_span(
                         target_slots[i],
-                        chosen(target_slots[i]),
+                        choice[target_idx[i]],
                         &args,
                         target.as_ref().and_then(|t| targets::find(&t.name)),
                         ctx.family,

@@ -200,3 +200,150 @@ fn static_rules_become_static_data_that_grows_linearly() {
     let ratio = big as f64 / small as f64;
     assert!((1.9..2.1).contains(&ratio), "{small} → {big}");
 }
+
+/// A small deterministic generator (xorshift), so failures reproduce.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        items[(self.next() % items.len() as u64) as usize]
+    }
+}
+
+/// A random firewall made of real words: tables, chains, verbs, keys and values, right and
+/// wrong, in every combination.
+fn random_firewall(rng: &mut Rng) -> String {
+    const SECTIONS: &[&str] = &["", "", "ip6", "inet", "ip"];
+    const TABLES: &[&str] = &["filter", "nat", "mangle", "raw", "security", "filtre"];
+    const CHAINS: &[&str] = &[
+        "INPUT",
+        "FORWARD",
+        "OUTPUT",
+        "PREROUTING",
+        "POSTROUTING",
+        "chain a",
+        "chain b \"b\"",
+        "INPUT policy DROP",
+        "chain a policy DROP",
+        "nat_chain",
+    ];
+    const VERBS: &[&str] = &[
+        "",
+        "accept",
+        "drop",
+        "reject",
+        "return",
+        "log",
+        "masquerade",
+        "snat",
+        "dnat",
+        "mark",
+        "ct",
+        "jump a",
+        "goto b",
+        "jump c",
+        "acept",
+        "syn",
+        "raw \"-j a\"",
+    ];
+    const OPTIONS: &[&str] = &[
+        "proto=tcp",
+        "proto=[tcp, udp]",
+        "proto={p}",
+        "dport=22",
+        "dport=[ssh, 1:2, 99999]",
+        "dport={ports}",
+        "sport=[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]",
+        "dport!=[1, 2]",
+        "source=10.0.0.0/8",
+        "source=[192.0.2.1, \"2001:db8::1\"]",
+        "source!=[192.0.2.1, 192.0.2.2]",
+        "destination={hosts}",
+        "ctstate=[NEW, ESTABLISHD]",
+        "in_interface=eth0",
+        "out_interface!=ppp0",
+        "match=recent",
+        "match=recnt",
+        "match={m}",
+        "name=ssh",
+        "set",
+        "!syn",
+        "!fragment",
+        "comment=\"x\"",
+        "comment!=\"x\"",
+        "log_prefix=\"p: \"",
+        "reject_with=tcp-reset",
+        "to_destination=10.0.0.1:80",
+        "to_source={addr}",
+        "set_mark=0x1",
+        "helper=ftp",
+        "uid_owner=0",
+        "icmp_type=echo-request",
+        "limit=5/fortnight",
+        "drop",
+    ];
+    let mut src = String::new();
+    for _ in 0..(1 + rng.next() % 3) {
+        let section = rng.pick(SECTIONS);
+        if !section.is_empty() {
+            src.push_str(section);
+            src.push_str(" { ");
+        }
+        src.push_str(rng.pick(TABLES));
+        src.push_str(" { ");
+        for _ in 0..(rng.next() % 4) {
+            src.push_str(rng.pick(CHAINS));
+            src.push_str(" { ");
+            for _ in 0..(rng.next() % 4) {
+                let block = rng.next() % 5 == 0;
+                if block {
+                    src.push_str(rng.pick(OPTIONS));
+                    src.push_str(" { ");
+                }
+                src.push_str(rng.pick(VERBS));
+                for _ in 0..(rng.next() % 4) {
+                    src.push(' ');
+                    src.push_str(rng.pick(OPTIONS));
+                }
+                src.push_str("; ");
+                if block {
+                    src.push_str("} ");
+                }
+            }
+            src.push_str("} ");
+        }
+        src.push_str("} ");
+        if !section.is_empty() {
+            src.push_str("} ");
+        }
+    }
+    src
+}
+
+#[test]
+fn random_firewalls_never_panic_and_errors_point_into_the_input() {
+    let mut rng = Rng(0x5eed_1234_abcd_ef01);
+    for _ in 0..400 {
+        let src = random_firewall(&mut rng);
+        let tokens: TokenStream = src.parse().expect("generated input lexes");
+        let (fw, parse_errors) = parse::parse_firewall(tokens.clone());
+        let mut errors = Errors::default();
+        check::check(&fw, &mut errors);
+        for e in parse_errors.iter().chain(&errors.into_errors()) {
+            let start = e.span().start();
+            assert!(
+                start.line == 1 && start.column < src.len(),
+                "error outside the input: {e} in {src}"
+            );
+        }
+        // And the whole macro produces tokens.
+        assert!(!firewall2(tokens).is_empty(), "{src}");
+    }
+}
