@@ -1,0 +1,5 @@
+fn main() {
+    let _ = pyptables::firewall! {
+        filter { INPUT { accept limit=5/fortnight; } }
+    };
+}

@@ -1,0 +1,5 @@
+fn main() {
+    let _ = pyptables::firewall! {
+        filter { chain guard policy DROP { return; } }
+    };
+}

@@ -1,0 +1,7 @@
+fn main() {
+    let _ = pyptables::firewall! {
+        filter {
+            INPUT policy REJECT { acept; accept proto=tcp dport=70000; jump nowhere; }
+        }
+    };
+}

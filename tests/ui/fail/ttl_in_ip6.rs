@@ -1,0 +1,5 @@
+fn main() {
+    let _ = pyptables::firewall! {
+        ip6 { filter { INPUT { accept ttl_eq=1; } } }
+    };
+}
