@@ -390,8 +390,9 @@ impl<'e> Lowerer<'e> {
                         SpanRange::single(list.span),
                         format!(
                             "a negated port list must fit in one multiport match (at most \
-                             {MULTIPORT_SLOTS} ports, a range counting two): split into \
-                             several rules, each would match the ports the others exclude"
+                             {MULTIPORT_SLOTS} ports, a range counting two): several negated \
+                             rules would each match the ports the others exclude; use ranges, \
+                             or a user chain that `return`s on the excluded ports"
                         ),
                     );
                 }
