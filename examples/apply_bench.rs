@@ -1,0 +1,53 @@
+//! Builds the N-rule benchmark ruleset (see `pyptables_suite::bench_ruleset`) and applies it
+//! in the current network namespace through `Tables::restore` (validate, render, one
+//! `iptables-restore --wait` with the text on standard input): the apply side of
+//! `benches/compare.sh`, which runs it under `ip netns exec` in a fresh namespace.
+//!
+//! `BENCH_IPTABLES` names the iptables program the peers use (`iptables`, `iptables-nft`,
+//! `iptables-legacy`, or a path to any `iptables` variant); the matching `…-restore` is run.
+//! Unset, the distribution's default `iptables-restore` is used.
+//!
+//! ```text
+//! ip netns add scratch
+//! ip netns exec scratch target/release/examples/apply_bench 10000
+//! ip netns del scratch
+//! ```
+//!
+//! Never run it outside a throw-away namespace: it replaces the filter table.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use pyptables::{Backend, RestoreOptions};
+
+/// The `restore` backend for the iptables program `name`, as compare.py passes it.
+fn backend(name: &str) -> Backend {
+    match name {
+        "" | "iptables" => Backend::Default,
+        "iptables-nft" => Backend::Nft,
+        "iptables-legacy" => Backend::Legacy,
+        // Any other program (`/usr/sbin/iptables-legacy`, …): its `-restore` sibling.
+        other => Backend::Path(PathBuf::from(format!("{other}-restore"))),
+    }
+}
+
+fn main() -> ExitCode {
+    let n = match std::env::args().nth(1).map(|a| a.parse::<usize>()) {
+        Some(Ok(n)) => n,
+        _ => {
+            eprintln!("usage: apply_bench N   (applies N rules in the current network namespace)");
+            return ExitCode::from(2);
+        }
+    };
+    let options = RestoreOptions {
+        backend: backend(&std::env::var("BENCH_IPTABLES").unwrap_or_default()),
+        ..RestoreOptions::default()
+    };
+    match pyptables_suite::bench_ruleset::tables(n).restore(&options) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("apply_bench: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
