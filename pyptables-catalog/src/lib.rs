@@ -23,6 +23,7 @@ pub mod family;
 pub mod hooks;
 pub mod matches;
 pub mod problem;
+pub mod raw;
 pub mod rule;
 pub mod services;
 pub mod spec;

@@ -115,11 +115,17 @@ impl<'e> Lowerer<'e> {
                         );
                     }
                     let text = lit.value();
-                    if text.trim().is_empty() {
-                        self.errors
-                            .error(SpanRange::single(lit.span()), "the raw rule is empty");
+                    if let Err(reason) = pyptables_catalog::raw::tokens(&text) {
+                        self.errors.error(
+                            SpanRange::single(lit.span()),
+                            Problem::BadRawRule {
+                                text: pyptables_catalog::problem::shown(&text),
+                                reason,
+                            }
+                            .to_string(),
+                        );
                     }
-                    let jump = raw_jump(&text);
+                    let jump = pyptables_catalog::raw::jump(&text);
                     return Some(Rule {
                         line,
                         column,
@@ -589,15 +595,4 @@ fn is_flag_option(key: &str, protocol: Option<&str>) -> bool {
         value: None,
     };
     resolve(&arg, protocol).is_ok_and(|r| r.option.kind.is_flag())
-}
-
-/// The user chain a raw rule jumps or goes to: `-j NAME` where NAME is not a catalog target,
-/// or `-g NAME`.
-fn raw_jump(text: &str) -> Option<(String, bool)> {
-    let words: Vec<&str> = text.split_whitespace().collect();
-    words.windows(2).find_map(|w| match w[0] {
-        "-j" | "--jump" if targets::find(w[1]).is_none() => Some((w[1].to_string(), false)),
-        "-g" | "--goto" => Some((w[1].to_string(), true)),
-        _ => None,
-    })
 }

@@ -86,112 +86,6 @@ impl<'a> IntoIterator for &'a ValidationErrors {
     }
 }
 
-/// Commands that would change the file's structure if written inside a raw rule.
-const RAW_FORBIDDEN: &[&str] = &[
-    "-A",
-    "--append",
-    "-I",
-    "--insert",
-    "-D",
-    "--delete",
-    "-R",
-    "--replace",
-    "-N",
-    "--new-chain",
-    "--new",
-    "-X",
-    "--delete-chain",
-    "-F",
-    "--flush",
-    "-P",
-    "--policy",
-    "-E",
-    "--rename-chain",
-    "-Z",
-    "--zero",
-    "-L",
-    "--list",
-    "-S",
-    "--list-rules",
-    "-t",
-    "--table",
-    "COMMIT",
-];
-
-/// Splits raw rule text the way `iptables-restore` does, or says why it cannot be used.
-pub(crate) fn raw_tokens(text: &str) -> Result<Vec<String>, String> {
-    if let Some(c) = text.chars().find(|c| c.is_control()) {
-        return Err(format!(
-            "it contains {:?}, which would end the rule's line",
-            c
-        ));
-    }
-    let mut tokens = Vec::new();
-    let mut cur = String::new();
-    let mut in_token = false;
-    let mut chars = text.chars();
-    let mut quoted = false;
-    while let Some(c) = chars.next() {
-        if quoted {
-            match c {
-                '\\' => match chars.next() {
-                    Some(n) => cur.push(n),
-                    None => return Err("it ends inside a quoted string".into()),
-                },
-                // Like iptables, a closing quote ends the argument (even an empty one).
-                '"' => {
-                    quoted = false;
-                    tokens.push(std::mem::take(&mut cur));
-                    in_token = false;
-                }
-                c => cur.push(c),
-            }
-        } else {
-            match c {
-                '"' => {
-                    quoted = true;
-                    in_token = true;
-                }
-                ' ' => {
-                    if in_token {
-                        tokens.push(std::mem::take(&mut cur));
-                        in_token = false;
-                    }
-                }
-                c => {
-                    cur.push(c);
-                    in_token = true;
-                }
-            }
-        }
-    }
-    if quoted {
-        return Err("a double quote is not closed".into());
-    }
-    if in_token {
-        tokens.push(cur);
-    }
-    if tokens.is_empty() {
-        return Err("it is empty".into());
-    }
-    if let Some(t) = tokens.iter().find(|t| RAW_FORBIDDEN.contains(&t.as_str())) {
-        return Err(format!(
-            "`{t}` is a command, not part of a rule; the chain is given by where the rule is added"
-        ));
-    }
-    Ok(tokens)
-}
-
-/// The user chain a raw rule jumps to (`-j X` / `-g X` where X is not a catalog target).
-fn raw_jump(text: &str) -> Option<(String, bool)> {
-    let tokens = raw_tokens(text).ok()?;
-    tokens.windows(2).find_map(|w| match w[0].as_str() {
-        "-j" | "--jump" if targets::find(&w[1]).is_none() => Some((w[1].clone(), false)),
-        "-g" | "--goto" => Some((w[1].clone(), true)),
-        _ => None,
-    })
-}
-
 struct Collector<'a> {
     family: Family,
     table: &'a str,
@@ -277,7 +171,9 @@ fn validate_table(chains: &[Chain], table_origin: Origin, c: &mut Collector<'_>)
                 .iter()
                 .enumerate()
                 .filter_map(|(ri, rule)| match &rule.body {
-                    Body::Raw { text, .. } => raw_jump(text).map(|(name, goto)| (name, goto, ri)),
+                    Body::Raw { text, .. } => {
+                        pyptables_catalog::raw::jump(text).map(|(name, goto)| (name, goto, ri))
+                    }
                     Body::Options { .. } => None,
                 })
                 .collect()
@@ -377,7 +273,7 @@ fn validate_rule(
 ) {
     match &rule.body {
         Body::Raw { text, extended } => {
-            let problem = match raw_tokens(text) {
+            let problem = match pyptables_catalog::raw::tokens(text) {
                 Err(reason) => Some(reason),
                 Ok(_) if *extended => Some(
                     "options or a target were added to a raw rule; write them in its text".into(),
@@ -429,39 +325,5 @@ fn validate_rule(
                 );
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::raw_tokens;
-
-    #[test]
-    fn raw_text_splits_like_iptables_restore() {
-        let t = |s: &str| raw_tokens(s).unwrap();
-        assert_eq!(t("-p tcp  --dport 22"), ["-p", "tcp", "--dport", "22"]);
-        assert_eq!(
-            t(r#"--comment "a \"b\" \\ c""#),
-            ["--comment", r#"a "b" \ c"#]
-        );
-        assert_eq!(
-            t(r#"x"y z""#),
-            ["xy z"],
-            "a quote opened inside a word joins it"
-        );
-        // iptables' add_param_to_argv ends the argument at a closing quote: `"ab"cd` is two
-        // arguments and `""` is an empty one.
-        assert_eq!(t(r#""ab"cd"#), ["ab", "cd"]);
-        assert_eq!(
-            t(r#"--comment "" -j ACCEPT"#),
-            ["--comment", "", "-j", "ACCEPT"]
-        );
-    }
-
-    #[test]
-    fn a_command_hidden_behind_a_closing_quote_is_found() {
-        // iptables-restore reads `"x"-F` as `x` and `-F`.
-        let err = raw_tokens(r#"-p tcp "x"-F"#).unwrap_err();
-        assert!(err.contains("`-F` is a command"), "{err}");
     }
 }
