@@ -701,3 +701,35 @@ fn hook_limits_carry_through_jumps_in_validation_and_in_the_kernel() {
         );
     }
 }
+
+/// `iptables-restore` commits table by table: a refusal in the second table leaves the first
+/// one applied. `restore` saves the running tables first and puts them back, so a ruleset
+/// refused in its nat table leaves the filter table as it was too.
+#[test]
+#[ignore = "needs root and iptables (kernel test)"]
+fn a_refusal_in_a_later_table_leaves_the_earlier_tables_as_they_were() {
+    require_root_and_iptables();
+    for b in tk::Backend::ALL {
+        let ns = Netns::new("later_table").unwrap();
+        let before = load_first(&ns, b);
+
+        let mut tables = default_tables();
+        // A valid filter table, different from the running one…
+        tables["filter"]["INPUT"].push(Rule::new().source("198.51.100.7").drop());
+        // …and a nat table the kernel refuses (raw text passes validation; the kernel does not
+        // allow MASQUERADE in PREROUTING).
+        tables["nat"]["PREROUTING"].push(Rule::raw("-p tcp -j MASQUERADE"));
+        tables.validate().expect("raw text passes validation");
+
+        let err = tables.restore(&options(&ns, b)).unwrap_err();
+        assert!(
+            matches!(err, RestoreError::Rejected { .. }),
+            "{b}: expected Rejected, got {err}"
+        );
+        assert_eq!(
+            ns.save(b, tk::Family::V4).unwrap(),
+            before,
+            "{b}: the filter table kept the new rules of a refused ruleset"
+        );
+    }
+}

@@ -93,6 +93,15 @@ pub enum RestoreError {
         /// What it printed.
         message: String,
     },
+    /// The new rules were refused, and loading the saved previous rules back failed too: the
+    /// running rules may be a mix of old and new.
+    #[error("{error}; putting the previous rules back failed as well: {rollback}")]
+    RollbackFailed {
+        /// Why the new rules were refused.
+        error: Box<RestoreError>,
+        /// Why the rollback failed.
+        rollback: Box<RestoreError>,
+    },
     /// Running the program failed.
     #[error("running `{program}` failed: {source}")]
     Io {

@@ -121,13 +121,24 @@ pub fn restore(tables: &Tables) -> Result<(), RestoreError> {
 
 impl Tables {
     /// Applies these tables with `options` (see [`restore`]).
+    ///
+    /// `iptables-restore` commits table by table: when a later table is refused, the earlier
+    /// ones are already applied. So, unless only testing, the running tables this ruleset names
+    /// are saved first (with the backend's `iptables-save`) and, when the kernel refuses the new
+    /// rules, loaded back — the previous rules stay in place, whole. With
+    /// [`Backend::Path`] there is no matching save program and no such rollback.
     pub fn restore(&self, options: &RestoreOptions) -> Result<(), RestoreError> {
         if !options.skip_validation {
             self.validate().map_err(RestoreError::Invalid)?;
         }
         let rendered = self.render_mapped(Style::Plain);
         let program = options.backend.restore_program(self.family());
-        run_restore(options, &program, &rendered.text).map_err(|e| match e {
+        let saved = if options.test || options.noflush {
+            None
+        } else {
+            self.save_running(options)?
+        };
+        let result = run_restore(options, &program, &rendered.text).map_err(|e| match e {
             RestoreError::Rejected {
                 program,
                 line,
@@ -146,7 +157,66 @@ impl Tables {
                 }
             }
             e => e,
-        })
+        });
+        match (result, saved) {
+            (Err(error @ RestoreError::Rejected { .. }), Some(saved)) => {
+                let back = RestoreOptions {
+                    test: false,
+                    noflush: false,
+                    ..options.clone()
+                };
+                match run_restore_with(&back, &program, &saved, &["--counters"]) {
+                    Ok(()) => Err(error),
+                    Err(rollback) => Err(RestoreError::RollbackFailed {
+                        error: Box::new(error),
+                        rollback: Box::new(rollback),
+                    }),
+                }
+            }
+            (result, _) => result,
+        }
+    }
+
+    /// The running rules of the tables this ruleset names, as `iptables-save` prints them, or
+    /// `None` when the backend has no save program.
+    fn save_running(&self, options: &RestoreOptions) -> Result<Option<String>, RestoreError> {
+        let Some(save) = options.backend.save_program(self.family()) else {
+            return Ok(None);
+        };
+        let mut text = String::new();
+        for table in self.iter() {
+            let mut cmd = match &options.netns {
+                Some(ns) => {
+                    let mut c = Command::new("ip");
+                    c.args(["netns", "exec", ns]).arg(&save);
+                    c
+                }
+                None => Command::new(&save),
+            };
+            cmd.args(["--counters", "-t", table.name()]);
+            let out = cmd.output().map_err(|source| {
+                if source.kind() == std::io::ErrorKind::NotFound {
+                    RestoreError::NotFound {
+                        program: save.clone(),
+                    }
+                } else {
+                    RestoreError::Io {
+                        program: save.clone(),
+                        source,
+                    }
+                }
+            })?;
+            if !out.status.success() {
+                return Err(RestoreError::Rejected {
+                    program: save.clone(),
+                    line: None,
+                    rule: None,
+                    message: String::from_utf8_lossy(&out.stderr).trim().to_string(),
+                });
+            }
+            text.push_str(&String::from_utf8_lossy(&out.stdout));
+        }
+        Ok(Some(text))
     }
 }
 
@@ -189,7 +259,17 @@ pub(crate) fn run_restore(
     program: &std::path::Path,
     text: &str,
 ) -> Result<(), RestoreError> {
+    run_restore_with(options, program, text, &[])
+}
+
+fn run_restore_with(
+    options: &RestoreOptions,
+    program: &std::path::Path,
+    text: &str,
+    extra_args: &[&str],
+) -> Result<(), RestoreError> {
     let mut cmd = options.command(program);
+    cmd.args(extra_args);
     cmd.stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
