@@ -33,6 +33,7 @@ mod render;
 mod restore;
 mod validate;
 pub mod value;
+pub mod zones;
 
 #[doc(hidden)]
 pub mod __private;

@@ -1,0 +1,111 @@
+//! A zone-based router with the `pyptables::zones` layer: three zones, servers in the dmz,
+//! NAT to the wan, a blocklist ipset and logging of dropped forwards.
+//!
+//! ```text
+//!            lan 192.0.2.0/24 ── [lan]
+//!                                       router ── [wan] ── wan 203.0.113.0/24
+//!       dmz 198.51.100.0/24 ── [dmz]
+//! ```
+//!
+//! The interfaces are named after the networks behind them (`lan`, `dmz`, `wan`), as in the
+//! test kit's `Topology::lan_dmz_wan`, which `tests/behaviour_zone_router.rs` runs it in.
+//!
+//! - lan and wan reach the dmz servers on tcp 80 and 443 and udp 53;
+//! - lan reaches the wan, masqueraded behind the router's wan address;
+//! - wan hosts in the `blocklist` ipset reach nothing (and are logged);
+//! - everything else forwarded — the wan to the lan, the dmz to anywhere — is logged and
+//!   dropped;
+//! - the router itself answers ssh and ping from the lan only.
+//!
+//! The `blocklist` set must exist before the rules are loaded:
+//!
+//! ```text
+//! ipset create blocklist hash:ip
+//! cargo run --example zone_router | iptables-restore
+//! ```
+
+use pyptables::value::CtState;
+use pyptables::zones::Zone;
+use pyptables::zones::{
+    ForwardingRule, Hosts, IcmpChannel, InputRule, IpSet, TcpChannel, UdpChannel, ZoneError,
+};
+use pyptables::{default_tables, Policy, Rule, Tables};
+
+/// The ipset of wan hosts that get nothing through (`ipset create blocklist hash:ip`).
+pub const BLOCKLIST: &str = "blocklist";
+
+/// The router's tables.
+pub fn tables() -> Result<Tables, ZoneError> {
+    let lan = Zone::new("lan", "lan");
+    let dmz = Zone::new("dmz", "dmz");
+    let wan = Zone::new("wan", "wan");
+    // A single server and a range of them.
+    let servers = Hosts::parse("servers", "198.51.100.2, 198.51.100.10-198.51.100.20")?;
+    let blocklist = IpSet::new(BLOCKLIST);
+    let web = TcpChannel::new().dports([80, 443]);
+    let dns = UdpChannel::new().dport(53);
+    let established = Rule::new()
+        .ctstate([CtState::Established, CtState::Related])
+        .accept();
+
+    let mut tables = default_tables();
+    let filter = &mut tables["filter"];
+
+    let input = &mut filter["INPUT"];
+    input.set_policy(Policy::Drop).expect("INPUT is built in");
+    input.push(Rule::new().in_interface("lo").accept());
+    input.push(established.clone());
+    input.push(
+        InputRule::accept()
+            .from(&lan)
+            .channel(TcpChannel::new().dport(22))
+            .channel(IcmpChannel::new().icmp_type("echo-request"))
+            .rules()?,
+    );
+
+    let forward = &mut filter["FORWARD"];
+    forward
+        .set_policy(Policy::Drop)
+        .expect("FORWARD is built in");
+    forward.push(established);
+    forward.push(
+        ForwardingRule::drop()
+            .from(wan.with(&blocklist))
+            .log("FWD blocked ")
+            .rules()?,
+    );
+    forward.push(
+        ForwardingRule::accept()
+            .from(&lan)
+            .from(&wan)
+            .to(dmz.with(&servers))
+            .channel(web)
+            .channel(dns)
+            .comment("services")
+            .rules()?,
+    );
+    forward.push(ForwardingRule::accept().from(&lan).to(&wan).rules()?);
+    forward.push(ForwardingRule::drop().log("FWD drop ").rules()?);
+
+    tables["nat"]["POSTROUTING"].push(
+        Rule::new()
+            .out_interface(wan.interface().to_string())
+            .masquerade(),
+    );
+    Ok(tables)
+}
+
+fn main() {
+    let tables = match tables() {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("{e}");
+            std::process::exit(1);
+        }
+    };
+    if let Err(problems) = tables.validate() {
+        eprintln!("{problems}");
+        std::process::exit(1);
+    }
+    print!("{}", tables.to_iptables_plain());
+}
