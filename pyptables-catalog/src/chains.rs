@@ -250,11 +250,12 @@ pub fn chain_name_problem(name: &str) -> Option<String> {
     if name.starts_with('-') || name.starts_with('!') {
         return Some("it may not start with `-` or `!`".into());
     }
-    if let Some(c) = name
-        .chars()
-        .find(|c| c.is_whitespace() || c.is_control() || *c == '"' || !c.is_ascii())
-    {
-        return Some(format!("it contains {:?}", c));
+    // iptables-save writes chain names unquoted: only names made of these characters read
+    // back the same.
+    if let Some(c) = name.chars().find(|c| !crate::value::is_name_char(*c)) {
+        return Some(format!(
+            "it contains {c:?}; use letters, digits and `_ - . : @ +`"
+        ));
     }
     if Hook::from_chain_name(name).is_some() || targets::find(name).is_some() || name == "QUEUE" {
         return Some("it is the name of a built-in chain or target".into());

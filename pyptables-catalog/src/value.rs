@@ -580,15 +580,19 @@ fn interface(text: &str) -> Checked<'_> {
             text.len()
         )));
     }
-    if let Some(c) = text
-        .chars()
-        .find(|c| c.is_whitespace() || *c == '/' || *c == '"' || !c.is_ascii())
-    {
+    // iptables-save writes interface names unquoted, so anything beyond these characters
+    // would not read back the same.
+    if let Some(c) = text.chars().find(|c| !is_name_char(*c)) {
         return Err(ValueError::new(format!(
-            "interface name `{text}` contains `{c}`"
+            "interface name `{text}` contains `{c}`; use letters, digits and `_ - . : @ +`"
         )));
     }
     Ok(Cow::Borrowed(text))
+}
+
+/// Characters allowed in names that `iptables-save` writes unquoted (interfaces, chains).
+pub fn is_name_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | ':' | '@' | '+')
 }
 
 fn port(text: &str) -> Result<u16, ValueError> {
@@ -1019,4 +1023,29 @@ pub fn quote(word: &str) -> Cow<'_, str> {
     }
     out.push('"');
     Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn interface_names_are_limited_to_what_iptables_save_writes_back() {
+        let ok = |t: &str| ValueKind::Interface.check(t, Family::V4).is_ok();
+        assert!(ok("eth0") && ok("eth+") && ok("br-lan.10") && ok("wg_0@x"));
+        // iptables-save prints `-i eth 0` and `-i a"b` unquoted: they would not read back.
+        assert!(!ok("eth 0") && !ok("a\"b") && !ok("a\\b") && !ok("ü0"));
+        assert!(!ok("0123456789abcdef"), "16 characters");
+        assert!(ok("0123456789abcde"), "15 characters");
+    }
+
+    #[test]
+    fn chain_names_likewise() {
+        use crate::chains::chain_name_problem;
+        assert_eq!(chain_name_problem("ssh_guard"), None);
+        assert_eq!(chain_name_problem("LAN-to-DMZ.v2"), None);
+        assert!(chain_name_problem("a\"b").is_some());
+        assert!(chain_name_problem("two words").is_some());
+        assert!(chain_name_problem("a'b").is_some());
+    }
 }
