@@ -17,19 +17,23 @@
 //!   dropped;
 //! - the router itself answers ssh and ping from the lan only.
 //!
+//! The router is written twice: with the `pyptables::zones` builder ([`tables`]) and in the
+//! `firewall!` DSL ([`firewall`]), whose zone rules expand through the same module; the tests
+//! check that the two are the same rules.
+//!
 //! The `blocklist` set must exist before the rules are loaded:
 //!
 //! ```text
 //! ipset create blocklist hash:ip
-//! cargo run --example zone_router | iptables-restore
+//! cargo run --example zone_router | iptables-restore            # the builder version
+//! cargo run --example zone_router -- dsl | iptables-restore     # the firewall! version
 //! ```
 
 use pyptables::value::CtState;
-use pyptables::zones::Zone;
 use pyptables::zones::{
-    ForwardingRule, Hosts, IcmpChannel, InputRule, IpSet, TcpChannel, UdpChannel, ZoneError,
+    ForwardingRule, Hosts, IcmpChannel, InputRule, IpSet, TcpChannel, UdpChannel, Zone, ZoneError,
 };
-use pyptables::{default_tables, Policy, Rule, Tables};
+use pyptables::{default_tables, firewall, Firewall, Policy, Rule, Tables};
 
 /// The ipset of wan hosts that get nothing through (`ipset create blocklist hash:ip`).
 pub const BLOCKLIST: &str = "blocklist";
@@ -95,7 +99,47 @@ pub fn tables() -> Result<Tables, ZoneError> {
     Ok(tables)
 }
 
+/// The same router in the `firewall!` DSL: zones and host groups declared once, used by name.
+pub fn firewall() -> Firewall {
+    firewall! {
+        zones {
+            lan = lan;
+            dmz = dmz;
+            wan = wan;
+        }
+        hosts {
+            servers = [198.51.100.2, 198.51.100.10-198.51.100.20];
+            blocklist = ipset blocklist;
+        }
+        filter {
+            INPUT policy DROP {
+                accept in_interface=lo;
+                accept ctstate=[ESTABLISHED, RELATED];
+                accept from=lan tcp=ssh icmp=echo-request;
+            }
+            FORWARD policy DROP {
+                accept ctstate=[ESTABLISHED, RELATED];
+                drop from=wan:blocklist log="FWD blocked ";
+                accept from=[lan, wan] to=dmz:servers tcp=[http, https] udp=domain comment="services";
+                accept from=lan to=wan;
+                drop log="FWD drop ";
+            }
+        }
+        nat { POSTROUTING { masquerade out_interface=wan; } }
+        mangle {}
+    }
+}
+
 fn main() {
+    if std::env::args().nth(1).as_deref() == Some("dsl") {
+        let fw = firewall();
+        if let Err(problems) = fw.validate() {
+            eprintln!("{problems}");
+            std::process::exit(1);
+        }
+        print!("{}", fw.ipv4().to_iptables_plain());
+        return;
+    }
     let tables = match tables() {
         Ok(t) => t,
         Err(e) => {

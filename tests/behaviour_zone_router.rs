@@ -1,6 +1,7 @@
 //! `examples/zone_router.rs` with real packets: the router namespace of
-//! `Topology::lan_dmz_wan` gets the example's rules (with each iptables backend in turn) and
-//! probes between the lan, dmz and wan hosts check each promise the example makes.
+//! `Topology::lan_dmz_wan` gets the example's rules (with each iptables backend in turn, and
+//! each of its two versions: the `zones` builder and the `firewall!` DSL) and probes between
+//! the lan, dmz and wan hosts check each promise the example makes.
 //!
 //! Host addresses: lan 192.0.2.2, dmz 198.51.100.2 (one of the example's servers), wan
 //! 203.0.113.2; the router is .1 on each link.
@@ -18,14 +19,20 @@ use pyptables_testkit::{
 #[allow(dead_code)]
 mod zone_router;
 
-fn router(test: &str, b: Backend) -> Topology {
+/// The example's two versions: the `zones` builder and the `firewall!` DSL.
+const VERSIONS: [&str; 2] = ["builder", "firewall!"];
+
+fn router(test: &str, b: Backend, version: &str) -> Topology {
     let net = Topology::lan_dmz_wan(test).unwrap();
     let ns = net.ns("router");
     ns.exec_ok("ipset", &["create", zone_router::BLOCKLIST, "hash:ip"])
         .unwrap();
-    let tables = zone_router::tables().unwrap();
-    ns.restore(b, Family::V4, &tables.to_iptables(), &[])
-        .unwrap_or_else(|e| panic!("{b}: {e}"));
+    let text = match version {
+        "builder" => zone_router::tables().unwrap().to_iptables(),
+        _ => zone_router::firewall().ipv4().to_iptables(),
+    };
+    ns.restore(b, Family::V4, &text, &[])
+        .unwrap_or_else(|e| panic!("{b} {version}: {e}"));
     net
 }
 
@@ -46,8 +53,12 @@ fn logged_drops(net: &Topology, b: Backend) -> u64 {
 #[ignore = "needs root and iptables (kernel test)"]
 fn services_in_the_dmz_are_reachable_from_lan_and_wan_and_nothing_else_is() {
     require_root_and_iptables();
-    for b in Backend::ALL {
-        let net = router("zone_router_dmz", b);
+    for (b, v) in Backend::ALL
+        .into_iter()
+        .flat_map(|b| VERSIONS.map(|v| (b, v)))
+    {
+        let net = router("zone_router_dmz", b, v);
+        let b = format!("{b} {v}");
         assert_eq!(net.tcp("lan", "dmz", 443), Accepted, "{b}: lan -> dmz:443");
         assert_eq!(net.tcp("lan", "dmz", 80), Accepted, "{b}: lan -> dmz:80");
         assert_eq!(net.tcp("wan", "dmz", 80), Accepted, "{b}: wan -> dmz:80");
@@ -87,8 +98,12 @@ fn services_in_the_dmz_are_reachable_from_lan_and_wan_and_nothing_else_is() {
 #[ignore = "needs root and iptables (kernel test)"]
 fn lan_reaches_wan_masqueraded_and_wan_cannot_reach_lan() {
     require_root_and_iptables();
-    for b in Backend::ALL {
-        let net = router("zone_router_wan", b);
+    for (backend, v) in Backend::ALL
+        .into_iter()
+        .flat_map(|b| VERSIONS.map(|v| (b, v)))
+    {
+        let net = router("zone_router_wan", backend, v);
+        let b = format!("{backend} {v}");
         let report = net.tcp_report("lan", "wan", 80, false);
         assert_eq!(report.outcome, Accepted, "{b}: lan -> wan:80");
         let router_wan: IpAddr = "203.0.113.1".parse().unwrap();
@@ -103,11 +118,11 @@ fn lan_reaches_wan_masqueraded_and_wan_cannot_reach_lan() {
             "{b}: lan -> wan udp"
         );
 
-        let before = logged_drops(&net, b);
+        let before = logged_drops(&net, backend);
         assert_eq!(net.tcp("wan", "lan", 22), TimedOut, "{b}: wan -> lan:22");
         assert_eq!(net.tcp("wan", "lan", 80), TimedOut, "{b}: wan -> lan:80");
         assert!(
-            logged_drops(&net, b) > before,
+            logged_drops(&net, backend) > before,
             "{b}: the dropped forwards were logged"
         );
     }
@@ -117,8 +132,12 @@ fn lan_reaches_wan_masqueraded_and_wan_cannot_reach_lan() {
 #[ignore = "needs root and iptables (kernel test)"]
 fn the_router_answers_the_lan_only_and_the_blocklist_shuts_wan_hosts_out() {
     require_root_and_iptables();
-    for b in Backend::ALL {
-        let net = router("zone_router_input", b);
+    for (b, v) in Backend::ALL
+        .into_iter()
+        .flat_map(|b| VERSIONS.map(|v| (b, v)))
+    {
+        let net = router("zone_router_input", b, v);
+        let b = format!("{b} {v}");
         assert_eq!(
             net.ping("lan", "router"),
             PingOutcome::Reply,

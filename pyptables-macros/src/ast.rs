@@ -102,6 +102,39 @@ pub struct Firewall {
     /// Sections in source order. The same table may appear in several sections (and several
     /// times within one); merging or rejecting repeats is up to the check stage.
     pub sections: Vec<Section>,
+    /// The zones of every `zones { … }` block, in source order.
+    pub zones: Vec<ZoneDecl>,
+    /// The host groups of every `hosts { … }` block, in source order.
+    pub hosts: Vec<HostsDecl>,
+}
+
+/// `NAME = INTERFACE [port=PORT];` in `zones { … }`.
+#[derive(Clone, Debug)]
+pub struct ZoneDecl {
+    /// The zone's name, as rules use it.
+    pub name: Name,
+    /// The interface.
+    pub interface: Scalar,
+    /// The bridge port (`-m physdev`), if any.
+    pub port: Option<Scalar>,
+}
+
+/// `NAME = ADDRESSES;` or `NAME = ipset SET;` in `hosts { … }`.
+#[derive(Clone, Debug)]
+pub struct HostsDecl {
+    /// The group's name, as rules use it.
+    pub name: Name,
+    /// What it holds.
+    pub value: HostsValue,
+}
+
+/// The addresses of a host group.
+#[derive(Clone, Debug)]
+pub enum HostsValue {
+    /// Addresses, networks and `a-b` ranges (one, or a list).
+    List(Vec<Scalar>),
+    /// An ipset, by name.
+    Set(Scalar),
 }
 
 /// Which address families a section's tables apply to.

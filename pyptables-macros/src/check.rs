@@ -27,6 +27,7 @@ use crate::ast::{self, FamilyScope, SpanRange};
 use crate::errors::{Errors, Found};
 use crate::lower::{Lowerer, Where};
 use crate::model::{Body, Chain, Model, Rule, Slot, SlotValue, Table, Target};
+use crate::zones::Decls;
 
 /// A rule that expands into more rules than this is refused (a runaway cartesian product).
 const MAX_EXPANSION: usize = 100_000;
@@ -79,7 +80,9 @@ pub fn check(fw: &ast::Firewall, errors: &mut Errors) -> Model {
         }
     }
 
+    let decls = Decls::check(&fw.zones, &fw.hosts, errors);
     let mut lowerer = Lowerer::new(errors);
+    lowerer.decls = decls;
     let mut blocks: Vec<Block<'_>> = Vec::new();
     for section in &fw.sections {
         let (families, inet): (&'static [Family], bool) = match section.family {
@@ -100,10 +103,6 @@ pub fn check(fw: &ast::Firewall, errors: &mut Errors) -> Model {
                 .iter()
                 .find(|(t, _)| *t == name)
                 .map_or(&[][..], |(_, c)| c.as_slice());
-            let at = Where {
-                user_chains: users,
-                family: families[0],
-            };
             let mut defs: Vec<Def<'_>> = Vec::new();
             for chain in &table.chains {
                 let named_well = check_definition(&name, chain, lowerer.errors());
@@ -129,6 +128,13 @@ pub fn check(fw: &ast::Firewall, errors: &mut Errors) -> Model {
                 // (`ssh_guard { … }`) is reported above and then taken as the user chain it
                 // most likely is, so jumps to it cause no more errors.
                 let builtin = !chain.user && Hook::from_chain_name(&chain.name.text).is_some();
+                let at = Where {
+                    user_chains: users,
+                    family: families[0],
+                    families,
+                    chain: &chain.name.text,
+                    builtin,
+                };
                 defs.push(Def {
                     chain,
                     builtin,
@@ -146,9 +152,15 @@ pub fn check(fw: &ast::Firewall, errors: &mut Errors) -> Model {
     }
 
     let dynamics = std::mem::take(&mut lowerer.dynamics);
+    let decls = std::mem::take(&mut lowerer.decls);
     let errors = lowerer.errors();
     let families = [Family::V4, Family::V6].map(|family| check_family(family, &blocks, errors));
-    Model { dynamics, families }
+    Model {
+        dynamics,
+        families,
+        zones: decls.zones,
+        hosts: decls.hosts,
+    }
 }
 
 /// The checks of one chain definition on its own: a built-in chain of its table, a valid
@@ -292,6 +304,7 @@ fn check_family(family: Family, blocks: &[Block<'_>], errors: &mut Errors) -> Ve
             let (rule, inet) = &chains[chain].rules[rule];
             let span = match &rule.body {
                 Body::Raw { span, .. } => *span,
+                Body::Zone(z) => z.verdict.as_ref().map_or(rule.span, |t| t.span),
                 Body::Options {
                     target: Some(t), ..
                 } => t.span,
@@ -359,6 +372,11 @@ fn check_family(family: Family, blocks: &[Block<'_>], errors: &mut Errors) -> Ve
 fn jump_of(rule: &Rule) -> Option<(&str, bool)> {
     match &rule.body {
         Body::Raw { jump, .. } => jump.as_ref().map(|(to, goto)| (to.as_str(), *goto)),
+        Body::Zone(z) => z
+            .verdict
+            .as_ref()
+            .filter(|t| t.kind != TargetKind::Builtin)
+            .map(|t| (t.name.as_str(), t.kind == TargetKind::Goto)),
         Body::Options {
             target: Some(t), ..
         } if t.kind != TargetKind::Builtin => Some((&t.name, t.kind == TargetKind::Goto)),

@@ -81,6 +81,11 @@ impl Errors {
         }
     }
 
+    /// How many different errors were found.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
     /// Whether no error was found.
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()

@@ -16,7 +16,10 @@ use quote::{format_ident, quote, quote_spanned};
 use pyptables_catalog::TargetKind;
 
 use crate::ast;
-use crate::model::{Alt, Body, Chain, Dynamic, Mode, Model, Rule, Slot, SlotValue, Table};
+use crate::model::{
+    Alt, Body, Chain, Channel as ZoneChannel, Dynamic, HostsValue, Mode, Model, Place, Rule, Slot,
+    SlotValue, Table, ZoneRule,
+};
 
 fn private() -> TokenStream {
     quote!(::pyptables::__private)
@@ -65,7 +68,7 @@ pub fn expand(model: &Model) -> TokenStream {
         } else {
             quote!(mut)
         };
-        let tables = tables.iter().map(|t| table(var, t));
+        let tables = tables.iter().map(|t| table(var, t, model, &family));
         quote! {
             let #mutability #var = #p::tables(#p::Family::#family);
             #(#tables)*
@@ -114,12 +117,12 @@ fn dynamic_let(i: usize, d: &Dynamic) -> TokenStream {
     }
 }
 
-fn table(var: &Ident, t: &Table) -> TokenStream {
+fn table(var: &Ident, t: &Table, model: &Model, family: &TokenStream) -> TokenStream {
     let p = private();
     let tv = local("__pyptables_table");
     let name = &t.name;
     let line = u32_lit(t.line);
-    let chains = t.chains.iter().map(|c| chain(&tv, c));
+    let chains = t.chains.iter().map(|c| chain(&tv, c, model, family));
     quote! {
         {
             let mut #tv = #p::table(#name, ::core::file!(), #line);
@@ -130,7 +133,7 @@ fn table(var: &Ident, t: &Table) -> TokenStream {
     }
 }
 
-fn chain(tv: &Ident, c: &Chain) -> TokenStream {
+fn chain(tv: &Ident, c: &Chain, model: &Model, family: &TokenStream) -> TokenStream {
     let p = private();
     let cv = local("__pyptables_chain");
     let name = &c.name;
@@ -158,7 +161,10 @@ fn chain(tv: &Ident, c: &Chain) -> TokenStream {
         });
     };
     for rule in &c.rules {
-        if rule.is_static() {
+        if let Body::Zone(zone) = &rule.body {
+            flush(&mut run, &mut body, &mut used);
+            body.push(zone_rules(&cv, rule, zone, model, family));
+        } else if rule.is_static() {
             run.extend(static_rules(rule, &mut used));
         } else {
             flush(&mut run, &mut body, &mut used);
@@ -248,6 +254,7 @@ fn static_rules(rule: &Rule, used: &mut Used) -> Vec<TokenStream> {
             return vec![quote!(#f(#line, #column, #text))];
         }
         Body::Options { slots, target, .. } => (slots, target),
+        Body::Zone(_) => return Vec::new(),
     };
     let counts: Vec<usize> = slots
         .iter()
@@ -294,6 +301,101 @@ fn static_rules(rule: &Rule, used: &mut Used) -> Vec<TokenStream> {
         });
     }
     out
+}
+
+/// The code that expands a zone rule with `pyptables::zones` for `family` and pushes the rules.
+fn zone_rules(
+    cv: &Ident,
+    rule: &Rule,
+    zone: &ZoneRule,
+    model: &Model,
+    family: &TokenStream,
+) -> TokenStream {
+    let p = private();
+    let z = quote!(::pyptables::zones);
+    let kind = if zone.input {
+        quote!(#z::InputRule)
+    } else {
+        quote!(#z::ForwardingRule)
+    };
+    let mut code = match &zone.verdict {
+        None => quote!(#kind::log_only()),
+        Some(t) => {
+            let name = &t.name;
+            match (t.kind, name.as_str()) {
+                (TargetKind::Builtin, "ACCEPT") => quote!(#kind::accept()),
+                (TargetKind::Builtin, "DROP") => quote!(#kind::drop()),
+                (TargetKind::Builtin, _) => quote!(#kind::reject()),
+                (TargetKind::Jump, _) => quote!(#kind::new(::pyptables::Target::jump(#name))),
+                (TargetKind::Goto, _) => quote!(#kind::new(::pyptables::Target::goto(#name))),
+            }
+        }
+    };
+    let place = |pl: &Place| -> TokenStream {
+        let zone = pl.zone.map(|i| {
+            let zd = &model.zones[i];
+            let (name, interface) = (&zd.name, &zd.interface);
+            let port = some_str(zd.port.as_deref());
+            quote!(#p::zone(#name, #interface, #port))
+        });
+        let hosts = pl.hosts.map(|i| {
+            let h = &model.hosts[i];
+            let name = &h.name;
+            match &h.value {
+                HostsValue::List(entries) => {
+                    let entries = entries.iter().map(|(e, _)| e);
+                    quote!(#p::hosts(#name, &[#(#entries),*]))
+                }
+                HostsValue::Set(set) => quote!(#z::IpSet::new(#set)),
+            }
+        });
+        match (zone, hosts) {
+            (Some(zone), Some(hosts)) => quote!(#zone.with(#hosts)),
+            (Some(zone), None) => zone,
+            (None, Some(hosts)) => hosts,
+            (None, None) => {
+                quote!(#z::Location::new("any", ::core::option::Option::None, ::core::option::Option::None))
+            }
+        }
+    };
+    for pl in &zone.from {
+        let pl = place(pl);
+        code = quote!(#code.from(#pl));
+    }
+    for pl in &zone.to {
+        let pl = place(pl);
+        code = quote!(#code.to(#pl));
+    }
+    for ch in &zone.channels {
+        let ports = |kind: TokenStream, ports: &[(u16, u16)]| {
+            let calls = ports.iter().map(|&(l, h)| {
+                if l == h {
+                    quote!(.dport(#l))
+                } else {
+                    quote!(.dport(#l..=#h))
+                }
+            });
+            quote!(#kind::new()#(#calls)*)
+        };
+        let channel = match ch {
+            ZoneChannel::Tcp(p) => ports(quote!(#z::TcpChannel), p),
+            ZoneChannel::Udp(p) => ports(quote!(#z::UdpChannel), p),
+            ZoneChannel::Icmp(None) => quote!(#z::IcmpChannel::new()),
+            ZoneChannel::Icmp(Some(t)) => quote!(#z::IcmpChannel::new().icmp_type(#t)),
+        };
+        code = quote!(#code.channel(#channel));
+    }
+    if let Some(prefix) = &zone.log {
+        code = quote!(#code.log(#prefix));
+    }
+    if let Some(comment) = &zone.comment {
+        code = quote!(#code.comment(#comment));
+    }
+    let line = u32_lit(rule.line);
+    let column = u32_lit(rule.column);
+    quote! {
+        #p::push_zone(&mut #cv, #code.rules_for(#p::Family::#family), ::core::file!(), #line, #column);
+    }
 }
 
 /// The code that pushes the rules of a rule with run-time values.

@@ -17,6 +17,7 @@ mod expand;
 mod lower;
 mod model;
 mod parse;
+mod zones;
 
 /// A firewall written in a compile-time checked DSL; its value is a `pyptables::Firewall`.
 ///
@@ -84,6 +85,58 @@ mod parse;
 ///   anything else is one value: a `&str`, a `pyptables::value::IntoValue` (addresses,
 ///   networks, integers, `String`, …) or any `Display`. Such values are checked by
 ///   `Firewall::validate` (with the same catalog and messages) rather than at compile time.
+///
+/// # Zones and host groups
+///
+/// A zone-based firewall (Shorewall's zones and policy, python-pyptables' `ForwardingRule`)
+/// declares its names once at the top level and uses them in rules:
+///
+/// ```
+/// let fw = pyptables::firewall! {
+///     zones { lan = eth1; dmz = eth2; wan = ppp+; guests = br0 port=vif3; }
+///     hosts {
+///         web = [198.51.100.10, 198.51.100.20-198.51.100.30];
+///         blocklist = ipset blocklist;
+///     }
+///     filter {
+///         FORWARD policy DROP {
+///             accept ctstate=[ESTABLISHED, RELATED];
+///             drop from=wan:blocklist;
+///             accept from=[lan, wan] to=dmz:web tcp=[http, https] log="to web ";
+///             from=guests { accept to=wan; }
+///             drop log="FWD drop ";      // log the rest
+///         }
+///     }
+/// };
+/// fw.validate().unwrap();
+/// assert!(fw.ipv4().to_iptables_plain().contains(
+///     "-A FORWARD -i eth1 -o eth2 -p tcp -m iprange --dst-range 198.51.100.20-198.51.100.30 \
+///      -m multiport --dports 80,443 -m comment --comment \"lan -> dmz:web, channel tcp, \
+///      ports any -> 80,443\" -j ACCEPT"));
+/// ```
+///
+/// - **`zones { NAME = INTERFACE [port=BRIDGE_PORT]; … }`**: a network behind an interface
+///   (`-i`/`-o`), optionally one port of a bridge (`-m physdev`).
+/// - **`hosts { NAME = ADDRESSES; … }`**: an address, network or `a-b` range (`-m iprange`), or
+///   a list of them (IPv6 in strings); **`NAME = ipset SET;`** for an ipset (`-m set`).
+///   Zones and host groups share one namespace.
+/// - **Zone rules** are rules with `from=`, `to=`, `tcp=`, `udp=`, `icmp=` or `log=`:
+///   `from=`/`to=` take a zone, a host group, `zone:group` (the group behind that zone) or a
+///   list of them; `tcp=`/`udp=` take destination ports (one, a list — `-m multiport` — or
+///   `any`), `icmp=` a type or `any`; `log="PREFIX"` adds a LOG rule before each verdict;
+///   `comment=` prefixes the generated comments. The verb is `accept`, `drop`, `reject`,
+///   `jump`/`goto NAME`, or none with `log=` (log only). Nothing else may be given with them,
+///   but a block's `from=`/`to=`/… apply to the rules inside.
+/// - They expand at run time with `pyptables::zones` (`ForwardingRule` in FORWARD and user
+///   chains, `InputRule` in INPUT) into sources × destinations × channels, in that order, each
+///   rule commented with its route (`lan -> dmz:web, channel tcp, ports any -> 80,443`). In
+///   `inet { … }` each family gets the host entries of its own.
+/// - Checked at compile time: unknown zone or group names ("did you mean"), duplicate names,
+///   interface names, addresses, networks and ranges (a range that starts after its end or
+///   mixes families), ports and port ranges, at most 15 multiport slots, ICMP types, the log
+///   prefix and comment lengths, `to=` in INPUT, zone rules in other built-in chains, a group
+///   with no address of the rule's only family, `icmp=` for IPv6. The generated comments'
+///   total length is checked by `Firewall::validate`.
 ///
 /// # Compile-time checks
 ///

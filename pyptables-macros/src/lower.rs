@@ -24,6 +24,7 @@ use pyptables_catalog::{targets, Arg, Family, MatchSpec, Problem, TargetKind, Ta
 use crate::ast::{self, ExprValue, Item, Opt, SpanRange, VerbKind};
 use crate::errors::Errors;
 use crate::model::{Alt, Body, Dynamic, Mode, Rule, Slot, SlotValue, Target};
+use crate::zones::{self, Decls};
 
 /// The most slots (a range counts two) one multiport option takes.
 const MULTIPORT_SLOTS: usize = 15;
@@ -34,6 +35,12 @@ pub struct Where<'a> {
     pub user_chains: &'a [String],
     /// The family used to compute canonical value texts (IPv6 for `ip6`, else IPv4).
     pub family: Family,
+    /// The families the rules are for (two in `inet { … }`).
+    pub families: &'a [Family],
+    /// The chain's name.
+    pub chain: &'a str,
+    /// Whether the chain is built in.
+    pub builtin: bool,
 }
 
 /// Lowers rules, registering `{expr}` values.
@@ -42,6 +49,8 @@ pub struct Lowerer<'e> {
     /// Every `{expr}`, in the order first seen.
     pub dynamics: Vec<Dynamic>,
     seen: HashMap<*const ExprValue, usize>,
+    /// The declared zones and host groups, for zone rules.
+    pub decls: Decls,
 }
 
 impl<'e> Lowerer<'e> {
@@ -51,6 +60,7 @@ impl<'e> Lowerer<'e> {
             errors,
             dynamics: Vec::new(),
             seen: HashMap::new(),
+            decls: Decls::default(),
         }
     }
 
@@ -96,6 +106,26 @@ impl<'e> Lowerer<'e> {
         let mut opts: Vec<&Opt> = prefix.to_vec();
         opts.extend(rule.options.iter());
         let protocol = primary_protocol(&opts);
+
+        let verb_spec = rule
+            .verb
+            .as_ref()
+            .filter(|v| matches!(v.kind, VerbKind::Target))
+            .and_then(|v| targets::find_verb(&v.word.text));
+        if zones::is_zone_rule(&opts, verb_spec) {
+            let zat = zones::At {
+                chain: at.chain,
+                builtin: at.builtin,
+                families: at.families,
+            };
+            let zone = zones::lower(&self.decls, rule.verb.as_ref(), &opts, &zat, self.errors)?;
+            return Some(Rule {
+                line,
+                column,
+                span: rule.span,
+                body: Body::Zone(zone),
+            });
+        }
 
         let mut synthetic = None;
         let target = match &rule.verb {

@@ -20,6 +20,74 @@ pub struct Model {
     pub dynamics: Vec<Dynamic>,
     /// The IPv4 tables, then the IPv6 tables.
     pub families: [Vec<Table>; 2],
+    /// The declared zones.
+    pub zones: Vec<Zone>,
+    /// The declared host groups.
+    pub hosts: Vec<Hosts>,
+}
+
+/// A zone of `zones { … }`, checked.
+pub struct Zone {
+    /// Its name.
+    pub name: String,
+    /// The interface.
+    pub interface: String,
+    /// The bridge port.
+    pub port: Option<String>,
+}
+
+/// A host group of `hosts { … }`, checked.
+pub struct Hosts {
+    /// Its name.
+    pub name: String,
+    /// What it holds.
+    pub value: HostsValue,
+}
+
+/// The addresses of a host group.
+pub enum HostsValue {
+    /// Entries (addresses, networks, ranges), each valid, with its family.
+    List(Vec<(String, pyptables_catalog::Family)>),
+    /// An ipset's name.
+    Set(String),
+}
+
+/// A zone rule (`accept from=lan to=dmz tcp=443;`), expanded at run time by
+/// `pyptables::zones`.
+pub struct ZoneRule {
+    /// In `INPUT` (an input rule) rather than `FORWARD` or a user chain (a forwarding rule).
+    pub input: bool,
+    /// The verdict; `None` for a rule that only logs.
+    pub verdict: Option<Target>,
+    /// `from=` locations.
+    pub from: Vec<Place>,
+    /// `to=` locations.
+    pub to: Vec<Place>,
+    /// The channels, in order.
+    pub channels: Vec<Channel>,
+    /// `log=` prefix.
+    pub log: Option<String>,
+    /// `comment=`.
+    pub comment: Option<String>,
+}
+
+/// A location named in a zone rule: indices into [`Model::zones`] and [`Model::hosts`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Place {
+    /// The zone, if any.
+    pub zone: Option<usize>,
+    /// The host group, if any.
+    pub hosts: Option<usize>,
+}
+
+/// A channel of a zone rule.
+pub enum Channel {
+    /// `tcp=…`: destination ports (`(low, high)`), none for any.
+    Tcp(Vec<(u16, u16)>),
+    /// `udp=…`.
+    Udp(Vec<(u16, u16)>),
+    /// `icmp=TYPE` or `icmp=any` (`None`).
+    Icmp(Option<String>),
 }
 
 /// A table of one family, merged from every block that names it.
@@ -71,6 +139,8 @@ pub enum Body {
         /// The user chain it jumps to (`-j NAME`/`-g NAME` of a non-target), and whether by goto.
         jump: Option<(String, bool)>,
     },
+    /// A zone rule.
+    Zone(ZoneRule),
     /// Options and a target.
     Options {
         /// Match and target options in source order (the blocks' options first).
@@ -87,6 +157,7 @@ impl Rule {
     pub fn is_static(&self) -> bool {
         match &self.body {
             Body::Raw { .. } => true,
+            Body::Zone(_) => false,
             Body::Options { slots, .. } => slots
                 .iter()
                 .all(|s| !matches!(s.value, SlotValue::Dynamic { .. })),

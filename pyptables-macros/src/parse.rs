@@ -16,8 +16,9 @@ use syn::parse::{ParseStream, Parser};
 use syn::{braced, bracketed, Ident, LitStr, Token};
 
 use crate::ast::{
-    Block, ChainDef, ExprValue, FamilyScope, Firewall, Item, List, Name, Opt, Policy, Rule, Scalar,
-    ScalarKind, Section, SpanRange, TableBlock, Value, Verb, VerbKind,
+    Block, ChainDef, ExprValue, FamilyScope, Firewall, HostsDecl, HostsValue, Item, List, Name,
+    Opt, Policy, Rule, Scalar, ScalarKind, Section, SpanRange, TableBlock, Value, Verb, VerbKind,
+    ZoneDecl,
 };
 
 /// Parses a whole invocation. Returns the tree of everything that parsed and every syntax error,
@@ -766,13 +767,18 @@ struct Ctx {
 enum Top {
     Table(TableBlock),
     Family(Section),
+    Zones(Vec<ZoneDecl>),
+    Hosts(Vec<HostsDecl>),
 }
 
 impl Ctx {
     fn firewall(&mut self, input: TokenStream) -> Firewall {
         let mut sections: Vec<Section> = Vec::new();
+        let (mut zones, mut hosts) = (Vec::new(), Vec::new());
         for stmt in split(input) {
             match self.top(stmt, None) {
+                Some(Top::Zones(z)) => zones.extend(z),
+                Some(Top::Hosts(h)) => hosts.extend(h),
                 Some(Top::Table(table)) => match sections.last_mut() {
                     Some(section) if section.keyword.is_none() => section.tables.push(table),
                     _ => sections.push(Section {
@@ -785,7 +791,11 @@ impl Ctx {
                 None => {}
             }
         }
-        Firewall { sections }
+        Firewall {
+            sections,
+            zones,
+            hosts,
+        }
     }
 
     /// A top-level statement (`outer` is `None`) or a statement inside a family block.
@@ -809,6 +819,7 @@ impl Ctx {
             }
         };
         let word = ident.unraw().to_string();
+        let declarations = matches!(word.as_str(), "zones" | "hosts");
         let family = match word.as_str() {
             "ip6" => Some(FamilyScope::V6),
             "inet" => Some(FamilyScope::Both),
@@ -839,6 +850,28 @@ impl Ctx {
                 return None;
             }
         };
+        if declarations {
+            if let Some(outer) = outer {
+                self.errors.push(syn::Error::new(
+                    ident.span(),
+                    format!(
+                        "`{word}` cannot be nested in `{}`: declare zones and host groups at the \
+                         top level, once for every family",
+                        outer.unraw()
+                    ),
+                ));
+                return None;
+            }
+            let decls: Vec<Vec<Opt>> = split(group.stream())
+                .into_iter()
+                .filter_map(|stmt| self.declaration(stmt))
+                .collect();
+            return Some(if word == "zones" {
+                Top::Zones(decls.into_iter().filter_map(|d| self.zone(d)).collect())
+            } else {
+                Top::Hosts(decls.into_iter().filter_map(|d| self.hosts(d)).collect())
+            });
+        }
         match (family, outer) {
             (Some(family), None) => {
                 let mut tables = Vec::new();
@@ -872,6 +905,149 @@ impl Ctx {
                 chains: self.chains(group.stream()),
             })),
         }
+    }
+
+    /// One `NAME = VALUE …;` statement of `zones { … }` or `hosts { … }`, as options.
+    fn declaration(&mut self, stmt: Stmt) -> Option<Vec<Opt>> {
+        let end = stmt.header_end();
+        if stmt.tokens.is_empty() {
+            if let End::Brace(g) = &stmt.end {
+                self.errors.push(syn::Error::new(
+                    g.span_open(),
+                    "expected a declaration `NAME = VALUE;`, found `{`",
+                ));
+            }
+            return None;
+        }
+        if let End::Brace(g) = &stmt.end {
+            self.errors.push(syn::Error::new(
+                g.span_open(),
+                "expected `;` after the declaration, found `{`",
+            ));
+            return None;
+        }
+        let parsed = run(&stmt, |input| {
+            if !input.peek(Ident::peek_any) {
+                return Err(expected(
+                    input,
+                    end,
+                    "expected a declaration `NAME = VALUE;`",
+                ));
+            }
+            let mut options: Vec<Opt> = Vec::new();
+            while !input.is_empty() {
+                let opt = parse_opt(input, end, options.last())?;
+                options.push(opt);
+            }
+            Ok(options)
+        });
+        match parsed {
+            Ok(options) => {
+                if matches!(stmt.end, End::Eof) {
+                    self.errors.push(syn::Error::new(
+                        end.span,
+                        "expected `;` after the declaration",
+                    ));
+                }
+                Some(options)
+            }
+            Err(e) => {
+                self.errors.push(e);
+                None
+            }
+        }
+    }
+
+    /// The first option of a declaration as `NAME = value`, the value as written.
+    fn declared<'a>(&mut self, opts: &'a [Opt], what: &str) -> Option<(&'a Name, &'a Value)> {
+        let first = &opts[0];
+        match (&first.value, first.bang) {
+            (Some(value), None) => Some((&first.key, value)),
+            _ => {
+                self.errors.push(
+                    first
+                        .span
+                        .error(format!("expected {what}: `{} = …;`", first.key.text)),
+                );
+                None
+            }
+        }
+    }
+
+    /// `NAME = INTERFACE [port=PORT];`
+    fn zone(&mut self, opts: Vec<Opt>) -> Option<ZoneDecl> {
+        const WHAT: &str = "a zone, `NAME = INTERFACE;` or `NAME = BRIDGE port=PORT;`";
+        let (name, value) = self.declared(&opts, WHAT)?;
+        let Value::Scalar(interface) = value else {
+            self.errors.push(
+                value
+                    .span()
+                    .error(format!("expected {WHAT}: the interface is one name")),
+            );
+            return None;
+        };
+        let mut port = None;
+        for opt in &opts[1..] {
+            match (&opt.value, opt.key.text.as_str(), opt.bang) {
+                (Some(Value::Scalar(p)), "port", None) if port.is_none() => port = Some(p.clone()),
+                _ => {
+                    self.errors.push(opt.span.error(format!(
+                        "expected `;` or a bridge port `port=NAME` after the zone's interface, \
+                         found `{}`",
+                        opt.key.text
+                    )));
+                    return None;
+                }
+            }
+        }
+        Some(ZoneDecl {
+            name: name.clone(),
+            interface: interface.clone(),
+            port,
+        })
+    }
+
+    /// `NAME = ADDRESS;`, `NAME = [ADDRESS, …];` or `NAME = ipset SET;`
+    fn hosts(&mut self, opts: Vec<Opt>) -> Option<HostsDecl> {
+        const WHAT: &str = "a host group, `NAME = [ADDRESS, …];` or `NAME = ipset SET;`";
+        let (name, value) = self.declared(&opts, WHAT)?;
+        let value = match (value, &opts[1..]) {
+            (Value::Scalar(s), [set]) if s.text == "ipset" && s.kind == ScalarKind::Ident => {
+                if !set.is_flag() || set.negated() {
+                    self.errors.push(set.span.error(format!(
+                        "expected the name of the ipset after `ipset`, as in `{} = ipset \
+                         blocklist;`",
+                        name.text
+                    )));
+                    return None;
+                }
+                HostsValue::Set(Scalar {
+                    text: set.key.text.clone(),
+                    span: set.key.span,
+                    kind: ScalarKind::Ident,
+                })
+            }
+            (_, [extra, ..]) => {
+                self.errors.push(extra.span.error(format!(
+                    "expected `;` after the host group `{}`: list several addresses as `[a, b]`",
+                    name.text
+                )));
+                return None;
+            }
+            (Value::Scalar(s), []) => HostsValue::List(vec![s.clone()]),
+            (Value::List(l), []) => HostsValue::List(l.items.clone()),
+            (Value::Expr(e), []) => {
+                self.errors.push(SpanRange::single(e.span).error(
+                    "a host group is written in the source: addresses, networks and ranges, or \
+                     `ipset NAME`",
+                ));
+                return None;
+            }
+        };
+        Some(HostsDecl {
+            name: name.clone(),
+            value,
+        })
     }
 
     fn chains(&mut self, stream: TokenStream) -> Vec<ChainDef> {

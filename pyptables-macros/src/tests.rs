@@ -140,7 +140,7 @@ fn target_options_are_told_from_match_options() {
             .iter()
             .map(|s| (s.key.clone(), s.of_target, s.module.clone()))
             .collect::<Vec<_>>(),
-        Body::Raw { .. } => panic!("options expected"),
+        Body::Raw { .. } | Body::Zone(_) => panic!("options expected"),
     };
     assert_eq!(
         of_target(0),
@@ -346,4 +346,239 @@ fn random_firewalls_never_panic_and_errors_point_into_the_input() {
         // And the whole macro produces tokens.
         assert!(!firewall2(tokens).is_empty(), "{src}");
     }
+}
+
+const ZONES: &str = "zones {\n\
+                     lan = lan;\n\
+                     dmz = dmz;\n\
+                     guests = br0 port=vif3;\n\
+                     }\n\
+                     hosts {\n\
+                     web = [198.51.100.10, 198.51.100.20-198.51.100.30];\n\
+                     bad = ipset blocklist;\n\
+                     v6 = \"2001:db8::/64\";\n\
+                     }\n";
+
+#[test]
+fn zone_rules_resolve_names_and_keep_what_was_written() {
+    let model = ok(&format!(
+        "{ZONES}filter {{ FORWARD {{\n\
+         accept from=[lan, bad] to=dmz:web tcp=[http, 8000:8080] udp=53 icmp=any log=\"x \";\n\
+         jump audit from=guests;\n\
+         }} chain audit {{ drop log=\"audit \" comment=\"audited\"; }} }}"
+    ));
+    assert_eq!(model.zones.len(), 3);
+    assert_eq!(model.zones[2].port.as_deref(), Some("vif3"));
+    assert_eq!(model.hosts.len(), 3);
+    let rules = &model.families[0][0].chains;
+    let forward = rules.iter().find(|c| c.name == "FORWARD").unwrap();
+    let Body::Zone(z) = &forward.rules[0].body else {
+        panic!("a zone rule expected");
+    };
+    assert!(!z.input);
+    assert_eq!(z.verdict.as_ref().unwrap().name, "ACCEPT");
+    assert_eq!(
+        z.from,
+        [
+            crate::model::Place {
+                zone: Some(0),
+                hosts: None
+            },
+            crate::model::Place {
+                zone: None,
+                hosts: Some(1)
+            }
+        ]
+    );
+    assert_eq!(
+        z.to,
+        [crate::model::Place {
+            zone: Some(1),
+            hosts: Some(0)
+        }]
+    );
+    let channels: Vec<String> = z
+        .channels
+        .iter()
+        .map(|c| match c {
+            crate::model::Channel::Tcp(p) => format!("tcp {p:?}"),
+            crate::model::Channel::Udp(p) => format!("udp {p:?}"),
+            crate::model::Channel::Icmp(t) => format!("icmp {t:?}"),
+        })
+        .collect();
+    assert_eq!(
+        channels,
+        [
+            "tcp [(80, 80), (8000, 8080)]",
+            "udp [(53, 53)]",
+            "icmp None"
+        ]
+    );
+    assert_eq!(z.log.as_deref(), Some("x "));
+    let Body::Zone(j) = &forward.rules[1].body else {
+        panic!("a zone rule expected");
+    };
+    assert_eq!(j.verdict.as_ref().unwrap().name, "audit");
+}
+
+#[test]
+fn unknown_zone_and_group_names_suggest_the_nearest() {
+    let src = format!(
+        "{ZONES}filter {{ FORWARD {{\n\
+         accept from=lam to=dmz:webb;\n\
+         accept from=dnz:web to=nowhere;\n\
+         }} }}"
+    );
+    assert_eq!(
+        errors(&src),
+        [
+            (
+                12,
+                13,
+                "unknown zone or host group `lam`; did you mean `lan`?".to_string()
+            ),
+            (
+                12,
+                20,
+                "unknown host group `webb` in `dmz:webb`; did you mean `web`?".to_string()
+            ),
+            (
+                13,
+                13,
+                "unknown zone `dnz` in `dnz:web`; did you mean `dmz`?".to_string()
+            ),
+            (
+                13,
+                24,
+                "unknown zone or host group `nowhere`; declare it in `zones { … }` or \
+                 `hosts { … }`"
+                    .to_string()
+            ),
+        ]
+    );
+}
+
+#[test]
+fn declarations_are_checked() {
+    let src = "zones {\n\
+               lan = an-interface-name-too-long;\n\
+               lan = eth0;\n\
+               }\n\
+               hosts {\n\
+               r = [192.0.2.20-192.0.2.10, \"192.0.2.1-2001:db8::1\"];\n\
+               n = 192.0.2.0/33;\n\
+               lan = 192.0.2.1;\n\
+               }";
+    assert_eq!(
+        errors(src),
+        [
+            (
+                2,
+                7,
+                "invalid interface `an-interface-name-too-long`: interface name \
+                 `an-interface-name-too-long` is 26 characters long; the kernel allows at most 15"
+                    .to_string()
+            ),
+            (
+                3,
+                1,
+                "zone `lan` is declared twice (first at line 2)".to_string()
+            ),
+            (
+                6,
+                6,
+                "address range 192.0.2.20-192.0.2.10 starts after its end".to_string()
+            ),
+            (
+                6,
+                29,
+                "address range 192.0.2.1-2001:db8::1 mixes IPv4 and IPv6".to_string()
+            ),
+            (
+                7,
+                5,
+                "invalid host `192.0.2.0/33`: not a network such as `192.0.2.0/24`".to_string()
+            ),
+            (
+                8,
+                1,
+                "`lan` is already declared (line 2); zones and host groups share one namespace"
+                    .to_string()
+            ),
+        ]
+    );
+}
+
+#[test]
+fn zone_rules_are_checked_where_they_are_and_what_they_take() {
+    let src = format!(
+        "{ZONES}filter {{\n\
+         INPUT {{ accept to=dmz; }}\n\
+         OUTPUT {{ accept from=lan; }}\n\
+         FORWARD {{\n\
+         masquerade from=lan;\n\
+         accept from=lan tcp=[443:80];\n\
+         accept from=v6 proto=tcp;\n\
+         from=lan;\n\
+         }} }}\n\
+         ip6 {{ filter {{ FORWARD {{ accept from=web icmp=any; }} }} }}"
+    );
+    assert_eq!(
+        errors(&src),
+        [
+            (
+                12,
+                16,
+                "`to=` in INPUT: traffic in INPUT is for this machine; write the rule in \
+                 FORWARD, or leave `to=` out"
+                    .to_string()
+            ),
+            (
+                13,
+                17,
+                "zone rules (`from=`, `to=`, `tcp=`, …) go in INPUT, FORWARD or a user chain, \
+                 not in OUTPUT"
+                    .to_string()
+            ),
+            (
+                15,
+                1,
+                "a zone rule's verb is `accept`, `drop`, `reject`, `jump NAME` or `goto NAME` (or \
+                 none, to only log), not `masquerade`"
+                    .to_string()
+            ),
+            (16, 22, "port range 443:80 starts after its end".to_string()),
+            (
+                17,
+                13,
+                "host group `v6` has no IPv4 addresses, so this IPv4 rule would match nothing; \
+                 move it into `ip6 { … }`"
+                    .to_string()
+            ),
+            (
+                17,
+                16,
+                "`proto` cannot be used in a zone rule: it takes `from=`, `to=`, `tcp=`, `udp=`, \
+                 `icmp=`, `log=` and `comment=`"
+                    .to_string()
+            ),
+            (
+                18,
+                1,
+                "this zone rule has neither a verb nor `log=`, so it would do nothing".to_string()
+            ),
+            (
+                20,
+                38,
+                "host group `web` has no IPv6 addresses, so this IPv6 rule would match nothing; \
+                 move it into `ip { … }` (or a top-level table)"
+                    .to_string()
+            ),
+            (
+                20,
+                42,
+                "`icmp=` is IPv4 only, but this rule is for IPv6".to_string()
+            ),
+        ]
+    );
 }

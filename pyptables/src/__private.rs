@@ -564,6 +564,43 @@ pub fn tables(family: Family) -> Tables {
     Tables::new(family)
 }
 
+/// A zone of a `zones { … }` declaration.
+pub fn zone(
+    name: &'static str,
+    interface: &'static str,
+    port: Option<&'static str>,
+) -> crate::zones::Zone {
+    let zone = crate::zones::Zone::new(name, interface);
+    match port {
+        Some(port) => zone.bridge_port(port),
+        None => zone,
+    }
+}
+
+/// A host group of a `hosts { … }` declaration; its entries were checked by the macro.
+pub fn hosts(name: &'static str, entries: &[&'static str]) -> crate::zones::Hosts {
+    let entries = entries.iter().map(|e| {
+        e.parse::<crate::zones::Host>()
+            .unwrap_or_else(|err| panic!("host `{e}` was checked by firewall!: {err}"))
+    });
+    crate::zones::Hosts::new(name, entries.collect::<Vec<_>>())
+        .unwrap_or_else(|err| panic!("host group `{name}` was checked by firewall!: {err}"))
+}
+
+/// Pushes the expansion of a zone rule, recorded as written at `line`:`column` of `file`.
+pub fn push_zone(
+    chain: &mut Chain,
+    rules: Result<Vec<Rule>, crate::zones::ZoneError>,
+    file: &'static str,
+    line: u32,
+    column: u32,
+) {
+    let rules =
+        rules.unwrap_or_else(|err| panic!("a zone rule checked by firewall! failed: {err}"));
+    let origin = Origin::new(file, line, column);
+    chain.extend(rules.into_iter().map(|r| r.at(origin)));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -49,6 +49,10 @@
 //! assert_eq!(tables["filter"]["FORWARD"].len(), 4); // 1 source × 2 hosts × 2 channels
 //! ```
 //!
+//! The `firewall!` macro has the same layer: zones and host groups declared once and used by
+//! name in rules (`accept from=lan to=dmz:web tcp=[80, 443];`), checked at compile time and
+//! expanded by this module.
+//!
 //! Differences from python-pyptables: the LOG rule comes right before its own verdict (not all
 //! LOG rules first), a host group expands to one rule per entry instead of a comma list in
 //! `-s`, a destination range matches `--dst-range` (python-pyptables wrote `--src-range`), and

@@ -1,0 +1,540 @@
+//! Zones and host groups: the `zones { … }` and `hosts { … }` declarations, and the zone rules
+//! that use them by name (`accept from=lan to=dmz:web tcp=[80, 443] log="lan-dmz ";`).
+//!
+//! Everything written here is checked at compile time — names (with "did you mean"),
+//! interfaces, addresses and ranges, ports, ICMP types, the log prefix — and the rule is then
+//! expanded at run time by `pyptables::zones`, the same code a program using that module
+//! directly runs, so the DSL and the builder cannot disagree on the expansion.
+
+use std::net::IpAddr;
+
+use pyptables_catalog::suggest::{did_you_mean, hint};
+use pyptables_catalog::{targets, Family, TargetKind, ValueKind};
+
+use crate::ast::{self, HostsDecl, Opt, Scalar, SpanRange, Value, ZoneDecl};
+use crate::errors::Errors;
+use crate::model::{self, Channel, Place, Target, ZoneRule};
+
+/// The keys that make a rule a zone rule.
+pub const ZONE_KEYS: [&str; 6] = ["from", "to", "tcp", "udp", "icmp", "log"];
+
+/// Most slots (a range counts two) one `-m multiport` option takes.
+const MULTIPORT_SLOTS: usize = 15;
+
+/// The checked declarations.
+#[derive(Default)]
+pub struct Decls {
+    /// The zones.
+    pub zones: Vec<model::Zone>,
+    /// The host groups.
+    pub hosts: Vec<model::Hosts>,
+}
+
+impl Decls {
+    /// Checks every declaration; a wrong one is reported and left out.
+    pub fn check(zones: &[ZoneDecl], hosts: &[HostsDecl], errors: &mut Errors) -> Decls {
+        let mut out = Decls::default();
+        let mut seen: Vec<(&str, &ast::Name)> = Vec::new();
+        for z in zones {
+            if let Some(prev) = duplicate(&seen, &z.name) {
+                errors.error(
+                    z.name.span,
+                    format!(
+                        "zone `{}` is declared twice (first at line {prev})",
+                        z.name.text
+                    ),
+                );
+                continue;
+            }
+            for s in std::iter::once(&z.interface).chain(&z.port) {
+                if let Err(e) = ValueKind::Interface.check(&s.text, Family::V4) {
+                    errors.error(
+                        s.span,
+                        format!("invalid interface `{}`: {}", s.text, reason(e)),
+                    );
+                }
+            }
+            // A wrong declaration is kept (its error is reported), so that the rules using it
+            // do not report its name as unknown too.
+            seen.push(("zone", &z.name));
+            out.zones.push(model::Zone {
+                name: z.name.text.clone(),
+                interface: z.interface.text.clone(),
+                port: z.port.as_ref().map(|p| p.text.clone()),
+            });
+        }
+        for h in hosts {
+            if let Some(prev) = duplicate(&seen, &h.name) {
+                errors.error(
+                    h.name.span,
+                    format!(
+                        "`{}` is already declared (line {prev}); zones and host groups share one \
+                         namespace",
+                        h.name.text
+                    ),
+                );
+                continue;
+            }
+            seen.push(("hosts", &h.name));
+            let value = match &h.value {
+                ast::HostsValue::Set(s) => {
+                    match (ValueKind::Name { max: 31 }).check(&s.text, Family::V4) {
+                        Ok(_) => model::HostsValue::Set(s.text.clone()),
+                        Err(e) => {
+                            errors.error(
+                                s.span,
+                                format!("invalid ipset name `{}`: {}", s.text, reason(e)),
+                            );
+                            model::HostsValue::Set(s.text.clone())
+                        }
+                    }
+                }
+                ast::HostsValue::List(items) => {
+                    let mut entries = Vec::new();
+                    for item in items {
+                        match host_family(&item.text) {
+                            Ok(f) => entries.push((item.text.clone(), f)),
+                            Err(e) => errors.error(item.span, e),
+                        }
+                    }
+                    // The wrong entries are reported and left out.
+                    model::HostsValue::List(entries)
+                }
+            };
+            out.hosts.push(model::Hosts {
+                name: h.name.text.clone(),
+                value,
+            });
+        }
+        out
+    }
+
+    fn zone(&self, name: &str) -> Option<usize> {
+        self.zones.iter().position(|z| z.name == name)
+    }
+
+    fn group(&self, name: &str) -> Option<usize> {
+        self.hosts.iter().position(|h| h.name == name)
+    }
+}
+
+fn duplicate(seen: &[(&str, &ast::Name)], name: &ast::Name) -> Option<usize> {
+    seen.iter()
+        .find(|(_, n)| n.text == name.text)
+        .map(|(_, n)| n.span.line())
+}
+
+fn reason(e: pyptables_catalog::ValueError) -> String {
+    match e {
+        pyptables_catalog::ValueError::Invalid(r) => r,
+        pyptables_catalog::ValueError::WrongFamily { found } => format!("an {found} value"),
+    }
+}
+
+fn family_of(a: IpAddr) -> Family {
+    if a.is_ipv4() {
+        Family::V4
+    } else {
+        Family::V6
+    }
+}
+
+/// The family of a host entry, or why it is wrong — the same rules and words as
+/// `pyptables::zones::Host`'s parser, which runs on it at run time.
+fn host_family(text: &str) -> Result<Family, String> {
+    let addr = |part: &str| -> Result<IpAddr, String> {
+        part.trim().parse().map_err(|_| {
+            format!(
+                "invalid host `{text}`: `{}` is not an IP address",
+                part.trim()
+            )
+        })
+    };
+    if let Some((a, b)) = text.split_once('-') {
+        let (a, b) = (addr(a)?, addr(b)?);
+        if a.is_ipv4() != b.is_ipv4() {
+            return Err(format!("address range {a}-{b} mixes IPv4 and IPv6"));
+        }
+        if a > b {
+            return Err(format!("address range {a}-{b} starts after its end"));
+        }
+        Ok(family_of(a))
+    } else if let Some((a, len)) = text.split_once('/') {
+        let a: IpAddr = a
+            .parse()
+            .map_err(|_| format!("invalid host `{text}`: not a network such as `192.0.2.0/24`"))?;
+        let max = if a.is_ipv4() { 32 } else { 128 };
+        match len.parse::<u8>() {
+            Ok(n) if n <= max => Ok(family_of(a)),
+            _ => Err(format!(
+                "invalid host `{text}`: not a network such as `192.0.2.0/24`"
+            )),
+        }
+    } else {
+        addr(text).map(family_of)
+    }
+}
+
+/// Whether `opts` make a zone rule: a zone key not taken by the verb's target (NETMAP's `to`)
+/// and no `match=`.
+pub fn is_zone_rule(opts: &[&Opt], spec: Option<&pyptables_catalog::TargetSpec>) -> bool {
+    !opts.iter().any(|o| o.key.text == "match")
+        && opts.iter().any(|o| {
+            ZONE_KEYS.contains(&o.key.text.as_str())
+                && spec.is_none_or(|s| s.option(&o.key.text).is_none())
+        })
+}
+
+/// Where a zone rule is: the chain, and the families of its section.
+pub struct At<'a> {
+    /// The chain's name.
+    pub chain: &'a str,
+    /// Whether the chain is built in.
+    pub builtin: bool,
+    /// The families of the section (two for `inet`).
+    pub families: &'a [Family],
+}
+
+/// Lowers a zone rule; `None` (with errors reported) if it is wrong.
+pub fn lower(
+    decls: &Decls,
+    verb: Option<&ast::Verb>,
+    opts: &[&Opt],
+    at: &At<'_>,
+    errors: &mut Errors,
+) -> Option<ZoneRule> {
+    let before = errors.len();
+    let input = at.chain == "INPUT";
+    if at.builtin && !matches!(at.chain, "INPUT" | "FORWARD") {
+        let span = opts
+            .iter()
+            .find(|o| ZONE_KEYS.contains(&o.key.text.as_str()))
+            .map_or_else(|| opts[0].key.span, |o| o.key.span);
+        errors.error(
+            span,
+            format!(
+                "zone rules (`from=`, `to=`, `tcp=`, …) go in INPUT, FORWARD or a user chain, not \
+                 in {}",
+                at.chain
+            ),
+        );
+        return None;
+    }
+    let verdict = match verb {
+        None => None,
+        Some(v) => match &v.kind {
+            ast::VerbKind::Target => match targets::find_verb(&v.word.text) {
+                Some(spec) if matches!(spec.name, "ACCEPT" | "DROP" | "REJECT") => Some(Target {
+                    name: spec.name.to_string(),
+                    kind: TargetKind::Builtin,
+                    span: v.word.span,
+                }),
+                _ => {
+                    errors.error(
+                        v.word.span,
+                        format!(
+                            "a zone rule's verb is `accept`, `drop`, `reject`, `jump NAME` or \
+                             `goto NAME` (or none, to only log), not `{}`",
+                            v.word.text
+                        ),
+                    );
+                    None
+                }
+            },
+            ast::VerbKind::Jump(n) | ast::VerbKind::Goto(n) => Some(Target {
+                name: n.text.clone(),
+                kind: if matches!(v.kind, ast::VerbKind::Jump(_)) {
+                    TargetKind::Jump
+                } else {
+                    TargetKind::Goto
+                },
+                span: n.span,
+            }),
+            ast::VerbKind::Raw(_) => {
+                errors.error(
+                    v.word.span,
+                    "a raw rule cannot use zone options (`from=`, `to=`, `tcp=`, …)",
+                );
+                None
+            }
+        },
+    };
+    let mut rule = ZoneRule {
+        input,
+        verdict,
+        from: Vec::new(),
+        to: Vec::new(),
+        channels: Vec::new(),
+        log: None,
+        comment: None,
+    };
+    for opt in opts {
+        let key = opt.key.text.as_str();
+        if opt.negated() {
+            errors.error(
+                opt.span,
+                format!("`{key}` cannot be negated in a zone rule"),
+            );
+            continue;
+        }
+        let Some(value) = &opt.value else {
+            errors.error(
+                opt.key.span,
+                format!(
+                    "`{key}` cannot be used in a zone rule: it takes `from=`, `to=`, `tcp=`, \
+                     `udp=`, `icmp=`, `log=` and `comment=`"
+                ),
+            );
+            continue;
+        };
+        let items: Vec<&Scalar> = match value {
+            Value::Scalar(s) => vec![s],
+            Value::List(l) => l.items.iter().collect(),
+            Value::Expr(e) => {
+                errors.error(
+                    SpanRange::single(e.span),
+                    "a zone rule is written in the source: `{ expr }` values are not taken here",
+                );
+                continue;
+            }
+        };
+        match key {
+            "from" | "to" => {
+                if key == "to" && input {
+                    errors.error(
+                        opt.key.span,
+                        "`to=` in INPUT: traffic in INPUT is for this machine; write the rule in \
+                         FORWARD, or leave `to=` out",
+                    );
+                    continue;
+                }
+                for item in items {
+                    if let Some(place) = place(decls, item, at, errors) {
+                        if key == "from" {
+                            rule.from.push(place);
+                        } else {
+                            rule.to.push(place);
+                        }
+                    }
+                }
+            }
+            "tcp" | "udp" => {
+                if let Some(ports) = ports(&items, errors) {
+                    rule.channels.push(if key == "tcp" {
+                        Channel::Tcp(ports)
+                    } else {
+                        Channel::Udp(ports)
+                    });
+                }
+            }
+            "icmp" => {
+                let [item] = items[..] else {
+                    errors.error(
+                        value.span(),
+                        "`icmp=` takes one type (or `any`); write `icmp=` once per type",
+                    );
+                    continue;
+                };
+                if let Some(f) = at.families.iter().find(|f| **f == Family::V6) {
+                    errors.error(
+                        opt.key.span,
+                        format!("`icmp=` is IPv4 only, but this rule is for {f}"),
+                    );
+                    continue;
+                }
+                if item.text == "any" {
+                    rule.channels.push(Channel::Icmp(None));
+                } else {
+                    match ValueKind::IcmpType.check(&item.text, Family::V4) {
+                        Ok(_) => rule.channels.push(Channel::Icmp(Some(item.text.clone()))),
+                        Err(e) => errors.error(
+                            item.span,
+                            format!("invalid ICMP type `{}`: {}", item.text, reason(e)),
+                        ),
+                    }
+                }
+            }
+            "log" | "comment" => {
+                let [item] = items[..] else {
+                    errors.error(value.span(), format!("`{key}=` takes one text"));
+                    continue;
+                };
+                let kind = if key == "log" {
+                    targets::find("LOG")
+                        .and_then(|t| t.option("log-prefix"))
+                        .map_or(ValueKind::Text { min: 1, max: 29 }, |o| o.kind)
+                } else {
+                    ValueKind::Text { min: 0, max: 255 }
+                };
+                match kind.check(&item.text, Family::V4) {
+                    Ok(_) if key == "log" => rule.log = Some(item.text.clone()),
+                    Ok(_) => rule.comment = Some(item.text.clone()),
+                    Err(e) => errors.error(
+                        item.span,
+                        format!(
+                            "invalid {} `{}`: {}",
+                            if key == "log" {
+                                "log prefix"
+                            } else {
+                                "comment"
+                            },
+                            item.text,
+                            reason(e)
+                        ),
+                    ),
+                }
+            }
+            _ => errors.error(
+                opt.key.span,
+                format!(
+                    "`{key}` cannot be used in a zone rule: it takes `from=`, `to=`, `tcp=`, \
+                     `udp=`, `icmp=`, `log=` and `comment=`"
+                ),
+            ),
+        }
+    }
+    if rule.verdict.is_none() && rule.log.is_none() && verb.is_none() {
+        errors.error(
+            opts[0].span,
+            "this zone rule has neither a verb nor `log=`, so it would do nothing",
+        );
+    }
+    (errors.len() == before).then_some(rule)
+}
+
+/// `zone`, `group` or `zone:group`.
+fn place(decls: &Decls, item: &Scalar, at: &At<'_>, errors: &mut Errors) -> Option<Place> {
+    let zone_names = || decls.zones.iter().map(|z| z.name.as_str());
+    let group_names = || decls.hosts.iter().map(|h| h.name.as_str());
+    let place = match item.text.split_once(':') {
+        Some((z, h)) => {
+            let zone = decls.zone(z);
+            let hosts = decls.group(h);
+            if zone.is_none() {
+                errors.error(
+                    item.span,
+                    format!(
+                        "unknown zone `{z}` in `{}`{}",
+                        item.text,
+                        hint(did_you_mean(z, zone_names()))
+                    ),
+                );
+            }
+            if hosts.is_none() {
+                errors.error(
+                    item.span,
+                    format!(
+                        "unknown host group `{h}` in `{}`{}",
+                        item.text,
+                        hint(did_you_mean(h, group_names()))
+                    ),
+                );
+            }
+            Place {
+                zone: Some(zone?),
+                hosts: Some(hosts?),
+            }
+        }
+        None => match (decls.zone(&item.text), decls.group(&item.text)) {
+            (Some(z), _) => Place {
+                zone: Some(z),
+                hosts: None,
+            },
+            (None, Some(h)) => Place {
+                zone: None,
+                hosts: Some(h),
+            },
+            (None, None) => {
+                let near = did_you_mean(&item.text, zone_names().chain(group_names()));
+                errors.error(
+                    item.span,
+                    format!(
+                        "unknown zone or host group `{}`{}",
+                        item.text,
+                        match near {
+                            Some(_) => hint(near),
+                            None => "; declare it in `zones { … }` or `hosts { … }`".to_string(),
+                        }
+                    ),
+                );
+                return None;
+            }
+        },
+    };
+    // A group without addresses of the rule's only family would silently give no rules.
+    if let (Some(h), [family]) = (place.hosts, at.families) {
+        let group = &decls.hosts[h];
+        if let model::HostsValue::List(entries) = &group.value {
+            // (A group whose entries are all wrong was reported at its declaration.)
+            if !entries.is_empty() && !entries.iter().any(|(_, f)| f == family) {
+                errors.error(
+                    item.span,
+                    format!(
+                        "host group `{}` has no {family} addresses, so this {family} rule would \
+                         match nothing; move it into {}",
+                        group.name,
+                        if *family == Family::V4 {
+                            "`ip6 { … }`"
+                        } else {
+                            "`ip { … }` (or a top-level table)"
+                        }
+                    ),
+                );
+                return None;
+            }
+        }
+    }
+    Some(place)
+}
+
+/// The destination ports of `tcp=`/`udp=`: `any`, ports, service names, ranges `a:b`.
+fn ports(items: &[&Scalar], errors: &mut Errors) -> Option<Vec<(u16, u16)>> {
+    if let [one] = items {
+        if one.text == "any" {
+            return Some(Vec::new());
+        }
+    }
+    let mut out = Vec::new();
+    let mut ok = true;
+    let port = |text: &str, span: SpanRange, errors: &mut Errors| -> Option<u16> {
+        match ValueKind::Port.check(text, Family::V4) {
+            Ok(canon) => canon.parse().ok(),
+            Err(e) => {
+                errors.error(span, format!("invalid port `{text}`: {}", reason(e)));
+                None
+            }
+        }
+    };
+    for item in items {
+        let (low, high) = match item.text.split_once([':', '-']) {
+            Some((a, b)) => (port(a, item.span, errors), port(b, item.span, errors)),
+            None => {
+                let p = port(&item.text, item.span, errors);
+                (p, p)
+            }
+        };
+        match (low, high) {
+            (Some(l), Some(h)) if l <= h => out.push((l, h)),
+            (Some(l), Some(h)) => {
+                errors.error(
+                    item.span,
+                    format!("port range {l}:{h} starts after its end"),
+                );
+                ok = false;
+            }
+            _ => ok = false,
+        }
+    }
+    let slots: usize = out.iter().map(|(l, h)| if l == h { 1 } else { 2 }).sum();
+    if ok && slots > MULTIPORT_SLOTS {
+        errors.error(
+            items[0].span.to(items[items.len() - 1].span),
+            format!(
+                "{slots} port slots; -m multiport takes at most {MULTIPORT_SLOTS} (a range counts \
+                 twice): write the key again with the rest, as in `tcp=[…] tcp=[…]`"
+            ),
+        );
+        ok = false;
+    }
+    ok.then_some(out)
+}
