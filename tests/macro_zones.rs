@@ -128,6 +128,24 @@ fn zone_rules_mix_with_ordinary_rules_in_source_order() {
 }
 
 #[test]
+fn connection_states_go_to_every_channel() {
+    let fw = firewall! {
+        zones { lan = eth1; }
+        filter {
+            INPUT { accept from=lan tcp=22 icmp=any ctstate=NEW; }
+        }
+    };
+    fw.validate().unwrap();
+    assert_eq!(
+        rules(&fw.ipv4().to_iptables_plain(), "INPUT"),
+        [
+            r#"-i eth1 -p tcp -m tcp --dport 22 -m conntrack --ctstate NEW -m comment --comment "lan -> local, channel tcp, NEW, ports any -> 22" -j ACCEPT"#,
+            r#"-i eth1 -p icmp -m conntrack --ctstate NEW -m comment --comment "lan -> local, channel icmp, NEW, type any" -j ACCEPT"#,
+        ]
+    );
+}
+
+#[test]
 fn a_comment_too_long_once_expanded_is_found_by_validate() {
     // The comment is checked at compile time on its own (at most 255 bytes), but the route
     // description is added at run time; validation catches the total.

@@ -366,6 +366,19 @@ fn zone_rules(
         let pl = place(pl);
         code = quote!(#code.to(#pl));
     }
+    let states = zone.states.iter().map(|s| {
+        let variant = format_ident!(
+            "{}{}",
+            s[..1].to_ascii_uppercase(),
+            s[1..].to_ascii_lowercase()
+        );
+        quote!(::pyptables::value::CtState::#variant)
+    });
+    let states = if zone.states.is_empty() {
+        quote!()
+    } else {
+        quote!(.states([#(#states),*]))
+    };
     for ch in &zone.channels {
         let ports = |kind: TokenStream, ports: &[(u16, u16)]| {
             let calls = ports.iter().map(|&(l, h)| {
@@ -375,13 +388,13 @@ fn zone_rules(
                     quote!(.dport(#l..=#h))
                 }
             });
-            quote!(#kind::new()#(#calls)*)
+            quote!(#kind::new()#(#calls)*#states)
         };
         let channel = match ch {
             ZoneChannel::Tcp(p) => ports(quote!(#z::TcpChannel), p),
             ZoneChannel::Udp(p) => ports(quote!(#z::UdpChannel), p),
-            ZoneChannel::Icmp(None) => quote!(#z::IcmpChannel::new()),
-            ZoneChannel::Icmp(Some(t)) => quote!(#z::IcmpChannel::new().icmp_type(#t)),
+            ZoneChannel::Icmp(None) => quote!(#z::IcmpChannel::new()#states),
+            ZoneChannel::Icmp(Some(t)) => quote!(#z::IcmpChannel::new().icmp_type(#t)#states),
         };
         code = quote!(#code.channel(#channel));
     }

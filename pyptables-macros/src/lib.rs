@@ -123,7 +123,8 @@ mod zones;
 /// - **Zone rules** are rules with `from=`, `to=`, `tcp=`, `udp=`, `icmp=` or `log=`:
 ///   `from=`/`to=` take a zone, a host group, `zone:group` (the group behind that zone) or a
 ///   list of them; `tcp=`/`udp=` take destination ports (one, a list — `-m multiport` — or
-///   `any`), `icmp=` a type or `any`; `log="PREFIX"` adds a LOG rule before each verdict;
+///   `any`), `icmp=` a type or `any`; `ctstate=` connection states each channel matches;
+///   `log="PREFIX"` adds a LOG rule before each verdict;
 ///   `comment=` prefixes the generated comments. The verb is `accept`, `drop`, `reject`,
 ///   `jump`/`goto NAME`, or none with `log=` (log only). Nothing else may be given with them,
 ///   but a block's `from=`/`to=`/… apply to the rules inside.

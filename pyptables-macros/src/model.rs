@@ -65,6 +65,8 @@ pub struct ZoneRule {
     pub to: Vec<Place>,
     /// The channels, in order.
     pub channels: Vec<Channel>,
+    /// `ctstate=`: connection states every channel matches (canonical names).
+    pub states: Vec<String>,
     /// `log=` prefix.
     pub log: Option<String>,
     /// `comment=`.

@@ -559,7 +559,7 @@ fn zone_rules_are_checked_where_they_are_and_what_they_take() {
                 17,
                 16,
                 "`proto` cannot be used in a zone rule: it takes `from=`, `to=`, `tcp=`, `udp=`, \
-                 `icmp=`, `log=` and `comment=`"
+                 `icmp=`, `ctstate=`, `log=` and `comment=`"
                     .to_string()
             ),
             (

@@ -265,9 +265,11 @@ pub fn lower(
         from: Vec::new(),
         to: Vec::new(),
         channels: Vec::new(),
+        states: Vec::new(),
         log: None,
         comment: None,
     };
+    let mut ctstate_at = None;
     for opt in opts {
         let key = opt.key.text.as_str();
         if opt.negated() {
@@ -282,7 +284,7 @@ pub fn lower(
                 opt.key.span,
                 format!(
                     "`{key}` cannot be used in a zone rule: it takes `from=`, `to=`, `tcp=`, \
-                     `udp=`, `icmp=`, `log=` and `comment=`"
+                     `udp=`, `icmp=`, `ctstate=`, `log=` and `comment=`"
                 ),
             );
             continue;
@@ -354,6 +356,27 @@ pub fn lower(
                     }
                 }
             }
+            "ctstate" => {
+                let mut states_span = None;
+                for item in items {
+                    match ValueKind::Choice(pyptables_catalog::value::CT_STATES)
+                        .check(&item.text, Family::V4)
+                    {
+                        Ok(state) if !rule.states.contains(&state.to_string()) => {
+                            rule.states.push(state.into_owned())
+                        }
+                        Ok(_) => {}
+                        Err(e) => errors.error(
+                            item.span,
+                            format!("invalid conntrack state `{}`: {}", item.text, reason(e)),
+                        ),
+                    }
+                    states_span = Some(opt.key.span);
+                }
+                if let Some(span) = states_span {
+                    ctstate_at = Some(span);
+                }
+            }
             "log" | "comment" => {
                 let [item] = items[..] else {
                     errors.error(value.span(), format!("`{key}=` takes one text"));
@@ -388,10 +411,17 @@ pub fn lower(
                 opt.key.span,
                 format!(
                     "`{key}` cannot be used in a zone rule: it takes `from=`, `to=`, `tcp=`, \
-                     `udp=`, `icmp=`, `log=` and `comment=`"
+                     `udp=`, `icmp=`, `ctstate=`, `log=` and `comment=`"
                 ),
             ),
         }
+    }
+    if let (Some(span), true) = (ctstate_at, rule.channels.is_empty()) {
+        errors.error(
+            span,
+            "`ctstate=` in a zone rule applies to its channels: give `tcp=`, `udp=` or `icmp=` \
+             too (`tcp=any` for all TCP)",
+        );
     }
     if rule.verdict.is_none() && rule.log.is_none() && verb.is_none() {
         errors.error(

@@ -5,7 +5,9 @@
 //! ([`StaticRule`]) that [`push_static`] turns into the model, so a big firewall costs the
 //! compiler one constant per chain rather than a builder chain per rule. Rules with `{expr}`
 //! values are built at run time with [`dynamic_rule`]; each `{expr}` is turned into its
-//! values once by [`values_of`] and [`slot`].
+//! values once by [`wrap`] (which picks how to read its type) and [`slot`]. Zone rules are
+//! expanded by [`crate::zones`] from the declarations the macro checked ([`zone`], [`hosts`],
+//! [`push_zone`]).
 
 use std::borrow::Cow;
 use std::fmt::Display;

@@ -11,6 +11,8 @@ fn main() {
                 masquerade from=lan;
                 accept from=v6;
                 from=lan;
+                accept from=lan ctstate=NEW;
+                accept from=lan tcp=any ctstate=NEWW;
                 drop from=lan log="a log prefix longer than 29 bytes";
             }
         }
