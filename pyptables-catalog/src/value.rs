@@ -472,6 +472,10 @@ fn no_control_chars(text: &str) -> Result<(), ValueError> {
 }
 
 fn protocol(text: &str) -> Checked<'_> {
+    // Already a name as the list writes it (lower case): the text itself.
+    if PROTOCOLS.contains(&text) && !text.bytes().any(|b| b.is_ascii_uppercase()) {
+        return Ok(Cow::Borrowed(text));
+    }
     if let Ok(n) = text.parse::<u16>() {
         return if n <= 255 {
             Ok(Cow::Borrowed(text))
@@ -788,6 +792,14 @@ fn choice<'a>(text: &'a str, choices: &[&str]) -> Checked<'a> {
 }
 
 fn choice_list<'a>(text: &'a str, choices: &[&str]) -> Checked<'a> {
+    // Already canonical (every item a choice as written, none twice): the text itself.
+    let canonical = text
+        .split(',')
+        .enumerate()
+        .all(|(i, item)| choices.contains(&item) && !text.split(',').take(i).any(|p| p == item));
+    if canonical {
+        return Ok(Cow::Borrowed(text));
+    }
     let mut out: Vec<String> = Vec::new();
     for item in text.split(',') {
         let c = choice(item, choices)?.into_owned();
@@ -1009,11 +1021,33 @@ const PLAIN: [bool; 256] = {
 /// assert_eq!(quote(r#"a "b" \ #c"#), r#""a \"b\" \\ #c""#);
 /// ```
 pub fn quote(word: &str) -> Cow<'_, str> {
-    let plain = !word.is_empty() && word.bytes().all(|b| PLAIN[b as usize]);
-    if plain {
+    if is_plain(word) {
         return Cow::Borrowed(word);
     }
     let mut out = String::with_capacity(word.len() + 2);
+    push_quoted(word, &mut out);
+    Cow::Owned(out)
+}
+
+/// Whether `word` stands in a file as it is: [`quote`] leaves it bare. Such a word has no
+/// control characters, spaces or quotes.
+pub fn is_plain(word: &str) -> bool {
+    !word.is_empty() && word.bytes().all(|b| PLAIN[b as usize])
+}
+
+/// Appends `word` to `out` as [`quote`] writes it, without an intermediate string.
+///
+/// ```
+/// use pyptables_catalog::value::push_quoted;
+/// let mut out = String::from("--comment ");
+/// push_quoted("rule 1", &mut out);
+/// assert_eq!(out, r#"--comment "rule 1""#);
+/// ```
+pub fn push_quoted(word: &str, out: &mut String) {
+    if is_plain(word) {
+        out.push_str(word);
+        return;
+    }
     out.push('"');
     for c in word.chars() {
         if c == '"' || c == '\\' {
@@ -1022,7 +1056,6 @@ pub fn quote(word: &str) -> Cow<'_, str> {
         out.push(c);
     }
     out.push('"');
-    Cow::Owned(out)
 }
 
 #[cfg(test)]
@@ -1037,6 +1070,41 @@ mod tests {
         assert!(!ok("eth 0") && !ok("a\"b") && !ok("a\\b") && !ok("ü0"));
         assert!(!ok("0123456789abcdef"), "16 characters");
         assert!(ok("0123456789abcde"), "15 characters");
+    }
+
+    #[test]
+    fn canonical_text_is_borrowed_only_when_nothing_changes() {
+        let v4 = Family::V4;
+        let borrowed = |c: &Cow<'_, str>| matches!(c, Cow::Borrowed(_));
+        let p = ValueKind::Protocol.canonical("tcp", v4);
+        assert!(p == "tcp" && borrowed(&p));
+        assert_eq!(ValueKind::Protocol.canonical("TCP", v4), "tcp");
+        assert_eq!(ValueKind::Protocol.canonical("Udp", v4), "udp");
+        assert_eq!(ValueKind::Protocol.canonical("6", v4), "6");
+        let states = ValueKind::ChoiceList(&["NEW", "ESTABLISHED", "RELATED"]);
+        let c = states.canonical("NEW,ESTABLISHED", v4);
+        assert!(c == "NEW,ESTABLISHED" && borrowed(&c));
+        assert_eq!(states.canonical("new,Established", v4), "NEW,ESTABLISHED");
+        assert_eq!(
+            states.canonical("NEW,new", v4),
+            "NEW,new",
+            "a repeat is left as written"
+        );
+        assert!(states.check("NEW,NEW", v4).is_err());
+        assert!(states.check("NEW,new", v4).is_err());
+        assert!(states.check("NEW,", v4).is_err());
+    }
+
+    #[test]
+    fn push_quoted_writes_what_quote_returns() {
+        for word in ["ssh", "rule 1", "", "a\"b", "back\\slash", "x#y", "ümlaut"] {
+            let mut out = String::from(">");
+            push_quoted(word, &mut out);
+            assert_eq!(out, format!(">{}", quote(word)), "{word:?}");
+            assert_eq!(is_plain(word), matches!(quote(word), Cow::Borrowed(_)));
+        }
+        assert_eq!(quote("rule 1"), "\"rule 1\"");
+        assert_eq!(quote(""), "\"\"");
     }
 
     #[test]

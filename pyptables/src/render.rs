@@ -9,7 +9,7 @@ use std::fmt::{self, Write};
 
 use pyptables_catalog::matches::BUILTIN_OPTIONS;
 use pyptables_catalog::rule::{resolve, write_flag};
-use pyptables_catalog::value::quote;
+use pyptables_catalog::value::{is_plain, push_quoted, quote};
 use pyptables_catalog::{Family, MatchSpec, TargetKind};
 
 use crate::model::rule::{Arg, Body, Rule, Target};
@@ -273,6 +273,16 @@ fn sanitize(text: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// Appends a name or value as one safe token: [`safe`] without an intermediate string.
+fn push_safe(text: &str, s: &mut String) {
+    // Plain tokens (the bulk of a ruleset) have no control characters and need no quotes.
+    if is_plain(text) {
+        s.push_str(text);
+        return;
+    }
+    push_quoted(&sanitize(text), s);
+}
+
 /// A name or value as one safe token.
 fn safe(text: &str) -> std::borrow::Cow<'_, str> {
     match sanitize(text) {
@@ -352,7 +362,7 @@ fn write_args(args: &[Arg], family: Family, s: &mut String) {
         if r.is_none() {
             if let Some(m) = &arg.module {
                 s.push_str(" -m ");
-                s.push_str(&safe(m));
+                push_safe(m, s);
             }
             write_unknown(arg, s);
         }
@@ -371,11 +381,11 @@ fn write_option(arg: &Arg, option: &pyptables_catalog::OptionSpec, family: Famil
         if option.kind.is_multi_word() {
             for word in text.split_whitespace() {
                 s.push(' ');
-                s.push_str(&safe(word));
+                push_safe(word, s);
             }
         } else {
             s.push(' ');
-            s.push_str(&safe(text));
+            push_safe(text, s);
         }
     }
 }
@@ -388,7 +398,7 @@ fn write_unknown(arg: &Arg, s: &mut String) {
     s.push_str(&safe(&arg.key.replace('_', "-")));
     if let Some(v) = &arg.value {
         s.push(' ');
-        s.push_str(&safe(v));
+        push_safe(v, s);
     }
 }
 
@@ -398,7 +408,7 @@ fn write_target(target: &Target, family: Family, s: &mut String) {
     } else {
         " -j "
     });
-    s.push_str(&safe(target.name()));
+    push_safe(target.name(), s);
     let spec = pyptables_catalog::targets::find(target.name());
     for arg in target.args() {
         match spec.and_then(|t| t.option(&arg.key)) {

@@ -92,7 +92,7 @@ fn push_decimal(out: &mut String, mut n: u32) {
             break;
         }
     }
-    out.push_str(std::str::from_utf8(&buf[i..]).expect("digits are ASCII"));
+    out.extend(buf[i..].iter().map(|&d| char::from(d)));
 }
 
 fn push_ipv4(out: &mut String, addr: Ipv4Addr) {

@@ -413,7 +413,12 @@ impl Rule {
     /// Sets the target (replacing any earlier one).
     pub fn target(mut self, target: Target) -> Rule {
         match &mut self.body {
-            Body::Options { target: t, .. } => *t = Some(target),
+            Body::Options { target: t, args } => {
+                *t = Some(target);
+                // The target usually comes last: give back what `push_arg` reserved but the
+                // rule did not use (a big ruleset's memory is mostly these options).
+                args.shrink_to_fit();
+            }
             Body::Raw { extended, .. } => *extended = true,
         }
         self
