@@ -2,11 +2,14 @@
 
 /// The candidate closest to `wrong`, if one is close enough to be a likely typo.
 ///
-/// Case differences count as near (`forward` → `FORWARD`), and `_`/`-` are treated alike.
+/// Case differences count as near (`forward` → `FORWARD`), `_`/`-` are treated alike, and a
+/// swap of two neighbouring letters counts as one edit, so short names are found too
+/// (`lna` → `lan`).
 ///
 /// ```
 /// use pyptables_catalog::suggest::did_you_mean;
 /// assert_eq!(did_you_mean("FORWRD", ["INPUT", "FORWARD", "OUTPUT"]), Some("FORWARD"));
+/// assert_eq!(did_you_mean("lna", ["lan", "dmz", "wan"]), Some("lan"));
 /// assert_eq!(did_you_mean("xyz", ["INPUT", "FORWARD"]), None);
 /// ```
 pub fn did_you_mean<'a>(
@@ -24,7 +27,7 @@ pub fn did_you_mean<'a>(
             strsim::jaro_winkler(&wrong_n, &cand_n)
         };
         let close = score >= 0.85
-            || strsim::levenshtein(&wrong_n, &cand_n) <= usize::max(1, wrong_n.len() / 4);
+            || strsim::osa_distance(&wrong_n, &cand_n) <= usize::max(1, wrong_n.len() / 4);
         if close && best.is_none_or(|(s, _)| score > s) {
             best = Some((score, cand));
         }
