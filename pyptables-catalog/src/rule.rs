@@ -364,17 +364,25 @@ pub fn check_rule(
             module_opts.push((module, key, i));
             if !used_modules.iter().any(|m| std::ptr::eq(*m, module)) {
                 used_modules.push(module);
-                let what = format!("match {}", module.name);
-                check_scope(ctx, &what, &module.scope, Place::Arg(i), report);
+                // The names in messages are only formatted for a problem to report.
+                let what = || format!("match {}", module.name);
+                if !scope_ok(ctx, &module.scope) {
+                    check_scope(ctx, &what(), &module.scope, Place::Arg(i), report);
+                }
                 if let Some(protocols) = module.protocols {
-                    if module.implicit != Implicit::ByProtocol || arg.module.is_some() {
-                        check_protocol(&what, protocols, protocol, Place::Arg(i), report);
+                    if (module.implicit != Implicit::ByProtocol || arg.module.is_some())
+                        && !protocol_ok(protocols, protocol)
+                    {
+                        check_protocol(&what(), protocols, protocol, Place::Arg(i), report);
                     }
                 }
             }
         }
     }
     for module in &used_modules {
+        if module.required.is_empty() && module.exclusive.is_empty() {
+            continue;
+        }
         let given: Vec<(&str, usize)> = module_opts
             .iter()
             .filter(|(m, _, _)| std::ptr::eq(*m, *module))
@@ -430,10 +438,14 @@ fn check_target(
         });
         return;
     };
-    let what = format!("target {}", spec.name);
-    check_scope(ctx, &what, &spec.scope, Place::Target, report);
+    let what = || format!("target {}", spec.name);
+    if !scope_ok(ctx, &spec.scope) {
+        check_scope(ctx, &what(), &spec.scope, Place::Target, report);
+    }
     if let Some(protocols) = spec.protocols {
-        check_protocol(&what, protocols, protocol, Place::Target, report);
+        if !protocol_ok(protocols, protocol) {
+            check_protocol(&what(), protocols, protocol, Place::Target, report);
+        }
     }
     let mut given: Vec<(&str, usize)> = Vec::new();
     for (i, arg) in target.args.iter().enumerate() {
@@ -442,7 +454,7 @@ fn check_target(
                 place: Place::TargetArg(i),
                 problem: Problem::UnknownOption {
                     key: arg.key.to_string(),
-                    owner: Some(what.clone()),
+                    owner: Some(what()),
                     suggestion: did_you_mean(arg.key, spec.options.iter().map(|o| o.name))
                         .map(str::to_string),
                 },
@@ -468,8 +480,11 @@ fn check_target(
             report,
         );
     }
+    if spec.required.is_empty() && spec.exclusive.is_empty() {
+        return;
+    }
     check_groups(
-        &what,
+        &what(),
         spec.required,
         spec.exclusive,
         &given,
@@ -513,7 +528,9 @@ fn check_option(
         hooks: option.hooks,
         families: Families::BOTH,
     };
-    check_scope(ctx, &format!("option `{key}`"), &scope, at, report);
+    if !scope_ok(ctx, &scope) {
+        check_scope(ctx, &format!("option `{key}`"), &scope, at, report);
+    }
     if let Some(protocols) = option.protocols {
         check_protocol(key, protocols, protocol, at, report);
     }
@@ -564,6 +581,11 @@ pub fn value_problem(key: &str, value: &str, family: Family, error: ValueError) 
     }
 }
 
+/// Whether `protocol` is one of `protocols`: [`check_protocol`] reports nothing.
+fn protocol_ok(protocols: &[&str], protocol: Option<&str>) -> bool {
+    protocol.is_some_and(|p| protocols.iter().any(|q| q.eq_ignore_ascii_case(p)))
+}
+
 fn check_protocol(
     what: &str,
     protocols: &[&str],
@@ -571,7 +593,7 @@ fn check_protocol(
     at: Place,
     report: &mut dyn FnMut(Finding),
 ) {
-    if protocol.is_some_and(|p| protocols.iter().any(|q| q.eq_ignore_ascii_case(p))) {
+    if protocol_ok(protocols, protocol) {
         return;
     }
     report(Finding {
@@ -582,6 +604,13 @@ fn check_protocol(
             have: protocol.map(str::to_string),
         },
     });
+}
+
+/// Whether `scope` allows `ctx`: [`check_scope`] reports nothing.
+fn scope_ok(ctx: &RuleContext<'_>, scope: &Scope) -> bool {
+    scope.families.contains(ctx.family)
+        && scope.allows_table(ctx.table)
+        && ctx.reach.minus(scope.hooks).is_empty()
 }
 
 /// Checks family, table and hooks of something with a [`Scope`] at `ctx`.
