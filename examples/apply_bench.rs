@@ -7,6 +7,12 @@
 //! `iptables-legacy`, or a path to any `iptables` variant); the matching `…-restore` is run.
 //! Unset, the distribution's default `iptables-restore` is used.
 //!
+//! `restore` first saves the running tables the ruleset names (one `iptables-save` per table)
+//! so that it can put them back if the kernel refuses a later table. With
+//! `BENCH_APPLY_SKIP_SAVE=1` the same restore program is named as a [`Backend::Path`], which
+//! has no matching save program: validate, render and one `iptables-restore` only, to show
+//! what that safety net costs.
+//!
 //! ```text
 //! ip netns add scratch
 //! ip netns exec scratch target/release/examples/apply_bench 10000
@@ -18,7 +24,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use pyptables::{Backend, RestoreOptions};
+use pyptables::{Backend, Family, RestoreOptions};
 
 /// The `restore` backend for the iptables program `name`, as compare.py passes it.
 fn backend(name: &str) -> Backend {
@@ -39,8 +45,12 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let mut backend = backend(&std::env::var("BENCH_IPTABLES").unwrap_or_default());
+    if std::env::var_os("BENCH_APPLY_SKIP_SAVE").is_some_and(|v| v == "1") {
+        backend = Backend::Path(backend.restore_program(Family::V4));
+    }
     let options = RestoreOptions {
-        backend: backend(&std::env::var("BENCH_IPTABLES").unwrap_or_default()),
+        backend,
         ..RestoreOptions::default()
     };
     match pyptables_suite::bench_ruleset::tables(n).restore(&options) {

@@ -597,6 +597,15 @@ def apply_bench(args, work, rows, ours_apply):
             m = measure_repeated("ours (apply)", args.runs, lambda: timed_in_fresh_ns(
                 args, "ours", argv, n, env=env))
             report_apply(rows, "ours", n, m)
+            if args.apply_skip_save:
+                # The same, without restore's pre-save of the running tables (its rollback
+                # safety net): apply_bench names the restore program as a Backend::Path.
+                log("  ours without the pre-save: BENCH_APPLY_SKIP_SAVE=1 %s"
+                    % " ".join(shlex.quote(a) for a in argv))
+                env_skip = dict(env, BENCH_APPLY_SKIP_SAVE="1")
+                m = measure_repeated("ours, no pre-save", args.runs, lambda: timed_in_fresh_ns(
+                    args, "ours-nosave", argv, n, env=env_skip))
+                report_apply(rows, "ours, no pre-save", n, m)
 
         cap = args.per_rule_cap
         if args.per_rule_full or n <= cap:
@@ -682,6 +691,9 @@ def main():
                    help="our render command (env BENCH_OURS_RENDER; 'none' to skip)")
     p.add_argument("--ours-apply", default=os.environ.get("BENCH_OURS_APPLY"),
                    help="our apply command (env BENCH_OURS_APPLY; 'none' to skip)")
+    p.add_argument("--no-apply-skip-save", dest="apply_skip_save", action="store_false",
+                   help="do not also time our apply with BENCH_APPLY_SKIP_SAVE=1 (restore "
+                        "without saving the running tables first)")
     p.add_argument("--pyptables-python", default=os.environ.get("BENCH_PYPTABLES_PYTHON"),
                    help="python of a virtual environment with pyptables==1.0.7")
     p.add_argument("--ferm", default="ferm", help="ferm program (default ferm)")
