@@ -348,7 +348,7 @@ impl ValueKind {
             ValueKind::Address => address(text, family).map(|()| Cow::Borrowed(text)),
             ValueKind::AddressRange => address_range(text, family).map(|()| Cow::Borrowed(text)),
             ValueKind::Interface => interface(text),
-            ValueKind::Port => port(text).map(|p| Cow::Owned(p.to_string())),
+            ValueKind::Port => port_text(text),
             ValueKind::PortRange => port_range(text, ':').map(|(r, _)| r),
             ValueKind::PortList => port_list(text),
             ValueKind::ToPorts => port_range(text, '-').map(|(r, _)| r),
@@ -618,10 +618,20 @@ fn port(text: &str) -> Result<u16, ValueError> {
     })
 }
 
+/// A port's canonical text: the number in decimal. Text that is that already (digits, no
+/// leading zero) is returned as it is.
+fn port_text(text: &str) -> Checked<'_> {
+    let p = port(text)?;
+    if text.bytes().all(|b| b.is_ascii_digit()) && (text.len() == 1 || !text.starts_with('0')) {
+        return Ok(Cow::Borrowed(text));
+    }
+    Ok(Cow::Owned(p.to_string()))
+}
+
 /// Returns the canonical range text and the number of multiport slots it takes.
 fn port_range(text: &str, sep: char) -> Result<(Cow<'_, str>, usize), ValueError> {
     match text.split_once(sep) {
-        None => Ok((Cow::Owned(port(text)?.to_string()), 1)),
+        None => Ok((port_text(text)?, 1)),
         Some((a, b)) => {
             let lo = if a.is_empty() { 0 } else { port(a)? };
             let hi = if b.is_empty() { 65535 } else { port(b)? };
@@ -1093,6 +1103,15 @@ mod tests {
         assert!(states.check("NEW,NEW", v4).is_err());
         assert!(states.check("NEW,new", v4).is_err());
         assert!(states.check("NEW,", v4).is_err());
+        for kind in [ValueKind::Port, ValueKind::PortRange] {
+            let p = kind.check("1025", v4).unwrap();
+            assert!(p == "1025" && borrowed(&p));
+            assert_eq!(kind.check("0", v4).unwrap(), "0");
+            assert_eq!(kind.check("022", v4).unwrap(), "22");
+            assert_eq!(kind.check("00", v4).unwrap(), "0");
+            assert_eq!(kind.check("ssh", v4).unwrap(), "22");
+            assert!(kind.check("65536", v4).is_err());
+        }
     }
 
     #[test]
