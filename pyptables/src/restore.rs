@@ -123,8 +123,8 @@ impl Tables {
     /// Applies these tables with `options` (see [`restore`]).
     ///
     /// `iptables-restore` commits table by table: when a later table is refused, the earlier
-    /// ones are already applied. So, unless only testing, the running tables this ruleset names
-    /// are saved first (with the backend's `iptables-save`) and, when the kernel refuses the new
+    /// ones are already applied. So, unless only testing, when this ruleset names more than one
+    /// table the running tables it names are saved first (with the backend's `iptables-save`) and, when the kernel refuses the new
     /// rules, loaded back — the previous rules stay in place, whole. With
     /// [`Backend::Path`] there is no matching save program and no such rollback.
     pub fn restore(&self, options: &RestoreOptions) -> Result<(), RestoreError> {
@@ -133,7 +133,9 @@ impl Tables {
         }
         let rendered = self.render_mapped(Style::Plain);
         let program = options.backend.restore_program(self.family());
-        let saved = if options.test || options.noflush {
+        // One table is committed atomically by the kernel: only with several tables can a
+        // refusal leave some of them applied, so only then is the pre-save needed.
+        let saved = if options.test || options.noflush || self.iter().nth(1).is_none() {
             None
         } else {
             self.save_running(options)?
