@@ -7,11 +7,12 @@
 //! `iptables-legacy`, or a path to any `iptables` variant); the matching `…-restore` is run.
 //! Unset, the distribution's default `iptables-restore` is used.
 //!
-//! `restore` first saves the running tables the ruleset names (one `iptables-save` per table)
-//! so that it can put them back if the kernel refuses a later table. With
-//! `BENCH_APPLY_SKIP_SAVE=1` the same restore program is named as a [`Backend::Path`], which
-//! has no matching save program: validate, render and one `iptables-restore` only, to show
-//! what that safety net costs.
+//! For a ruleset of several tables, `restore` first saves the running ones (one
+//! `iptables-save` per table) so that it can put them back if the kernel refuses a later
+//! table. With `BENCH_APPLY_SKIP_SAVE=1` the same restore program is named as a
+//! [`Backend::Path`], which has no matching save program, so it never saves: what that safety
+//! net costs shows against the default (`benches/compare.sh --apply-skip-save`). The
+//! benchmark's ruleset has one table, which restore applies without a save.
 //!
 //! ```text
 //! ip netns add scratch

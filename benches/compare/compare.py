@@ -691,9 +691,10 @@ def main():
                    help="our render command (env BENCH_OURS_RENDER; 'none' to skip)")
     p.add_argument("--ours-apply", default=os.environ.get("BENCH_OURS_APPLY"),
                    help="our apply command (env BENCH_OURS_APPLY; 'none' to skip)")
-    p.add_argument("--no-apply-skip-save", dest="apply_skip_save", action="store_false",
-                   help="do not also time our apply with BENCH_APPLY_SKIP_SAVE=1 (restore "
-                        "without saving the running tables first)")
+    p.add_argument("--apply-skip-save", action="store_true",
+                   help="also time our apply with BENCH_APPLY_SKIP_SAVE=1: restore without "
+                        "saving the running tables first (restore saves them only for a "
+                        "ruleset of several tables; the benchmark's has one)")
     p.add_argument("--pyptables-python", default=os.environ.get("BENCH_PYPTABLES_PYTHON"),
                    help="python of a virtual environment with pyptables==1.0.7")
     p.add_argument("--ferm", default="ferm", help="ferm program (default ferm)")
