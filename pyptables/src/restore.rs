@@ -131,7 +131,9 @@ impl Tables {
         if !options.skip_validation {
             self.validate().map_err(RestoreError::Invalid)?;
         }
-        let rendered = self.render_mapped(Style::Plain);
+        // Plain text for the kernel; the line map (what each line came from) is only needed to
+        // explain a refusal, so it is built then — rendering is deterministic.
+        let text = self.render(Style::Plain);
         let program = options.backend.restore_program(self.family());
         // One table is committed atomically by the kernel: only with several tables can a
         // refusal leave some of them applied, so only then is the pre-save needed.
@@ -140,13 +142,14 @@ impl Tables {
         } else {
             self.save_running(options)?
         };
-        let result = run_restore(options, &program, &rendered.text).map_err(|e| match e {
+        let result = run_restore(options, &program, &text).map_err(|e| match e {
             RestoreError::Rejected {
                 program,
                 line,
                 message,
                 ..
             } => {
+                let rendered = self.render_mapped(Style::Plain);
                 let rule = line
                     .and_then(|l| rendered.source_of(l))
                     .and_then(rule_ref)
@@ -290,12 +293,13 @@ fn run_restore_with(
     let mut child = cmd.spawn().map_err(io_err)?;
     let mut stdin = child.stdin.take().expect("stdin is piped");
     // Write from a thread so a program that fails early cannot block us on a full pipe.
-    let input = text.to_string();
-    let writer = std::thread::spawn(move || {
-        let _ = stdin.write_all(input.as_bytes());
-    });
-    let output = child.wait_with_output().map_err(io_err)?;
-    let _ = writer.join();
+    let output = std::thread::scope(|scope| {
+        scope.spawn(move || {
+            let _ = stdin.write_all(text.as_bytes());
+        });
+        child.wait_with_output()
+    })
+    .map_err(io_err)?;
     if output.status.success() {
         return Ok(());
     }
