@@ -3,8 +3,6 @@
 //!
 //! `cargo run --release --example render_bench -- 100000 > rules.txt`
 
-use std::io::Write;
-
 fn main() -> std::process::ExitCode {
     let n = match std::env::args().nth(1).map(|a| a.parse::<usize>()) {
         Some(Ok(n)) => n,
@@ -13,8 +11,12 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(2);
         }
     };
-    let text = pyptables_suite::bench_ruleset::tables(n).to_iptables_plain();
-    if std::io::stdout().lock().write_all(text.as_bytes()).is_err() {
+    let tables = pyptables_suite::bench_ruleset::tables(n);
+    // Streamed to standard output as it is rendered, as a per-host binary would.
+    if tables
+        .write_iptables(&mut std::io::stdout().lock(), pyptables::Style::Plain)
+        .is_err()
+    {
         return std::process::ExitCode::FAILURE;
     }
     std::process::ExitCode::SUCCESS

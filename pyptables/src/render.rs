@@ -78,17 +78,50 @@ impl Rendered {
     }
 }
 
-struct Out {
+struct Out<'w> {
     text: String,
     lines: Option<Vec<LineSource>>,
+    /// Where to stream the text, in chunks, instead of keeping it all.
+    sink: Option<&'w mut dyn std::io::Write>,
+    error: Option<std::io::Error>,
 }
 
-impl Out {
+/// Text kept before it is written to the sink.
+const CHUNK: usize = 1 << 16;
+
+impl<'w> Out<'w> {
+    fn new(
+        text: String,
+        lines: Option<Vec<LineSource>>,
+        sink: Option<&'w mut dyn std::io::Write>,
+    ) -> Self {
+        Out {
+            text,
+            lines,
+            sink,
+            error: None,
+        }
+    }
+
     fn line(&mut self, source: impl FnOnce() -> LineSource, write: impl FnOnce(&mut String)) {
         write(&mut self.text);
         self.text.push('\n');
         if let Some(lines) = &mut self.lines {
             lines.push(source());
+        }
+        if self.text.len() >= CHUNK {
+            self.flush();
+        }
+    }
+
+    fn flush(&mut self) {
+        if let Some(sink) = &mut self.sink {
+            if self.error.is_none() {
+                if let Err(e) = sink.write_all(self.text.as_bytes()) {
+                    self.error = Some(e);
+                }
+            }
+            self.text.clear();
         }
     }
 }
@@ -115,20 +148,41 @@ impl Tables {
 
     /// The text in `style`.
     pub fn render(&self, style: Style) -> String {
-        let mut out = Out {
-            text: String::with_capacity(64 + self.rule_count() * 160),
-            lines: None,
-        };
+        let mut out = Out::new(
+            String::with_capacity(64 + self.rule_count() * 160),
+            None,
+            None,
+        );
         render_tables(self, style, &mut out);
         out.text
     }
 
+    /// Writes the text in `style` to `writer` as it is rendered, without holding all of it in
+    /// memory — for large rulesets going to a file, a pipe or standard output.
+    ///
+    /// ```
+    /// use pyptables::{default_tables, Style};
+    /// let mut out = Vec::new();
+    /// default_tables().write_iptables(&mut out, Style::Plain).unwrap();
+    /// assert_eq!(String::from_utf8(out).unwrap(), default_tables().to_iptables_plain());
+    /// ```
+    pub fn write_iptables(
+        &self,
+        writer: &mut dyn std::io::Write,
+        style: Style,
+    ) -> std::io::Result<()> {
+        let mut out = Out::new(String::with_capacity(CHUNK + 4096), None, Some(writer));
+        render_tables(self, style, &mut out);
+        out.flush();
+        match out.error {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
     /// The text in `style`, with what each line came from.
     pub fn render_mapped(&self, style: Style) -> Rendered {
-        let mut out = Out {
-            text: String::new(),
-            lines: Some(Vec::new()),
-        };
+        let mut out = Out::new(String::new(), Some(Vec::new()), None);
         render_tables(self, style, &mut out);
         Rendered {
             text: out.text,
