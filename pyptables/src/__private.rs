@@ -9,6 +9,7 @@
 //! expanded by [`crate::zones`] from the declarations the macro checked ([`zone`], [`hosts`],
 //! [`push_zone`]).
 
+use crate::value::Text;
 use std::borrow::Cow;
 use std::fmt::Display;
 use std::marker::PhantomData;
@@ -172,10 +173,10 @@ pub const fn sw(line: u32, column: u32, text: &'static str) -> StaticRule {
 
 fn static_arg(a: &StaticArg) -> Arg {
     Arg {
-        module: a.module.map(Cow::Borrowed),
-        key: Cow::Borrowed(a.key),
+        module: a.module.map(Text::const_new),
+        key: Text::const_new(a.key),
         negated: a.negated,
-        value: a.value.map(Cow::Borrowed),
+        value: a.value.map(Text::const_new),
     }
 }
 
@@ -187,7 +188,7 @@ pub fn rule(file: &'static str, r: &StaticRule) -> Rule {
     }
     let target = r.target.as_ref().map(|t| {
         Target::from_parts(
-            Cow::Borrowed(t.name),
+            Text::const_new(t.name),
             t.kind,
             t.args.iter().map(static_arg).collect(),
         )
@@ -210,10 +211,10 @@ pub fn arg(
     value: Option<&'static str>,
 ) -> Arg {
     Arg {
-        module: module.map(Cow::Borrowed),
-        key: Cow::Borrowed(key),
+        module: module.map(Text::const_new),
+        key: Text::const_new(key),
         negated,
-        value: value.map(Cow::Borrowed),
+        value: value.map(Text::const_new),
     }
 }
 
@@ -226,7 +227,7 @@ pub fn dynamic_arg(
     value: &Value,
 ) -> Arg {
     let mut a = Arg::new(key, value.clone());
-    a.module = module.map(Cow::Borrowed);
+    a.module = module.map(Text::const_new);
     a.negated ^= negated;
     a
 }
@@ -245,7 +246,11 @@ where
     T: IntoIterator<Item = Arg>,
 {
     let target = target.map(|(name, kind)| {
-        Target::from_parts(Cow::Borrowed(name), kind, target_args.into_iter().collect())
+        Target::from_parts(
+            Text::const_new(name),
+            kind,
+            target_args.into_iter().collect(),
+        )
     });
     Rule::from_parts(
         args.into_iter().collect(),
@@ -285,7 +290,7 @@ const MULTIPORT_SLOTS: usize = 15;
 fn joined(values: &[Value]) -> Value {
     let text: Vec<&str> = values.iter().map(|v| v.text.as_ref()).collect();
     Value {
-        text: Cow::Owned(text.join(",")),
+        text: Text::from(text.join(",")),
         negated: false,
     }
 }

@@ -21,11 +21,15 @@ use std::str::FromStr;
 pub use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 use pyptables_catalog::{Family, ValueError, ValueKind};
 
+/// The text of option names and values: a string kept inline when short (most are), so
+/// building a rule allocates little.
+pub type Text = compact_str::CompactString;
+
 /// An option value as text, possibly inverted with `!`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Value {
     /// The text written after the option.
-    pub text: Cow<'static, str>,
+    pub text: Text,
     /// Whether the option is inverted (`! --opt value`).
     pub negated: bool,
 }
@@ -36,7 +40,7 @@ pub trait IntoValue {
     fn into_value(self) -> Value;
 }
 
-fn plain(text: impl Into<Cow<'static, str>>) -> Value {
+fn plain(text: impl Into<Text>) -> Value {
     Value {
         text: text.into(),
         negated: false,
@@ -72,7 +76,7 @@ macro_rules! display_values {
     ($($t:ty),*) => {$(
         impl IntoValue for $t {
             fn into_value(self) -> Value {
-                plain(self.to_string())
+                plain(compact_str::ToCompactString::to_compact_string(&self))
             }
         }
     )*};
@@ -81,7 +85,7 @@ display_values!(u8, u32, u64, usize, i32, IpAddr, Ipv6Addr, IpNet, Ipv6Net);
 
 // Ports and IPv4 addresses are the bulk of large rulesets: format them without the general
 // formatting machinery.
-fn push_decimal(out: &mut String, mut n: u32) {
+fn push_decimal(out: &mut Text, mut n: u32) {
     let mut buf = [0u8; 10];
     let mut i = buf.len();
     loop {
@@ -95,7 +99,7 @@ fn push_decimal(out: &mut String, mut n: u32) {
     out.extend(buf[i..].iter().map(|&d| char::from(d)));
 }
 
-fn push_ipv4(out: &mut String, addr: Ipv4Addr) {
+fn push_ipv4(out: &mut Text, addr: Ipv4Addr) {
     for (i, octet) in addr.octets().into_iter().enumerate() {
         if i > 0 {
             out.push('.');
@@ -106,7 +110,7 @@ fn push_ipv4(out: &mut String, addr: Ipv4Addr) {
 
 impl IntoValue for u16 {
     fn into_value(self) -> Value {
-        let mut s = String::with_capacity(5);
+        let mut s = Text::default();
         push_decimal(&mut s, u32::from(self));
         plain(s)
     }
@@ -114,7 +118,7 @@ impl IntoValue for u16 {
 
 impl IntoValue for Ipv4Addr {
     fn into_value(self) -> Value {
-        let mut s = String::with_capacity(15);
+        let mut s = Text::default();
         push_ipv4(&mut s, self);
         plain(s)
     }
@@ -122,7 +126,7 @@ impl IntoValue for Ipv4Addr {
 
 impl IntoValue for Ipv4Net {
     fn into_value(self) -> Value {
-        let mut s = String::with_capacity(18);
+        let mut s = Text::default();
         push_ipv4(&mut s, self.addr());
         s.push('/');
         push_decimal(&mut s, u32::from(self.prefix_len()));
@@ -143,11 +147,14 @@ impl<T: IntoValue> IntoValue for Vec<T> {
 }
 
 fn join<T: IntoValue>(items: impl IntoIterator<Item = T>) -> Value {
-    let parts: Vec<String> = items
-        .into_iter()
-        .map(|v| v.into_value().text.into_owned())
-        .collect();
-    plain(parts.join(","))
+    let mut text = Text::default();
+    for (i, v) in items.into_iter().enumerate() {
+        if i > 0 {
+            text.push(',');
+        }
+        text.push_str(&v.into_value().text);
+    }
+    plain(text)
 }
 
 /// An inverted value: `rule.source(not("10.0.0.0/8"))` gives `! -s 10.0.0.0/8`.

@@ -1,14 +1,12 @@
 //! Rules: matches and a target, usable as templates.
 
-use std::borrow::Cow;
-
 use pyptables_catalog::{targets, TargetKind};
 
 use crate::model::chain::Chain;
 use crate::origin::Origin;
 use crate::value::{IntoValue, Value};
 
-type Text = Cow<'static, str>;
+use crate::value::Text;
 
 /// One option of a rule or target: `--key value`, `! --key value`, or a flag.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -133,7 +131,7 @@ impl Target {
 
     const fn builtin_const(name: &'static str) -> Target {
         Target {
-            name: Cow::Borrowed(name),
+            name: Text::const_new(name),
             kind: TargetKind::Builtin,
             args: Vec::new(),
         }
@@ -212,17 +210,17 @@ pub trait ChainName {
 }
 impl ChainName for &'static str {
     fn chain_name(self) -> Text {
-        Cow::Borrowed(self)
+        Text::const_new(self)
     }
 }
 impl ChainName for String {
     fn chain_name(self) -> Text {
-        Cow::Owned(self)
+        Text::from(self)
     }
 }
 impl ChainName for &Chain {
     fn chain_name(self) -> Text {
-        Cow::Owned(self.name().to_string())
+        Text::from(self.name())
     }
 }
 
