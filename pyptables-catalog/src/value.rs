@@ -400,14 +400,24 @@ impl ValueKind {
     /// [`check`]: ValueKind::check
     pub fn canonical(self, text: &str, family: Family) -> Cow<'_, str> {
         let changes = match self {
+            // Only service names and open ranges (`1024:`, `:1023`) are rewritten.
             ValueKind::Port | ValueKind::PortRange | ValueKind::PortList | ValueKind::ToPorts => {
-                !text.bytes().all(|b| b.is_ascii_digit()) || text.len() > 5
+                !text
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || matches!(b, b':' | b',' | b'-'))
+                    || text.starts_with(':')
+                    || text.ends_with(':')
+                    || text.contains(":,")
+                    || text.contains(",:")
             }
             ValueKind::UIntRange { .. } => text.starts_with(':') || text.ends_with(':'),
-            ValueKind::Protocol
-            | ValueKind::Choice(_)
-            | ValueKind::ChoiceList(_)
-            | ValueKind::TcpFlags => true,
+            // Names are written in their catalog spelling; the usual one needs no work.
+            ValueKind::Protocol => !text
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'),
+            ValueKind::Choice(choices) => !choices.contains(&text),
+            ValueKind::ChoiceList(choices) => !text.split(',').all(|item| choices.contains(&item)),
+            ValueKind::TcpFlags => true,
             _ => false,
         };
         if !changes {

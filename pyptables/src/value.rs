@@ -83,54 +83,81 @@ macro_rules! display_values {
 }
 display_values!(u8, u32, u64, usize, i32, IpAddr, Ipv6Addr, IpNet, Ipv6Net);
 
-// Ports and IPv4 addresses are the bulk of large rulesets: format them without the general
-// formatting machinery.
-fn push_decimal(out: &mut Text, mut n: u32) {
-    let mut buf = [0u8; 10];
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    out.extend(buf[i..].iter().map(|&d| char::from(d)));
+// Ports and IPv4 addresses are the bulk of large rulesets: format them on the stack, without
+// the general formatting machinery, and make the text in one step.
+struct Digits {
+    buf: [u8; 24],
+    len: usize,
 }
 
-fn push_ipv4(out: &mut Text, addr: Ipv4Addr) {
-    for (i, octet) in addr.octets().into_iter().enumerate() {
-        if i > 0 {
-            out.push('.');
+impl Digits {
+    fn new() -> Digits {
+        Digits {
+            buf: [0; 24],
+            len: 0,
         }
-        push_decimal(out, u32::from(octet));
+    }
+
+    fn byte(&mut self, b: u8) {
+        self.buf[self.len] = b;
+        self.len += 1;
+    }
+
+    fn decimal(&mut self, mut n: u32) {
+        let mut tmp = [0u8; 10];
+        let mut i = tmp.len();
+        loop {
+            i -= 1;
+            tmp[i] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        for &d in &tmp[i..] {
+            self.byte(d);
+        }
+    }
+
+    fn ipv4(&mut self, addr: Ipv4Addr) {
+        for (i, octet) in addr.octets().into_iter().enumerate() {
+            if i > 0 {
+                self.byte(b'.');
+            }
+            self.decimal(u32::from(octet));
+        }
+    }
+
+    fn value(&self) -> Value {
+        plain(Text::from(
+            std::str::from_utf8(&self.buf[..self.len]).expect("digits and dots are ASCII"),
+        ))
     }
 }
 
 impl IntoValue for u16 {
     fn into_value(self) -> Value {
-        let mut s = Text::default();
-        push_decimal(&mut s, u32::from(self));
-        plain(s)
+        let mut d = Digits::new();
+        d.decimal(u32::from(self));
+        d.value()
     }
 }
 
 impl IntoValue for Ipv4Addr {
     fn into_value(self) -> Value {
-        let mut s = Text::default();
-        push_ipv4(&mut s, self);
-        plain(s)
+        let mut d = Digits::new();
+        d.ipv4(self);
+        d.value()
     }
 }
 
 impl IntoValue for Ipv4Net {
     fn into_value(self) -> Value {
-        let mut s = Text::default();
-        push_ipv4(&mut s, self.addr());
-        s.push('/');
-        push_decimal(&mut s, u32::from(self.prefix_len()));
-        plain(s)
+        let mut d = Digits::new();
+        d.ipv4(self.addr());
+        d.byte(b'/');
+        d.decimal(u32::from(self.prefix_len()));
+        d.value()
     }
 }
 
