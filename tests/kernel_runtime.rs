@@ -56,47 +56,9 @@ const NAT_EMPTY: &str =
 const MANGLE_EMPTY: &str = "*mangle\n:PREROUTING ACCEPT\n:INPUT ACCEPT\n:FORWARD ACCEPT\n\
                             :OUTPUT ACCEPT\n:POSTROUTING ACCEPT\nCOMMIT\n";
 
-/// Splits a rule line as `iptables-restore` does (iptables/xshared.c `add_param_to_argv`):
-/// only `"` quotes, and inside quotes `\` takes the next byte literally.
+/// Splits a rule line as `iptables-restore` does.
 fn tokenize(line: &str) -> Vec<String> {
-    let mut args = Vec::new();
-    let mut param: Vec<u8> = Vec::new();
-    let (mut quote_open, mut escaped) = (false, false);
-    for &c in line.as_bytes() {
-        if quote_open {
-            if escaped {
-                param.push(c);
-                escaped = false;
-                continue;
-            } else if c == b'\\' {
-                escaped = true;
-                continue;
-            } else if c == b'"' {
-                quote_open = false;
-            } else {
-                param.push(c);
-                continue;
-            }
-        } else if c == b'"' {
-            quote_open = true;
-            continue;
-        }
-        match c {
-            b'"' => {}
-            b' ' | b'\t' | b'\n' if param.is_empty() => continue,
-            b' ' | b'\t' | b'\n' => {}
-            _ => {
-                param.push(c);
-                continue;
-            }
-        }
-        args.push(String::from_utf8(std::mem::take(&mut param)).expect("UTF-8"));
-    }
-    assert!(!quote_open, "unterminated quote in {line:?}");
-    if !param.is_empty() {
-        args.push(String::from_utf8(param).expect("UTF-8"));
-    }
-    args
+    tk::restore_argv(line).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// The value after `flag` in each `-A` line of `save`.

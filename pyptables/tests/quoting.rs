@@ -1,91 +1,9 @@
 //! Quoting: every string the renderer writes must come back from `iptables-restore`'s parser
-//! as exactly one argument with exactly the same bytes, and nothing may add a line.
-//!
-//! `tokenize` below is a line-by-line port of iptables 1.8.9's `add_param_to_argv`
-//! (iptables/xshared.c), the function `iptables-restore` splits each rule line with:
-//! - only `"` quotes; `'` is an ordinary character;
-//! - inside quotes `\` takes the next byte literally; outside quotes `\` is ordinary;
-//! - a closing quote ends the argument at once (so `""` is an empty argument);
-//! - outside quotes, space, tab and newline separate arguments;
-//! - `#` is a comment only as the first character of a line, which a rule line never has.
+//! as exactly one argument with exactly the same bytes, and nothing may add a line. The parser
+//! is `pyptables_testkit::restore_argv`, a port of iptables' own `add_param_to_argv`.
 
 use pyptables::{default_tables, Chain, Family, Rule, Table, Tables, Target};
-
-/// Splits `line` as `iptables-restore` does. An unterminated quote is an error here (in
-/// iptables it silently swallows the rest of the line).
-fn tokenize(line: &str) -> Result<Vec<String>, String> {
-    let mut args = Vec::new();
-    let mut param: Vec<u8> = Vec::new();
-    let mut quote_open = false;
-    let mut escaped = false;
-    for &c in line.as_bytes() {
-        if quote_open {
-            if escaped {
-                param.push(c);
-                escaped = false;
-                continue;
-            } else if c == b'\\' {
-                escaped = true;
-                continue;
-            } else if c == b'"' {
-                quote_open = false;
-                // falls through to the separator handling: the argument ends here
-            } else {
-                param.push(c);
-                continue;
-            }
-        } else if c == b'"' {
-            quote_open = true;
-            continue;
-        }
-        match c {
-            b'"' => {}
-            b' ' | b'\t' | b'\n' => {
-                if param.is_empty() {
-                    continue;
-                }
-            }
-            _ => {
-                param.push(c);
-                continue;
-            }
-        }
-        args.push(String::from_utf8(std::mem::take(&mut param)).map_err(|e| e.to_string())?);
-    }
-    if quote_open {
-        return Err(format!("unterminated quote in {line:?}"));
-    }
-    if !param.is_empty() {
-        args.push(String::from_utf8(param).map_err(|e| e.to_string())?);
-    }
-    Ok(args)
-}
-
-#[test]
-fn the_reference_tokenizer_follows_iptables() {
-    let t = |s: &str| tokenize(s).unwrap();
-    assert_eq!(t("-A INPUT -j ACCEPT"), ["-A", "INPUT", "-j", "ACCEPT"]);
-    assert_eq!(t("a  b\tc "), ["a", "b", "c"]);
-    assert_eq!(t(r#"--comment "a b""#), ["--comment", "a b"]);
-    assert_eq!(t(r#""a\"b""#), [r#"a"b"#]);
-    assert_eq!(t(r#""a\\b""#), [r"a\b"]);
-    assert_eq!(t(r#""it\'s""#), ["it's"]);
-    assert_eq!(
-        t(r"it\'s"),
-        [r"it\'s"],
-        "outside quotes a backslash is kept"
-    );
-    assert_eq!(t("'a b'"), ["'a", "b'"], "single quotes do not quote");
-    assert_eq!(t(r#""" x"#), ["", "x"], "an empty quoted argument");
-    assert_eq!(
-        t(r#""ab"cd"#),
-        ["ab", "cd"],
-        "a closing quote ends the argument"
-    );
-    assert_eq!(t(r#"ab"c d""#), ["abc d"]);
-    assert_eq!(t("a # b"), ["a", "#", "b"]);
-    assert!(tokenize(r#""open"#).is_err());
-}
+use pyptables_testkit::restore_argv as tokenize;
 
 /// The `-A` lines of the plain rendering.
 fn rule_lines(tables: &Tables) -> Vec<String> {

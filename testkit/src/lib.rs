@@ -77,6 +77,7 @@
 mod backend;
 mod netns;
 pub mod probe;
+pub mod restore_syntax;
 mod topology;
 
 pub use backend::{Backend, Family};
@@ -86,4 +87,5 @@ pub use netns::{
 pub use probe::{
     default_timeout, Ping, PingOutcome, Tcp, TcpOutcome, TcpReport, Udp, UdpOutcome, UdpReport,
 };
+pub use restore_syntax::restore_argv;
 pub use topology::{is_documentation_address, Cidr, Topology, TopologyBuilder};
