@@ -92,14 +92,7 @@ impl Default for RestoreOptions {
 
 impl RestoreOptions {
     pub(crate) fn command(&self, program: &std::path::Path) -> Command {
-        let mut cmd = match &self.netns {
-            Some(ns) => {
-                let mut c = Command::new("ip");
-                c.args(["netns", "exec", ns]).arg(program);
-                c
-            }
-            None => Command::new(program),
-        };
+        let mut cmd = command_in(self.netns.as_deref(), program);
         if self.test {
             cmd.arg("--test");
         }
@@ -110,6 +103,18 @@ impl RestoreOptions {
             cmd.arg("--wait");
         }
         cmd
+    }
+}
+
+/// `program`, run inside the named network namespace `netns` when given (`ip netns exec`).
+pub(crate) fn command_in(netns: Option<&str>, program: &std::path::Path) -> Command {
+    match netns {
+        Some(ns) => {
+            let mut c = Command::new("ip");
+            c.args(["netns", "exec", ns]).arg(program);
+            c
+        }
+        None => Command::new(program),
     }
 }
 
@@ -190,14 +195,7 @@ impl Tables {
         };
         let mut text = String::new();
         for table in self.iter() {
-            let mut cmd = match &options.netns {
-                Some(ns) => {
-                    let mut c = Command::new("ip");
-                    c.args(["netns", "exec", ns]).arg(&save);
-                    c
-                }
-                None => Command::new(&save),
-            };
+            let mut cmd = command_in(options.netns.as_deref(), &save);
             cmd.args(["--counters", "-t", table.name()]);
             let out = cmd.output().map_err(|source| {
                 if source.kind() == std::io::ErrorKind::NotFound {
@@ -267,7 +265,7 @@ pub(crate) fn run_restore(
     run_restore_with(options, program, text, &[])
 }
 
-fn run_restore_with(
+pub(crate) fn run_restore_with(
     options: &RestoreOptions,
     program: &std::path::Path,
     text: &str,

@@ -1,14 +1,14 @@
 //! What the commands need from the system: the effective uid, scratch network namespaces,
 //! `iptables-save`, loading saved text back, signals, and the confirmation state directory.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use pyptables_catalog::Family;
 
 use crate::error::RestoreError;
-use crate::restore::RestoreOptions;
+use crate::restore::{command_in, run_restore_with, RestoreOptions};
 
 use super::Tools;
 
@@ -16,18 +16,6 @@ use super::Tools;
 pub(crate) fn is_root() -> bool {
     // SAFETY: geteuid(2) has no preconditions and cannot fail.
     unsafe { libc::geteuid() == 0 }
-}
-
-/// A command running `program`, inside `netns` if given.
-pub(crate) fn command_in(netns: Option<&str>, program: &Path) -> Command {
-    match netns {
-        Some(ns) => {
-            let mut c = Command::new("ip");
-            c.args(["netns", "exec", ns]).arg(program);
-            c
-        }
-        None => Command::new(program),
-    }
 }
 
 static SCRATCH_COUNTER: AtomicUsize = AtomicUsize::new(0);
@@ -104,43 +92,8 @@ pub(crate) fn load_saved(tools: &Tools, family: Family, text: &str) -> Result<()
         ..RestoreOptions::default()
     };
     let program = options.backend.restore_program(family);
-    run_restore_counters(&options, &program, text)
-}
-
-fn run_restore_counters(
-    options: &RestoreOptions,
-    program: &Path,
-    text: &str,
-) -> Result<(), RestoreError> {
-    use std::io::Write;
     // `--counters` puts the saved packet and byte counters back too.
-    let mut cmd = options.command(program);
-    cmd.arg("--counters")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let io_err = |source: std::io::Error| RestoreError::Io {
-        program: program.to_path_buf(),
-        source,
-    };
-    let mut child = cmd.spawn().map_err(io_err)?;
-    let mut stdin = child.stdin.take().expect("stdin is piped");
-    let input = text.to_string();
-    let writer = std::thread::spawn(move || {
-        let _ = stdin.write_all(input.as_bytes());
-    });
-    let output = child.wait_with_output().map_err(io_err)?;
-    let _ = writer.join();
-    if output.status.success() {
-        Ok(())
-    } else {
-        Err(RestoreError::Rejected {
-            program: program.to_path_buf(),
-            line: None,
-            rule: None,
-            message: String::from_utf8_lossy(&output.stderr).trim().to_string(),
-        })
-    }
+    run_restore_with(&options, &program, text, &["--counters"])
 }
 
 /// Only what a rollback needs to undo in `family`: the saved tables, plus empty built-in
