@@ -104,9 +104,7 @@ pub struct Resolved {
 /// The rule's protocol, if it has a plain (not inverted) `-p`.
 pub fn protocol_of<'a>(args: &[Arg<'a>]) -> Option<&'a str> {
     args.iter()
-        .find(|a| {
-            a.module.is_none() && !a.negated && builtin(a.key).is_some_and(|o| o.name == "protocol")
-        })
+        .find(|a| a.module.is_none() && !a.negated && is_protocol_option(a.key))
         .and_then(|a| a.value)
 }
 
@@ -727,9 +725,9 @@ pub fn write_flag(option: &OptionSpec, out: &mut String) {
     }
 }
 
-/// Whether `key` names an option of a built-in rule option (`-s`, `-p`, …).
-pub fn is_builtin_option(key: &str) -> bool {
-    builtin(key).is_some()
+/// Whether `key` names the rule's protocol (`-p`: `protocol`, `proto`, `p`).
+pub fn is_protocol_option(key: &str) -> bool {
+    builtin(key).is_some_and(|o| o.name == "protocol")
 }
 
 /// Whether `a` and `b` name the same option.

@@ -8,7 +8,7 @@
 use std::fmt::{self, Write};
 
 use pyptables_catalog::matches::BUILTIN_OPTIONS;
-use pyptables_catalog::rule::{resolve, write_flag};
+use pyptables_catalog::rule::{is_protocol_option, resolve, write_flag};
 use pyptables_catalog::value::{is_plain, push_quoted, quote};
 use pyptables_catalog::{Family, MatchSpec, TargetKind};
 
@@ -365,7 +365,7 @@ pub(crate) fn write_rule(rule: &Rule, family: Family, s: &mut String) {
 fn write_args(args: &[Arg], family: Family, s: &mut String) {
     let protocol = args
         .iter()
-        .find(|a| a.module.is_none() && !a.negated && matches!(&*a.key, "protocol" | "proto" | "p"))
+        .find(|a| a.module.is_none() && !a.negated && is_protocol_option(&a.key))
         .and_then(|a| a.value.as_deref());
     // Most rules have a handful of options: resolve them into a stack buffer.
     let mut stack = [None; 16];
