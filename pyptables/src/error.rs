@@ -102,6 +102,33 @@ pub enum RestoreError {
         /// Why the rollback failed.
         rollback: Box<RestoreError>,
     },
+    /// The program did not finish within [`RestoreOptions::timeout`](crate::RestoreOptions::timeout)
+    /// and was killed (with everything it started). Whether it changed the rules before that is
+    /// not known.
+    #[error("`{program}` did not finish within {} s and was killed", timeout.as_secs_f64())]
+    TimedOut {
+        /// The program.
+        program: PathBuf,
+        /// How long it was given.
+        timeout: std::time::Duration,
+    },
+    /// The program was killed by a signal. Whether it changed the rules before that is not
+    /// known.
+    #[error("`{program}` was killed by signal {signal}{}", signal_name(*signal).map(|n| format!(" ({n})")).unwrap_or_default())]
+    Killed {
+        /// The program.
+        program: PathBuf,
+        /// The signal's number.
+        signal: i32,
+    },
+    /// The program failed without printing why. Whether it changed the rules is not known.
+    #[error("`{program}` exited with status {status} without a message")]
+    Failed {
+        /// The program.
+        program: PathBuf,
+        /// Its exit status.
+        status: i32,
+    },
     /// Running the program failed.
     #[error("running `{program}` failed: {source}")]
     Io {
@@ -111,4 +138,25 @@ pub enum RestoreError {
         #[source]
         source: std::io::Error,
     },
+}
+
+/// The usual name of signal `n` on Linux.
+fn signal_name(n: i32) -> Option<&'static str> {
+    Some(match n {
+        1 => "SIGHUP",
+        2 => "SIGINT",
+        3 => "SIGQUIT",
+        4 => "SIGILL",
+        6 => "SIGABRT",
+        7 => "SIGBUS",
+        8 => "SIGFPE",
+        9 => "SIGKILL",
+        10 => "SIGUSR1",
+        11 => "SIGSEGV",
+        12 => "SIGUSR2",
+        13 => "SIGPIPE",
+        14 => "SIGALRM",
+        15 => "SIGTERM",
+        _ => return None,
+    })
 }

@@ -2,10 +2,16 @@
 //!
 //! The whole ruleset goes to the kernel in one `iptables-restore` run, which the kernel applies
 //! atomically per table: if any line is refused, the previous rules stay in place, whole.
+//!
+//! Each program runs in a process group of its own: a Ctrl-C or a hang-up meant for the caller
+//! does not kill it half-way, and when it overruns [`RestoreOptions::timeout`] the whole group
+//! (a wrapper script and what it started, too) is killed.
 
-use std::io::Write;
+use std::io::{Read, Write};
+use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
 
 use pyptables_catalog::Family;
 
@@ -56,7 +62,7 @@ impl Backend {
 /// ```
 /// use pyptables::{Backend, RestoreOptions};
 /// let opts = RestoreOptions { backend: Backend::Legacy, ..RestoreOptions::default() };
-/// assert!(opts.wait && !opts.test && !opts.noflush);
+/// assert!(opts.wait && !opts.test && !opts.noflush && opts.timeout.is_none());
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RestoreOptions {
@@ -75,6 +81,11 @@ pub struct RestoreOptions {
     pub netns: Option<String>,
     /// Skip [`Tables::validate`] before running (default: validate, and refuse on problems).
     pub skip_validation: bool,
+    /// Kill the program (and everything it started) when it has not finished after this long,
+    /// and fail with [`RestoreError::TimedOut`]; `None` (the default) waits as long as it
+    /// takes. `--wait` makes iptables wait for the xtables lock without limit, so a program
+    /// holding that lock can make a load hang.
+    pub timeout: Option<Duration>,
 }
 
 impl Default for RestoreOptions {
@@ -86,6 +97,7 @@ impl Default for RestoreOptions {
             backend: Backend::Default,
             netns: None,
             skip_validation: false,
+            timeout: None,
         }
     }
 }
@@ -197,25 +209,16 @@ impl Tables {
         for table in self.iter() {
             let mut cmd = command_in(options.netns.as_deref(), &save);
             cmd.args(["--counters", "-t", table.name()]);
-            let out = cmd.output().map_err(|source| {
-                if source.kind() == std::io::ErrorKind::NotFound {
-                    RestoreError::NotFound {
-                        program: save.clone(),
-                    }
-                } else {
-                    RestoreError::Io {
-                        program: save.clone(),
-                        source,
-                    }
-                }
-            })?;
+            let out = run_bounded(cmd, &save, None, options.timeout)?;
             if !out.status.success() {
-                return Err(RestoreError::Rejected {
-                    program: save.clone(),
-                    line: None,
-                    rule: None,
-                    message: String::from_utf8_lossy(&out.stderr).trim().to_string(),
-                });
+                return Err(failure(&save, &out).unwrap_or_else(|message| {
+                    RestoreError::Rejected {
+                        program: save.clone(),
+                        line: None,
+                        rule: None,
+                        message,
+                    }
+                }));
             }
             text.push_str(&String::from_utf8_lossy(&out.stdout));
         }
@@ -273,35 +276,14 @@ pub(crate) fn run_restore_with(
 ) -> Result<(), RestoreError> {
     let mut cmd = options.command(program);
     cmd.args(extra_args);
-    cmd.stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let io_err = |source: std::io::Error| {
-        if source.kind() == std::io::ErrorKind::NotFound {
-            RestoreError::NotFound {
-                program: program.to_path_buf(),
-            }
-        } else {
-            RestoreError::Io {
-                program: program.to_path_buf(),
-                source,
-            }
-        }
-    };
-    let mut child = cmd.spawn().map_err(io_err)?;
-    let mut stdin = child.stdin.take().expect("stdin is piped");
-    // Write from a thread so a program that fails early cannot block us on a full pipe.
-    let output = std::thread::scope(|scope| {
-        scope.spawn(move || {
-            let _ = stdin.write_all(text.as_bytes());
-        });
-        child.wait_with_output()
-    })
-    .map_err(io_err)?;
+    let output = run_bounded(cmd, program, Some(text), options.timeout)?;
     if output.status.success() {
         return Ok(());
     }
-    let message = String::from_utf8_lossy(&output.stderr).trim().to_string();
+    let message = match failure(program, &output) {
+        Ok(e) => return Err(e),
+        Err(message) => message,
+    };
     let lower = message.to_ascii_lowercase();
     if lower.contains("permission denied")
         || lower.contains("operation not permitted")
@@ -327,6 +309,143 @@ pub(crate) fn run_restore_with(
         rule: None,
         message,
     })
+}
+
+/// Runs `cmd` in a process group of its own with `input` on its standard input (or none),
+/// collecting its output; after `timeout` the whole group is killed.
+pub(crate) fn run_bounded(
+    mut cmd: Command,
+    program: &std::path::Path,
+    input: Option<&str>,
+    timeout: Option<Duration>,
+) -> Result<Output, RestoreError> {
+    let io_err = |source: std::io::Error| {
+        if source.kind() == std::io::ErrorKind::NotFound {
+            RestoreError::NotFound {
+                program: program.to_path_buf(),
+            }
+        } else {
+            RestoreError::Io {
+                program: program.to_path_buf(),
+                source,
+            }
+        }
+    };
+    cmd.stdin(if input.is_some() {
+        Stdio::piped()
+    } else {
+        Stdio::null()
+    })
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    // Signals sent to the caller's process group (Ctrl-C, a terminal hang-up) must not stop
+    // a load or a rollback half-way; the caller decides what to do about them.
+    .process_group(0);
+    let mut child = cmd.spawn().map_err(io_err)?;
+    let pid = child.id() as libc::pid_t;
+    let stdin = child.stdin.take();
+    let mut stdout = child.stdout.take().expect("stdout is piped");
+    let mut stderr = child.stderr.take().expect("stderr is piped");
+    let (status, out, err, timed_out) = std::thread::scope(|scope| {
+        // Write and read from threads so a program that fails early, or writes a lot, cannot
+        // block us on a full pipe.
+        if let (Some(mut stdin), Some(text)) = (stdin, input) {
+            scope.spawn(move || {
+                let _ = stdin.write_all(text.as_bytes());
+            });
+        }
+        let out = scope.spawn(move || {
+            let mut buf = Vec::new();
+            let _ = stdout.read_to_end(&mut buf);
+            buf
+        });
+        let err = scope.spawn(move || {
+            let mut buf = Vec::new();
+            let _ = stderr.read_to_end(&mut buf);
+            buf
+        });
+        let (tx, rx) = std::sync::mpsc::channel();
+        scope.spawn(move || {
+            let _ = tx.send(child.wait());
+        });
+        let mut timed_out = false;
+        let status = match timeout {
+            None => rx.recv(),
+            Some(t) => match rx.recv_timeout(t) {
+                Ok(s) => Ok(s),
+                Err(_) => {
+                    timed_out = true;
+                    // SAFETY: kill(2) has no memory-safety preconditions; the negative pid
+                    // names the group the child leads, so its children go too.
+                    unsafe {
+                        libc::kill(-pid, libc::SIGKILL);
+                    }
+                    rx.recv()
+                }
+            },
+        };
+        let status = status.expect("the waiting thread sends the status");
+        // After a kill, the group's other processes close the pipes as they die.
+        if timed_out {
+            // SAFETY: as above; anything of the group still alive goes now.
+            unsafe {
+                libc::kill(-pid, libc::SIGKILL);
+            }
+        }
+        (
+            status,
+            out.join().unwrap_or_default(),
+            err.join().unwrap_or_default(),
+            timed_out,
+        )
+    });
+    let status = status.map_err(io_err)?;
+    if timed_out {
+        return Err(RestoreError::TimedOut {
+            program: program.to_path_buf(),
+            timeout: timeout.unwrap_or_default(),
+        });
+    }
+    Ok(Output {
+        status,
+        stdout: out,
+        stderr: err,
+    })
+}
+
+/// The error for a program that did not succeed and did not say why (killed, or a status
+/// without a message); otherwise `Err` with what it said, without iptables' "Try
+/// `iptables-restore -h`" advice, which is about its own command line, not the rules.
+pub(crate) fn failure(program: &std::path::Path, output: &Output) -> Result<RestoreError, String> {
+    if let Some(signal) = output.status.signal() {
+        return Ok(RestoreError::Killed {
+            program: program.to_path_buf(),
+            signal,
+        });
+    }
+    let clean = |bytes: &[u8]| {
+        String::from_utf8_lossy(bytes)
+            .lines()
+            .filter(|l| {
+                let l = l.trim();
+                !(l.starts_with("Try `") && l.contains("--help"))
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+            .trim()
+            .to_string()
+    };
+    let mut message = clean(&output.stderr);
+    if message.is_empty() {
+        message = clean(&output.stdout);
+    }
+    if message.is_empty() {
+        return Ok(RestoreError::Failed {
+            program: program.to_path_buf(),
+            status: output.status.code().unwrap_or(-1),
+        });
+    }
+    Err(message)
 }
 
 /// The input line an iptables-restore error names (`line 7 failed`, `line 7: …`, `at line: 7`).

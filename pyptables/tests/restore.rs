@@ -379,3 +379,103 @@ fn backend_program_names() {
     assert_eq!(Backend::Path("/x".into()).save_program(V4), None);
     assert_eq!(Backend::default(), Backend::Default);
 }
+
+/// A stand-in `iptables-restore` running `body` (after reading its input) in a directory of
+/// its own; (the options running it, the directory to remove).
+fn script(name: &str, body: &str) -> (RestoreOptions, PathBuf) {
+    let dir = std::env::temp_dir().join(format!(
+        "pyptables-restore-test-{name}-{}",
+        std::process::id()
+    ));
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("iptables-restore");
+    fs::write(&path, format!("#!/bin/sh\ncat >/dev/null\n{body}\n")).unwrap();
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).unwrap();
+    let options = RestoreOptions {
+        backend: Backend::Path(path),
+        ..RestoreOptions::default()
+    };
+    (options, dir)
+}
+
+#[test]
+fn a_hanging_program_is_killed_after_the_timeout() {
+    let _l = lock();
+    // `sleep` is a child of the script: it too must go, or it would hold the pipes open.
+    let (options, dir) = script("hang", "sleep 20");
+    let options = RestoreOptions {
+        timeout: Some(std::time::Duration::from_millis(500)),
+        ..options
+    };
+    let (tables, _, _) = filter_only();
+    let start = std::time::Instant::now();
+    let err = tables.restore(&options).unwrap_err();
+    let _ = fs::remove_dir_all(&dir);
+    assert!(start.elapsed() < std::time::Duration::from_secs(5));
+    assert!(matches!(err, RestoreError::TimedOut { .. }), "{err:?}");
+    assert!(
+        err.to_string()
+            .ends_with("did not finish within 0.5 s and was killed"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_program_killed_by_a_signal_is_not_a_rejection() {
+    let _l = lock();
+    let (options, dir) = script("killed", "kill -TERM $$");
+    let (tables, _, _) = filter_only();
+    let err = tables.restore(&options).unwrap_err();
+    let _ = fs::remove_dir_all(&dir);
+    assert!(
+        matches!(err, RestoreError::Killed { signal: 15, .. }),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string()
+            .ends_with("was killed by signal 15 (SIGTERM)"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_program_failing_without_a_message_is_not_a_rejection() {
+    let _l = lock();
+    let (options, dir) = script("silent", "exit 3");
+    let (tables, _, _) = filter_only();
+    let err = tables.restore(&options).unwrap_err();
+    let _ = fs::remove_dir_all(&dir);
+    assert!(
+        matches!(err, RestoreError::Failed { status: 3, .. }),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string()
+            .ends_with("exited with status 3 without a message"),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_try_help_line_is_left_out_of_the_message() {
+    let _l = lock();
+    let (options, dir) = script(
+        "tryhelp",
+        "printf '%s\\n' 'iptables-restore v1.8.9 (legacy): unknown option \"--bogus\"' 'Error occurred at line: 5' \"Try \\`iptables-restore -h' or 'iptables-restore --help' for more information.\" >&2\nexit 2",
+    );
+    let (tables, _, _) = filter_only();
+    let err = tables.restore(&options).unwrap_err();
+    let _ = fs::remove_dir_all(&dir);
+    match err {
+        RestoreError::Rejected {
+            line: Some(5),
+            message,
+            ..
+        } => assert_eq!(
+            message,
+            "iptables-restore v1.8.9 (legacy): unknown option \"--bogus\"\nError occurred at line: 5"
+        ),
+        other => panic!("{other:?}"),
+    }
+}
