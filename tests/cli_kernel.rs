@@ -329,3 +329,86 @@ fn confirmed_rules_stay() {
         );
     }
 }
+
+/// Both families exactly as the save programs print them with `--counters`, without `#` lines.
+fn saved_with_counters(ns: &Netns, backend: Backend) -> String {
+    let mut text = String::new();
+    for family in [pyptables_testkit::Family::V4, pyptables_testkit::Family::V6] {
+        let out = ns
+            .exec_ok(backend.save_bin(family), &["--counters"])
+            .unwrap();
+        for l in out.lines().filter(|l| !l.starts_with('#')) {
+            text.push_str(l);
+            text.push('\n');
+        }
+    }
+    text
+}
+
+#[test]
+#[ignore = "needs root and iptables (kernel test)"]
+fn rollback_keeps_the_packet_and_byte_counters() {
+    require_root_and_iptables();
+    use pyptables_testkit::Family as F;
+    for backend in BACKENDS {
+        let ns = Netns::new("cli_counters").unwrap();
+        ns.restore(
+            backend,
+            F::V4,
+            "*filter\n:INPUT ACCEPT [11:2200]\n:FORWARD DROP [0:0]\n:OUTPUT ACCEPT [7:700]\n[5:300] -A INPUT -s 203.0.113.7/32 -j DROP\n[3:180] -A INPUT -s 203.0.113.8/32 -j ACCEPT\nCOMMIT\n",
+            &["--counters"],
+        )
+        .unwrap();
+        ns.restore(
+            backend,
+            F::V6,
+            "*filter\n:INPUT ACCEPT [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT ACCEPT [0:0]\n[9:900] -A INPUT -s 2001:db8::7/128 -j DROP\nCOMMIT\n",
+            &["--counters"],
+        )
+        .unwrap();
+        let before = saved_with_counters(&ns, backend);
+        assert!(
+            before.contains("[5:300] -A INPUT -s 203.0.113.7/32 -j DROP"),
+            "{before}"
+        );
+        let (code, out, err) = run(&desired(), &ns, backend, &["apply", "--confirm", "1"]);
+        assert_eq!(code, 1, "{backend}: {out}{err}");
+        assert_eq!(saved_with_counters(&ns, backend), before, "{backend}");
+    }
+}
+
+#[test]
+#[ignore = "needs root and iptables (kernel test)"]
+fn running_rules_that_cannot_be_restored_are_not_replaced() {
+    require_root_and_iptables();
+    for backend in BACKENDS {
+        let ns = Netns::new("cli_unrestorable").unwrap();
+        load_old_rules(&ns, backend);
+        // iptables-save prints the newline as it is, which iptables-restore refuses.
+        ns.iptables(
+            backend,
+            pyptables_testkit::Family::V4,
+            &[
+                "-A",
+                "INPUT",
+                "-m",
+                "comment",
+                "--comment",
+                "two\nlines",
+                "-j",
+                "ACCEPT",
+            ],
+        )
+        .unwrap();
+        let before = saved_with_counters(&ns, backend);
+        let (code, out, err) = run(&desired(), &ns, backend, &["apply", "--confirm", "5"]);
+        assert_eq!(code, 2, "{backend}: {out}{err}");
+        assert!(
+            err.contains("the running IPv4 rules could not be put back"),
+            "{backend}: {err}"
+        );
+        assert!(err.contains("nothing was applied"), "{backend}: {err}");
+        assert_eq!(out, "", "{backend}");
+        assert_eq!(saved_with_counters(&ns, backend), before, "{backend}");
+    }
+}

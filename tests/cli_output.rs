@@ -249,3 +249,22 @@ fn confirm_without_a_waiting_apply_fails() {
     assert_eq!(code, 1);
     assert!(err.contains("no `apply --confirm` is waiting"), "{err}");
 }
+
+#[test]
+fn confirm_needs_a_number_of_seconds_in_range() {
+    for value in ["0", "18446744073709551615", "86401"] {
+        let (code, out, err) = run(
+            &firewall(),
+            &[
+                "--netns",
+                "cli-output-no-such-ns",
+                "apply",
+                "--confirm",
+                value,
+            ],
+        );
+        assert_eq!(code, 2, "{value}: {out}{err}");
+        assert!(err.contains("--confirm"), "{value}: {err}");
+        assert!(err.contains("1..=86400"), "{value}: {err}");
+    }
+}

@@ -188,12 +188,33 @@ pub(crate) fn check(fw: &Firewall, tools: &Tools, no_netns: bool, io: &mut Io<'_
     EXIT_OK
 }
 
-/// Restores the saved rules of `applied`; the exit status to return.
-fn rollback(fw: &Firewall, tools: &Tools, applied: &[(Family, String)], io: &mut Io<'_>) -> u8 {
+/// How `apply` runs (its command-line options).
+pub(crate) struct ApplySettings {
+    /// `--confirm SECONDS`.
+    pub(crate) confirm: Option<u64>,
+    /// `--yes`: do not ask on a terminal.
+    pub(crate) yes: bool,
+    /// `--restore-timeout SECONDS`: the longest a save or restore program may run.
+    pub(crate) restore_timeout: Duration,
+}
+
+/// How long `apply` on a terminal waits for the answer to its question, as `iptables-apply`.
+pub(crate) const ASK_SECONDS: u64 = 10;
+
+fn interrupted() -> bool {
+    system::INTERRUPTED.load(Ordering::SeqCst)
+}
+
+/// Loads the saved rules of `applied` back, last family first; `false` if one failed.
+fn rollback(
+    tools: &Tools,
+    applied: &[(Family, String)],
+    timeout: Duration,
+    io: &mut Io<'_>,
+) -> bool {
     let mut ok = true;
-    for (family, saved) in applied.iter().rev() {
-        let text = system::rollback_text(saved, fw.family(*family));
-        match system::load_saved(tools, *family, &text) {
+    for (family, text) in applied.iter().rev() {
+        match system::load_saved(tools, *family, text, false, timeout) {
             Ok(()) => {
                 let _ = writeln!(io.err, "rolled back: the previous {family} rules are back");
             }
@@ -206,15 +227,21 @@ fn rollback(fw: &Firewall, tools: &Tools, applied: &[(Family, String)], io: &mut
             }
         }
     }
+    ok
+}
+
+/// `code` after a rollback that went as `ok` says.
+fn rolled_back(ok: bool, code: u8) -> u8 {
     if ok {
-        EXIT_FAILED
+        code
     } else {
         EXIT_ROLLBACK_FAILED
     }
 }
 
-/// `apply`: save, apply family by family, roll back on failure or without confirmation.
-pub(crate) fn apply(fw: &Firewall, tools: &Tools, confirm: Option<u64>, io: &mut Io<'_>) -> u8 {
+/// `apply`: lock, save, apply family by family, roll back on failure, on SIGINT/SIGTERM, or
+/// without confirmation.
+pub(crate) fn apply(fw: &Firewall, tools: &Tools, settings: &ApplySettings, io: &mut Io<'_>) -> u8 {
     if !validate(fw, io) {
         return EXIT_FAILED;
     }
@@ -223,10 +250,31 @@ pub(crate) fn apply(fw: &Firewall, tools: &Tools, confirm: Option<u64>, io: &mut
         let _ = writeln!(io.err, "nothing to apply: the firewall has no tables");
         return EXIT_OK;
     }
+    // On a terminal, ask like iptables-apply unless told not to.
+    let (confirm, ask) = match settings.confirm {
+        Some(s) => (Some(s), false),
+        None if io.stdin_is_terminal && !settings.yes => (Some(ASK_SECONDS), true),
+        None => (None, false),
+    };
+    let timeout = settings.restore_timeout;
+    let _lock = match system::ApplyLock::acquire(tools.netns.as_deref()) {
+        Ok(lock) => lock,
+        Err(e) => {
+            let _ = writeln!(io.err, "error: {e}");
+            return EXIT_ERROR;
+        }
+    };
+    // From here until the end no catchable signal may leave unconfirmed rules behind.
+    let _signals = system::ApplySignals::install();
+
+    // What a rollback would load, checked to be loadable before anything changes: a running
+    // rule iptables-save prints in a form iptables-restore refuses would make it fail.
     let mut saved = Vec::new();
     for family in &families {
-        match system::save(tools, *family, tools.netns.as_deref()) {
-            Ok(text) => saved.push((*family, text)),
+        let tables = fw.family(*family);
+        let names: Vec<&str> = tables.iter().map(|t| t.name()).collect();
+        let text = match system::snapshot(tools, *family, timeout) {
+            Ok(text) => system::rollback_text(&select_tables(&text, &names), tables),
             Err(e) => {
                 let _ = writeln!(
                     io.err,
@@ -234,23 +282,69 @@ pub(crate) fn apply(fw: &Firewall, tools: &Tools, confirm: Option<u64>, io: &mut
                 );
                 return EXIT_ERROR;
             }
+        };
+        if let Err(e) = system::load_saved(tools, *family, &text, true, timeout) {
+            let why = match &e {
+                RestoreError::Rejected {
+                    program,
+                    line: Some(l),
+                    message,
+                    ..
+                } => format!(
+                    "`{} --test` refuses line {l} of what the save program printed ({}): {}",
+                    program.display(),
+                    text.lines()
+                        .nth(l.saturating_sub(1))
+                        .unwrap_or_default()
+                        .trim(),
+                    one_line(message)
+                ),
+                other => one_line(&other.to_string()),
+            };
+            let _ = writeln!(
+                io.err,
+                "error: the running {family} rules could not be put back if needed, so nothing \
+                 was applied: {why}. A rule whose comment holds a newline does that; replace \
+                 it by hand first."
+            );
+            return EXIT_ERROR;
         }
+        saved.push((*family, text));
     }
+    if interrupted() {
+        let _ = writeln!(io.err, "interrupted: nothing was applied");
+        return EXIT_FAILED;
+    }
+
     let mut applied: Vec<(Family, String)> = Vec::new();
     for (family, text) in saved {
-        let result = fw
-            .family(family)
-            .restore(&options(tools, family, tools.netns.as_deref()));
-        if let Err(e) = result {
+        if interrupted() {
+            break;
+        }
+        let options = RestoreOptions {
+            timeout: Some(timeout),
+            ..options(tools, family, tools.netns.as_deref())
+        };
+        if let Err(e) = fw.family(family).restore(&options) {
             report(io, family, &e);
-            let _ = writeln!(io.err, "the running {family} rules are unchanged");
-            if applied.is_empty() {
-                return match e {
-                    RestoreError::Rejected { .. } => EXIT_FAILED,
-                    _ => EXIT_ERROR,
-                };
+            // Refused outright, the family is as it was; a program killed or failing silently
+            // may have committed some tables: put the family back too.
+            let (unchanged, code) = match e {
+                RestoreError::Rejected { .. } => (true, EXIT_FAILED),
+                RestoreError::NotFound { .. } | RestoreError::PermissionDenied { .. } => {
+                    (true, EXIT_ERROR)
+                }
+                _ => (false, EXIT_ERROR),
+            };
+            if unchanged {
+                let _ = writeln!(io.err, "the running {family} rules are unchanged");
+            } else {
+                applied.push((family, text));
             }
-            return rollback(fw, tools, &applied, io);
+            if applied.is_empty() {
+                return code;
+            }
+            return rolled_back(rollback(tools, &applied, timeout, io), code);
         }
         let _ = writeln!(
             io.out,
@@ -259,11 +353,22 @@ pub(crate) fn apply(fw: &Firewall, tools: &Tools, confirm: Option<u64>, io: &mut
         );
         applied.push((family, text));
     }
+    if interrupted() {
+        let _ = writeln!(io.err, "interrupted: restoring the previous rules");
+        return rolled_back(rollback(tools, &applied, timeout, io), EXIT_FAILED);
+    }
     let Some(seconds) = confirm else {
         return EXIT_OK;
     };
     let dir = system::state_dir(&io.program, tools.netns.as_deref());
-    let confirmed = match wait_for_confirmation(&dir, seconds, tools, io) {
+    let run_id = format!(
+        "{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos())
+    );
+    let confirmed = match wait_for_confirmation(&dir, &run_id, seconds, ask, tools, io) {
         Ok(c) => c,
         Err(e) => {
             let _ = writeln!(io.err, "error: {e}; restoring the previous rules");
@@ -273,96 +378,150 @@ pub(crate) fn apply(fw: &Firewall, tools: &Tools, confirm: Option<u64>, io: &mut
     let (code, result) = if confirmed {
         let _ = writeln!(io.out, "confirmed: the new rules stay");
         (EXIT_OK, "kept")
+    } else if rollback(tools, &applied, timeout, io) {
+        (EXIT_FAILED, "rolled back")
     } else {
-        let code = rollback(fw, tools, &applied, io);
-        if code == EXIT_FAILED {
-            (code, "rolled back")
-        } else {
-            (code, "rollback failed")
-        }
+        (EXIT_ROLLBACK_FAILED, "rollback failed")
     };
-    let _ = fs::write(dir.join("result"), result);
+    let _ = write_atomically(&dir.join("result"), &format!("{run_id} {result}\n"));
     let _ = fs::remove_file(dir.join("pending"));
-    if !dir.join("confirmed").exists() {
+    let ours = fs::read_to_string(dir.join("confirmed"))
+        .is_ok_and(|t| t.lines().next().map(str::trim) == Some(run_id.as_str()));
+    if !ours {
         // Nobody waits for the answer; a `confirm` arriving now finds nothing pending.
         let _ = fs::remove_dir_all(&dir);
     }
     code
 }
 
+/// `text`'s non-empty lines, trimmed, joined by "; ".
+fn one_line(text: &str) -> String {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Writes `text` to `path` through a temporary file and a rename, so that a reader sees
+/// either nothing or all of it.
+fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
+    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    fs::write(&tmp, text)?;
+    fs::rename(&tmp, path)
+}
+
+/// Whether a typed answer keeps the new rules: `y` or `yes`, in any case.
+pub(crate) fn is_yes(answer: &str) -> bool {
+    let a = answer.trim();
+    a.eq_ignore_ascii_case("y") || a.eq_ignore_ascii_case("yes")
+}
+
+/// `program` as a shell word.
+fn shell_word(program: &str) -> String {
+    if !program.is_empty()
+        && program
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./@%+=:,".contains(c))
+    {
+        program.to_string()
+    } else {
+        format!("'{}'", program.replace('\'', "'\\''"))
+    }
+}
+
 fn wait_for_confirmation(
     dir: &Path,
+    run_id: &str,
     seconds: u64,
+    ask: bool,
     tools: &Tools,
     io: &mut Io<'_>,
 ) -> Result<bool, String> {
+    // The apply lock is held: whatever is here is left from an earlier run.
     let _ = fs::remove_dir_all(dir);
     fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let pid = std::process::id();
-    fs::write(dir.join("pending"), format!("{pid}\n"))
+    write_atomically(&dir.join("pending"), &format!("{pid}\n{run_id}\n"))
         .map_err(|e| format!("cannot write {}: {e}", dir.join("pending").display()))?;
-    system::install_confirm_signals();
     let netns = tools
         .netns
         .as_ref()
-        .map(|n| format!(" --netns {n}"))
+        .map(|n| format!(" --netns {}", shell_word(n)))
         .unwrap_or_default();
-    let typed = if io.stdin_is_terminal {
-        "type `yes` here, or "
+    let confirm_command = format!("{}{netns} confirm", shell_word(&io.binary));
+    if ask {
+        let _ = write!(
+            io.err,
+            "Keep the new rules? Check that you can still open new connections to this host. \
+             Without `y` within {seconds} s the previous rules come back \
+             (or from another session: `{confirm_command}`). [y/N] "
+        );
     } else {
-        ""
-    };
-    let _ = writeln!(
-        io.err,
-        "Keep the new rules? Within {seconds} s {typed}run `{}{netns} confirm` from another session (or `kill -USR1 {pid}`); otherwise the previous rules come back.",
-        io.program
-    );
+        let typed = if io.stdin_is_terminal {
+            "type `y` here, or "
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            io.err,
+            "Keep the new rules? Within {seconds} s {typed}run `{confirm_command}` from another session (or `kill -USR1 {pid}`); otherwise the previous rules come back."
+        );
+    }
     let _ = io.err.flush();
     let (tx, rx) = std::sync::mpsc::channel();
     if io.stdin_is_terminal {
+        let read_line = io.read_line;
         std::thread::spawn(move || {
-            let mut line = String::new();
-            loop {
-                line.clear();
-                match std::io::stdin().read_line(&mut line) {
-                    Ok(0) | Err(_) => return,
-                    Ok(_) if line.trim() == "yes" => {
-                        let _ = tx.send(());
-                        return;
-                    }
-                    Ok(_) => {}
-                }
+            // End of input (a closed terminal) says nothing: the wait runs out.
+            if let Some(line) = read_line() {
+                let _ = tx.send(is_yes(&line));
             }
         });
     }
+    let mine = |text: &str| text.lines().next().map(str::trim) == Some(run_id);
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let confirmed = loop {
-        if dir.join("confirmed").exists()
+        if fs::read_to_string(dir.join("confirmed")).is_ok_and(|t| mine(&t))
             || system::CONFIRMED_BY_SIGNAL.load(Ordering::SeqCst)
-            || rx.try_recv().is_ok()
         {
             break true;
         }
-        if system::INTERRUPTED.load(Ordering::SeqCst) {
-            let _ = writeln!(io.err, "interrupted");
+        match rx.try_recv() {
+            Ok(true) => break true,
+            Ok(false) => {
+                let _ = writeln!(io.err, "not confirmed: restoring the previous rules");
+                break false;
+            }
+            Err(_) => {}
+        }
+        if interrupted() {
+            let _ = writeln!(io.err, "interrupted: restoring the previous rules");
             break false;
         }
         if Instant::now() >= deadline {
+            if ask {
+                let _ = writeln!(io.err);
+            }
             let _ = writeln!(io.err, "no confirmation within {seconds} s");
             break false;
         }
         std::thread::sleep(Duration::from_millis(50));
     };
-    system::restore_default_signals();
     Ok(confirmed)
 }
 
-/// `confirm`: tells a waiting `apply --confirm` to keep its rules and reports its answer.
+/// `confirm`: tells the waiting `apply --confirm` (that run only) to keep its rules and
+/// reports its answer.
 pub(crate) fn confirm(tools: &Tools, io: &mut Io<'_>) -> u8 {
     let dir = system::state_dir(&io.program, tools.netns.as_deref());
-    let pid = match fs::read_to_string(dir.join("pending")) {
-        Ok(pid) => pid.trim().to_string(),
-        Err(_) => {
+    let pending = fs::read_to_string(dir.join("pending")).unwrap_or_default();
+    let mut lines = pending.lines().map(str::trim);
+    let (pid, run_id) = match (lines.next(), lines.next()) {
+        (Some(pid), Some(run_id)) if !pid.is_empty() && !run_id.is_empty() => {
+            (pid.to_string(), run_id.to_string())
+        }
+        _ => {
             let _ = writeln!(
                 io.err,
                 "no `apply --confirm` is waiting (nothing pending in {})",
@@ -371,14 +530,15 @@ pub(crate) fn confirm(tools: &Tools, io: &mut Io<'_>) -> u8 {
             return EXIT_FAILED;
         }
     };
-    if pid.is_empty() || !Path::new("/proc").join(&pid).exists() {
+    if !Path::new("/proc").join(&pid).exists() {
         let _ = writeln!(
             io.err,
             "the `apply --confirm` that was waiting (pid {pid}) is gone"
         );
         return EXIT_FAILED;
     }
-    if let Err(e) = fs::write(dir.join("confirmed"), "") {
+    // The run is named, so a later run can never take this confirmation as its own.
+    if let Err(e) = write_atomically(&dir.join("confirmed"), &format!("{run_id}\n")) {
         if e.kind() == std::io::ErrorKind::NotFound {
             let _ = writeln!(io.err, "too late: the apply has just finished without it");
             return EXIT_FAILED;
@@ -389,12 +549,17 @@ pub(crate) fn confirm(tools: &Tools, io: &mut Io<'_>) -> u8 {
     let start = Instant::now();
     loop {
         if let Ok(result) = fs::read_to_string(dir.join("result")) {
+            let result = result.trim();
+            let answer = result
+                .strip_prefix(run_id.as_str())
+                .map(str::trim)
+                .unwrap_or("finished without it");
             let _ = fs::remove_dir_all(&dir);
-            return if result.trim() == "kept" {
+            return if answer == "kept" {
                 let _ = writeln!(io.out, "confirmed: the new rules stay");
                 EXIT_OK
             } else {
-                let _ = writeln!(io.err, "too late: {}", result.trim());
+                let _ = writeln!(io.err, "too late: {answer}");
                 EXIT_FAILED
             };
         }

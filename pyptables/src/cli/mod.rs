@@ -14,18 +14,28 @@
 //! The binary then offers `print` (the default), `check`, `apply` (with rollback and
 //! `--confirm SECONDS`), `confirm` and `diff`; `--help` lists options and exit codes.
 //!
-//! - `apply` saves the running rules of each family it changes (`iptables-save`), loads IPv4
-//!   then IPv6 (each load atomic), and if IPv6 fails loads the saved IPv4 rules back with
-//!   `--counters`. A table the new rules create that did not exist before comes back empty
-//!   (built-in chains, ACCEPT policies), since iptables cannot delete a table.
+//! - `apply` takes a lock (one apply at a time per network namespace, `flock` on
+//!   `$PYPTABLES_RUN_DIR/pyptables-apply[@<netns>].lock`, default under `/run`), saves the
+//!   running rules of the tables it changes with their counters (`iptables-save --counters`)
+//!   and checks that they would load back (`iptables-restore --test`) before changing
+//!   anything. It then loads IPv4 then IPv6 (each load atomic); if IPv6 fails it loads the
+//!   saved IPv4 rules back with `--counters`. A table the new rules create that did not exist
+//!   before comes back empty (built-in chains, ACCEPT policies), since iptables cannot delete
+//!   a table. Every save and restore program is killed after `--restore-timeout` seconds.
+//! - From the first change to the kernel until the rules are confirmed or the previous ones
+//!   are back, SIGHUP is ignored (a dropped SSH session still ends in a rollback) and SIGINT,
+//!   SIGTERM or SIGQUIT roll back (a load under way finishes first; the programs run in their
+//!   own process group, so a Ctrl-C does not reach them).
 //! - `apply --confirm SECONDS` then waits in `$PYPTABLES_RUN_DIR/pyptables-<program>[@<netns>]`
-//!   (default under `/run`) for `confirm`, for `yes` typed on a terminal, or for SIGUSR1;
-//!   SIGHUP is ignored meanwhile, so a dropped SSH session still ends in a rollback, and
-//!   SIGINT or SIGTERM roll back at once.
+//!   for `confirm` (which names the run it confirms), for `y`/`yes` typed on a terminal, or for
+//!   SIGUSR1. On a terminal, `apply` alone asks like `iptables-apply` (10 s); `--yes` skips
+//!   the question.
 //! - `diff` loads the rules into a scratch network namespace and compares what
 //!   `iptables-save` prints there with the running rules, for the tables the firewall names,
 //!   without comments and counters.
 
+#[cfg(test)]
+mod apply_tests;
 mod commands;
 mod system;
 
@@ -54,8 +64,10 @@ const EXIT_CODES: &str = "\
 Exit status:
   0  success; `diff`: the running rules equal these; `apply --confirm`: confirmed
   1  the rules have problems (`check`), were rejected (the running rules are unchanged),
-     were not confirmed in time (the previous rules are back), or differ (`diff`)
-  2  usage error, or a tool could not be run (not root, iptables missing, ...)
+     were not confirmed in time or interrupted (the previous rules are back), or differ
+     (`diff`)
+  2  usage error, or a tool could not be run (not root, iptables missing, another apply
+     running, a program killed or timed out: `apply` then put the previous rules back)
   3  a rollback failed: the running rules may be neither the old nor the new ones
 
 Without a command, `print` runs.";
@@ -121,12 +133,21 @@ enum Command {
         #[arg(long)]
         no_netns: bool,
     },
-    /// Apply both families atomically, rolling IPv4 back if IPv6 fails
+    /// Apply both families atomically, rolling IPv4 back if IPv6 fails; on a terminal, ask
+    /// whether to keep the new rules (like iptables-apply), rolling back without a `y`
     Apply {
-        /// After applying, wait SECONDS for a confirmation (typing `yes` on the terminal, the
-        /// `confirm` command, or SIGUSR1); without one, restore the previous rules exactly
-        #[arg(long, value_name = "SECONDS")]
+        /// After applying, wait SECONDS (1 to 86400) for a confirmation (`y` typed on the
+        /// terminal, the `confirm` command, or SIGUSR1); without one, or on SIGINT/SIGTERM,
+        /// restore the previous rules exactly, counters included [default on a terminal: 10]
+        #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=86400))]
         confirm: Option<u64>,
+        /// Do not ask on a terminal: keep the new rules at once (as when not on a terminal)
+        #[arg(long, short, conflicts_with = "confirm")]
+        yes: bool,
+        /// Kill a save or restore program that runs longer than SECONDS (1 to 3600) and put
+        /// the previous rules back
+        #[arg(long, value_name = "SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
+        restore_timeout: u64,
     },
     /// Confirm an `apply --confirm` that is waiting (from a second session)
     Confirm,
@@ -182,6 +203,19 @@ pub(crate) struct Io<'a> {
     pub(crate) stdin_is_terminal: bool,
     /// The program's name, for the confirmation state directory and messages.
     pub(crate) program: String,
+    /// The program's full path (or its name if it cannot be found), for commands to copy.
+    pub(crate) binary: String,
+    /// Reads one answer typed on the terminal (`None` at its end); only called when
+    /// `stdin_is_terminal`, from a thread of its own.
+    pub(crate) read_line: fn() -> Option<String>,
+}
+
+fn read_stdin_line() -> Option<String> {
+    let mut line = String::new();
+    match std::io::stdin().read_line(&mut line) {
+        Ok(1..) => Some(line),
+        _ => None,
+    }
 }
 
 /// Runs the command line of the process on `fw` and returns its exit status.
@@ -201,6 +235,8 @@ pub fn run(fw: Firewall) -> ExitCode {
             out_is_terminal,
             stdin_is_terminal,
             program: String::new(),
+            binary: String::new(),
+            read_line: read_stdin_line,
         },
     );
     let _ = out.flush();
@@ -227,6 +263,8 @@ where
             out_is_terminal: false,
             stdin_is_terminal: false,
             program: String::new(),
+            binary: String::new(),
+            read_line: read_stdin_line,
         },
     )
 }
@@ -243,6 +281,11 @@ fn run_inner(fw: &Firewall, args: Vec<OsString>, mut io: Io<'_>) -> u8 {
         })
         .filter(|s| !s.is_empty())
         .unwrap_or_else(|| "firewall".into());
+    io.binary = args
+        .first()
+        .map(|a| binary_path(a).display().to_string())
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| io.program.clone());
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {
@@ -262,13 +305,49 @@ fn run_inner(fw: &Firewall, args: Vec<OsString>, mut io: Io<'_>) -> u8 {
         None => print(fw, &cli.print, &mut io),
         Some(Command::Print(p)) => print(fw, &merge(&cli.print, &p), &mut io),
         Some(Command::Check { no_netns }) => commands::check(fw, &tools, no_netns, &mut io),
-        Some(Command::Apply { confirm }) => commands::apply(fw, &tools, confirm, &mut io),
+        Some(Command::Apply {
+            confirm,
+            yes,
+            restore_timeout,
+        }) => {
+            let settings = commands::ApplySettings {
+                confirm,
+                yes,
+                restore_timeout: std::time::Duration::from_secs(restore_timeout),
+            };
+            commands::apply(fw, &tools, &settings, &mut io)
+        }
         Some(Command::Confirm) => commands::confirm(&tools, &mut io),
         Some(Command::Diff) => commands::diff(fw, &tools, &mut io),
     };
     let _ = io.out.flush();
     let _ = io.err.flush();
     code
+}
+
+/// The full path of the program started as `argv0`: as given when it has a `/` (made
+/// absolute), else the first match on `PATH`, else `argv0`. Symbolic links are kept: the
+/// name decides the confirmation state directory.
+fn binary_path(argv0: &std::ffi::OsStr) -> PathBuf {
+    use std::os::unix::ffi::OsStrExt;
+    use std::path::{Component, Path};
+    let given = Path::new(argv0);
+    let found = if argv0.as_bytes().contains(&b'/') {
+        std::env::current_dir().ok().map(|d| d.join(given))
+    } else {
+        std::env::var_os("PATH").and_then(|paths| {
+            std::env::split_paths(&paths)
+                .map(|d| d.join(given))
+                .find(|p| p.is_absolute() && p.is_file())
+        })
+    };
+    match found {
+        Some(p) => p
+            .components()
+            .filter(|c| !matches!(c, Component::CurDir))
+            .collect(),
+        None => given.to_path_buf(),
+    }
 }
 
 fn merge(top: &PrintArgs, sub: &PrintArgs) -> PrintArgs {
@@ -438,6 +517,22 @@ mod tests {
             Some(OsStr::new("1"))
         ));
         assert!(!colour_enabled(ColorArg::Never, true, None));
+    }
+
+    #[test]
+    fn the_binary_path_is_absolute_and_keeps_the_name() {
+        let cwd = std::env::current_dir().unwrap();
+        assert_eq!(binary_path(OsStr::new("./fw")), cwd.join("fw"));
+        assert_eq!(
+            binary_path(OsStr::new("/usr/sbin/fw")),
+            PathBuf::from("/usr/sbin/fw")
+        );
+        assert_eq!(binary_path(OsStr::new("sh")).file_name().unwrap(), "sh");
+        assert!(binary_path(OsStr::new("sh")).is_absolute());
+        assert_eq!(
+            binary_path(OsStr::new("no-such-program-here")),
+            PathBuf::from("no-such-program-here")
+        );
     }
 
     #[test]
