@@ -8,6 +8,7 @@
 //! target/release/examples/per_host diff               # running rules vs these
 //! target/release/examples/per_host apply --confirm 30 # apply; roll back unless confirmed
 //! target/release/examples/per_host confirm            # …from a second session
+//! target/release/examples/per_host apply              # on a terminal: asks, 10 s to answer `y`
 //! ```
 
 use std::process::ExitCode;

@@ -85,6 +85,8 @@ fn web_server_takes_ssh_from_admins_only_and_web_from_anyone(b: Backend) {
     let out = Command::new(binary)
         .args(["--netns", net.ns("web").name(), "--backend", &b.to_string()])
         .arg("apply")
+        // Not the terminal of whoever runs the tests: `apply` would ask there.
+        .stdin(std::process::Stdio::null())
         .output()
         .unwrap();
     assert!(

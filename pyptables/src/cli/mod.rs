@@ -133,15 +133,15 @@ enum Command {
         #[arg(long)]
         no_netns: bool,
     },
-    /// Apply both families atomically, rolling IPv4 back if IPv6 fails; on a terminal, ask
-    /// whether to keep the new rules (like iptables-apply), rolling back without a `y`
+    /// Apply the rules, IPv4 then IPv6, each atomically; the previous rules come back on a
+    /// failure, on SIGINT/SIGTERM and, on a terminal or with --confirm, without a `y`
     Apply {
         /// After applying, wait SECONDS (1 to 86400) for a confirmation (`y` typed on the
         /// terminal, the `confirm` command, or SIGUSR1); without one, or on SIGINT/SIGTERM,
         /// restore the previous rules exactly, counters included [default on a terminal: 10]
         #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=86400))]
         confirm: Option<u64>,
-        /// Do not ask on a terminal: keep the new rules at once (as when not on a terminal)
+        /// Do not ask on a terminal whether to keep the new rules (as when not on a terminal)
         #[arg(long, short, conflicts_with = "confirm")]
         yes: bool,
         /// Kill a save or restore program that runs longer than SECONDS (1 to 3600) and put
@@ -199,7 +199,8 @@ pub(crate) struct Io<'a> {
     pub(crate) err: &'a mut dyn Write,
     /// Whether `out` is a terminal (for `--color auto`).
     pub(crate) out_is_terminal: bool,
-    /// Whether standard input is a terminal (for typing `yes` to `apply --confirm`).
+    /// Whether standard input and standard error are terminals: someone can read `apply`'s
+    /// question and type the answer.
     pub(crate) stdin_is_terminal: bool,
     /// The program's name, for the confirmation state directory and messages.
     pub(crate) program: String,
@@ -225,7 +226,7 @@ pub fn run(fw: Firewall) -> ExitCode {
     let mut out = std::io::stdout().lock();
     let mut err = std::io::stderr();
     let out_is_terminal = std::io::stdout().is_terminal();
-    let stdin_is_terminal = std::io::stdin().is_terminal();
+    let stdin_is_terminal = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
     let code = run_inner(
         &fw,
         std::env::args_os().collect(),
