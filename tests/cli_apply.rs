@@ -333,29 +333,122 @@ fn old_rules(ns: &Netns, backend: Backend) {
     .unwrap();
 }
 
-/// The common arguments for `ns` and `backend`, with an IPv6 restore program that, for new
-/// rules, touches `started` and sleeps 2 s before loading them with the real program.
-fn slow_v6(s: &Scripts, ns: &Netns, backend: Backend) -> Vec<String> {
-    let real = backend.restore_bin(pyptables_testkit::Family::V6);
-    let v6 = s.add(
-        "slow-ip6tables-restore",
-        &format!(
-            "case \" $* \" in *' --test '*|*' --counters '*) ;; *) touch '$DIR/started'; sleep 2;; esac\nexec {real} \"$@\"\n"
-        ),
+/// When a slow restore program sleeps.
+#[derive(Clone, Copy)]
+enum Slow {
+    /// Loading the new rules.
+    Load,
+    /// Loading the saved rules back (`--counters` without `--test`).
+    Rollback,
+}
+
+/// The common arguments for `ns` and `backend`, with a restore program for `family` that,
+/// at the `when` step, touches `started` and sleeps 2 s before running the real program.
+fn slow(
+    s: &Scripts,
+    ns: &Netns,
+    backend: Backend,
+    family: pyptables_testkit::Family,
+    when: Slow,
+) -> Vec<String> {
+    let real = backend.restore_bin(family);
+    let sleep = "touch '$DIR/started'; sleep 2";
+    let cases = match when {
+        Slow::Load => format!("*' --test '*|*' --counters '*) ;; *) {sleep};;"),
+        Slow::Rollback => format!("*' --test '*) ;; *' --counters '*) {sleep};;"),
+    };
+    let program = s.add(
+        "slow-restore",
+        &format!("case \" $* \" in {cases} esac\nexec {real} \"$@\"\n"),
     );
     let b = match backend {
         Backend::Nft => "nft",
         Backend::Legacy => "legacy",
     };
+    let (restore, save) = match family {
+        pyptables_testkit::Family::V4 => ("--iptables-restore", "--iptables-save"),
+        pyptables_testkit::Family::V6 => ("--ip6tables-restore", "--ip6tables-save"),
+    };
     args(&["--netns", ns.name(), "--backend", b])
         .into_iter()
         .chain([
-            "--ip6tables-restore".to_string(),
-            v6.display().to_string(),
-            "--ip6tables-save".to_string(),
-            backend.save_bin(pyptables_testkit::Family::V6).to_string(),
+            restore.to_string(),
+            program.display().to_string(),
+            save.to_string(),
+            backend.save_bin(family).to_string(),
         ])
         .collect()
+}
+
+fn slow_v6(s: &Scripts, ns: &Netns, backend: Backend) -> Vec<String> {
+    slow(s, ns, backend, pyptables_testkit::Family::V6, Slow::Load)
+}
+
+#[test]
+#[ignore = "needs root and iptables (kernel test)"]
+fn term_during_the_ipv4_load_stops_before_ipv6() {
+    require_root_and_iptables();
+    for backend in [Backend::Nft, Backend::Legacy] {
+        let ns = Netns::new("apply_sig4").unwrap();
+        old_rules(&ns, backend);
+        let before = running(&ns, backend);
+        let s = Scripts::new(&format!("sig4-{backend}"));
+        let mut a = slow(&s, &ns, backend, pyptables_testkit::Family::V4, Slow::Load);
+        a.extend(args(&["apply", "--confirm", "30"]));
+        let mut child = spawn(&a, &s.dir.join("stderr"));
+        wait_for("the IPv4 load", Duration::from_secs(20), || {
+            s.dir.join("started").exists()
+        });
+        kill(&child, Signal::Term);
+        let status = wait_exit(&mut child, Duration::from_secs(20));
+        let err = s.read("stderr");
+        assert_eq!(status.code(), Some(1), "{backend}: {err}");
+        assert!(
+            err.contains("rolled back: the previous IPv4 rules are back"),
+            "{backend}: {err}"
+        );
+        assert!(
+            !err.contains("IPv6"),
+            "{backend}: IPv6 was not touched: {err}"
+        );
+        assert_eq!(running(&ns, backend), before, "{backend}: {err}");
+    }
+}
+
+#[test]
+#[ignore = "needs root and iptables (kernel test)"]
+fn term_during_the_rollback_does_not_stop_it() {
+    require_root_and_iptables();
+    for backend in [Backend::Nft, Backend::Legacy] {
+        let ns = Netns::new("apply_sigrb").unwrap();
+        old_rules(&ns, backend);
+        let before = running(&ns, backend);
+        let s = Scripts::new(&format!("sigrb-{backend}"));
+        // IPv6 is rolled back first; IPv4 after it must still happen.
+        let mut a = slow(
+            &s,
+            &ns,
+            backend,
+            pyptables_testkit::Family::V6,
+            Slow::Rollback,
+        );
+        a.extend(args(&["apply", "--confirm", "1"]));
+        let mut child = spawn(&a, &s.dir.join("stderr"));
+        wait_for("the IPv6 rollback", Duration::from_secs(20), || {
+            s.dir.join("started").exists()
+        });
+        kill(&child, Signal::Term);
+        std::thread::sleep(Duration::from_millis(200));
+        kill(&child, Signal::Int);
+        let status = wait_exit(&mut child, Duration::from_secs(20));
+        let err = s.read("stderr");
+        assert_eq!(status.code(), Some(1), "{backend}: {err}");
+        assert!(
+            err.contains("rolled back: the previous IPv6 rules are back\nrolled back: the previous IPv4 rules are back"),
+            "{backend}: {err}"
+        );
+        assert_eq!(running(&ns, backend), before, "{backend}: {err}");
+    }
 }
 
 #[test]
