@@ -481,10 +481,18 @@ fn wait_for_confirmation(
     }
     let mine = |text: &str| text.lines().next().map(str::trim) == Some(run_id);
     let deadline = Instant::now() + Duration::from_secs(seconds);
+    // After the question, what comes next starts on a line of its own unless the answer,
+    // typed with its Enter, already did that.
+    let end_question = |io: &mut Io<'_>| {
+        if ask {
+            let _ = writeln!(io.err);
+        }
+    };
     let confirmed = loop {
         if fs::read_to_string(dir.join("confirmed")).is_ok_and(|t| mine(&t))
             || system::CONFIRMED_BY_SIGNAL.load(Ordering::SeqCst)
         {
+            end_question(io);
             break true;
         }
         match rx.try_recv() {
@@ -496,13 +504,12 @@ fn wait_for_confirmation(
             Err(_) => {}
         }
         if interrupted() {
+            end_question(io);
             let _ = writeln!(io.err, "interrupted: restoring the previous rules");
             break false;
         }
         if Instant::now() >= deadline {
-            if ask {
-                let _ = writeln!(io.err);
-            }
+            end_question(io);
             let _ = writeln!(io.err, "no confirmation within {seconds} s");
             break false;
         }

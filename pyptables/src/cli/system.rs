@@ -284,7 +284,14 @@ impl ApplyLock {
                 .create(true)
                 .truncate(false)
                 .open(&path)
-                .map_err(|e| format!("cannot open the lock file {}: {e}", path.display()))?;
+                .map_err(|e| {
+                    let root = if e.kind() == std::io::ErrorKind::PermissionDenied {
+                        " (apply needs root)"
+                    } else {
+                        ""
+                    };
+                    format!("cannot open the lock file {}: {e}{root}", path.display())
+                })?;
             // SAFETY: flock(2) on a descriptor we own.
             if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
                 let e = std::io::Error::last_os_error();
