@@ -26,10 +26,23 @@ fn lock() -> std::sync::MutexGuard<'static, ()> {
 }
 
 /// The apply lock and confirmation state of every run here (`PYPTABLES_RUN_DIR`, inherited
-/// by the child processes): a directory of this test process, not the host's `/run`.
+/// by the child processes): a directory of this test process, not the host's `/run`. Those
+/// of test processes that have ended are removed.
 fn run_dir() -> &'static Path {
     static DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
     DIR.get_or_init(|| {
+        for entry in fs::read_dir(std::env::temp_dir())
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if let Some(pid) = name.strip_prefix("pyptables-cli-apply-run-") {
+                if !Path::new("/proc").join(pid).exists() {
+                    let _ = fs::remove_dir_all(entry.path());
+                }
+            }
+        }
         let dir =
             std::env::temp_dir().join(format!("pyptables-cli-apply-run-{}", std::process::id()));
         fs::create_dir_all(&dir).unwrap();
