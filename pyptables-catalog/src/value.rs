@@ -620,10 +620,7 @@ fn port(text: &str) -> Result<u16, ValueError> {
     crate::services::port(text).ok_or_else(|| {
         ValueError::new(format!(
             "unknown service name `{text}`{}",
-            crate::suggest::hint(did_you_mean(
-                text,
-                crate::services::SERVICES.iter().map(|(n, _)| *n)
-            ))
+            crate::suggest::hint(did_you_mean(text, crate::services::names()))
         ))
     })
 }

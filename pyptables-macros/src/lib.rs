@@ -72,7 +72,7 @@ mod zones;
 ///   outer blocks first.
 /// - **Values.** Names (`echo-request`), numbers, ranges (`1024:65535`), IPv4 addresses and
 ///   networks, string literals (for text and IPv6), lists `[a, b]`, and `{expr}`. Port service
-///   names become numbers at compile time.
+///   names (those of Debian's netbase `/etc/services`) become numbers at compile time.
 /// - **Lists.** On an option that takes a list (`ctstate`, `weekdays`, multiport's `dports`, …)
 ///   a list is one comma-joined value. On `dport`/`sport` several ports become `-m multiport
 ///   --dports/--sports` in chunks of at most 15 (a range counts two), one rule per chunk. On any

@@ -8,6 +8,7 @@
 
 use std::net::IpAddr;
 
+use pyptables_catalog::services;
 use pyptables_catalog::suggest::{did_you_mean, hint};
 use pyptables_catalog::{targets, Family, TargetKind, ValueKind};
 
@@ -321,7 +322,7 @@ pub fn lower(
                 }
             }
             "tcp" | "udp" => {
-                if let Some(ports) = ports(&items, errors) {
+                if let Some(ports) = ports(&items, key, errors) {
                     rule.channels.push(if key == "tcp" {
                         Channel::Tcp(ports)
                     } else {
@@ -517,8 +518,9 @@ fn place(decls: &Decls, item: &Scalar, at: &At<'_>, errors: &mut Errors) -> Opti
     Some(place)
 }
 
-/// The destination ports of `tcp=`/`udp=`: `any`, ports, service names, ranges `a:b`.
-fn ports(items: &[&Scalar], errors: &mut Errors) -> Option<Vec<(u16, u16)>> {
+/// The destination ports of `tcp=`/`udp=` (`protocol`): `any`, ports, service names of that
+/// protocol, ranges `a:b`.
+fn ports(items: &[&Scalar], protocol: &str, errors: &mut Errors) -> Option<Vec<(u16, u16)>> {
     if let [one] = items {
         if one.text == "any" {
             return Some(Vec::new());
@@ -528,7 +530,15 @@ fn ports(items: &[&Scalar], errors: &mut Errors) -> Option<Vec<(u16, u16)>> {
     let mut ok = true;
     let port = |text: &str, span: SpanRange, errors: &mut Errors| -> Option<u16> {
         match ValueKind::Port.check(text, Family::V4) {
-            Ok(canon) => canon.parse().ok(),
+            // The channel is written as `-p tcp --dport` or multiport, which take the names of
+            // their protocol only.
+            Ok(canon) => match services::not_for_protocol(text, protocol) {
+                Some(reason) => {
+                    errors.error(span, format!("invalid port `{text}`: {reason}"));
+                    None
+                }
+                None => canon.parse().ok(),
+            },
             Err(e) => {
                 errors.error(span, format!("invalid port `{text}`: {}", reason(e)));
                 None
@@ -536,7 +546,12 @@ fn ports(items: &[&Scalar], errors: &mut Errors) -> Option<Vec<(u16, u16)>> {
         }
     };
     for item in items {
-        let (low, high) = match item.text.split_once([':', '-']) {
+        // `ftp-data` is a name, not a range.
+        let range = match services::port(&item.text) {
+            Some(_) => None,
+            None => item.text.split_once([':', '-']),
+        };
+        let (low, high) = match range {
             Some((a, b)) => (port(a, item.span, errors), port(b, item.span, errors)),
             None => {
                 let p = port(&item.text, item.span, errors);
