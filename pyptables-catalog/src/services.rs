@@ -109,6 +109,34 @@ pub fn port_for(name: &str, protocol: &str) -> Option<u16> {
         .map(|&(_, port)| port)
 }
 
+/// Names that are not in netbase but that people write, with what to write instead.
+const NOT_IN_NETBASE: &[(&str, &str)] = &[
+    ("dns", "`domain` (53)"),
+    ("rdp", "`ms-wbt-server` (3389)"),
+    (
+        "wireguard",
+        "the port number (WireGuard's usual port, 51820, has no service name)",
+    ),
+];
+
+/// Why `text` is not a service name, with what to write instead (for a value that is neither
+/// a port number nor a known name).
+///
+/// ```
+/// use pyptables_catalog::services::unknown;
+/// assert_eq!(unknown("dns"), "unknown service name `dns` (not in /etc/services); write `domain` (53)");
+/// assert_eq!(unknown("htps"), "unknown service name `htps`; did you mean `https`?");
+/// ```
+pub fn unknown(text: &str) -> String {
+    if let Some((_, instead)) = NOT_IN_NETBASE.iter().find(|(n, _)| *n == text) {
+        return format!("unknown service name `{text}` (not in /etc/services); write {instead}");
+    }
+    format!(
+        "unknown service name `{text}`{}",
+        crate::suggest::hint(crate::suggest::did_you_mean(text, names()))
+    )
+}
+
 /// Why service `name` cannot stand for a port of `protocol` where iptables looks it up for
 /// that protocol only, or `None` when it can (or when no protocol knows it: that is for the
 /// value check to report).
