@@ -178,3 +178,15 @@ fn service_names_with_a_dash_are_names_not_ranges() {
         ]
     );
 }
+
+#[test]
+fn a_zone_named_like_its_interface_is_that_interface_in_other_rules() {
+    // `out_interface=wan` is refused when zone `wan` has another interface
+    // (tests/ui/fail/zone_names_as_values.rs); here both mean the interface `wan`.
+    let fw = firewall! {
+        zones { wan = wan; }
+        nat { POSTROUTING { masquerade out_interface=wan; } }
+    };
+    let text = fw.ipv4().to_iptables_plain();
+    assert_eq!(rules(&text, "POSTROUTING"), ["-o wan -j MASQUERADE"]);
+}

@@ -136,8 +136,13 @@ mod zones;
 ///   interface names, addresses, networks and ranges (a range that starts after its end or
 ///   mixes families), ports and port ranges, at most 15 multiport slots, ICMP types, the log
 ///   prefix and comment lengths, `to=` in INPUT, zone rules in other built-in chains, a group
-///   with no address of the rule's only family, `icmp=` for IPv6. The generated comments'
-///   total length is checked by `Firewall::validate`.
+///   with no address of the rule's only family, `icmp=` for IPv6, service names of the other
+///   protocol (`tcp=ntp`). The generated comments' total length is checked by
+///   `Firewall::validate`.
+/// - Zone and group names are not interfaces or addresses: in any other rule, a zone name as
+///   an interface option's value (`out_interface=wan`) or a zone or group name as an address
+///   (`source=`, `to_destination=`) is an error that says what to write (a zone named like its
+///   own interface, `wan = wan`, is that interface and allowed).
 ///
 /// # Compile-time checks
 ///
