@@ -10,7 +10,7 @@
 //! `cargo test --test kernel_services -- --include-ignored`.
 
 use pyptables::catalog::services;
-use pyptables::{Chain, Family, Rule, Table, Tables};
+use pyptables::{Chain, Family, Rule, Table, Tables, Target};
 use pyptables_testkit::{self as tk, require_root_and_iptables, Netns};
 
 /// The ways a rule can name a port, each with the protocol-dependent lookup iptables does:
@@ -70,10 +70,26 @@ fn every_service_name_loads_as_the_port_pyptables_writes() {
             }
         }
         by_name.push_str("COMMIT\n");
+        // The NAT targets' ports take a TCP or UDP name too, also one with a dash, where a
+        // range is written `a-b`.
+        let mut ours_nat = Chain::user("OURS");
+        by_name.push_str("*nat\n:BYNAME - [0:0]\n");
+        for name in names("tcp", false) {
+            ours_nat.push(
+                Rule::new()
+                    .proto("tcp")
+                    .target(Target::new("REDIRECT").opt("to-ports", name)),
+            );
+            by_name.push_str(&format!("-A BYNAME -p tcp -j REDIRECT --to-ports {name}\n"));
+        }
+        by_name.push_str("COMMIT\n");
         let mut table = Table::new("filter");
         table.add_chain(ours);
+        let mut nat = Table::new("nat");
+        nat.add_chain(ours_nat);
         let mut tables = Tables::new(Family::V4);
         tables.add(table);
+        tables.add(nat);
         tables
             .validate()
             .expect("every name the catalog knows validates");
@@ -94,6 +110,13 @@ fn every_service_name_loads_as_the_port_pyptables_writes() {
         assert_eq!(
             named, numbered,
             "{backend}: a name loads as another port than ours"
+        );
+        let saved = ns.save_table(backend, tk::Family::V4, "nat").unwrap();
+        let (named, numbered) = (rules_of(&saved, "BYNAME"), rules_of(&saved, "OURS"));
+        assert_eq!(named.len(), names("tcp", false).len(), "{backend}");
+        assert_eq!(
+            named, numbered,
+            "{backend}: --to-ports NAME loads otherwise"
         );
     }
 }

@@ -649,7 +649,12 @@ fn port_range(text: &str, sep: char) -> Result<(Cow<'_, str>, usize), ValueError
             "a port range is written `{a}{sep}{b}` here, not `{text}`"
         )));
     }
-    match text.split_once(sep) {
+    // A service name is one port even when it has a dash (`ftp-data`), as iptables reads it.
+    let split = match crate::services::port(text) {
+        Some(_) => None,
+        None => text.split_once(sep),
+    };
+    match split {
         None => Ok((port_text(text)?, 1)),
         Some((a, b)) => {
             let lo = if a.is_empty() { 0 } else { port(a)? };
@@ -1113,11 +1118,19 @@ mod tests {
             refused(ValueKind::Port, "8080-8090"),
             "`8080-8090` is a range; this option takes one port"
         );
-        // Names with a dash are names.
+        // Names with a dash are names, also where a range is written `a-b` (iptables 1.8.9
+        // loads `--to-ports ftp-data` as 20).
         assert_eq!(
             ValueKind::PortRange.check("ftp-data", Family::V4).unwrap(),
             "20"
         );
+        assert_eq!(
+            ValueKind::ToPorts.check("ftp-data", Family::V4).unwrap(),
+            "20"
+        );
+        assert!(ValueKind::NatAddress
+            .check("192.0.2.1:ftp-data", Family::V4)
+            .is_ok());
         assert_eq!(
             ValueKind::PortRange
                 .check("ftp-data:ssh", Family::V4)
