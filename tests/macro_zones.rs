@@ -161,3 +161,32 @@ fn a_comment_too_long_once_expanded_is_found_by_validate() {
     assert!(errors.contains("comment"), "{errors}");
     assert!(errors.contains("macro_zones.rs"), "{errors}");
 }
+
+#[test]
+fn service_names_with_a_dash_are_names_not_ranges() {
+    let fw = firewall! {
+        zones { lan = eth1; }
+        filter { INPUT { accept from=lan tcp=ftp-data udp=netbios-ns; } }
+    };
+    let text = fw.ipv4().to_iptables_plain();
+    // /etc/services: ftp-data 20/tcp, netbios-ns 137/udp.
+    assert_eq!(
+        rules(&text, "INPUT"),
+        [
+            r#"-i eth1 -p tcp -m tcp --dport 20 -m comment --comment "lan -> local, channel tcp, ports any -> 20" -j ACCEPT"#,
+            r#"-i eth1 -p udp -m udp --dport 137 -m comment --comment "lan -> local, channel udp, ports any -> 137" -j ACCEPT"#,
+        ]
+    );
+}
+
+#[test]
+fn a_zone_named_like_its_interface_is_that_interface_in_other_rules() {
+    // `out_interface=wan` is refused when zone `wan` has another interface
+    // (tests/ui/fail/zone_names_as_values.rs); here both mean the interface `wan`.
+    let fw = firewall! {
+        zones { wan = wan; }
+        nat { POSTROUTING { masquerade out_interface=wan; } }
+    };
+    let text = fw.ipv4().to_iptables_plain();
+    assert_eq!(rules(&text, "POSTROUTING"), ["-o wan -j MASQUERADE"]);
+}

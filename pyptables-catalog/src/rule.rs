@@ -13,6 +13,7 @@ use crate::family::{Families, Family};
 use crate::hooks::{Hook, Hooks};
 use crate::matches::{self, BUILTIN_OPTIONS, MATCHES};
 use crate::problem::{shown, Problem};
+use crate::services;
 use crate::spec::{eq_key, Implicit, MatchSpec, OptionSpec, Scope};
 use crate::suggest::did_you_mean;
 use crate::targets::{self, TARGETS};
@@ -359,6 +360,12 @@ pub fn check_rule(
             report,
         );
         if let Some(module) = resolved.module {
+            if let Some(problem) = service_protocol(module, arg, protocol) {
+                report(Finding {
+                    place: Place::Value(i),
+                    problem,
+                });
+            }
             module_opts.push((module, key, i));
             if !used_modules.iter().any(|m| std::ptr::eq(*m, module)) {
                 used_modules.push(module);
@@ -563,6 +570,26 @@ fn check_option(
     }
 }
 
+/// For a match that resolves service names for the rule's protocol only
+/// ([`services::BY_PROTOCOL_MATCHES`]): a name in `arg`'s value that the protocol lacks.
+/// Names unknown to every protocol are left to the value check.
+fn service_protocol(module: &MatchSpec, arg: &Arg<'_>, protocol: Option<&str>) -> Option<Problem> {
+    if !services::BY_PROTOCOL_MATCHES.contains(&module.name) {
+        return None;
+    }
+    let value = arg.value?;
+    let protocol = services::protocol_name(protocol?)?;
+    let reason = value
+        .split([',', ':'])
+        .filter(|item| !item.bytes().all(|b| b.is_ascii_digit()))
+        .find_map(|item| services::not_for_protocol(item, protocol))?;
+    Some(Problem::BadValue {
+        key: arg.key.to_string(),
+        value: shown(value),
+        reason,
+    })
+}
+
 /// The problem for a value refused by [`crate::ValueKind::check`].
 pub fn value_problem(key: &str, value: &str, family: Family, error: ValueError) -> Problem {
     match error {
@@ -760,6 +787,57 @@ mod tests {
             found[0].problem.to_string(),
             "`fragment` is IPv4 only; this rule is in an IPv6 table"
         );
+    }
+
+    fn problems(protocol: &str, module: Option<&str>, key: &str, value: &str) -> Vec<String> {
+        let ctx = RuleContext {
+            family: Family::V4,
+            table: "filter",
+            chain: "INPUT",
+            reach: Hooks::INPUT,
+        };
+        let args = [
+            Arg {
+                module: None,
+                key: "protocol",
+                negated: false,
+                value: Some(protocol),
+            },
+            Arg {
+                module,
+                key,
+                negated: false,
+                value: Some(value),
+            },
+        ];
+        let mut found = Vec::new();
+        check_rule(&ctx, &args, None, &mut |f| {
+            found.push(f.problem.to_string())
+        });
+        found
+    }
+
+    #[test]
+    fn service_names_are_resolved_as_iptables_resolves_them() {
+        // Checked with iptables 1.8.9, both backends: udp's `--dport` takes a TCP or UDP
+        // name, tcp, multiport and sctp only one of the rule's protocol.
+        assert!(problems("udp", None, "dport", "ssh").is_empty());
+        assert!(problems("udp", None, "dport", "ntp").is_empty());
+        assert_eq!(problems("tcp", None, "dport", "ntp").len(), 1);
+        assert!(problems("tcp", None, "dports", "ssh,http:https").is_empty());
+        assert!(problems("sctp", None, "dport", "amqp").is_empty());
+        assert_eq!(
+            problems("udp", None, "dports", "domain,ssh"),
+            [
+                "bad value `domain,ssh` for `dports`: service `ssh` is defined for tcp only, \
+              not for udp (iptables resolves it for the rule's protocol here); write its port \
+              22"
+            ]
+        );
+        assert_eq!(problems("UDP", None, "dports", "ssh:ntp").len(), 1);
+        assert_eq!(problems("tcp", None, "sports", "ntp").len(), 1);
+        assert_eq!(problems("sctp", None, "dport", "ssh").len(), 1);
+        assert_eq!(problems("udp", Some("multiport"), "ports", "ssh").len(), 1);
     }
 
     #[test]

@@ -617,15 +617,17 @@ fn port(text: &str) -> Result<u16, ValueError> {
             .and_then(|n| u16::try_from(n).ok())
             .ok_or_else(|| ValueError::new(format!("port {text} is out of range 0-65535")));
     }
-    crate::services::port(text).ok_or_else(|| {
-        ValueError::new(format!(
-            "unknown service name `{text}`{}",
-            crate::suggest::hint(did_you_mean(
-                text,
-                crate::services::SERVICES.iter().map(|(n, _)| *n)
-            ))
-        ))
+    crate::services::port(text).ok_or_else(|| match range_ends(text, &['-', ':']) {
+        Some(_) => ValueError::new(format!("`{text}` is a range; this option takes one port")),
+        None => ValueError::new(crate::services::unknown(text)),
     })
+}
+
+/// The two port numbers of `text` if it is `digits SEP digits` for one of `seps`.
+fn range_ends<'a>(text: &'a str, seps: &[char]) -> Option<(&'a str, &'a str)> {
+    let (a, b) = text.split_once(seps)?;
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    (digits(a) && digits(b)).then_some((a, b))
 }
 
 /// A port's canonical text: the number in decimal. Text that is that already (digits, no
@@ -640,7 +642,19 @@ fn port_text(text: &str) -> Checked<'_> {
 
 /// Returns the canonical range text and the number of multiport slots it takes.
 fn port_range(text: &str, sep: char) -> Result<(Cow<'_, str>, usize), ValueError> {
-    match text.split_once(sep) {
+    // The matches write a range `a:b`, the NAT targets `a-b`: a common slip.
+    let other = if sep == ':' { '-' } else { ':' };
+    if let (false, Some((a, b))) = (text.contains(sep), range_ends(text, &[other])) {
+        return Err(ValueError::new(format!(
+            "a port range is written `{a}{sep}{b}` here, not `{text}`"
+        )));
+    }
+    // A service name is one port even when it has a dash (`ftp-data`), as iptables reads it.
+    let split = match crate::services::port(text) {
+        Some(_) => None,
+        None => text.split_once(sep),
+    };
+    match split {
         None => Ok((port_text(text)?, 1)),
         Some((a, b)) => {
             let lo = if a.is_empty() { 0 } else { port(a)? };
@@ -1081,6 +1095,49 @@ pub fn push_quoted(word: &str, out: &mut String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_port_range_with_the_other_separator_says_how_to_write_it() {
+        let refused = |kind: ValueKind, text: &str| match kind.check(text, Family::V4) {
+            Err(ValueError::Invalid(reason)) => reason,
+            other => panic!("{text}: {other:?}"),
+        };
+        assert_eq!(
+            refused(ValueKind::PortRange, "8080-8090"),
+            "a port range is written `8080:8090` here, not `8080-8090`"
+        );
+        assert_eq!(
+            refused(ValueKind::PortList, "22,8080-8090"),
+            "a port range is written `8080:8090` here, not `8080-8090`"
+        );
+        assert_eq!(
+            refused(ValueKind::ToPorts, "8080:8090"),
+            "a port range is written `8080-8090` here, not `8080:8090`"
+        );
+        assert_eq!(
+            refused(ValueKind::Port, "8080-8090"),
+            "`8080-8090` is a range; this option takes one port"
+        );
+        // Names with a dash are names, also where a range is written `a-b` (iptables 1.8.9
+        // loads `--to-ports ftp-data` as 20).
+        assert_eq!(
+            ValueKind::PortRange.check("ftp-data", Family::V4).unwrap(),
+            "20"
+        );
+        assert_eq!(
+            ValueKind::ToPorts.check("ftp-data", Family::V4).unwrap(),
+            "20"
+        );
+        assert!(ValueKind::NatAddress
+            .check("192.0.2.1:ftp-data", Family::V4)
+            .is_ok());
+        assert_eq!(
+            ValueKind::PortRange
+                .check("ftp-data:ssh", Family::V4)
+                .unwrap(),
+            "20:22"
+        );
+    }
 
     #[test]
     fn interface_names_are_limited_to_what_iptables_save_writes_back() {

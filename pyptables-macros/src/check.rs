@@ -495,7 +495,8 @@ fn check_expansions(ctx: &RuleContext<'_>, rule: &Rule, inet: bool, errors: &mut
                     problem.to_string(),
                 ),
             };
-            match family_message(&problem, inet) {
+            let address_match = matches!(finding.place, Place::Value(_));
+            match family_message(&problem, inet, address_match) {
                 Some(message) => errors.error(span, message),
                 None => errors.found(span, message, found),
             }
@@ -614,7 +615,8 @@ fn value_span(
 }
 
 /// For a rule in `inet { … }`: the message for a value or feature of one family only.
-fn family_message(problem: &Problem, inet: bool) -> Option<String> {
+/// `address_match`: the value is a match's (`source=`), for which a host group would do.
+fn family_message(problem: &Problem, inet: bool, address_match: bool) -> Option<String> {
     if !inet {
         return None;
     }
@@ -625,8 +627,14 @@ fn family_message(problem: &Problem, inet: bool) -> Option<String> {
     match problem {
         Problem::WrongFamily { value, found, .. } => Some(format!(
             "`{value}` is an {found} value, but rules in `inet {{ … }}` are added to both \
-             families: move this rule into {}",
-            home(*found)
+             families: move this rule into {}{}",
+            home(*found),
+            if address_match {
+                ", or put the addresses of both families in a host group (`hosts { … }`) and \
+                 match it with `from=`/`to=` (a zone rule), which gives each family its own"
+            } else {
+                ""
+            }
         )),
         Problem::FamilyOnly { what, family, .. } => Some(format!(
             "`{what}` is {} only, but rules in `inet {{ … }}` are added to both families: move \

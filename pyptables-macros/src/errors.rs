@@ -39,6 +39,8 @@ type Key = (usize, usize, usize, usize, String);
 pub struct Errors {
     entries: Vec<Entry>,
     index: HashMap<Key, usize>,
+    /// Spans whose error already says what is wrong (see [`Errors::explained`]).
+    explained: Vec<SpanRange>,
 }
 
 fn key(span: SpanRange, message: &str) -> Key {
@@ -52,16 +54,30 @@ fn key(span: SpanRange, message: &str) -> Key {
     )
 }
 
+fn same(a: SpanRange, b: SpanRange) -> bool {
+    key(a, "") == key(b, "")
+}
+
 impl Errors {
     /// An error at `span`.
     pub fn error(&mut self, span: SpanRange, message: impl Display) {
         self.found(span, message, Found::Any);
     }
 
+    /// An error at `span` that explains every other one found there later, which is then
+    /// left out (a zone name given as an address is also "not an address").
+    pub fn explained(&mut self, span: SpanRange, message: impl Display) {
+        self.error(span, message);
+        self.explained.push(span);
+    }
+
     /// An error at `span`, found as `found` says.
     pub fn found(&mut self, span: SpanRange, message: impl Display, found: Found) {
         let message = message.to_string();
         let k = key(span, &message);
+        if !self.index.contains_key(&k) && self.explained.iter().any(|s| same(*s, span)) {
+            return;
+        }
         let i = *self.index.entry(k).or_insert_with(|| {
             self.entries.push(Entry {
                 span,

@@ -72,7 +72,7 @@ mod zones;
 ///   outer blocks first.
 /// - **Values.** Names (`echo-request`), numbers, ranges (`1024:65535`), IPv4 addresses and
 ///   networks, string literals (for text and IPv6), lists `[a, b]`, and `{expr}`. Port service
-///   names become numbers at compile time.
+///   names (those of Debian's netbase `/etc/services`) become numbers at compile time.
 /// - **Lists.** On an option that takes a list (`ctstate`, `weekdays`, multiport's `dports`, …)
 ///   a list is one comma-joined value. On `dport`/`sport` several ports become `-m multiport
 ///   --dports/--sports` in chunks of at most 15 (a range counts two), one rule per chunk. On any
@@ -136,8 +136,13 @@ mod zones;
 ///   interface names, addresses, networks and ranges (a range that starts after its end or
 ///   mixes families), ports and port ranges, at most 15 multiport slots, ICMP types, the log
 ///   prefix and comment lengths, `to=` in INPUT, zone rules in other built-in chains, a group
-///   with no address of the rule's only family, `icmp=` for IPv6. The generated comments'
-///   total length is checked by `Firewall::validate`.
+///   with no address of the rule's only family, `icmp=` for IPv6, service names of the other
+///   protocol (`tcp=ntp`). The generated comments' total length is checked by
+///   `Firewall::validate`.
+/// - Zone and group names are not interfaces or addresses: in any other rule, a zone name as
+///   an interface option's value (`out_interface=wan`) or a zone or group name as an address
+///   (`source=`, `to_destination=`) is an error that says what to write (a zone named like its
+///   own interface, `wan = wan`, is that interface and allowed).
 ///
 /// # Compile-time checks
 ///

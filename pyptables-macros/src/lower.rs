@@ -19,7 +19,9 @@ use pyptables_catalog::matches::{self, BUILTIN_OPTIONS};
 use pyptables_catalog::rule::resolve;
 use pyptables_catalog::suggest::did_you_mean;
 use pyptables_catalog::ValueKind;
-use pyptables_catalog::{targets, Arg, Family, MatchSpec, Problem, TargetKind, TargetSpec};
+use pyptables_catalog::{
+    targets, Arg, Family, MatchSpec, OptionSpec, Problem, TargetKind, TargetSpec,
+};
 
 use crate::ast::{self, ExprValue, Item, Opt, SpanRange, VerbKind};
 use crate::errors::Errors;
@@ -268,6 +270,25 @@ impl<'e> Lowerer<'e> {
                 protocol: protocol.as_deref(),
                 family: at.family,
             };
+            if let Some(spec) = option.spec() {
+                let zat = zones::At {
+                    chain: at.chain,
+                    builtin: at.builtin,
+                    families: at.families,
+                };
+                let written: Vec<&ast::Scalar> = match &opt.value {
+                    Some(ast::Value::Scalar(s)) => vec![s],
+                    Some(ast::Value::List(list)) => list.items.iter().collect(),
+                    _ => Vec::new(),
+                };
+                for s in written {
+                    if let Some(message) =
+                        zones::misused_name(&self.decls, key, spec, &s.text, &zat)
+                    {
+                        self.errors.explained(s.span, message);
+                    }
+                }
+            }
             let value = match &opt.value {
                 None => SlotValue::Flag,
                 Some(ast::Value::Scalar(s)) => SlotValue::Static(vec![Alt {
@@ -528,9 +549,9 @@ struct OptionRef<'a> {
 }
 
 impl OptionRef<'_> {
-    fn kind(&self) -> Option<ValueKind> {
+    fn spec(&self) -> Option<&'static OptionSpec> {
         if let Some(spec) = self.target {
-            return spec.option(self.key).map(|o| o.kind);
+            return spec.option(self.key);
         }
         let arg = Arg {
             module: self.module,
@@ -538,7 +559,11 @@ impl OptionRef<'_> {
             negated: false,
             value: None,
         };
-        resolve(&arg, self.protocol).ok().map(|r| r.option.kind)
+        resolve(&arg, self.protocol).ok().map(|r| r.option)
+    }
+
+    fn kind(&self) -> Option<ValueKind> {
+        self.spec().map(|o| o.kind)
     }
 
     /// The canonical text of `text`, or `text` when it does not check (the check stage

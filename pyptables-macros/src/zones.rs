@@ -8,6 +8,7 @@
 
 use std::net::IpAddr;
 
+use pyptables_catalog::services;
 use pyptables_catalog::suggest::{did_you_mean, hint};
 use pyptables_catalog::{targets, Family, TargetKind, ValueKind};
 
@@ -321,7 +322,7 @@ pub fn lower(
                 }
             }
             "tcp" | "udp" => {
-                if let Some(ports) = ports(&items, errors) {
+                if let Some(ports) = ports(&items, key, errors) {
                     rule.channels.push(if key == "tcp" {
                         Channel::Tcp(ports)
                     } else {
@@ -517,8 +518,9 @@ fn place(decls: &Decls, item: &Scalar, at: &At<'_>, errors: &mut Errors) -> Opti
     Some(place)
 }
 
-/// The destination ports of `tcp=`/`udp=`: `any`, ports, service names, ranges `a:b`.
-fn ports(items: &[&Scalar], errors: &mut Errors) -> Option<Vec<(u16, u16)>> {
+/// The destination ports of `tcp=`/`udp=` (`protocol`): `any`, ports, service names of that
+/// protocol, ranges `a:b`.
+fn ports(items: &[&Scalar], protocol: &str, errors: &mut Errors) -> Option<Vec<(u16, u16)>> {
     if let [one] = items {
         if one.text == "any" {
             return Some(Vec::new());
@@ -528,7 +530,15 @@ fn ports(items: &[&Scalar], errors: &mut Errors) -> Option<Vec<(u16, u16)>> {
     let mut ok = true;
     let port = |text: &str, span: SpanRange, errors: &mut Errors| -> Option<u16> {
         match ValueKind::Port.check(text, Family::V4) {
-            Ok(canon) => canon.parse().ok(),
+            // The channel is written as `-p tcp --dport` or multiport, which take the names of
+            // their protocol only.
+            Ok(canon) => match services::not_for_protocol(text, protocol) {
+                Some(reason) => {
+                    errors.error(span, format!("invalid port `{text}`: {reason}"));
+                    None
+                }
+                None => canon.parse().ok(),
+            },
             Err(e) => {
                 errors.error(span, format!("invalid port `{text}`: {}", reason(e)));
                 None
@@ -536,7 +546,12 @@ fn ports(items: &[&Scalar], errors: &mut Errors) -> Option<Vec<(u16, u16)>> {
         }
     };
     for item in items {
-        let (low, high) = match item.text.split_once([':', '-']) {
+        // `ftp-data` is a name, not a range.
+        let range = match services::port(&item.text) {
+            Some(_) => None,
+            None => item.text.split_once([':', '-']),
+        };
+        let (low, high) = match range {
             Some((a, b)) => (port(a, item.span, errors), port(b, item.span, errors)),
             None => {
                 let p = port(&item.text, item.span, errors);
@@ -567,4 +582,79 @@ fn ports(items: &[&Scalar], errors: &mut Errors) -> Option<Vec<(u16, u16)>> {
         ok = false;
     }
     ok.then_some(out)
+}
+
+/// A zone or host group name written as the value of an interface or address option
+/// (`out_interface=wan`, `to_destination=servers`): why that is wrong and what to write, or
+/// `None`. Such a name is not resolved: `-o wan` would name an interface called `wan`, and a
+/// zone can stand for a bridge port (`physdev`), which one interface option cannot say.
+/// `key` is the option as written, `option` its catalog entry, `at` the rule's chain (a zone
+/// rule is suggested only where one is allowed).
+pub fn misused_name(
+    decls: &Decls,
+    key: &str,
+    option: &pyptables_catalog::OptionSpec,
+    text: &str,
+    at: &At<'_>,
+) -> Option<String> {
+    let zone = decls.zone(text).map(|i| &decls.zones[i]);
+    let what = match (zone, decls.group(text)) {
+        (Some(_), _) => "a zone",
+        (None, Some(_)) => "a host group",
+        (None, None) => return None,
+    };
+    let outgoing = matches!(
+        option.name,
+        "out-interface" | "physdev-out" | "destination" | "dst-range"
+    );
+    // As `lower` allows them: not in other built-in chains, no `to=` in INPUT.
+    let zone_rules = (!at.builtin || matches!(at.chain, "INPUT" | "FORWARD"))
+        && !(outgoing && at.chain == "INPUT");
+    let zone_rule = if zone_rules {
+        format!(
+            ", or use a zone rule (`{}={text}`)",
+            if outgoing { "to" } else { "from" }
+        )
+    } else {
+        String::new()
+    };
+    match option.kind {
+        ValueKind::Interface => {
+            let Some(zone) = zone else {
+                return Some(format!("`{text}` is {what}, not an interface"));
+            };
+            // A zone named like its interface: the text means that interface either way.
+            if zone.interface == text {
+                return None;
+            }
+            let write = match (option.name.starts_with("physdev"), &zone.port) {
+                (true, Some(port)) => format!("its bridge port, `{key}={port}`"),
+                (false, Some(port)) => format!(
+                    "its interface and bridge port, `{key}={} physdev_{}={port}`",
+                    zone.interface,
+                    if outgoing { "out" } else { "in" }
+                ),
+                (_, None) => format!("its interface, `{key}={}`", zone.interface),
+            };
+            Some(format!(
+                "`{text}` is a zone, not an interface: write {write}{zone_rule}"
+            ))
+        }
+        ValueKind::NatAddress => Some(format!(
+            "`{text}` is {what}, not an address: `{key}` takes one address (or range), written \
+             out"
+        )),
+        ValueKind::Address | ValueKind::AddressRange | ValueKind::Network => {
+            let matched = matches!(
+                option.name,
+                "source" | "destination" | "src-range" | "dst-range"
+            );
+            Some(if matched && zone_rules {
+                format!("`{text}` is {what}, not an address: write the address{zone_rule}")
+            } else {
+                format!("`{text}` is {what}, not an address: write the address")
+            })
+        }
+        _ => None,
+    }
 }
