@@ -327,8 +327,8 @@ pub static MATCHES: &[MatchSpec] = &[
             "owner",
             Implicit::ByKey,
             &[
-                O::new("uid-owner", K::Name { max: 64 }).negatable(),
-                O::new("gid-owner", K::Name { max: 64 }).negatable(),
+                O::new("uid-owner", K::Owner).negatable(),
+                O::new("gid-owner", K::Owner).negatable(),
                 O::new("socket-exists", FLAG).negatable(),
                 O::new("suppl-groups", FLAG),
             ],

@@ -289,7 +289,12 @@ pub(crate) fn run_restore_with(
         }
     };
     let mut child = cmd.spawn().map_err(io_err)?;
-    let mut stdin = child.stdin.take().expect("stdin is piped");
+    let Some(mut stdin) = child.stdin.take() else {
+        let _ = child.kill();
+        return Err(io_err(std::io::Error::other(
+            "its standard input is not a pipe",
+        )));
+    };
     // Write from a thread so a program that fails early cannot block us on a full pipe.
     let output = std::thread::scope(|scope| {
         scope.spawn(move || {
