@@ -282,6 +282,48 @@ impl ValueKind {
         matches!(self, ValueKind::TcpFlags | ValueKind::SetRef)
     }
 
+    /// Whether values of this kind hold numbers that iptables parses (ports, lengths, prefix
+    /// lengths, marks, address octets, …): the kinds whose canonical text must mean to iptables
+    /// the number that was checked. Every kind is listed, so a new one needs a decision.
+    pub fn has_numbers(self) -> bool {
+        match self {
+            ValueKind::Protocol
+            | ValueKind::Address
+            | ValueKind::AddressRange
+            | ValueKind::Port
+            | ValueKind::PortRange
+            | ValueKind::PortList
+            | ValueKind::ToPorts
+            | ValueKind::UInt { .. }
+            | ValueKind::UIntRange { .. }
+            | ValueKind::Mark
+            | ValueKind::Rate
+            | ValueKind::IcmpType
+            | ValueKind::Icmp6Type
+            | ValueKind::LogLevel
+            | ValueKind::NatAddress
+            | ValueKind::Network
+            | ValueKind::TimeOfDay
+            | ValueKind::Date
+            | ValueKind::Weekdays
+            | ValueKind::Monthdays
+            | ValueKind::Tos
+            | ValueKind::TcClass
+            | ValueKind::Owner => true,
+            ValueKind::Flag
+            | ValueKind::Interface
+            | ValueKind::Text { .. }
+            | ValueKind::Name { .. }
+            | ValueKind::Choice(_)
+            | ValueKind::FamilyChoice { .. }
+            | ValueKind::ChoiceList(_)
+            | ValueKind::TcpFlags
+            | ValueKind::Mac
+            | ValueKind::SetRef
+            | ValueKind::Any => false,
+        }
+    }
+
     /// Whether the value is free text that is written to the file quoted.
     pub fn is_text(self) -> bool {
         matches!(self, ValueKind::Text { .. })
