@@ -3,6 +3,12 @@
 //! Every check returns the text to write into the `iptables-restore` file (service names become
 //! port numbers, ranges are spelt `a:b`), or a [`ValueError`] whose message is shared by the
 //! `firewall!` macro (at compile time) and the runtime validation.
+//!
+//! Numbers are read the way iptables reads them and written so that it cannot read them
+//! otherwise. iptables parses most numbers with `strtoul(…, 0)`, where `022` is octal 18 and
+//! `08` is an error, so a decimal with a leading zero (or a sign) is refused with a message
+//! saying what to write; `0x` hex is accepted where iptables takes it. The canonical text is
+//! what `iptables-save` prints: decimal, hex for marks and TOS values.
 
 use std::borrow::Cow;
 use std::net::IpAddr;
