@@ -611,7 +611,7 @@ fn host_entries_are_read_as_iptables_reads_them() {
     // differently) must be a compile error here.
     let src = "hosts {\n\
                a = [10.64.0.0/010];\n\
-               b = [\"10.0.0.0/+8\"];\n\
+               b = [10.0.0.0/+8];\n\
                c = [\"010.0.0.1\"];\n\
                }";
     let found = errors(src);
