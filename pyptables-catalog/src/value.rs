@@ -11,6 +11,7 @@
 //! what `iptables-save` prints: decimal, hex for marks and TOS values.
 
 use std::borrow::Cow;
+use std::fmt::Write as _;
 use std::net::IpAddr;
 
 use crate::family::Family;
@@ -483,7 +484,8 @@ impl ValueKind {
             | ValueKind::Icmp6Type
             | ValueKind::Mark
             | ValueKind::Tos
-            | ValueKind::Owner => true,
+            | ValueKind::Owner
+            | ValueKind::NatAddress => true,
             _ => false,
         };
         if !changes {
@@ -1040,18 +1042,25 @@ fn nat_address(text: &str, family: Family) -> Checked<'_> {
     if !addrs.is_empty() {
         address_range(addrs, family)?;
     }
-    if let Some(p) = ports {
-        // `a-b/base`: the base is a port too (DNAT maps the range onto ports from it).
-        let (p, base) = p.split_once('/').map_or((p, None), |(p, b)| (p, Some(b)));
-        port_range(p, '-')?;
-        if let Some(base) = base {
-            port(base)?;
-        }
-    }
     if addrs.is_empty() && ports.is_none() {
         return Err(ValueError::new("expected an address, a port or both"));
     }
-    Ok(Cow::Borrowed(text))
+    let Some(p) = ports else {
+        return Ok(Cow::Borrowed(text));
+    };
+    // Ports in decimal: iptables takes one service name but refuses `ssh-http`.
+    // `a-b/base`: the base is a port too (DNAT maps the range onto ports from it).
+    let (p, base) = p.split_once('/').map_or((p, None), |(p, b)| (p, Some(b)));
+    let mut ports = port_range(p, '-')?.0.into_owned();
+    if let Some(base) = base {
+        write!(ports, "/{}", port(base)?).ok();
+    }
+    let canonical = if text.starts_with('[') {
+        format!("[{addrs}]:{ports}")
+    } else {
+        format!("{addrs}:{ports}")
+    };
+    Ok(same_or(text, canonical))
 }
 
 fn mac(text: &str) -> Checked<'_> {
@@ -1414,6 +1423,22 @@ mod tests {
         assert_eq!(c(ValueKind::Address, "10.0.0.0/8"), "10.0.0.0/8");
         assert_eq!(n(ValueKind::Owner, "0x10-20"), "16-20");
         assert_eq!(n(ValueKind::Owner, "www-data"), "www-data");
+        // iptables takes a service name for one NAT port but refuses `ssh-http`.
+        assert_eq!(
+            n(ValueKind::NatAddress, "192.0.2.1:ssh-http"),
+            "192.0.2.1:22-80"
+        );
+        assert_eq!(n(ValueKind::NatAddress, ":1000-/ssh"), ":1000-65535/22");
+        assert_eq!(
+            ValueKind::NatAddress
+                .canonical("[2001:db8::1]:ssh", Family::V6)
+                .into_owned(),
+            "[2001:db8::1]:22"
+        );
+        assert_eq!(
+            n(ValueKind::NatAddress, "192.0.2.1-192.0.2.9"),
+            "192.0.2.1-192.0.2.9"
+        );
         assert!(ValueKind::Address.check("010.0.0.1", v4).is_err());
     }
 
