@@ -97,3 +97,20 @@ fn run_time_values_of_firewall_are_checked_alike() {
         "{p:?}"
     );
 }
+
+/// `IpNet`'s own parser (the `ipnet` crate) reads `/064` as decimal 64; what reaches the rule
+/// is its display, `/64`, which iptables cannot misread.
+#[test]
+fn typed_networks_are_written_without_leading_zeros() {
+    use pyptables::value::IpNet;
+    let net: IpNet = "2001:db8::/064".parse().expect("ipnet reads it as /64");
+    let mut t = default_tables_v6();
+    t["filter"]["INPUT"].push(Rule::new().source(net).accept());
+    assert_eq!(problems(&t), Vec::<String>::new());
+    assert!(
+        t.to_iptables_plain()
+            .contains("-A INPUT -s 2001:db8::/64 -j ACCEPT"),
+        "{}",
+        t.to_iptables_plain()
+    );
+}
