@@ -709,14 +709,12 @@ fn port(text: &str) -> Result<u16, ValueError> {
     // Decimal only: iptables takes `0x16` for `--dport` but not for `--on-port`.
     if let Some(n) = parse_decimal(text) {
         let out_of_range = || ValueError::new(format!("port {text} is out of range 0-65535"));
-        return u16::try_from(n.map_err(|e| {
-            if text.starts_with('0') {
-                e
-            } else {
-                out_of_range()
-            }
-        })?)
-        .map_err(|_| out_of_range());
+        return match n {
+            Ok(n) => u16::try_from(n).map_err(|_| out_of_range()),
+            // A leading zero; otherwise the number is too large for u64.
+            Err(e) if text.starts_with('0') => Err(e),
+            Err(_) => Err(out_of_range()),
+        };
     }
     crate::services::port(text).ok_or_else(|| {
         ValueError::new(format!(
