@@ -4,7 +4,8 @@
 //! ([`tables`]), the targets ([`targets`]) and match modules ([`matches`]) with their options,
 //! value kinds ([`value`]) and where each is allowed. The checks built on it ([`rule`] for one
 //! rule, [`chains`] for a table's chains) are used both at compile time by the macro and at run
-//! time by `pyptables`' validation, so both report the same [`Problem`] messages.
+//! time by `pyptables`' validation, so both report the same [`Problem`] messages. Host group
+//! entries are read by one parser, [`hosts::parse_host`], at compile time and at start-up.
 //!
 //! Most users depend on `pyptables` alone; this crate is public so other tools can reuse the
 //! catalog.
@@ -21,6 +22,7 @@
 pub mod chains;
 pub mod family;
 pub mod hooks;
+pub mod hosts;
 pub mod matches;
 pub mod problem;
 pub mod raw;

@@ -226,6 +226,13 @@ pub enum Problem {
         /// Why.
         reason: String,
     },
+    /// A rule that could not be built from its description (a `firewall!` zone rule whose
+    /// expansion failed at run time); it stands in the chain so that the failure is reported.
+    #[error("the rule could not be built: {reason}")]
+    Unbuilt {
+        /// Why.
+        reason: String,
+    },
 }
 
 fn place(table: &str, chain: &str, via: Option<&str>) -> String {

@@ -83,6 +83,9 @@ const TCP: &[&str] = &["tcp"];
 const NAT_PORT_PROTOCOLS: &[&str] = &["tcp", "udp", "sctp", "dccp", "icmp"];
 const NAT_HOOKS_IN: Hooks = Hooks::PREROUTING.or(Hooks::OUTPUT);
 const NAT_HOOKS_OUT: Hooks = Hooks::INPUT.or(Hooks::POSTROUTING);
+/// A plain 32-bit value: `--and-mark`, `--nfmask` and the like take no `/mask` (iptables
+/// refuses one).
+const MARK_BITS: K = K::UInt { min: 0, max: U32 };
 const MARK_OPS: &[&str] = &["set-xmark", "set-mark", "and-mark", "or-mark", "xor-mark"];
 
 /// Every target in the catalog.
@@ -194,9 +197,9 @@ pub static TARGETS: &[TargetSpec] = &[
             &[
                 O::new("set-xmark", K::Mark),
                 O::new("set-mark", K::Mark),
-                O::new("and-mark", K::Mark),
-                O::new("or-mark", K::Mark),
-                O::new("xor-mark", K::Mark),
+                O::new("and-mark", MARK_BITS),
+                O::new("or-mark", MARK_BITS),
+                O::new("xor-mark", MARK_BITS),
             ],
         ),
         &[MARK_OPS],
@@ -209,12 +212,12 @@ pub static TARGETS: &[TargetSpec] = &[
                 O::new("set-mark", K::Mark),
                 O::new("save-mark", FLAG),
                 O::new("restore-mark", FLAG),
-                O::new("and-mark", K::Mark),
-                O::new("or-mark", K::Mark),
-                O::new("xor-mark", K::Mark),
-                O::new("nfmask", K::Mark),
-                O::new("ctmask", K::Mark),
-                O::new("mask", K::Mark),
+                O::new("and-mark", MARK_BITS),
+                O::new("or-mark", MARK_BITS),
+                O::new("xor-mark", MARK_BITS),
+                O::new("nfmask", MARK_BITS),
+                O::new("ctmask", MARK_BITS),
+                O::new("mask", MARK_BITS),
             ],
         ),
         &[&[
