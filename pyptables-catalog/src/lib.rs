@@ -19,6 +19,7 @@
 //! [`pyptables`]: https://docs.rs/pyptables
 
 pub mod chains;
+pub mod combos;
 pub mod family;
 pub mod hooks;
 pub mod matches;
@@ -36,5 +37,5 @@ pub use family::{Families, Family};
 pub use hooks::{Hook, Hooks};
 pub use problem::Problem;
 pub use rule::{Arg, Finding, Place, RuleContext, TargetCall, TargetKind};
-pub use spec::{MatchSpec, OptionSpec, Scope, TargetSpec};
+pub use spec::{Constraint, Given, MatchSpec, OptionSpec, Scope, TargetSpec, Violation};
 pub use value::{ValueError, ValueKind};
