@@ -52,16 +52,17 @@ fn limit_overflows(avg: u32, burst: u32, hz: u64) -> bool {
     burst == 0 || credits(avg.wrapping_mul(burst)) < credits(avg)
 }
 
-/// xt_hashlimit's check (revision 2 and later): the same in 64-bit arithmetic.
+/// xt_hashlimit's check (revision 2 and later) in 64-bit arithmetic, whose `user2credits`
+/// divides the constants first.
 fn hashlimit_overflows(avg: u64, burst: u64, hz: u64) -> bool {
     const SCALE: u64 = 1_000_000; // XT_HASHLIMIT_SCALE_v2
     let cpj = pow2_below(u64::MAX / (hz * 86_400));
     let k = hz * cpj;
     let credits = |user: u64| -> u64 {
-        if user > u64::MAX / k {
-            (user / SCALE).wrapping_mul(k)
+        if SCALE >= k {
+            user / (SCALE / k)
         } else {
-            user * k / SCALE
+            user.wrapping_mul(k / SCALE)
         }
     };
     burst == 0 || credits(avg.wrapping_mul(burst)) < credits(avg)
@@ -260,6 +261,7 @@ mod tests {
         assert!(!hashlimit_overflows(hl_avg(1, 3_600), 10, 250));
         assert!(!hashlimit_overflows(hl_avg(1, 3_600), 100, 250));
         assert!(!hashlimit_overflows(hl_avg(1, 60), 100_000, 250));
+        assert!(!hashlimit_overflows(hl_avg(10, 1), 5, 250));
     }
 
     #[test]
