@@ -169,7 +169,8 @@ pub static MATCHES: &[MatchSpec] = &[
                     .negatable(),
                 O::new("syn", FLAG).negatable(),
                 O::new("tcp-flags", K::TcpFlags).negatable(),
-                O::new("tcp-option", K::UInt { min: 0, max: 255 }).negatable(),
+                // libxt_tcp: option kinds 1-255.
+                O::new("tcp-option", K::UInt { min: 1, max: 255 }).negatable(),
             ],
         ),
         &["tcp"],

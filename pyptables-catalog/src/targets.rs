@@ -144,7 +144,7 @@ pub static TARGETS: &[TargetSpec] = &[
             O::new("nflog-group", K::UInt { min: 0, max: 65535 }),
             O::new("nflog-prefix", K::Text { min: 1, max: 63 }),
             O::new("nflog-size", K::UInt { min: 0, max: U32 }),
-            O::new("nflog-threshold", K::UInt { min: 1, max: 65535 }),
+            O::new("nflog-threshold", K::UInt { min: 0, max: 65535 }),
         ],
     ),
     at(
@@ -352,7 +352,8 @@ pub static TARGETS: &[TargetSpec] = &[
                         "protoinfo",
                         "helper",
                         "mark",
-                        "label",
+                        "natseqinfo",
+                        "secmark",
                     ]),
                 ),
                 O::new("expevents", K::ChoiceList(&["new"])),
@@ -405,8 +406,8 @@ pub static TARGETS: &[TargetSpec] = &[
         &[&["type"]],
     ),
     TargetSpec {
+        // One rule may add to one set and delete from another.
         required: &[&["add-set", "del-set"]],
-        exclusive: &[&["add-set", "del-set"]],
         ..t(
             "SET",
             &[
