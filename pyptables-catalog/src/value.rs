@@ -522,6 +522,7 @@ impl ValueKind {
     pub fn family_of(self, text: &str) -> Option<Family> {
         match self {
             ValueKind::Address
+            | ValueKind::Host
             | ValueKind::AddressRange
             | ValueKind::Network
             | ValueKind::NatAddress => {
