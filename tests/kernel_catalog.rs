@@ -1102,6 +1102,8 @@ fn values_to_try(kind: ValueKind, family: Family) -> Vec<String> {
         }
         ValueKind::AscendingRange { min, max } => vec![
             format!("{min}:{max}"),
+            format!("{}:{max}", min + 1),
+            format!("{min}:{}", max - 1),
             format!("{min}:{}", max + 1),
             format!("{min}:{min}"),
             format!("{}:{min}", min + 1),

@@ -205,6 +205,24 @@ pub fn statistic_mode(given: &Given<'_>) -> Result<(), Violation> {
     Ok(())
 }
 
+/// `-j NFQUEUE --queue-balance a:b`: the kernel counts the queues in 16 bits, so `0:65535`
+/// (65536 queues) is refused.
+pub fn queue_count(given: &Given<'_>) -> Result<(), Violation> {
+    let Some((a, b)) = given.value("queue-balance").and_then(|v| v.split_once(':')) else {
+        return Ok(());
+    };
+    match (parse_uint(a), parse_uint(b)) {
+        (Some(a), Some(b)) if b >= a && b - a + 1 > 65_535 => Err(Violation::new(
+            Some("queue-balance"),
+            format!(
+                "`queue-balance` {a}:{b} is {} queues; the kernel allows at most 65535",
+                b - a + 1
+            ),
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// `-j TCPMSS`: the legacy kernel (xt_TCPMSS) wants the rule to match TCP SYN packets
 /// (`--syn`, or `--tcp-flags` with SYN among the set flags, not inverted); nf_tables does not
 /// check it. `--set-mss` leaves room for the IP and TCP headers: at most 65515 in IPv4

@@ -369,13 +369,15 @@ pub static TARGETS: &[TargetSpec] = &[
     at(t("NOTRACK", &[]), &["raw"], Hooks::ALL),
     TargetSpec {
         exclusive: &[&["queue-num", "queue-balance"]],
-        constraints: &[C::Needs("queue-cpu-fanout", &["queue-balance"])],
+        constraints: &[
+            C::Needs("queue-cpu-fanout", &["queue-balance"]),
+            C::Check(combos::queue_count),
+        ],
         ..t(
             "NFQUEUE",
             &[
                 O::new("queue-num", K::UInt { min: 0, max: 65535 }),
-                // libxt_NFQUEUE: the last queue is at most 65534.
-                O::new("queue-balance", K::AscendingRange { min: 0, max: 65534 }),
+                O::new("queue-balance", K::AscendingRange { min: 0, max: 65535 }),
                 O::new("queue-bypass", FLAG),
                 O::new("queue-cpu-fanout", FLAG),
             ],

@@ -489,6 +489,7 @@ fn tproxy_nfqueue_tcpmss() {
         "INPUT",
         "-j NFQUEUE --queue-balance 0:65534 --queue-cpu-fanout",
     );
+    accepted(V4, "filter", "INPUT", "-j NFQUEUE --queue-balance 1:65535");
     refused(
         V4,
         "filter",
