@@ -60,11 +60,6 @@ const fn m(name: &'static str, implicit: Implicit, options: &'static [O]) -> Mat
     }
 }
 
-const fn constrained(mut spec: MatchSpec, constraints: &'static [C]) -> MatchSpec {
-    spec.constraints = constraints;
-    spec
-}
-
 const fn scoped(mut spec: MatchSpec, scope: Scope) -> MatchSpec {
     spec.scope = scope;
     spec
@@ -109,6 +104,12 @@ const PORTS: &[O] = &[
         .aliases(&["destination-port"])
         .negatable(),
 ];
+
+/// addrtype's `--src-type`/`--dst-type`: comma lists of these.
+const ADDR_TYPE: K = K::FamilyChoiceList {
+    v4: ADDR_TYPES,
+    v6: ADDR_TYPES_V6,
+};
 
 const ADDR_TYPES: &[&str] = &[
     "UNSPEC",
@@ -251,48 +252,44 @@ pub static MATCHES: &[MatchSpec] = &[
         Implicit::ByKey,
         &[O::new("comment", K::Text { min: 0, max: 255 })],
     ),
-    constrained(
+    m(
+        "limit",
+        Implicit::ByKey,
+        &[
+            O::new("limit", RATE),
+            O::new("limit-burst", K::UInt { min: 1, max: 10000 }),
+        ],
+    )
+    .constrained(&[C::Check(combos::limit_overflow)]),
+    rules(
         m(
-            "limit",
+            "hashlimit",
             Implicit::ByKey,
             &[
-                O::new("limit", RATE),
-                O::new("limit-burst", K::UInt { min: 1, max: 10000 }),
+                O::new("hashlimit-upto", RATE).aliases(&["hashlimit"]),
+                O::new("hashlimit-above", RATE),
+                // libxt_hashlimit's XT_HASHLIMIT_BURST_MAX (packet rates).
+                O::new(
+                    "hashlimit-burst",
+                    K::UInt {
+                        min: 1,
+                        max: 1_000_000,
+                    },
+                ),
+                O::new(
+                    "hashlimit-mode",
+                    K::ChoiceList(&["srcip", "srcport", "dstip", "dstport"]),
+                ),
+                O::new("hashlimit-srcmask", K::PrefixLength),
+                O::new("hashlimit-dstmask", K::PrefixLength),
+                O::new("hashlimit-name", K::Name { max: 254 }),
+                O::new("hashlimit-htable-size", K::UInt { min: 1, max: U32 }),
+                O::new("hashlimit-htable-max", K::UInt { min: 1, max: U32 }),
+                O::new("hashlimit-htable-expire", K::UInt { min: 1, max: U32 }),
+                O::new("hashlimit-htable-gcinterval", K::UInt { min: 1, max: U32 }),
             ],
-        ),
-        &[C::Check(combos::limit_overflow)],
-    ),
-    rules(
-        constrained(
-            m(
-                "hashlimit",
-                Implicit::ByKey,
-                &[
-                    O::new("hashlimit-upto", RATE).aliases(&["hashlimit"]),
-                    O::new("hashlimit-above", RATE),
-                    // libxt_hashlimit's XT_HASHLIMIT_BURST_MAX (packet rates).
-                    O::new(
-                        "hashlimit-burst",
-                        K::UInt {
-                            min: 1,
-                            max: 1_000_000,
-                        },
-                    ),
-                    O::new(
-                        "hashlimit-mode",
-                        K::ChoiceList(&["srcip", "srcport", "dstip", "dstport"]),
-                    ),
-                    O::new("hashlimit-srcmask", K::PrefixLength),
-                    O::new("hashlimit-dstmask", K::PrefixLength),
-                    O::new("hashlimit-name", K::Name { max: 254 }),
-                    O::new("hashlimit-htable-size", K::UInt { min: 1, max: U32 }),
-                    O::new("hashlimit-htable-max", K::UInt { min: 1, max: U32 }),
-                    O::new("hashlimit-htable-expire", K::UInt { min: 1, max: U32 }),
-                    O::new("hashlimit-htable-gcinterval", K::UInt { min: 1, max: U32 }),
-                ],
-            ),
-            &[C::Check(combos::hashlimit_overflow)],
-        ),
+        )
+        .constrained(&[C::Check(combos::hashlimit_overflow)]),
         &[&["hashlimit-name"], &["hashlimit-upto", "hashlimit-above"]],
         &[&["hashlimit-upto", "hashlimit-above"]],
     ),
@@ -315,34 +312,32 @@ pub static MATCHES: &[MatchSpec] = &[
         ],
     ),
     rules(
-        constrained(
-            m(
-                "recent",
-                Implicit::Never,
-                &[
-                    O::new("name", K::Name { max: 199 }),
-                    O::new("set", FLAG).negatable(),
-                    O::new("rcheck", FLAG).negatable(),
-                    O::new("update", FLAG).negatable(),
-                    O::new("remove", FLAG).negatable(),
-                    O::new("seconds", K::UInt { min: 1, max: U32 }),
-                    O::new("reap", FLAG),
-                    O::new("hitcount", K::UInt { min: 1, max: 65535 }),
-                    O::new("rttl", FLAG),
-                    O::new("rsource", FLAG),
-                    O::new("rdest", FLAG),
-                    O::new("mask", K::Host),
-                ],
-            ),
-            // xt_recent: `--set` and `--remove` take no modifiers; `--reap` needs `--seconds`.
+        m(
+            "recent",
+            Implicit::Never,
             &[
-                C::Conflicts("seconds", &["set", "remove"]),
-                C::Conflicts("hitcount", &["set", "remove"]),
-                C::Conflicts("rttl", &["set", "remove"]),
-                C::Conflicts("reap", &["set", "remove"]),
-                C::Needs("reap", &["seconds"]),
+                O::new("name", K::Name { max: 199 }),
+                O::new("set", FLAG).negatable(),
+                O::new("rcheck", FLAG).negatable(),
+                O::new("update", FLAG).negatable(),
+                O::new("remove", FLAG).negatable(),
+                O::new("seconds", K::UInt { min: 1, max: U32 }),
+                O::new("reap", FLAG),
+                O::new("hitcount", K::UInt { min: 1, max: 65535 }),
+                O::new("rttl", FLAG),
+                O::new("rsource", FLAG),
+                O::new("rdest", FLAG),
+                O::new("mask", K::Host),
             ],
-        ),
+        )
+        // xt_recent: `--set` and `--remove` take no modifiers; `--reap` needs `--seconds`.
+        .constrained(&[
+            C::Conflicts("seconds", &["set", "remove"]),
+            C::Conflicts("hitcount", &["set", "remove"]),
+            C::Conflicts("rttl", &["set", "remove"]),
+            C::Conflicts("reap", &["set", "remove"]),
+            C::Needs("reap", &["seconds"]),
+        ]),
         &[&["set", "rcheck", "update", "remove"]],
         &[
             &["set", "rcheck", "update", "remove"],
@@ -393,22 +388,8 @@ pub static MATCHES: &[MatchSpec] = &[
             "addrtype",
             Implicit::ByKey,
             &[
-                O::new(
-                    "src-type",
-                    K::FamilyChoiceList {
-                        v4: ADDR_TYPES,
-                        v6: ADDR_TYPES_V6,
-                    },
-                )
-                .negatable(),
-                O::new(
-                    "dst-type",
-                    K::FamilyChoiceList {
-                        v4: ADDR_TYPES,
-                        v6: ADDR_TYPES_V6,
-                    },
-                )
-                .negatable(),
+                O::new("src-type", ADDR_TYPE).negatable(),
+                O::new("dst-type", ADDR_TYPE).negatable(),
                 O::new("limit-iface-in", FLAG)
                     .hooks(Hooks::PREROUTING.or(Hooks::INPUT).or(Hooks::FORWARD)),
                 O::new("limit-iface-out", FLAG).hooks(OUT_HOOKS),
@@ -446,21 +427,19 @@ pub static MATCHES: &[MatchSpec] = &[
         ],
     ),
     rules(
-        constrained(
-            m(
-                "string",
-                Implicit::Never,
-                &[
-                    O::new("algo", K::Choice(&["bm", "kmp"])),
-                    O::new("string", K::Text { min: 1, max: 128 }).negatable(),
-                    O::new("hex-string", K::HexString).negatable(),
-                    O::new("from", K::UInt { min: 0, max: 65535 }),
-                    O::new("to", K::UInt { min: 0, max: 65535 }),
-                    O::new("icase", FLAG),
-                ],
-            ),
-            &[C::Check(combos::string_offsets)],
-        ),
+        m(
+            "string",
+            Implicit::Never,
+            &[
+                O::new("algo", K::Choice(&["bm", "kmp"])),
+                O::new("string", K::Text { min: 1, max: 128 }).negatable(),
+                O::new("hex-string", K::HexString).negatable(),
+                O::new("from", K::UInt { min: 0, max: 65535 }),
+                O::new("to", K::UInt { min: 0, max: 65535 }),
+                O::new("icase", FLAG),
+            ],
+        )
+        .constrained(&[C::Check(combos::string_offsets)]),
         &[&["algo"], &["string", "hex-string"]],
         &[&["string", "hex-string"]],
     ),
@@ -553,25 +532,23 @@ pub static MATCHES: &[MatchSpec] = &[
         )],
     ),
     rules(
-        constrained(
-            m(
-                "statistic",
-                Implicit::Never,
-                &[
-                    O::new("mode", K::Choice(&["random", "nth"])),
-                    O::new("probability", K::Probability).negatable(),
-                    O::new("every", K::UInt { min: 1, max: U32 }).negatable(),
-                    O::new("packet", K::UInt { min: 0, max: U32 }),
-                ],
-            ),
-            // libxt_statistic's option table and its final check.
+        m(
+            "statistic",
+            Implicit::Never,
             &[
-                C::Conflicts("probability", &["every", "packet"]),
-                C::Needs("every", &["packet"]),
-                C::Needs("packet", &["every"]),
-                C::Check(combos::statistic_mode),
+                O::new("mode", K::Choice(&["random", "nth"])),
+                O::new("probability", K::Probability).negatable(),
+                O::new("every", K::UInt { min: 1, max: U32 }).negatable(),
+                O::new("packet", K::UInt { min: 0, max: U32 }),
             ],
-        ),
+        )
+        // libxt_statistic's option table and its final check.
+        .constrained(&[
+            C::Conflicts("probability", &["every", "packet"]),
+            C::Needs("every", &["packet"]),
+            C::Needs("packet", &["every"]),
+            C::Check(combos::statistic_mode),
+        ]),
         &[&["mode"]],
         &[],
     ),

@@ -247,6 +247,12 @@ pub struct TargetSpec {
 }
 
 impl MatchSpec {
+    /// The same match, with `constraints` on how its options combine.
+    pub const fn constrained(mut self, constraints: &'static [Constraint]) -> Self {
+        self.constraints = constraints;
+        self
+    }
+
     /// The option called `key`.
     pub fn option(&self, key: &str) -> Option<&'static OptionSpec> {
         self.options.iter().find(|o| o.is_named(key))
@@ -254,6 +260,12 @@ impl MatchSpec {
 }
 
 impl TargetSpec {
+    /// The same target, with `constraints` on how its options combine.
+    pub const fn constrained(mut self, constraints: &'static [Constraint]) -> Self {
+        self.constraints = constraints;
+        self
+    }
+
     /// The option called `key`.
     pub fn option(&self, key: &str) -> Option<&'static OptionSpec> {
         self.options.iter().find(|o| o.is_named(key))

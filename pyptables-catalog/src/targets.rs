@@ -23,11 +23,6 @@ const fn t(name: &'static str, options: &'static [O]) -> TargetSpec {
     }
 }
 
-const fn constrained(mut spec: TargetSpec, constraints: &'static [C]) -> TargetSpec {
-    spec.constraints = constraints;
-    spec
-}
-
 const fn at(mut spec: TargetSpec, tables: &'static [&'static str], hooks: Hooks) -> TargetSpec {
     spec.scope.tables = tables;
     spec.scope.hooks = hooks;
@@ -252,18 +247,16 @@ pub static TARGETS: &[TargetSpec] = &[
     ),
     needs(
         one_of(
-            constrained(
-                t(
-                    "TCPMSS",
-                    &[
-                        // libxt_TCPMSS: at most 65535 minus the IPv4 and TCP headers.
-                        O::new("set-mss", K::UInt { min: 0, max: 65515 }),
-                        O::new("clamp-mss-to-pmtu", FLAG)
-                            .hooks(Hooks::FORWARD.or(Hooks::OUTPUT).or(Hooks::POSTROUTING)),
-                    ],
-                ),
-                &[C::Check(combos::tcpmss)],
-            ),
+            t(
+                "TCPMSS",
+                &[
+                    // libxt_TCPMSS: at most 65535 minus the IPv4 and TCP headers.
+                    O::new("set-mss", K::UInt { min: 0, max: 65515 }),
+                    O::new("clamp-mss-to-pmtu", FLAG)
+                        .hooks(Hooks::FORWARD.or(Hooks::OUTPUT).or(Hooks::POSTROUTING)),
+                ],
+            )
+            .constrained(&[C::Check(combos::tcpmss)]),
             &[&["set-mss", "clamp-mss-to-pmtu"]],
         ),
         TCP,
