@@ -61,7 +61,13 @@ fn samples(kind: ValueKind, family: Family) -> Vec<(String, String)> {
         ValueKind::AddressRange if v4 => s(&[("192.0.2.1-192.0.2.9", "192.0.2.1-192.0.2.9")]),
         ValueKind::AddressRange => s(&[("2001:db8::1-2001:db8::9", "2001:db8::1-2001:db8::9")]),
         ValueKind::Port => s(&[("ssh", "22"), ("65535", "65535")]),
-        ValueKind::PortRange => s(&[("1024:", "1024:65535"), ("ssh:http", "22:80"), ("80", "80")]),
+        // Service names in ranges are resolved per protocol (sctp has no `ssh`): they are
+        // proven in kernel_services.rs; here the numbers.
+        ValueKind::PortRange => s(&[
+            ("1024:", "1024:65535"),
+            ("1000:2000", "1000:2000"),
+            ("80", "80"),
+        ]),
         ValueKind::PortList => s(&[("ssh,http,1000:2000", "22,80,1000:2000")]),
         ValueKind::ToPorts => s(&[("1000-2000", "1000-2000"), ("ssh", "22")]),
         ValueKind::UInt { min, max } => {
@@ -112,6 +118,10 @@ fn samples(kind: ValueKind, family: Family) -> Vec<(String, String)> {
         ]),
         ValueKind::TcClass => s(&[("010:020", "10:20"), ("1:1", "1:1")]),
         ValueKind::Owner => s(&[("0x10-20", "16-20"), ("0", "0")]),
+        ValueKind::Host if v4 => s(&[("192.0.2.1", "192.0.2.1")]),
+        ValueKind::Host => s(&[("2001:db8::1", "2001:db8::1")]),
+        ValueKind::PrefixLength => s(&[("24", "24"), ("0x10", "16")]),
+        ValueKind::AscendingRange { .. } => s(&[("0x10:0x20", "16:32"), ("1:2", "1:2")]),
         other => panic!("no samples for {other:?}, which has numbers: add them here"),
     }
 }

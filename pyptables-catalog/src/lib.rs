@@ -20,6 +20,7 @@
 //! [`pyptables`]: https://docs.rs/pyptables
 
 pub mod chains;
+pub mod combos;
 pub mod family;
 pub mod hooks;
 pub mod hosts;
@@ -38,5 +39,5 @@ pub use family::{Families, Family};
 pub use hooks::{Hook, Hooks};
 pub use problem::Problem;
 pub use rule::{Arg, Finding, Place, RuleContext, TargetCall, TargetKind};
-pub use spec::{MatchSpec, OptionSpec, Scope, TargetSpec};
+pub use spec::{Constraint, Given, MatchSpec, OptionSpec, Scope, TargetSpec, Violation};
 pub use value::{ValueError, ValueKind};

@@ -112,6 +112,29 @@ pub enum ValueKind {
     Owner,
     /// Anything without control characters (for options whose syntax is not modelled).
     Any,
+    /// One address of the rule's family, without a prefix (`--on-ip`, recent's `--mask`).
+    Host,
+    /// A prefix length: 0-32 in IPv4, 0-128 in IPv6.
+    PrefixLength,
+    /// A comma-separated list of words from a fixed set that differs between the families
+    /// (addrtype's types).
+    FamilyChoiceList {
+        /// The words for IPv4.
+        v4: &'static [&'static str],
+        /// The words for IPv6.
+        v6: &'static [&'static str],
+    },
+    /// The string match's pattern with `|hex|` blocks, at most 128 bytes once decoded.
+    HexString,
+    /// A probability from 0 to 1 in decimal (`0.25`, `.5`, `1`).
+    Probability,
+    /// A range `low:high` with `low < high`, both within `min..=max` (`queue-balance`).
+    AscendingRange {
+        /// Smallest accepted value.
+        min: u64,
+        /// Largest accepted value.
+        max: u64,
+    },
 }
 
 /// Why a value was refused.
@@ -186,10 +209,38 @@ pub const CT_STATUSES: &[&str] = &["NONE", "EXPECTED", "SEEN_REPLY", "ASSURED", 
 /// TCP flag names.
 pub const TCP_FLAGS: &[&str] = &["FIN", "SYN", "RST", "PSH", "ACK", "URG", "ALL", "NONE"];
 
-/// Syslog level names accepted by `--log-level`.
+/// Syslog level names accepted by `--log-level`, in lower case only (libxtables looks them up
+/// case-sensitively and knows neither `err` nor `warn`).
 pub const LOG_LEVELS: &[&str] = &[
-    "emerg", "alert", "crit", "error", "warning", "notice", "info", "debug", "panic", "err", "warn",
+    "emerg", "alert", "crit", "error", "warning", "notice", "info", "debug", "panic",
 ];
+
+/// Protocol numbers of the protocols whose companion matches and options the catalog knows
+/// (`-p 6 --dport 22` is `-p tcp --dport 22`); from `/etc/protocols`.
+pub const PROTOCOL_NUMBERS: &[(&str, &str)] = &[
+    ("1", "icmp"),
+    ("6", "tcp"),
+    ("17", "udp"),
+    ("33", "dccp"),
+    ("58", "ipv6-icmp"),
+    ("132", "sctp"),
+    ("136", "udplite"),
+];
+
+/// The protocol name `-p text` stands for: a number in [`PROTOCOL_NUMBERS`] becomes its name,
+/// anything else is returned as it is.
+///
+/// ```
+/// use pyptables_catalog::value::protocol_name;
+/// assert_eq!(protocol_name("6"), "tcp");
+/// assert_eq!(protocol_name("udp"), "udp");
+/// ```
+pub fn protocol_name(text: &str) -> &str {
+    PROTOCOL_NUMBERS
+        .iter()
+        .find(|(n, _)| *n == text)
+        .map_or(text, |(_, name)| name)
+}
 
 /// ICMP type names (IPv4).
 pub const ICMP_TYPES: &[&str] = &[
@@ -316,7 +367,10 @@ impl ValueKind {
             | ValueKind::Monthdays
             | ValueKind::Tos
             | ValueKind::TcClass
-            | ValueKind::Owner => true,
+            | ValueKind::Owner
+            | ValueKind::Host
+            | ValueKind::PrefixLength
+            | ValueKind::AscendingRange { .. } => true,
             ValueKind::Flag
             | ValueKind::Interface
             | ValueKind::Text { .. }
@@ -327,6 +381,10 @@ impl ValueKind {
             | ValueKind::TcpFlags
             | ValueKind::Mac
             | ValueKind::SetRef
+            | ValueKind::FamilyChoiceList { .. }
+            | ValueKind::HexString
+            // Read with strtod: always decimal, a leading zero changes nothing.
+            | ValueKind::Probability
             | ValueKind::Any => false,
         }
     }
@@ -382,6 +440,16 @@ impl ValueKind {
             ValueKind::TcClass => "a class `MAJOR:MINOR` in hex".into(),
             ValueKind::Owner => "a user or group name, an id, or a range of ids `a-b`".into(),
             ValueKind::Any => "a value".into(),
+            ValueKind::Host => "one address such as `192.0.2.1`".into(),
+            ValueKind::PrefixLength => "a prefix length, 0-32 (IPv4) or 0-128 (IPv6)".into(),
+            ValueKind::FamilyChoiceList { v4, .. } => format!("one or more of {}", list(v4)),
+            ValueKind::HexString => {
+                "a pattern of at most 128 bytes, with `|hex|` blocks such as `GET |20|/`".into()
+            }
+            ValueKind::Probability => "a probability from 0 to 1, such as `0.25`".into(),
+            ValueKind::AscendingRange { min, max } => {
+                format!("a range `low:high` with low < high, within {min}-{max}")
+            }
         }
     }
 
@@ -444,6 +512,34 @@ impl ValueKind {
                     Ok(Cow::Borrowed(text))
                 }
             }
+            ValueKind::Host => host(text, family).map(|()| Cow::Borrowed(text)),
+            ValueKind::PrefixLength => {
+                let max = match family {
+                    Family::V4 => 32,
+                    Family::V6 => 128,
+                };
+                uint_text(text, 0, max)
+            }
+            ValueKind::FamilyChoiceList { v4, v6 } => {
+                let (mine, other) = match family {
+                    Family::V4 => (v4, v6),
+                    Family::V6 => (v6, v4),
+                };
+                if let Some(item) = text.split(',').find(|item| {
+                    !mine.iter().any(|c| c.eq_ignore_ascii_case(item))
+                        && other.iter().any(|c| c.eq_ignore_ascii_case(item))
+                }) {
+                    return Err(ValueError::new(format!(
+                        "`{item}` exists only in {}; {family} has {}",
+                        family.other(),
+                        list(mine)
+                    )));
+                }
+                choice_list(text, mine)
+            }
+            ValueKind::HexString => hex_string(text).map(|_| Cow::Borrowed(text)),
+            ValueKind::Probability => probability(text).map(|_| Cow::Borrowed(text)),
+            ValueKind::AscendingRange { min, max } => ascending_range(text, min, max),
         }
     }
 
@@ -485,6 +581,8 @@ impl ValueKind {
             | ValueKind::Mark
             | ValueKind::Tos
             | ValueKind::Owner
+            | ValueKind::PrefixLength
+            | ValueKind::AscendingRange { .. }
             | ValueKind::NatAddress => true,
             _ => false,
         };
@@ -501,6 +599,7 @@ impl ValueKind {
     pub fn family_of(self, text: &str) -> Option<Family> {
         match self {
             ValueKind::Address
+            | ValueKind::Host
             | ValueKind::AddressRange
             | ValueKind::Network
             | ValueKind::NatAddress => {
@@ -903,22 +1002,39 @@ fn mark(text: &str) -> Checked<'_> {
     Ok(same_or(text, canonical))
 }
 
+/// The seconds in a rate unit (`s`, `sec`, `second`, `m`, …, `d`, `day`).
+fn rate_unit(unit: &str) -> Option<u64> {
+    Some(match unit {
+        "s" | "sec" | "second" => 1,
+        "m" | "min" | "minute" => 60,
+        "h" | "hour" => 3600,
+        "d" | "day" => 86400,
+        _ => return None,
+    })
+}
+
+/// A valid [`ValueKind::Rate`] as `(count, seconds)`: `5/minute` is `(5, 60)`.
+pub fn parse_rate(text: &str) -> Option<(u64, u64)> {
+    let (n, unit) = text.split_once('/').unwrap_or((text, "second"));
+    let n: u64 = n.parse().ok().filter(|n| *n > 0)?;
+    Some((n, rate_unit(unit)?))
+}
+
+/// A number as the numeric value kinds read it.
+pub fn parse_uint(text: &str) -> Option<u64> {
+    parse_number(text)?.ok()
+}
+
 fn rate(text: &str) -> Checked<'_> {
     let (n, unit) = text.split_once('/').unwrap_or((text, "second"));
     // iptables reads the count in decimal; a leading zero or a sign is refused all the same,
     // like every other number.
     let n: u64 = parse_decimal(n)
         .ok_or_else(|| ValueError::new(format!("`{text}` is not a rate such as `5/minute`")))??;
-    let per_second = match unit {
-        "s" | "sec" | "second" => 1,
-        "m" | "min" | "minute" => 60,
-        "h" | "hour" => 3600,
-        "d" | "day" => 86400,
-        _ => {
-            return Err(ValueError::new(format!(
-                "unknown rate unit `{unit}`: use second, minute, hour or day"
-            )))
-        }
+    let Some(per_second) = rate_unit(unit) else {
+        return Err(ValueError::new(format!(
+            "unknown rate unit `{unit}`: use second, minute, hour or day"
+        )));
     };
     if n == 0 {
         return Err(ValueError::new("a rate of 0 never matches"));
@@ -1023,7 +1139,23 @@ fn log_level(text: &str) -> Checked<'_> {
     if parse_number(text).is_some() {
         return uint_text(text, 0, 7);
     }
-    choice(text, LOG_LEVELS)
+    if LOG_LEVELS.contains(&text) {
+        return Ok(Cow::Borrowed(text));
+    }
+    let hint = match text {
+        "err" => Some("error"),
+        "warn" => Some("warning"),
+        _ => LOG_LEVELS
+            .iter()
+            .find(|l| l.eq_ignore_ascii_case(text))
+            .copied()
+            .or_else(|| did_you_mean(text, LOG_LEVELS.iter().copied())),
+    };
+    Err(ValueError::new(format!(
+        "iptables knows the levels 0-7 and {} (lower case){}",
+        list(LOG_LEVELS),
+        crate::suggest::hint(hint)
+    )))
 }
 
 fn tcp_flags(text: &str) -> Checked<'_> {
@@ -1233,6 +1365,121 @@ fn tc_class(text: &str) -> Checked<'_> {
             "`{text}` is not a class `MAJOR:MINOR` in hex"
         )))
     }
+}
+
+/// One address, without a prefix: what libxtables' `XTTYPE_HOST` options take.
+fn host(text: &str, family: Family) -> Result<(), ValueError> {
+    if text.contains('/') {
+        return Err(ValueError::new(format!(
+            "`{text}` is a network: this option takes one address, without a prefix"
+        )));
+    }
+    ip_in_family(text, family).map(|_| ())
+}
+
+/// Decodes the string match's `--hex-string` the way libxt_string's `parse_hex_string` does:
+/// `|…|` blocks of hex byte pairs (spaces allowed), `\x` for a literal character outside
+/// them, anything else as itself. Returns the pattern length.
+fn hex_string(text: &str) -> Result<usize, ValueError> {
+    const MAX: usize = 128;
+    let s = text.as_bytes();
+    if s.is_empty() {
+        return Err(ValueError::new("the pattern is empty"));
+    }
+    let bad = |why: &str| {
+        Err(ValueError::new(format!(
+            "{why} (`|…|` holds hex byte pairs)"
+        )))
+    };
+    let (mut i, mut len, mut hex) = (0, 0, false);
+    while i < s.len() {
+        // Checked before each step, also the one that reads a closing `|`.
+        if len >= MAX {
+            return Err(ValueError::new(format!(
+                "the pattern is too long: at most {MAX} bytes once decoded (iptables also \
+                 counts a closing `|` after the {MAX}th byte)"
+            )));
+        }
+        let mut literal = false;
+        if s[i] == b'\\' && !hex {
+            literal = true;
+        } else if s[i] == b'\\' {
+            return bad("a `\\` literal cannot stand inside a hex block");
+        } else if s[i] == b'|' {
+            if hex {
+                hex = false;
+            } else {
+                hex = true;
+                while s.get(i + 1) == Some(&b' ') {
+                    i += 1;
+                }
+            }
+            if i + 1 >= s.len() {
+                break;
+            }
+            i += 1;
+        }
+        if literal {
+            if i + 1 >= s.len() {
+                return bad("a `\\` at the end has no character to quote");
+            }
+            i += 2;
+        } else if hex {
+            if i + 2 >= s.len() {
+                return bad("a hex block is not closed or has an odd number of digits");
+            }
+            for c in &s[i..i + 2] {
+                if !c.is_ascii_hexdigit() {
+                    return bad(&format!("`{}` is not a hex digit", char::from(*c)));
+                }
+            }
+            i += if s[i + 2] == b' ' { 3 } else { 2 };
+        } else {
+            i += 1;
+        }
+        len += 1;
+    }
+    if len == 0 {
+        return Err(ValueError::new("the pattern is empty"));
+    }
+    Ok(len)
+}
+
+/// A probability in plain decimal notation, 0 to 1.
+fn probability(text: &str) -> Result<f64, ValueError> {
+    let (int, frac) = text.split_once('.').unwrap_or((text, ""));
+    let digits = |p: &str| p.bytes().all(|b| b.is_ascii_digit());
+    let p = (!(int.is_empty() && frac.is_empty()) && digits(int) && digits(frac))
+        .then(|| text.parse::<f64>().ok())
+        .flatten()
+        .ok_or_else(|| {
+            ValueError::new(format!("`{text}` is not a decimal number such as `0.25`"))
+        })?;
+    if p > 1.0 {
+        return Err(ValueError::new(format!(
+            "probability {text} is out of range 0-1"
+        )));
+    }
+    Ok(p)
+}
+
+/// `low:high` with `low < high`, both given.
+fn ascending_range(text: &str, min: u64, max: u64) -> Checked<'_> {
+    let Some((a, b)) = text
+        .split_once(':')
+        .filter(|(a, b)| !a.is_empty() && !b.is_empty())
+    else {
+        return Err(ValueError::new(format!(
+            "`{text}` is not a range `low:high` (write both ends)"
+        )));
+    };
+    let (lo, hi) = (uint(a, min, max)?, uint(b, min, max)?);
+    if lo >= hi {
+        return Err(ValueError::new(format!(
+            "range {lo}:{hi}: the first number must be less than the second"
+        )));
+    }
+    Ok(same_or(text, format!("{lo}:{hi}")))
 }
 
 /// Bytes that may stand in an unquoted token.
