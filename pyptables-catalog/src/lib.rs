@@ -21,6 +21,7 @@
 pub mod chains;
 pub mod family;
 pub mod hooks;
+pub mod limits;
 pub mod matches;
 pub mod problem;
 pub mod raw;

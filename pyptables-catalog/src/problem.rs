@@ -226,6 +226,49 @@ pub enum Problem {
         /// Why.
         reason: String,
     },
+    /// A line of the rendered `iptables-restore` input longer than `iptables-restore` reads
+    /// as one line (it would run the rest as a new line).
+    #[error("{what} is written as a line of {bytes} bytes; iptables-restore reads at most {max} bytes a line and would run the rest as a new line: make it shorter (fewer or shorter options, or split it into several rules)")]
+    LineTooLong {
+        /// What the line holds: `this rule`, `the comment line of chain x`.
+        what: String,
+        /// Its length.
+        bytes: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// A rule line with more words than `iptables-restore` takes.
+    #[error("{what} is written as {words} words; iptables-restore takes at most {max} words a rule line (`-A CHAIN` included): split it into several rules")]
+    TooManyWords {
+        /// What the line holds.
+        what: String,
+        /// How many words it has.
+        words: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// A word of a rule line longer than `iptables-restore` takes.
+    #[error("{what} has a word of {bytes} bytes (`{start}…`); iptables-restore takes at most {max} bytes a word")]
+    WordTooLong {
+        /// What the line holds.
+        what: String,
+        /// The word's first characters.
+        start: String,
+        /// Its length.
+        bytes: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// A rule whose lists expand into too many rules (a runaway cartesian product).
+    #[error(
+        "this rule's lists expand into {count} rules (at most {max}); use fewer or shorter lists"
+    )]
+    TooManyRules {
+        /// How many rules (`too many` when it does not fit a number).
+        count: String,
+        /// The limit.
+        max: usize,
+    },
 }
 
 fn place(table: &str, chain: &str, via: Option<&str>) -> String {

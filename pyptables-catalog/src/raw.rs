@@ -105,7 +105,9 @@ fn refused(short: char) -> Option<&'static str> {
         'A' | 'C' | 'D' | 'E' | 'F' | 'I' | 'L' | 'N' | 'P' | 'R' | 'S' | 'X' | 'Z' => {
             "a command, not part of a rule; the chain is given by where the rule is added"
         }
-        't' => "the table option, not part of a rule; the table is given by where the rule is added",
+        't' => {
+            "the table option, not part of a rule; the table is given by where the rule is added"
+        }
         'V' | 'h' => {
             "an option that makes iptables-restore print a text and stop without loading anything"
         }
@@ -113,14 +115,11 @@ fn refused(short: char) -> Option<&'static str> {
         '4' | '6' => {
             "a family option: iptables-restore silently skips a rule with the other family's"
         }
-        'w' | 'W' | 'n' | 'x' | '0' | 'b' => "not an option of a rule (iptables-restore refuses it)",
+        'w' | 'W' | 'n' | 'x' | '0' | 'b' => {
+            "not an option of a rule (iptables-restore refuses it)"
+        }
         _ => return None,
     })
-}
-
-/// The long name of short option `c`, for messages.
-fn long_name(c: char) -> Option<&'static str> {
-    IPTABLES_OPTIONS.iter().find(|o| o.short == c).map(|o| o.name)
 }
 
 /// Options whose value iptables reads from the whole word when it is glued (`argv[optind-1]`).
@@ -225,9 +224,7 @@ fn resolve_long<'a>(name: &str, loaded: &[&'a crate::OptionSpec]) -> Long<'a> {
         ([], []) => Long::Unknown,
         ([], [one]) => Long::Extension(!one.kind.is_flag()),
         ([], _) => Long::Unknown,
-        ([first, rest @ ..], []) if rest.iter().all(|o| o.short == first.short) => {
-            Long::Own(first)
-        }
+        ([first, rest @ ..], []) if rest.iter().all(|o| o.short == first.short) => Long::Own(first),
         _ => Long::Ambiguous(own.iter().map(|o| o.name).collect()),
     }
 }
@@ -521,8 +518,14 @@ mod tests {
             ("-6 -j DROP", "silently skips"),
             ("--ipv4 -j DROP", "silently skips"),
             ("-w -j ACCEPT", "refuses it"),
-            ("--de 1.2.3.4", "`--delete` or `--delete-chain` or `--destination`"),
-            ("-ieth0 -j DROP", "whole word `-ieth0`, not `eth0`; write `-i eth0`"),
+            (
+                "--de 1.2.3.4",
+                "`--delete` or `--delete-chain` or `--destination`",
+            ),
+            (
+                "-ieth0 -j DROP",
+                "whole word `-ieth0`, not `eth0`; write `-i eth0`",
+            ),
             ("--in-interface=eth0", "write `--in-interface eth0`"),
             ("-s1.2.3.4 -j DROP", "write `-s 1.2.3.4`"),
             ("-ptcp --dport 22", "write `-p tcp`"),
@@ -541,7 +544,11 @@ mod tests {
         assert_eq!(target("--go nosuch"), Some(("nosuch".into(), true)));
         assert_eq!(target("--ju ACCEPT"), Some(("ACCEPT".into(), false)));
         assert_eq!(target("-p tcp -j next"), Some(("next".into(), false)));
-        assert_eq!(super::jump("--ju ACCEPT"), None, "ACCEPT is a target, not a chain");
+        assert_eq!(
+            super::jump("--ju ACCEPT"),
+            None,
+            "ACCEPT is a target, not a chain"
+        );
         assert_eq!(super::jump("-gnosuch"), Some(("nosuch".into(), true)));
         // What iptables accepts: values that look like options, abbreviations of options that
         // are no commands, the deprecated `-s ! addr`, and options of loaded matches.

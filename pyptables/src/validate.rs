@@ -10,6 +10,7 @@ use pyptables_catalog::{targets, Family, Hook, Hooks, Place, Problem, TargetCall
 use crate::model::rule::{Arg, Body, Rule};
 use crate::model::{Chain, Tables};
 use crate::origin::Origin;
+use crate::render::About;
 
 /// One problem found by [`Tables::validate`].
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -148,10 +149,42 @@ impl Tables {
             validate_table(table.chain_slice(), table.origin(), &mut c);
             errors.extend(c.errors);
         }
+        // Every line must reach iptables-restore as the one line it was written as.
+        for (about, problem) in crate::render::check_lines(self) {
+            errors.push(self.line_error(about, problem));
+        }
         if errors.is_empty() {
             Ok(())
         } else {
             Err(ValidationErrors(errors))
+        }
+    }
+}
+
+impl Tables {
+    /// The error for a problem of a rendered line, naming what the line is about.
+    fn line_error(&self, about: About, problem: Problem) -> ValidationError {
+        let (ti, ci, ri) = match about {
+            About::File => (0, None, None),
+            About::Table(t) => (t, None, None),
+            About::Chain(t, c) => (t, Some(c), None),
+            About::Rule(t, c, r) => (t, Some(c), Some(r)),
+        };
+        let table = self.iter().nth(ti);
+        let chain = table.zip(ci).and_then(|(t, c)| t.chain_slice().get(c));
+        let rule = chain.zip(ri).and_then(|(c, r)| c.get(r));
+        ValidationError {
+            problem,
+            family: self.family(),
+            table: table.map(|t| t.name().to_string()).unwrap_or_default(),
+            chain: chain.map(|c| c.name().to_string()),
+            rule: rule.and(ri),
+            option: None,
+            origin: rule
+                .map(Rule::origin)
+                .or(chain.map(Chain::origin))
+                .or(table.map(|t| t.origin()))
+                .unwrap_or_else(Origin::caller),
         }
     }
 }
