@@ -1,6 +1,7 @@
 //! Validation of the whole model against the catalog: every problem at once, each naming the
 //! rule and where it was written.
 
+use std::collections::HashSet;
 use std::fmt;
 
 use pyptables_catalog::chains::{check_table, ChainInfo, ChainPlace};
@@ -190,11 +191,8 @@ impl Tables {
 }
 
 fn validate_table(chains: &[Chain], table_origin: Origin, c: &mut Collector<'_>) {
-    let user_names: Vec<&str> = chains
-        .iter()
-        .filter(|ch| !ch.is_builtin())
-        .map(Chain::name)
-        .collect();
+    // Every chain name, for the look-ups of each jump (a table may have many chains).
+    let names: HashSet<&str> = chains.iter().map(Chain::name).collect();
     // A jump whose name is neither a chain nor a target, but close to a target, is a
     // misspelt target rather than a missing chain.
     let raw_jumps: Vec<Vec<(String, bool, usize)>> = chains
@@ -221,10 +219,7 @@ fn validate_table(chains: &[Chain], table_origin: Origin, c: &mut Collector<'_>)
                     target: Some(t), ..
                 } if t.kind() != TargetKind::Builtin => {
                     let name = t.name();
-                    if t.kind() == TargetKind::Jump
-                        && !user_names.contains(&name)
-                        && !chains.iter().any(|ch| ch.name() == name)
-                    {
+                    if t.kind() == TargetKind::Jump && !names.contains(name) {
                         if let Some(s) = pyptables_catalog::suggest::did_you_mean(
                             name,
                             targets::TARGETS.iter().map(|t| t.name),
