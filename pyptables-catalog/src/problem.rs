@@ -259,6 +259,24 @@ pub enum Problem {
         /// The limit.
         max: usize,
     },
+    /// A list value mixing negated and plain values.
+    #[error("`{key}` has a list that mixes negated and plain values; iptables negates a whole option, so no rule means that: negate every value (none of them), none, or write several rules")]
+    MixedNegation {
+        /// The option.
+        key: String,
+    },
+    /// Several addresses negated together.
+    #[error("`{key}` has several negated addresses; iptables refuses `!` with several addresses and has no \"none of these\" for them: use an ipset (`match=set match_set!=NAME`, `-m set ! --match-set NAME src`), or a user chain that returns for each address before the rule")]
+    NegatedAddresses {
+        /// The option.
+        key: String,
+    },
+    /// An option given an empty list.
+    #[error("`{key}` has no value (an empty list): a rule needs a value to match; leave the rule out, or, for a negated list (\"not in the empty set\" is every packet), the option")]
+    EmptyList {
+        /// The option.
+        key: String,
+    },
     /// A rule whose lists expand into too many rules (a runaway cartesian product).
     #[error(
         "this rule's lists expand into {count} rules (at most {max}); use fewer or shorter lists"

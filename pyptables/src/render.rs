@@ -403,6 +403,12 @@ pub(crate) fn write_rule(rule: &Rule, family: Family, s: &mut String) {
             s.push(' ');
             s.push_str(&sanitize(text));
         }
+        // An option iptables does not have, so the line is refused if it is ever loaded; it
+        // says why.
+        Body::Invalid(problem) => {
+            s.push_str(" --invalid-rule ");
+            push_safe(&problem.to_string(), s);
+        }
         Body::Options { args, target } => {
             write_args(args, family, s);
             if let Some(t) = target {

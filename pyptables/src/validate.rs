@@ -205,7 +205,7 @@ fn validate_table(chains: &[Chain], table_origin: Origin, c: &mut Collector<'_>)
                     Body::Raw { text, .. } => {
                         pyptables_catalog::raw::jump(text).map(|(name, goto)| (name, goto, ri))
                     }
-                    Body::Options { .. } => None,
+                    Body::Options { .. } | Body::Invalid(_) => None,
                 })
                 .collect()
         })
@@ -321,6 +321,13 @@ fn validate_rule(
                 );
             }
         }
+        Body::Invalid(problem) => c.push(
+            problem.clone(),
+            Some(chain),
+            Some((ri, rule)),
+            None,
+            rule.origin(),
+        ),
         Body::Options { args, target } => {
             let cat_args: Vec<_> = args.iter().map(Arg::as_catalog).collect();
             let target_args: Vec<_> = target

@@ -233,6 +233,10 @@ pub(crate) enum Body {
     /// Raw text; `extended` records that options were added to it afterwards, which
     /// validation reports rather than guessing how to combine them.
     Raw { text: Text, extended: bool },
+    /// Rules that could not be made (a `firewall!` rule whose run-time lists expand into too
+    /// many): validation reports the problem, and the line written for it is one iptables
+    /// refuses.
+    Invalid(pyptables_catalog::Problem),
 }
 
 /// An iptables rule: options that match packets, and an optional target.
@@ -334,7 +338,7 @@ impl Rule {
     pub fn args(&self) -> &[Arg] {
         match &self.body {
             Body::Options { args, .. } => args,
-            Body::Raw { .. } => &[],
+            Body::Raw { .. } | Body::Invalid(_) => &[],
         }
     }
 
@@ -342,7 +346,7 @@ impl Rule {
     pub fn get_target(&self) -> Option<&Target> {
         match &self.body {
             Body::Options { target, .. } => target.as_ref(),
-            Body::Raw { .. } => None,
+            Body::Raw { .. } | Body::Invalid(_) => None,
         }
     }
 
@@ -350,7 +354,7 @@ impl Rule {
     pub fn raw_text(&self) -> Option<&str> {
         match &self.body {
             Body::Raw { text, .. } => Some(text),
-            Body::Options { .. } => None,
+            Body::Options { .. } | Body::Invalid(_) => None,
         }
     }
 
@@ -371,6 +375,7 @@ impl Rule {
                 args.push(arg)
             }
             Body::Raw { extended, .. } => *extended = true,
+            Body::Invalid(_) => {}
         }
         self
     }
@@ -418,6 +423,7 @@ impl Rule {
                 args.shrink_to_fit();
             }
             Body::Raw { extended, .. } => *extended = true,
+            Body::Invalid(_) => {}
         }
         self
     }
@@ -476,6 +482,14 @@ impl Rule {
         log => LOG;
         /// `-j MASQUERADE`
         masquerade => MASQUERADE;
+    }
+
+    /// A rule standing for rules that could not be made, reported by validation.
+    pub(crate) fn invalid(problem: pyptables_catalog::Problem, origin: Origin) -> Rule {
+        Rule {
+            body: Body::Invalid(problem),
+            origin,
+        }
     }
 
     pub(crate) fn from_parts(args: Vec<Arg>, target: Option<Target>, origin: Origin) -> Rule {
