@@ -138,3 +138,23 @@ fn the_limits_are_the_kernels_for_both_backends_and_families() {
         }
     }
 }
+
+#[test]
+fn the_cli_check_refuses_the_cut_line_naming_the_rule() {
+    // `check`, `apply` and `diff` all validate first; `check` is the one that cannot touch the
+    // host's rules whatever happens.
+    let fw = pyptables::Firewall::from_tables(cut_at_policy(), Tables::new(pyptables::Family::V6));
+    for args in [&["check", "--no-netns"][..], &["check"][..]] {
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let argv = std::iter::once("fw").chain(args.iter().copied());
+        let code = pyptables::cli::run_with_args(&fw, argv, &mut out, &mut err);
+        let err = String::from_utf8(err).unwrap();
+        assert_eq!(code, 1, "{args:?}: {err}");
+        assert!(
+            err.contains(
+                "IPv4 filter FORWARD rule 1: this rule is written as a line of 10253 bytes"
+            ),
+            "{args:?}: {err}"
+        );
+    }
+}
