@@ -581,6 +581,15 @@ fn list_problem(option: &OptionSpec, arg: &Arg<'_>, value: &str) -> Option<Probl
     if value.is_empty() {
         return Some(Problem::EmptyList { key: key() });
     }
+    if !value.contains(',') && value.starts_with('!') {
+        return Some(Problem::BadValue {
+            key: key(),
+            value: shown(value),
+            reason: "`!` negates an option, not a value: write `not(value)` (`key!=value` in \
+                     `firewall!`)"
+                .into(),
+        });
+    }
     if value.split(',').any(|v| v.starts_with('!')) {
         return Some(Problem::MixedNegation { key: key() });
     }

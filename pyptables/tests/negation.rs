@@ -75,6 +75,12 @@ fn lists_iptables_cannot_negate_as_meant_are_refused() {
     let mixed = vec![not("10.0.0.0/8").into_value(), "10.1.0.0/16".into_value()];
     let msg = errors(Rule::new().source(mixed).drop());
     assert!(msg.contains("mixes negated and plain values"), "{msg}");
+    // A `!` written in the text.
+    let msg = errors(Rule::new().proto("!tcp").drop());
+    assert!(
+        msg.contains("`!` negates an option, not a value: write `not(value)`"),
+        "{msg}"
+    );
 }
 
 #[test]
