@@ -161,8 +161,9 @@ impl IntoValue for Ipv4Net {
     }
 }
 
-/// Several values joined with commas (`ctstate` states, multiport ports); see [`join_values`]
-/// for negated values.
+/// Several values joined with commas (`ctstate` states, multiport ports). A list of negated
+/// values is one negated value ("none of these": `[not(22), not(80)]` → `! --dports 22,80`); a
+/// list mixing negated and plain values is refused by validation.
 impl<T: IntoValue, const N: usize> IntoValue for [T; N] {
     fn into_value(self) -> Value {
         join(self)
