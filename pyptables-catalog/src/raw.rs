@@ -99,6 +99,11 @@ fn short_has_arg(c: char) -> Option<u8> {
     })
 }
 
+/// iptables' commands (short options).
+const COMMANDS: &[char] = &[
+    'A', 'C', 'D', 'E', 'F', 'I', 'L', 'N', 'P', 'R', 'S', 'X', 'Z',
+];
+
 /// Why a raw rule may not use iptables' option `short`, if it may not.
 fn refused(short: char) -> Option<&'static str> {
     Some(match short {
@@ -275,6 +280,9 @@ pub fn parse(text: &str) -> Result<RawRule, String> {
     }
     let mut target = None;
     let mut loaded: Vec<&'static crate::OptionSpec> = Vec::new();
+    // Whether a match the catalog does not know was loaded: its options are unknown here.
+    let mut unknown_match = false;
+    let unknown = |m: Option<&str>| m.is_some_and(|m| crate::matches::find(m).is_none());
     let mut i = 0;
     while i < words.len() {
         let word = &words[i];
@@ -288,6 +296,11 @@ pub fn parse(text: &str) -> Result<RawRule, String> {
                 None => (long, None),
             };
             match resolve_long(name, &loaded) {
+                // An abbreviated command after a match the catalog does not know may be that
+                // match's own option (`-m policy --pol ipsec`): an exact name wins in getopt.
+                // If it is not, iptables refuses the line (two commands), so it is let through.
+                Long::Own(opt)
+                    if opt.name != name && unknown_match && COMMANDS.contains(&opt.short) => {}
                 Long::Own(opt) => {
                     let shown = format!("--{}", opt.name);
                     if let Some(why) = refused(opt.short) {
@@ -313,6 +326,7 @@ pub fn parse(text: &str) -> Result<RawRule, String> {
                         },
                     };
                     i = after_value(opt.short, value.as_deref(), &words, i);
+                    unknown_match |= opt.short == 'm' && unknown(value.as_deref());
                     note(opt.short, value, &words, i, &mut target, &mut loaded);
                 }
                 Long::Extension(takes_value) => {
@@ -374,6 +388,7 @@ pub fn parse(text: &str) -> Result<RawRule, String> {
                 None
             };
             i = after_value(c, value.as_deref(), &words, i);
+            unknown_match |= c == 'm' && unknown(value.as_deref());
             note(c, value, &words, i, &mut target, &mut loaded);
             break;
         }
@@ -533,6 +548,9 @@ mod tests {
             ("-jACCEPT", "write `-j ACCEPT`"),
             ("-vjACCEPT", "write `-j ACCEPT`"),
             ("-j ACCEPT --", "`--` ends"),
+            // After an unknown match, only command abbreviations are let through.
+            ("-m policy --dir in --vers", "`--version`"),
+            ("-m policy --dir in --policy x", "`--policy` is a command"),
         ];
         for (text, why) in refused {
             let err = super::parse(text).expect_err(text);
@@ -565,6 +583,9 @@ mod tests {
             "--set-c 1 2 -j ACCEPT",
             "-m multiport --dports 22,80 -j ACCEPT",
             "-j LOG --log-prefix -A",
+            // The policy match (not in the catalog) has an option `--pol`: exact, so not
+            // `--policy` (checked with iptables-restore).
+            "-m policy --dir in --pol ipsec -j ACCEPT",
         ] {
             assert!(super::parse(ok).is_ok(), "{ok}: {:?}", super::parse(ok));
         }
