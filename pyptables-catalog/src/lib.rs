@@ -24,6 +24,7 @@ pub mod combos;
 pub mod family;
 pub mod hooks;
 pub mod hosts;
+pub mod limits;
 pub mod matches;
 pub mod problem;
 pub mod raw;
