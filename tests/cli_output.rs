@@ -173,6 +173,12 @@ fn help_documents_the_commands_and_exit_codes() {
     let (code, out, _) = run(&firewall(), &["apply", "--help"]);
     assert_eq!(code, 0);
     assert!(out.contains("--confirm <SECONDS>"), "{out}");
+    let (code, out, _) = run(&firewall(), &["diff", "--help"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("--family <FAMILY>") && out.contains("--color <WHEN>"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -184,6 +190,8 @@ fn usage_errors_exit_2() {
         &["--color", "sometimes"][..],
         &["--backend", "ebpf"][..],
         &["apply", "--confirm", "soon"][..],
+        &["diff", "--color", "sometimes"][..],
+        &["diff", "--family", "5"][..],
     ] {
         let (code, out, err) = run(&fw, args);
         assert_eq!(code, 2, "{args:?}");
@@ -248,4 +256,26 @@ fn confirm_without_a_waiting_apply_fails() {
     );
     assert_eq!(code, 1);
     assert!(err.contains("no `apply --confirm` is waiting"), "{err}");
+}
+
+#[test]
+fn check_and_diff_refuse_a_network_namespace_that_does_not_exist() {
+    for args in [&["check"][..], &["check", "--no-netns"][..], &["diff"][..]] {
+        let argv: Vec<&str> = ["--netns", "cli-output-no-such-ns"]
+            .iter()
+            .chain(args)
+            .copied()
+            .collect();
+        assert_eq!(
+            run(&firewall(), &argv),
+            (
+                2,
+                String::new(),
+                "error: the network namespace `cli-output-no-such-ns` does not exist \
+                 (`ip netns list` names those there are)\n"
+                    .to_string()
+            ),
+            "{args:?}"
+        );
+    }
 }

@@ -27,6 +27,7 @@
 //!   without comments and counters.
 
 mod commands;
+mod scratch;
 mod system;
 
 use std::ffi::OsString;
@@ -131,7 +132,14 @@ enum Command {
     /// Confirm an `apply --confirm` that is waiting (from a second session)
     Confirm,
     /// Show how the running rules differ from these (exit 0 same, 1 different, 2 error)
-    Diff,
+    Diff {
+        /// Only this family
+        #[arg(long, value_enum)]
+        family: Option<FamilyArg>,
+        /// Colour the diff
+        #[arg(long, value_enum, value_name = "WHEN", default_value = "auto")]
+        color: ColorArg,
+    },
 }
 
 /// Options of `print`.
@@ -170,6 +178,15 @@ enum FamilyArg {
     /// IPv6 (ip6tables)
     #[value(name = "6")]
     V6,
+}
+
+impl From<FamilyArg> for Family {
+    fn from(f: FamilyArg) -> Family {
+        match f {
+            FamilyArg::V4 => Family::V4,
+            FamilyArg::V6 => Family::V6,
+        }
+    }
 }
 
 /// Where output goes and what the process is attached to.
@@ -264,7 +281,20 @@ fn run_inner(fw: &Firewall, args: Vec<OsString>, mut io: Io<'_>) -> u8 {
         Some(Command::Check { no_netns }) => commands::check(fw, &tools, no_netns, &mut io),
         Some(Command::Apply { confirm }) => commands::apply(fw, &tools, confirm, &mut io),
         Some(Command::Confirm) => commands::confirm(&tools, &mut io),
-        Some(Command::Diff) => commands::diff(fw, &tools, &mut io),
+        Some(Command::Diff { family, color }) => {
+            let family = family.or(cli.print.family).map(Family::from);
+            let color = if color != ColorArg::Auto {
+                color
+            } else {
+                cli.print.color
+            };
+            let colour = colour_enabled(
+                color,
+                io.out_is_terminal,
+                std::env::var_os("NO_COLOR").as_deref(),
+            );
+            commands::diff(fw, &tools, family, colour, &mut io)
+        }
     };
     let _ = io.out.flush();
     let _ = io.err.flush();
