@@ -1,5 +1,6 @@
 //! The per-host CLI (`pyptables::cli`) against the kernel: what `check` and `diff` do with
-//! their scratch network namespaces (signals, stale ones, ipsets). Each test uses its own network namespace (`--netns`) and both backends.
+//! their scratch network namespaces (signals, stale ones, ipsets), and `save`'s files loading
+//! into the kernel. Each test uses its own network namespace (`--netns`) and both backends.
 
 #[allow(unused_macros, unused_imports)]
 mod behaviour_support;
@@ -10,7 +11,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use pyptables::cli::run_with_args;
-use pyptables::{Family, Firewall, Match, Rule, Tables, Target};
+use pyptables::{Family, Firewall, Match, Policy, Rule, Tables, Target};
 use pyptables_testkit::{require_root_and_iptables, Backend, Netns};
 
 const BACKENDS: [Backend; 2] = [Backend::Nft, Backend::Legacy];
@@ -243,4 +244,82 @@ fn scratch_namespaces_of_runs_that_are_gone_are_deleted() {
     }
     assert_eq!(code, 0, "{out}{err}");
     assert!(!left, "{stale} is still there");
+}
+
+/// The firewall `save` writes: IPv4 SSH from one admin address, IPv6 loopback only.
+fn desired() -> Firewall {
+    let mut v4 = Tables::new(Family::V4);
+    let input = &mut v4.table_or_default("filter").unwrap()["INPUT"];
+    input.set_policy(Policy::Drop).unwrap();
+    input.push(
+        Rule::new()
+            .source("192.0.2.1")
+            .proto("tcp")
+            .dport(22)
+            .comment("SSH from the admin")
+            .accept(),
+    );
+    let mut v6 = Tables::new(Family::V6);
+    let input = &mut v6.table_or_default("filter").unwrap()["INPUT"];
+    input.set_policy(Policy::Drop).unwrap();
+    input.push(Rule::new().in_interface("lo").accept());
+    Firewall::from_tables(v4, v6)
+}
+
+/// What iptables-save prints once the saved files are loaded (checked by hand against
+/// iptables 1.8.9: the kernel adds `/32` and `-m tcp`, and quotes the comment).
+const DESIRED_V4: &str = "*filter
+:INPUT DROP
+:FORWARD ACCEPT
+:OUTPUT ACCEPT
+-A INPUT -s 192.0.2.1/32 -p tcp -m tcp --dport 22 -m comment --comment \"SSH from the admin\" -j ACCEPT
+COMMIT
+";
+const DESIRED_V6: &str = "*filter
+:INPUT DROP
+:FORWARD ACCEPT
+:OUTPUT ACCEPT
+-A INPUT -i lo -j ACCEPT
+COMMIT
+";
+
+#[test]
+#[ignore = "needs root and iptables (kernel test)"]
+fn saved_files_load_at_boot_as_the_rules() {
+    require_root_and_iptables();
+    let fw = desired();
+    for (layout, v4, v6) in [
+        ("debian", "rules.v4", "rules.v6"),
+        ("rhel", "iptables", "ip6tables"),
+    ] {
+        let dir = scratch_dir(&format!("save-{layout}"));
+        let mut out = Vec::new();
+        let mut err = Vec::new();
+        let args = ["web1-firewall", "save", "--layout", layout, "--dir"];
+        let argv = args
+            .iter()
+            .map(std::ffi::OsString::from)
+            .chain([dir.clone().into_os_string()]);
+        let code = run_with_args(&fw, argv, &mut out, &mut err);
+        let out = String::from_utf8(out).unwrap();
+        assert_eq!(code, 0, "{layout}: {out}{}", String::from_utf8_lossy(&err));
+        for backend in BACKENDS {
+            // As the boot scripts do: `iptables-restore < FILE` in a fresh namespace.
+            let ns = Netns::new("cli_saved").unwrap();
+            for (family, file, expected) in [
+                (pyptables_testkit::Family::V4, v4, DESIRED_V4),
+                (pyptables_testkit::Family::V6, v6, DESIRED_V6),
+            ] {
+                let text = std::fs::read_to_string(dir.join(file)).unwrap();
+                ns.restore(backend, family, &text, &[])
+                    .unwrap_or_else(|e| panic!("{layout} {backend} {file}: {e}"));
+                assert_eq!(
+                    ns.save(backend, family).unwrap(),
+                    expected,
+                    "{layout} {backend} {file}"
+                );
+            }
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

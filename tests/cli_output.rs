@@ -82,6 +82,7 @@ fn both_families_in_one_stream_are_refused() {
             ),
             "{args:?}: {err}"
         );
+        assert!(err.contains("`web1-firewall save`"), "{err}");
     }
 }
 
@@ -227,6 +228,7 @@ fn help_documents_the_commands_and_exit_codes() {
         "--confirm",
         "--netns",
         "--backend",
+        "save",
         "--version",
     ] {
         assert!(out.contains(word), "--help lacks {word}:\n{out}");
@@ -236,6 +238,16 @@ fn help_documents_the_commands_and_exit_codes() {
     let (code, out, _) = run(&firewall(), &["apply", "--help"]);
     assert_eq!(code, 0);
     assert!(out.contains("--confirm <SECONDS>"), "{out}");
+    let (code, out, _) = run(&firewall(), &["save", "--help"]);
+    assert_eq!(code, 0);
+    for word in [
+        "--layout <LAYOUT>",
+        "--dir <DIR>",
+        "/etc/iptables/rules.v4",
+        "/etc/sysconfig/iptables",
+    ] {
+        assert!(out.contains(word), "save --help lacks {word}:\n{out}");
+    }
     let (code, out, _) = run(&firewall(), &["diff", "--help"]);
     assert_eq!(code, 0);
     assert!(
@@ -255,6 +267,7 @@ fn usage_errors_exit_2() {
         &["apply", "--confirm", "soon"][..],
         &["diff", "--color", "sometimes"][..],
         &["diff", "--family", "5"][..],
+        &["save", "--layout", "arch"][..],
     ] {
         let (code, out, err) = run(&fw, args);
         assert_eq!(code, 2, "{args:?}");
@@ -363,4 +376,137 @@ fn check_and_diff_refuse_a_network_namespace_that_does_not_exist() {
             "{args:?}"
         );
     }
+}
+
+/// A directory of its own for one test, empty.
+fn empty_dir(label: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "pyptables-cli-output-{label}-{}",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The names of the files in `dir`, sorted.
+fn files_in(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn save_writes_one_file_per_family_where_the_boot_scripts_read_them() {
+    for (layout, v4, v6) in [
+        ("debian", "rules.v4", "rules.v6"),
+        ("rhel", "iptables", "ip6tables"),
+    ] {
+        let dir = empty_dir(&format!("save-{layout}"));
+        let d = dir.to_str().unwrap();
+        let (code, out, err) = run(&firewall(), &["save", "--layout", layout, "--dir", d]);
+        assert_eq!(code, 0, "{layout}: {err}");
+        assert_eq!(
+            out,
+            format!("wrote {d}/{v4}: IPv4, 1 rules in filter\nwrote {d}/{v6}: IPv6, 1 rules in filter\n"),
+            "{layout}"
+        );
+        let mut expected = [v4, v6].map(String::from);
+        expected.sort();
+        assert_eq!(files_in(&dir), expected, "{layout}");
+        assert_eq!(
+            std::fs::read_to_string(dir.join(v4)).unwrap(),
+            header("iptables-restore") + V4_PLAIN
+        );
+        assert_eq!(
+            std::fs::read_to_string(dir.join(v6)).unwrap(),
+            header("ip6tables-restore") + V6_PLAIN
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
+
+#[test]
+fn save_leaves_the_file_of_a_family_without_tables_alone() {
+    let dir = empty_dir("save-v4-only");
+    let d = dir.to_str().unwrap();
+    std::fs::write(dir.join("rules.v6"), "*filter\nCOMMIT\n").unwrap();
+    let fw = Firewall::from_tables(firewall().ipv4().clone(), Tables::new(Family::V6));
+    let (code, out, err) = run(&fw, &["save", "--layout", "debian", "--dir", d]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        out,
+        format!("wrote {d}/rules.v4: IPv4, 1 rules in filter\nIPv6: this firewall has no IPv6 rules; {d}/rules.v6 is left as it is\n")
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("rules.v6")).unwrap(),
+        "*filter\nCOMMIT\n"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn save_writes_nothing_when_the_rules_have_problems_or_the_place_is_wrong() {
+    let dir = empty_dir("save-refused");
+    let d = dir.to_str().unwrap();
+    let port = "no-such-port";
+    let fw = pyptables::firewall! { filter { INPUT { accept proto=tcp dport={port}; } } };
+    let (code, out, err) = run(&fw, &["save", "--dir", d]);
+    assert_eq!(code, 1, "{err}");
+    assert!(out.is_empty(), "{out}");
+    assert!(err.contains("no-such-port"), "{err}");
+    assert!(
+        err.ends_with("1 problem found; nothing was written\n"),
+        "{err}"
+    );
+
+    let missing = dir.join("etc-iptables");
+    let (code, out, err) = run(
+        &firewall(),
+        &[
+            "save",
+            "--layout",
+            "debian",
+            "--dir",
+            missing.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 2);
+    assert!(out.is_empty(), "{out}");
+    assert_eq!(
+        err,
+        format!("error: {} does not exist; the rules there are loaded at boot by iptables-persistent (install it), or give --dir\n", missing.display())
+    );
+
+    let (code, _, err) = run(&firewall(), &["--netns", "web", "save", "--dir", d]);
+    assert_eq!(code, 2);
+    assert_eq!(
+        err,
+        "error: `save` writes files and runs no iptables program, so `--netns web` does not apply to it\n"
+    );
+    assert!(files_in(&dir).is_empty());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn save_reminds_that_the_sets_must_exist_at_boot() {
+    let dir = empty_dir("save-sets");
+    let d = dir.to_str().unwrap();
+    let mut v4 = Tables::new(Family::V4);
+    v4.table_or_default("filter").unwrap()["INPUT"].push(
+        Rule::new()
+            .with_match(pyptables::Match::new("set").opt("match-set", "blocklist src"))
+            .drop(),
+    );
+    let fw = Firewall::from_tables(v4, Tables::new(Family::V6));
+    let (code, _, err) = run(&fw, &["save", "--layout", "debian", "--dir", d]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        err,
+        "note: the rules use the ipsets blocklist; at boot they must exist before these files load (ipset-persistent saves them to /etc/iptables/ipsets)\n"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
 }

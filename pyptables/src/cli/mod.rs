@@ -12,7 +12,7 @@
 //! ```
 //!
 //! The binary then offers `print` (the default), `check`, `apply` (with rollback and
-//! `--confirm SECONDS`), `confirm` and `diff`; `--help` lists options and exit codes,
+//! `--confirm SECONDS`), `confirm`, `diff` and `save`; `--help` lists options and exit codes,
 //! `--version` names the program and the pyptables version.
 //!
 //! - `apply` saves the running rules of each family it changes (`iptables-save`), loads IPv4
@@ -33,8 +33,11 @@
 //! - The scratch namespace of `check` and `diff` (see `scratch`) gets the ipsets the rules
 //!   name, copied from the host or `--netns` namespace, and is deleted also when SIGINT,
 //!   SIGTERM or SIGHUP end the run.
+//! - `save` writes each family's rules where the distribution's boot scripts read them (see
+//!   `save`), atomically.
 
 mod commands;
+mod save;
 mod scratch;
 mod system;
 
@@ -62,7 +65,7 @@ pub const EXIT_ROLLBACK_FAILED: u8 = 3;
 const EXIT_CODES: &str = "\
 Exit status:
   0  success; `diff`: the running rules equal these; `apply --confirm`: confirmed
-  1  the rules have problems (`check`, `print`), were rejected (the running rules are unchanged),
+  1  the rules have problems (`check`, `print`, `save`), were rejected (the running rules are unchanged),
      were not confirmed in time (the previous rules are back), or differ (`diff`)
   2  usage error, or a tool could not be run (not root, iptables missing, ...)
   3  a rollback failed: the running rules may be neither the old nor the new ones
@@ -153,6 +156,8 @@ enum Command {
         #[arg(long, value_enum, value_name = "WHEN", default_value = "auto")]
         color: ColorArg,
     },
+    /// Write the rules to the files the distribution loads at boot, atomically
+    Save(save::SaveArgs),
 }
 
 /// Options of `print`.
@@ -315,6 +320,7 @@ fn run_inner(fw: &Firewall, args: Vec<OsString>, mut io: Io<'_>) -> u8 {
             );
             commands::diff(fw, &tools, family, colour, &mut io)
         }
+        Some(Command::Save(args)) => save::save(fw, &cli.tools, &args, &mut io),
     };
     let _ = io.out.flush();
     let _ = io.err.flush();
@@ -420,7 +426,9 @@ fn print(fw: &Firewall, args: &PrintArgs, io: &mut Io<'_>) -> u8 {
                     io.err,
                     "error: this firewall has IPv4 and IPv6 rules, but iptables-restore reads one family \
                      (from one stream, the IPv6 rules would replace the IPv4 ones): choose it with \
-                     `--family 4` or `--family 6` (only a terminal gets both)"
+                     `--family 4` or `--family 6` (only a terminal gets both), or run `{} save` \
+                     to write the file of each family that the boot scripts load",
+                    io.program
                 );
                 return EXIT_ERROR;
             }
