@@ -323,3 +323,49 @@ fn saved_files_load_at_boot_as_the_rules() {
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
+
+#[test]
+#[ignore = "needs root and iptables (kernel test)"]
+fn diff_of_one_family_in_colour() {
+    require_root_and_iptables();
+    for backend in BACKENDS {
+        let ns = Netns::new("cli_diff_family").unwrap();
+        let fw = desired();
+        assert_eq!(run(&fw, &ns, backend, &["apply"]).0, 0, "{backend}");
+        ns.iptables(
+            backend,
+            pyptables_testkit::Family::V4,
+            &["-A", "INPUT", "-s", "198.51.100.9", "-j", "DROP"],
+        )
+        .unwrap();
+        assert_eq!(
+            run(&fw, &ns, backend, &["diff", "--family", "6"]),
+            (0, String::new(), String::new()),
+            "{backend}"
+        );
+        assert_eq!(
+            run(&fw, &ns, backend, &["diff", "--family", "4", "--color", "always"]),
+            (
+                1,
+                "\x1b[1m--- running IPv4\x1b[0m\n\x1b[1m+++ desired IPv4\x1b[0m\n\
+                 \x1b[36m@@ -3,5 +3,4 @@\x1b[0m\n :FORWARD ACCEPT\n :OUTPUT ACCEPT\n \
+                 -A INPUT -s 192.0.2.1/32 -p tcp -m tcp --dport 22 -m comment --comment \"SSH from the admin\" -j ACCEPT\n\
+                 \x1b[31m--A INPUT -s 198.51.100.9/32 -j DROP\x1b[0m\n COMMIT\n"
+                    .to_string(),
+                String::new()
+            ),
+            "{backend}"
+        );
+        let v4_only = Firewall::from_tables(fw.ipv4().clone(), Tables::new(Family::V6));
+        assert_eq!(
+            run(&v4_only, &ns, backend, &["diff", "--family", "6"]),
+            (
+                2,
+                String::new(),
+                "error: this firewall has no IPv6 rules (it leaves IPv6 as it is): nothing to compare\n"
+                    .to_string()
+            ),
+            "{backend}"
+        );
+    }
+}
