@@ -156,6 +156,9 @@ fn start_signal_thread() -> Result<(), String> {
                     // SAFETY: reads one byte into a valid buffer from our own pipe.
                     let n = unsafe { libc::read(read_end, (&mut byte as *mut u8).cast(), 1) };
                     if n == 1 {
+                        // Held until the process ends: the command, whose restore program
+                        // the same signal may have killed, cannot report that as an error.
+                        let _quiet = std::io::stderr().lock();
                         let live = LIVE.lock().map(|l| l.clone()).unwrap_or_default();
                         for name in &live {
                             delete(name);
