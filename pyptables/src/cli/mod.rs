@@ -249,8 +249,8 @@ pub fn run(fw: Firewall) -> ExitCode {
 /// returns the exit status ([`EXIT_OK`], [`EXIT_FAILED`], [`EXIT_ERROR`],
 /// [`EXIT_ROLLBACK_FAILED`]).
 ///
-/// Output is treated as not a terminal (`--color auto` does not colour) and standard input
-/// is not read.
+/// Output is treated as not a terminal (`--color auto` does not colour, and `print` of a
+/// firewall with rules for both families needs `--family`) and standard input is not read.
 pub fn run_with_args<I, T>(fw: &Firewall, args: I, out: &mut dyn Write, err: &mut dyn Write) -> u8
 where
     I: IntoIterator<Item = T>,
