@@ -268,12 +268,29 @@ fn usage_errors_exit_2() {
         &["diff", "--color", "sometimes"][..],
         &["diff", "--family", "5"][..],
         &["save", "--layout", "arch"][..],
+        // Options of print before another command would be ignored.
+        &["--plain", "check"][..],
+        &["--family", "4", "apply"][..],
+        &["--color", "always", "save"][..],
+        &["--line-numbers", "diff"][..],
     ] {
         let (code, out, err) = run(&fw, args);
         assert_eq!(code, 2, "{args:?}");
         assert!(out.is_empty(), "{args:?}");
         assert!(err.contains("error:"), "{args:?}: {err}");
     }
+}
+
+#[test]
+fn an_option_of_print_before_another_command_is_refused() {
+    assert_eq!(
+        run(&firewall(), &["--family", "4", "check", "--no-netns"]),
+        (
+            2,
+            String::new(),
+            "error: `--family` is an option of `print`; `check` does not take it\n".to_string()
+        )
+    );
 }
 
 #[test]

@@ -299,6 +299,10 @@ fn run_inner(fw: &Firewall, args: Vec<OsString>, mut io: Io<'_>) -> u8 {
         let _ = writeln!(io.out, "{}", program_and_version(&io.program));
         return EXIT_OK;
     }
+    if let Some(e) = stray_print_option(&cli) {
+        let _ = writeln!(io.err, "error: {e}");
+        return EXIT_ERROR;
+    }
     let tools = Tools::from_args(&cli.tools);
     let code = match cli.command {
         None => print(fw, &cli.print, &mut io),
@@ -325,6 +329,30 @@ fn run_inner(fw: &Firewall, args: Vec<OsString>, mut io: Io<'_>) -> u8 {
     let _ = io.out.flush();
     let _ = io.err.flush();
     code
+}
+
+/// An option of `print` written before another command, which would otherwise be ignored
+/// without a word (`diff` takes `--family` and `--color` from there too).
+fn stray_print_option(cli: &Cli) -> Option<String> {
+    let command = match &cli.command {
+        None | Some(Command::Print(_)) => return None,
+        Some(Command::Diff { .. }) => "diff",
+        Some(Command::Check { .. }) => "check",
+        Some(Command::Apply { .. }) => "apply",
+        Some(Command::Confirm) => "confirm",
+        Some(Command::Save(_)) => "save",
+    };
+    let p = &cli.print;
+    let diff = command == "diff";
+    [
+        (p.plain, "--plain"),
+        (p.line_numbers, "--line-numbers"),
+        (!diff && p.family.is_some(), "--family"),
+        (!diff && p.color != ColorArg::Auto, "--color"),
+    ]
+    .into_iter()
+    .find(|(given, _)| *given)
+    .map(|(_, flag)| format!("`{flag}` is an option of `print`; `{command}` does not take it"))
 }
 
 fn merge(top: &PrintArgs, sub: &PrintArgs) -> PrintArgs {
