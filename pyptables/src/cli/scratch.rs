@@ -4,8 +4,9 @@
 //! - A scratch namespace is `pyptables-<purpose>-<pid>-<n>`, deleted when dropped. A signal
 //!   that ends the process skips `Drop`, so while one exists SIGINT, SIGTERM and SIGHUP are
 //!   caught (a signal that was ignored stays ignored): a thread deletes the scratch namespaces,
-//!   then the signal ends the process as it would have. A run killed outright (SIGKILL) leaves
-//!   its namespace behind; the next scratch namespace deletes those whose process is gone.
+//!   then the signal ends the process with its default action, so the shell sees the signal.
+//!   A run killed outright (SIGKILL) leaves its namespace behind; the next scratch namespace
+//!   deletes those whose process is gone.
 //! - Rules may refer to ipsets (`-m set --match-set NAME`, `-j SET --add-set NAME`). Sets
 //!   live in a network namespace and iptables refuses a rule naming a set that is not there,
 //!   so the scratch namespace gets each set the rules name, created like the one in the
