@@ -65,8 +65,9 @@ pub const EXIT_ROLLBACK_FAILED: u8 = 3;
 const EXIT_CODES: &str = "\
 Exit status:
   0  success; `diff`: the running rules equal these; `apply --confirm`: confirmed
-  1  the rules have problems (`check`, `print`, `save`), were rejected (the running rules are unchanged),
-     were not confirmed in time (the previous rules are back), or differ (`diff`)
+  1  the rules have problems (`check`, `print`, `save`), were rejected (the running
+     rules are unchanged), were not confirmed in time (the previous rules are back),
+     or differ (`diff`)
   2  usage error, or a tool could not be run (not root, iptables missing, ...)
   3  a rollback failed: the running rules may be neither the old nor the new ones
 
