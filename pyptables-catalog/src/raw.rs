@@ -485,6 +485,35 @@ pub fn jump(text: &str) -> Option<(String, bool)> {
     Some((name, goto))
 }
 
+/// The ipsets a rule refers to (the text after `-A CHAIN`): the set name after each option
+/// whose value is a [`ValueKind::SetRef`](crate::ValueKind::SetRef) — `--match-set NAME src`
+/// of `-m set`, `--add-set`/`--del-set NAME src` of `-j SET`. Unsplittable text names none.
+///
+/// ```
+/// use pyptables_catalog::raw::set_names;
+/// assert_eq!(set_names("! -m set --match-set bad src -j SET --add-set seen src"), ["bad", "seen"]);
+/// assert!(set_names("-p tcp -j ACCEPT").is_empty());
+/// ```
+pub fn set_names(rule: &str) -> Vec<String> {
+    let Ok(tokens) = tokens(rule) else {
+        return Vec::new();
+    };
+    let names_a_set = |token: &str| {
+        token.strip_prefix("--").is_some_and(|key| {
+            crate::matches::MATCHES
+                .iter()
+                .flat_map(|m| m.options)
+                .chain(targets::TARGETS.iter().flat_map(|t| t.options))
+                .any(|o| o.kind == crate::ValueKind::SetRef && o.is_named(key))
+        })
+    };
+    tokens
+        .windows(2)
+        .filter(|w| names_a_set(&w[0]))
+        .map(|w| w[1].clone())
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::tokens as raw_tokens;
