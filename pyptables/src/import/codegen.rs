@@ -75,8 +75,21 @@ fn dsl_key(a: &Arg) -> String {
 /// Whether `text` reads back in the DSL as the same plain value.
 fn plain_value(text: &str) -> bool {
     let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let number = |s: &str| digits(s) && !(s.len() > 1 && s.starts_with('0'));
     if digits(text) {
-        return !(text.len() > 1 && text.starts_with('0'));
+        return number(text);
+    }
+    // A port range `1024:65535`.
+    if let Some((low, high)) = text.split_once(':') {
+        if number(low) && number(high) {
+            return true;
+        }
+    }
+    // An IPv4 address or network `10.0.0.0/8`.
+    let (addr, prefix) = text.split_once('/').unwrap_or((text, "0"));
+    let octets: Vec<&str> = addr.split('.').collect();
+    if octets.len() == 4 && octets.iter().all(|o| number(o)) && number(prefix) {
+        return true;
     }
     let mut chars = text.chars();
     // Identifiers such as `tcp`, `eth0`, `echo-request`, `ESTABLISHED,RELATED` are not
