@@ -17,12 +17,14 @@ use super::{ImportError, Imported};
 use crate::model::rule::{Arg, Rule};
 use crate::model::{Chain, ChainKind, Policy, Table};
 
-/// What a rule's matches look like once grouped for writing.
+/// A rule's options grouped for writing: built-in options first, then each match with its
+/// options in the order the matches appear (the order matters for matches with state, such
+/// as `limit` or `recent --set`, which only act when the matches before them matched).
 struct Parts<'a> {
-    /// Built-in options and match options the catalog finds from their name alone.
-    implicit: Vec<&'a Arg>,
-    /// Matches that must be named, each with its options, in order of appearance.
-    explicit: Vec<(&'a str, Vec<&'a Arg>)>,
+    /// `-s -d -i -o -p -f`.
+    builtin: Vec<&'a Arg>,
+    /// Each match: its name, whether it must be named (`match=NAME`), its options.
+    matches: Vec<(&'a str, bool, Vec<&'a Arg>)>,
 }
 
 fn protocol(rule: &Rule) -> Option<&str> {
@@ -35,33 +37,41 @@ fn protocol(rule: &Rule) -> Option<&str> {
 fn parts(rule: &Rule) -> Parts<'_> {
     let proto = protocol(rule);
     let target_spec = rule.get_target().and_then(|t| targets::find(t.name()));
-    let mut implicit = Vec::new();
-    let mut explicit: Vec<(&str, Vec<&Arg>)> = Vec::new();
+    let mut builtin = Vec::new();
+    let mut matches: Vec<(&str, bool, Vec<&Arg>)> = Vec::new();
     for a in rule.args() {
-        let Some(module) = a.module.as_deref() else {
-            implicit.push(a);
-            continue;
-        };
-        let bare = Arg {
-            module: None,
-            ..a.clone()
-        };
-        let found = resolve(&bare.as_catalog(), proto)
-            .ok()
-            .and_then(|r| r.module)
-            .is_some_and(|m| m.name == module);
-        // After a verb, a name its target has is the target's unless `match=` is in force.
-        let shadowed = target_spec.is_some_and(|t| t.option(&a.key).is_some());
-        if found && !shadowed && !explicit.iter().any(|(m, _)| *m == module) {
-            implicit.push(a);
-        } else {
-            match explicit.iter_mut().find(|(m, _)| *m == module) {
-                Some((_, args)) => args.push(a),
-                None => explicit.push((module, vec![a])),
-            }
+        match a.module.as_deref() {
+            None => builtin.push(a),
+            Some(module) => match matches.iter_mut().find(|(m, _, _)| *m == module) {
+                Some((_, _, args)) => args.push(a),
+                None => matches.push((module, false, vec![a])),
+            },
         }
     }
-    Parts { implicit, explicit }
+    // The module a `match=` written earlier keeps in force.
+    let mut in_force: Option<&pyptables_catalog::MatchSpec> = None;
+    for (module, named, args) in &mut matches {
+        let found_alone = args.iter().all(|a| {
+            let bare = Arg {
+                module: None,
+                ..(*a).clone()
+            };
+            resolve(&bare.as_catalog(), proto)
+                .ok()
+                .and_then(|r| r.module)
+                .is_some_and(|m| m.name == *module)
+        });
+        // After a verb, a name its target has is the target's unless `match=` is in force.
+        let shadowed = args
+            .iter()
+            .any(|a| target_spec.is_some_and(|t| t.option(&a.key).is_some()));
+        let taken = in_force.is_some_and(|m| args.iter().any(|a| m.option(&a.key).is_some()));
+        if !found_alone || shadowed || taken {
+            *named = true;
+            in_force = pyptables_catalog::matches::find(module);
+        }
+    }
+    Parts { builtin, matches }
 }
 
 /// The DSL key for an option: `_` for `-`, the short names of the built-in options.
@@ -192,17 +202,19 @@ fn dsl_rule(rule: &Rule, out: &mut String) -> Result<(), String> {
                 let _ = write!(text, "{verb} {}", t.name());
             }
         }
-    } else if parts.implicit.is_empty() && parts.explicit.is_empty() {
+    } else if parts.builtin.is_empty() && parts.matches.is_empty() {
         return Err(
             "a rule without options and target cannot be written in `firewall!` (use --to builder)"
                 .into(),
         );
     }
-    for a in &parts.implicit {
+    for a in &parts.builtin {
         dsl_arg(a, &mut text);
     }
-    for (module, args) in &parts.explicit {
-        let _ = write!(text, " match={module}");
+    for (module, named, args) in &parts.matches {
+        if *named {
+            let _ = write!(text, " match={module}");
+        }
         for a in args {
             dsl_arg(a, &mut text);
         }
@@ -369,10 +381,16 @@ fn builder_arg(a: &Arg, named: bool, out: &mut String) {
 fn builder_rule(rule: &Rule, out: &mut String) {
     let parts = parts(rule);
     out.push_str("Rule::new()");
-    for a in &parts.implicit {
+    for a in &parts.builtin {
         builder_arg(a, false, out);
     }
-    for (module, args) in &parts.explicit {
+    for (module, named, args) in &parts.matches {
+        if !*named {
+            for a in args {
+                builder_arg(a, false, out);
+            }
+            continue;
+        }
         let _ = write!(out, ".with_match(Match::new({module:?})");
         for a in args {
             builder_arg(a, true, out);

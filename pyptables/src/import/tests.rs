@@ -191,7 +191,7 @@ fn dsl_and_builder_output() {
         "{dsl}"
     );
     assert!(
-        dsl.contains("match=recent set name=ssh mask=\"255.255.255.255\" rsource; // line 7"),
+        dsl.contains("match=recent set name=ssh mask=255.255.255.255 rsource; // line 7"),
         "{dsl}"
     );
     assert!(dsl.contains("jump DOCKER-USER; // line 8"), "{dsl}");
@@ -209,6 +209,28 @@ fn dsl_and_builder_output() {
     );
     assert!(
         builder.contains(".with_match(Match::new(\"recent\").flag(\"set\")"),
+        "{builder}"
+    );
+}
+
+/// Matches keep their order: `limit` after `connmark` only spends its tokens on packets
+/// connmark matched, so writing `limit` first (it needs no `match=`) would change what the
+/// rule does.
+#[test]
+fn generated_code_keeps_the_order_of_matches() {
+    let text = "*filter\n:FORWARD ACCEPT [0:0]\n\
+        -A FORWARD -m connmark --mark 0x1 -m limit --limit 5/sec -j ACCEPT\nCOMMIT\n";
+    let imported = parse(text, V4).unwrap();
+    let dsl = to_dsl(&imported).unwrap();
+    assert!(
+        dsl.contains("accept match=connmark mark=\"0x1\" limit=\"5/sec\";"),
+        "{dsl}"
+    );
+    let builder = to_builder(&imported);
+    assert!(
+        builder.contains(
+            ".with_match(Match::new(\"connmark\").opt(\"mark\", \"0x1\")).limit(\"5/sec\")"
+        ),
         "{builder}"
     );
 }
