@@ -270,9 +270,13 @@ fn sample(kind: ValueKind, family: Family, rng: &mut Rng) -> Option<String> {
         ValueKind::Mark => s(["0x1", "0x10/0xff"][rng.below(2)]),
         ValueKind::Rate => s(["10/sec", "5/min", "100/hour"][rng.below(3)]),
         ValueKind::Text { .. } => s(["x", "two words", "quote \" inside"][rng.below(3)]),
-        ValueKind::Choice(c) | ValueKind::ChoiceList(c) => s(*rng.pick(c)),
+        ValueKind::Choice(c) | ValueKind::ChoiceList(c) => s(rng.pick::<&str>(c)),
         ValueKind::FamilyChoice { v4: a, v6: b } | ValueKind::FamilyChoiceList { v4: a, v6: b } => {
-            s(if v4 { *rng.pick(a) } else { *rng.pick(b) })
+            s(if v4 {
+                rng.pick::<&str>(a)
+            } else {
+                rng.pick::<&str>(b)
+            })
         }
         ValueKind::UInt { min, max } if max < 1 << 20 => {
             Some((min + rng.next() % (max - min + 1).min(100)).to_string())
@@ -585,4 +589,38 @@ fn normalise(save: &str) -> String {
     }
     blocks.sort();
     blocks.concat()
+}
+
+/// `pyptables import --running --netns NAME` reads the running rules of that namespace.
+#[test]
+#[ignore = "needs root and iptables (kernel test)"]
+fn import_reads_the_running_rules() {
+    require_root_and_iptables();
+    let ns = Netns::new("import_running").expect("namespace");
+    ns.restore(tk::Backend::Nft, tk::Family::V4, DOCKER_V4, &[])
+        .expect("load the Docker rules");
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let code = pyptables::cli::run_tool_with_args(
+        [
+            "pyptables",
+            "import",
+            "--running",
+            "--netns",
+            ns.name(),
+            "--to",
+            "builder",
+        ],
+        &mut out,
+        &mut err,
+    );
+    let (out, err) = (String::from_utf8_lossy(&out), String::from_utf8_lossy(&err));
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("Chain::user(\"DOCKER-ISOLATION-STAGE-2\")"),
+        "{out}"
+    );
+    assert!(
+        out.contains(".target(Target::new(\"DNAT\").opt(\"to-destination\", \"172.17.0.2:80\"))"),
+        "{out}"
+    );
 }

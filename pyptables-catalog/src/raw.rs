@@ -784,6 +784,49 @@ mod tests {
     }
 
     #[test]
+    fn every_option_is_recorded_with_its_owner_value_and_negation() {
+        use super::RawName;
+        let r = super::parse(
+            "! -s 1.2.3.4 -p tcp --dp 22 ! --tcp-flags SYN,ACK SYN -m comment --comment \"a b\" -j LOG --log-prefix x stray",
+        )
+        .unwrap();
+        let got: Vec<(String, bool, Option<String>)> = r
+            .options
+            .iter()
+            .map(|o| {
+                let name = match &o.name {
+                    RawName::Own(c) => format!("-{c}"),
+                    RawName::Extension { owner, option, .. } => format!("{owner}:{}", option.name),
+                    RawName::Unknown(w) => format!("?{w}"),
+                };
+                (name, o.negated, o.value.clone())
+            })
+            .collect();
+        let s = |t: &str| Some(t.to_string());
+        assert_eq!(
+            got,
+            [
+                ("-s".into(), true, s("1.2.3.4")),
+                ("-p".into(), false, s("tcp")),
+                ("tcp:dport".into(), false, s("22")),
+                ("tcp:tcp-flags".into(), true, s("SYN,ACK SYN")),
+                ("-m".into(), false, s("comment")),
+                ("comment:comment".into(), false, s("a b")),
+                ("-j".into(), false, s("LOG")),
+                ("LOG:log-prefix".into(), false, s("x")),
+            ]
+        );
+        assert_eq!(r.stray, [r.words.len() - 1], "`stray` is no option's value");
+        // The deprecated `-s ! addr` is an inverted `-s addr`.
+        let r = super::parse("-s ! 10.0.0.0/8 -j DROP").unwrap();
+        assert_eq!(
+            (r.options[0].negated, r.options[0].value.as_deref()),
+            (true, Some("10.0.0.0/8"))
+        );
+        assert!(r.stray.is_empty());
+    }
+
+    #[test]
     fn a_command_hidden_behind_a_closing_quote_is_found() {
         // iptables-restore reads `"x"-F` as `x` and `-F`.
         let err = raw_tokens(r#"-p tcp "x"-F"#).unwrap_err();
