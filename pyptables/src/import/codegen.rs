@@ -5,8 +5,9 @@
 //! match module written only where the catalog would not find it from the option alone,
 //! comments of rules kept as `comment=`, the input's `#` lines kept as `//` lines, and the
 //! input line of every rule in a comment after it. Values are written as they were read
-//! (ports stay numbers). Lists are not folded: a DSL list on `dport` becomes a multiport
-//! match and on other options several rules, so only the written-out form is exact.
+//! (ports stay numbers). Consecutive rules that differ only in a source, destination or
+//! interface are folded into one rule with a list (see [`FOLDABLE`]); nothing else is, since
+//! other DSL lists do not expand into the same rules.
 
 use std::fmt::Write;
 
@@ -153,8 +154,84 @@ fn dsl_name(name: &str) -> bool {
     ident(first) && parts.all(|p| ident(p) || (number(p) && (p == "0" || !p.starts_with('0'))))
 }
 
-fn line_comment(rule: &Rule) -> String {
-    format!(" // line {}", rule.origin().line)
+fn line_comment(rules: &[Rule]) -> String {
+    let lines: Vec<u32> = rules.iter().map(|r| r.origin().line).collect();
+    match lines.as_slice() {
+        [one] => format!(" // line {one}"),
+        [first, .., last] if lines.windows(2).all(|w| w[1] == w[0] + 1) => {
+            format!(" // lines {first}-{last}")
+        }
+        _ => format!(
+            " // lines {}",
+            lines
+                .iter()
+                .map(u32::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+/// The built-in options whose DSL list gives one rule per element, in order, the rest of
+/// the rule the same: consecutive rules that differ only in one of them are written as one
+/// rule with a list (`source=[a, b]`), which is exact. Lists on other options are not
+/// (`dport` lists become multiport matches, `ctstate` lists one joined value).
+const FOLDABLE: &[&str] = &["source", "destination", "in-interface", "out-interface"];
+
+/// The index of the one option in which `b` differs from `a`, if that is all they differ
+/// in and the option can be folded into a list.
+fn differs_in_one(a: &Rule, b: &Rule) -> Option<usize> {
+    if a.get_target() != b.get_target() || a.args().len() != b.args().len() {
+        return None;
+    }
+    if a.raw_text().is_some() || b.raw_text().is_some() {
+        return None;
+    }
+    let mut diff = None;
+    for (i, (x, y)) in a.args().iter().zip(b.args()).enumerate() {
+        if x == y {
+            continue;
+        }
+        let foldable = x.module.is_none()
+            && x.key == y.key
+            && FOLDABLE.contains(&&*x.key)
+            && !x.negated
+            && !y.negated
+            && x.value.is_some()
+            && y.value.is_some();
+        if !foldable || diff.is_some() {
+            return None;
+        }
+        diff = Some(i);
+    }
+    diff
+}
+
+/// The chain's rules as runs of consecutive rules that differ only in one foldable option
+/// (with its index), with no input comment between them.
+fn runs<'a>(imported: &Imported, chain: &'a Chain) -> Vec<(&'a [Rule], Option<usize>)> {
+    let rules = chain.rules();
+    let mut out = Vec::new();
+    let mut start = 0;
+    while start < rules.len() {
+        let mut end = start + 1;
+        let mut index = None;
+        while end < rules.len() {
+            let Some(i) = differs_in_one(&rules[start], &rules[end]) else {
+                break;
+            };
+            let (from, to) = (rules[start].origin().line, rules[end].origin().line);
+            let comment_between = imported.comments.iter().any(|(l, _)| *l > from && *l < to);
+            if index.is_some_and(|k| k != i) || comment_between {
+                break;
+            }
+            index = Some(i);
+            end += 1;
+        }
+        out.push((&rules[start..end], index));
+        start = end;
+    }
+    out
 }
 
 /// Writes the `#` lines of the input that come before `line` and were not written yet.
@@ -174,7 +251,9 @@ fn comments_before(
     }
 }
 
-fn dsl_rule(rule: &Rule, out: &mut String) -> Result<(), String> {
+fn dsl_rule(run: &[Rule], fold: Option<usize>, out: &mut String) -> Result<(), String> {
+    let rule = &run[0];
+    let folded = fold.map(|i| &rule.args()[i]);
     let parts = parts(rule);
     let mut text = String::new();
     if let Some(t) = rule.get_target() {
@@ -209,7 +288,16 @@ fn dsl_rule(rule: &Rule, out: &mut String) -> Result<(), String> {
         );
     }
     for a in &parts.builtin {
-        dsl_arg(a, &mut text);
+        if folded.is_some_and(|f| std::ptr::eq(f, *a)) {
+            let i = fold.unwrap_or_default();
+            let values: Vec<String> = run
+                .iter()
+                .map(|r| dsl_value(r.args()[i].value.as_deref().unwrap_or_default()))
+                .collect();
+            let _ = write!(text, " {}=[{}]", dsl_key(a), values.join(", "));
+        } else {
+            dsl_arg(a, &mut text);
+        }
     }
     for (module, named, args) in &parts.matches {
         if *named {
@@ -298,14 +386,15 @@ fn dsl_chain(
     }
     let _ = writeln!(out, "{indent}{head} {{");
     let inner = format!("{indent}    ");
-    for rule in chain.iter() {
+    for (run, fold) in runs(imported, chain) {
+        let rule = &run[0];
         comments_before(imported, next, rule.origin().line, &inner, out);
         out.push_str(&inner);
-        dsl_rule(rule, out).map_err(|message| ImportError {
+        dsl_rule(run, fold, out).map_err(|message| ImportError {
             line: rule.origin().line as usize,
             message,
         })?;
-        out.push_str(&line_comment(rule));
+        out.push_str(&line_comment(run));
         out.push('\n');
     }
     let _ = writeln!(out, "{indent}}}");
@@ -378,11 +467,19 @@ fn builder_arg(a: &Arg, named: bool, out: &mut String) {
     }
 }
 
-fn builder_rule(rule: &Rule, out: &mut String) {
+/// Writes the builder expression of `rule`; the option `fold` (if any) takes its value from
+/// the loop variable `var`.
+fn builder_rule(rule: &Rule, fold: Option<(usize, &str)>, out: &mut String) {
     let parts = parts(rule);
     out.push_str("Rule::new()");
     for a in &parts.builtin {
-        builder_arg(a, false, out);
+        match fold {
+            Some((i, var)) if std::ptr::eq(&rule.args()[i], *a) => {
+                let method = setter(a).unwrap_or("source");
+                let _ = write!(out, ".{method}({var})");
+            }
+            _ => builder_arg(a, false, out),
+        }
     }
     for (module, named, args) in &parts.matches {
         if !*named {
@@ -455,13 +552,36 @@ pub fn to_builder(imported: &Imported) -> String {
                 continue;
             }
             let _ = writeln!(out, "    let chain = table.add_chain({make});");
-            for rule in chain.iter() {
+            for (run, fold) in runs(imported, chain) {
+                let rule = &run[0];
                 comments_before(imported, &mut next, rule.origin().line, "    ", &mut out);
-                out.push_str("    chain.push(");
-                builder_rule(rule, &mut out);
-                out.push_str(");");
-                out.push_str(&line_comment(rule));
-                out.push('\n');
+                match fold {
+                    None => {
+                        out.push_str("    chain.push(");
+                        builder_rule(rule, None, &mut out);
+                        out.push_str(");");
+                        out.push_str(&line_comment(run));
+                        out.push('\n');
+                    }
+                    Some(i) => {
+                        let var = rule.args()[i].key.replace('-', "_");
+                        let values: Vec<String> = run
+                            .iter()
+                            .map(|r| {
+                                format!("{:?}", r.args()[i].value.as_deref().unwrap_or_default())
+                            })
+                            .collect();
+                        let _ = writeln!(
+                            out,
+                            "    for {var} in [{}] {{{}",
+                            values.join(", "),
+                            line_comment(run)
+                        );
+                        out.push_str("        chain.push(");
+                        builder_rule(rule, Some((i, &var)), &mut out);
+                        out.push_str(");\n    }\n");
+                    }
+                }
             }
         }
         out.push_str("    tables.add(table);\n");

@@ -234,3 +234,47 @@ fn generated_code_keeps_the_order_of_matches() {
         "{builder}"
     );
 }
+
+/// Consecutive rules that differ only in a source, destination or interface are one DSL
+/// rule with a list (the macro expands it back into the same rules, in order) and a loop in
+/// builder code; a negated value, a comment line between them or a second difference
+/// keeps them apart.
+#[test]
+fn lists_are_folded_only_where_exact() {
+    let text = "*filter\n:INPUT ACCEPT [0:0]\n\
+        -A INPUT -s 10.0.0.1/32 -p tcp -m tcp --dport 22 -j ACCEPT\n\
+        -A INPUT -s 10.0.0.2/32 -p tcp -m tcp --dport 22 -j ACCEPT\n\
+        # kept\n\
+        -A INPUT -s 10.0.0.3/32 -p tcp -m tcp --dport 22 -j ACCEPT\n\
+        -A INPUT -s 10.0.0.4/32 -p tcp -m tcp --dport 23 -j ACCEPT\n\
+        -A INPUT -i eth0 -j DROP\n\
+        -A INPUT ! -i eth1 -j DROP\n\
+        -A INPUT -p tcp -m tcp --dport 80 -j DROP\n\
+        -A INPUT -p tcp -m tcp --dport 81 -j DROP\n\
+        COMMIT\n";
+    let imported = parse(text, V4).unwrap();
+    let dsl = to_dsl(&imported).unwrap();
+    let rules: Vec<&str> = dsl
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.ends_with(|c: char| c.is_ascii_digit()))
+        .collect();
+    assert_eq!(
+        rules,
+        [
+            "accept source=[10.0.0.1/32, 10.0.0.2/32] proto=tcp dport=22; // lines 3-4",
+            "accept source=10.0.0.3/32 proto=tcp dport=22; // line 6",
+            "accept source=10.0.0.4/32 proto=tcp dport=23; // line 7",
+            "drop in_interface=eth0; // line 8",
+            "drop in_interface!=eth1; // line 9",
+            "drop proto=tcp dport=80; // line 10",
+            "drop proto=tcp dport=81; // line 11",
+        ],
+        "{dsl}"
+    );
+    let builder = to_builder(&imported);
+    assert!(
+        builder.contains("    for source in [\"10.0.0.1/32\", \"10.0.0.2/32\"] { // lines 3-4\n        chain.push(Rule::new().source(source).proto(\"tcp\").dport(\"22\").accept());\n    }\n"),
+        "{builder}"
+    );
+}
