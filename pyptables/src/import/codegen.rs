@@ -6,7 +6,7 @@
 //! comments of rules kept as `comment=`, the input's `#` lines kept as `//` lines, and the
 //! input line of every rule in a comment after it. Values are written as they were read
 //! (ports stay numbers). Consecutive rules that differ only in a source, destination or
-//! interface are folded into one rule with a list (see [`FOLDABLE`]); nothing else is, since
+//! interface are folded into one rule with a list (`FOLDABLE`); nothing else is, since
 //! other DSL lists do not expand into the same rules.
 
 use std::fmt::Write;
