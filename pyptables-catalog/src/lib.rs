@@ -22,6 +22,7 @@ pub mod chains;
 pub mod family;
 pub mod hooks;
 pub mod matches;
+pub mod preserve;
 pub mod problem;
 pub mod raw;
 pub mod rule;

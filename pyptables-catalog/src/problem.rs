@@ -72,6 +72,14 @@ pub enum Problem {
         /// Why it is refused.
         reason: String,
     },
+    /// A `preserve` pattern that names no chain (see [`crate::preserve`]).
+    #[error("invalid `preserve` pattern `{pattern}`: {reason}")]
+    BadPreservePattern {
+        /// The pattern written.
+        pattern: String,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// A jump or goto to a chain that is not defined in the table.
     #[error("{verb} to undefined chain `{chain}` in the {table} table{}", hint(suggestion.as_deref()))]
     UndefinedChain {

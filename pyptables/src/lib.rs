@@ -29,6 +29,7 @@ mod error;
 mod firewall;
 pub mod model;
 mod origin;
+mod preserve;
 mod render;
 mod restore;
 mod validate;

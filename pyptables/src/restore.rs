@@ -86,6 +86,12 @@ pub struct RestoreOptions {
     /// takes. `--wait` makes iptables wait for the xtables lock without limit, so a program
     /// holding that lock can make a load hang.
     pub timeout: Option<Duration>,
+    /// Replace running tables even when they hold chains of well-known other software
+    /// (Docker, fail2ban, Kubernetes, …; see
+    /// [`FOREIGN_OWNERS`](pyptables_catalog::preserve::FOREIGN_OWNERS)) that a table without
+    /// [`preserve`](crate::Table::preserve) would delete. Default `false`: such a load is
+    /// refused with [`RestoreError::ForeignChains`].
+    pub replace_foreign: bool,
 }
 
 impl Default for RestoreOptions {
@@ -98,6 +104,7 @@ impl Default for RestoreOptions {
             netns: None,
             skip_validation: false,
             timeout: None,
+            replace_foreign: false,
         }
     }
 }
@@ -144,22 +151,56 @@ impl Tables {
     /// table the running tables it names are saved first (with the backend's `iptables-save`) and, when the kernel refuses the new
     /// rules, loaded back — the previous rules stay in place, whole. With
     /// [`Backend::Path`] there is no matching save program and no such rollback.
+    ///
+    /// A table with [`preserve`](crate::Table::preserve) patterns replaces only what it owns:
+    /// its running table is saved and the other software's chains, the jumps to them and the
+    /// built-in chains the table does not name are copied into the same load (see the README,
+    /// "Sharing the host"). A table without patterns whose running table holds chains of
+    /// well-known other software is refused ([`RestoreError::ForeignChains`]) unless
+    /// [`RestoreOptions::replace_foreign`].
     pub fn restore(&self, options: &RestoreOptions) -> Result<(), RestoreError> {
         if !options.skip_validation {
             self.validate().map_err(RestoreError::Invalid)?;
         }
+        let program = options.backend.restore_program(self.family());
+        let live = !options.test && !options.noflush;
+        let preserving = self.iter().any(|t| !t.preserved().is_empty());
+        // The running tables, counters included: what other software owns is copied from
+        // them, they show chains a load would delete, and they are what a rollback loads.
+        let saved = if live {
+            self.save_running(options)?
+        } else {
+            None
+        };
+        if live && preserving && saved.is_none() {
+            let table = self.iter().find(|t| !t.preserved().is_empty());
+            return Err(RestoreError::NoSaveProgram {
+                table: table.map(|t| t.name().to_string()).unwrap_or_default(),
+                program,
+            });
+        }
+        if let (Some(saved), false) = (&saved, options.replace_foreign) {
+            self.refuse_foreign(saved)?;
+        }
         // Plain text for the kernel; the line map (what each line came from) is only needed to
         // explain a refusal, so it is built then — rendering is deterministic.
-        let text = self.render(Style::Plain);
-        let program = options.backend.restore_program(self.family());
-        // One table is committed atomically by the kernel: only with several tables can a
-        // refusal leave some of them applied, so only then is the pre-save needed.
-        let saved = if options.test || options.noflush || self.iter().nth(1).is_none() {
-            None
+        let rendered = self.render(Style::Plain);
+        let input = if preserving {
+            Some(self.preserving_input(&rendered, saved.as_deref().unwrap_or_default()))
         } else {
-            self.save_running(options)?
+            None
         };
-        let result = run_restore(options, &program, &text).map_err(|e| match e {
+        let (text, from) = match &input {
+            Some(m) => (m.text.as_str(), Some(&m.from)),
+            None => (rendered.as_str(), None),
+        };
+        // Copied lines carry their counters.
+        let extra: &[&str] = if preserving && live {
+            &["--counters"]
+        } else {
+            &[]
+        };
+        let result = run_restore_with(options, &program, text, extra).map_err(|e| match e {
             RestoreError::Rejected {
                 program,
                 line,
@@ -167,7 +208,12 @@ impl Tables {
                 ..
             } => {
                 let rendered = self.render_mapped(Style::Plain);
-                let rule = line
+                // A line copied from the running table is no line of these rules.
+                let own = match from {
+                    Some(from) => line.and_then(|l| from.get(l.checked_sub(1)?).copied().flatten()),
+                    None => line,
+                };
+                let rule = own
                     .and_then(|l| rendered.source_of(l))
                     .and_then(rule_ref)
                     .map(Box::new);
@@ -180,14 +226,34 @@ impl Tables {
             }
             e => e,
         });
+        // One table is committed atomically by the kernel: only with several tables can a
+        // refusal leave some of them applied and need the rollback.
         match (result, saved) {
-            (Err(error @ RestoreError::Rejected { .. }), Some(saved)) => {
+            (Err(error @ RestoreError::Rejected { .. }), Some(saved))
+                if self.iter().nth(1).is_some() =>
+            {
                 let back = RestoreOptions {
                     test: false,
                     noflush: false,
                     ..options.clone()
                 };
-                match run_restore_with(&back, &program, &saved, &["--counters"]) {
+                let text = if preserving {
+                    match self.save_running(options) {
+                        Ok(Some(current)) => {
+                            crate::preserve::rollback_input(&saved, &current, self)
+                        }
+                        Ok(None) => saved,
+                        Err(rollback) => {
+                            return Err(RestoreError::RollbackFailed {
+                                error: Box::new(error),
+                                rollback: Box::new(rollback),
+                            })
+                        }
+                    }
+                } else {
+                    saved
+                };
+                match run_restore_with(&back, &program, &text, &["--counters"]) {
                     Ok(()) => Err(error),
                     Err(rollback) => Err(RestoreError::RollbackFailed {
                         error: Box::new(error),
@@ -197,6 +263,57 @@ impl Tables {
             }
             (result, _) => result,
         }
+    }
+
+    /// [`RestoreError::ForeignChains`] for the first table without `preserve` whose running
+    /// table (in `saved`) holds chains of well-known other software.
+    pub(crate) fn refuse_foreign(&self, saved: &str) -> Result<(), RestoreError> {
+        let running = crate::preserve::parse(saved);
+        for table in self.iter().filter(|t| t.preserved().is_empty()) {
+            let Some(r) = running.iter().find(|r| r.name == table.name()) else {
+                continue;
+            };
+            let chains = crate::preserve::well_known_foreign(r);
+            if !chains.is_empty() {
+                return Err(RestoreError::ForeignChains {
+                    family: self.family(),
+                    table: table.name().to_string(),
+                    preserve: pyptables_catalog::preserve::preserve_line(chains.iter().copied()),
+                    chains: chains.iter().map(|c| c.to_string()).collect(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// The restore input when some table preserves: those tables merged with their running
+    /// tables in `saved`, the others as rendered (`rendered` is the plain rendering).
+    fn preserving_input(&self, rendered: &str, saved: &str) -> crate::preserve::Merged {
+        use crate::preserve::{merge, parse, scope_of, Merged};
+        let desired = parse(rendered);
+        let running = parse(saved);
+        let mut out = Merged::default();
+        let mut skip = false;
+        for (i, line) in rendered.lines().enumerate() {
+            if let Some(name) = line.strip_prefix('*') {
+                let name = name.trim();
+                let scope = scope_of(self, name);
+                let d = desired.iter().find(|d| d.name == name);
+                if let (Some(scope), Some(d)) = (scope, d) {
+                    merge(d, running.iter().find(|r| r.name == name), &scope, &mut out);
+                    skip = true;
+                    continue;
+                }
+            }
+            if skip {
+                skip = line.trim_end() != "COMMIT";
+                continue;
+            }
+            out.text.push_str(line);
+            out.text.push('\n');
+            out.from.push(Some(i + 1));
+        }
+        out
     }
 
     /// The running rules of the tables this ruleset names, as `iptables-save` prints them, or
@@ -259,15 +376,8 @@ fn rule_ref(source: &LineSource) -> Option<RuleRef> {
     }
 }
 
-/// Runs a restore program on `text`; on refusal returns `Rejected` with the line it named.
-pub(crate) fn run_restore(
-    options: &RestoreOptions,
-    program: &std::path::Path,
-    text: &str,
-) -> Result<(), RestoreError> {
-    run_restore_with(options, program, text, &[])
-}
-
+/// Runs a restore program on `text` with `extra_args`; on refusal returns `Rejected` with the
+/// line it named.
 pub(crate) fn run_restore_with(
     options: &RestoreOptions,
     program: &std::path::Path,

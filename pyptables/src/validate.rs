@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use pyptables_catalog::chains::{check_table, ChainInfo, ChainPlace};
+use pyptables_catalog::chains::{check_table_preserving, ChainInfo, ChainPlace};
 use pyptables_catalog::rule::{check_rule, RuleContext};
 use pyptables_catalog::{targets, Family, Hook, Hooks, Place, Problem, TargetCall, TargetKind};
 
@@ -145,7 +145,13 @@ impl Tables {
                     table.origin(),
                 );
             }
-            validate_table(table.chain_slice(), table.origin(), &mut c);
+            for pattern in table.preserved() {
+                if let Some(problem) = pyptables_catalog::preserve::pattern_problem(pattern) {
+                    c.push(problem, None, None, None, table.origin());
+                }
+            }
+            let preserve: Vec<&str> = table.preserved().iter().map(String::as_str).collect();
+            validate_table(table.chain_slice(), table.origin(), &preserve, &mut c);
             errors.extend(c.errors);
         }
         if errors.is_empty() {
@@ -156,7 +162,12 @@ impl Tables {
     }
 }
 
-fn validate_table(chains: &[Chain], table_origin: Origin, c: &mut Collector<'_>) {
+fn validate_table(
+    chains: &[Chain],
+    table_origin: Origin,
+    preserve: &[&str],
+    c: &mut Collector<'_>,
+) {
     let user_names: Vec<&str> = chains
         .iter()
         .filter(|ch| !ch.is_builtin())
@@ -191,6 +202,7 @@ fn validate_table(chains: &[Chain], table_origin: Origin, c: &mut Collector<'_>)
                     if t.kind() == TargetKind::Jump
                         && !user_names.contains(&name)
                         && !chains.iter().any(|ch| ch.name() == name)
+                        && !pyptables_catalog::preserve::any_matches(preserve.iter().copied(), name)
                     {
                         if let Some(s) = pyptables_catalog::suggest::did_you_mean(
                             name,
@@ -226,7 +238,7 @@ fn validate_table(chains: &[Chain], table_origin: Origin, c: &mut Collector<'_>)
             jumps,
         });
     }
-    let checked = check_table(c.table, &infos);
+    let checked = check_table_preserving(c.table, &infos, preserve);
     for (place, problem) in checked.problems {
         match place {
             ChainPlace::Table => c.push(problem, None, None, None, table_origin),
