@@ -169,6 +169,7 @@ pub fn check_table_preserving(
                             verb,
                             table: table.to_string(),
                             chain: to.to_string(),
+                            owner: crate::preserve::foreign_owner(to),
                             suggestion: did_you_mean(to, user).map(str::to_string),
                         },
                     ))
