@@ -717,3 +717,18 @@ fn a_run_time_protocol_leaves_protocol_checks_to_validate() {
         "{errors}"
     );
 }
+
+#[test]
+fn address_types_in_a_list_are_one_option_and_protocol_numbers_count() {
+    let fw = firewall! {
+        filter { INPUT { accept dst_type=[LOCAL, UNICAST]; accept proto=6 dport=22; } }
+    };
+    valid(&fw);
+    assert_eq!(
+        rules(fw.ipv4(), "filter", "INPUT"),
+        [
+            "-m addrtype --dst-type LOCAL,UNICAST -j ACCEPT",
+            "-p 6 -m tcp --dport 22 -j ACCEPT",
+        ]
+    );
+}

@@ -1,5 +1,6 @@
 //! Chain-level checks of one table: built-in chain names, policies, duplicate and badly named
-//! chains, jumps to undefined chains, loops, and which built-in chains reach each user chain.
+//! chains, jumps to undefined chains, loops, jump paths deeper than nf_tables allows, and which
+//! built-in chains reach each user chain.
 
 use crate::hooks::{Hook, Hooks};
 use crate::problem::Problem;
@@ -196,6 +197,8 @@ pub fn check_table_preserving(
         }
     }
 
+    check_depth(chains, &edges, &mut out.problems);
+
     // Loops among user chains: a depth-first search reporting each cycle once, at the jump
     // that closes it.
     let mut state = vec![0u8; chains.len()]; // 0 new, 1 on stack, 2 done
@@ -213,6 +216,73 @@ pub fn check_table_preserving(
         }
     }
     out
+}
+
+/// The most user chains a path of jumps and gotos from a built-in chain may pass through: the
+/// nf_tables kernel refuses the 16th (`NFT_JUMP_STACK_SIZE`, "Too many links"); the legacy
+/// backend has no such limit.
+pub const MAX_JUMP_DEPTH: usize = 15;
+
+/// Reports each jump that takes a path from a built-in chain past [`MAX_JUMP_DEPTH`] user
+/// chains, once per chain that it reaches too deep. Longest paths over the chains without
+/// loops (loops are reported apart), in linear time and without recursion.
+fn check_depth(
+    chains: &[ChainInfo<'_>],
+    edges: &[Vec<usize>],
+    problems: &mut Vec<(ChainPlace, Problem)>,
+) {
+    let n = chains.len();
+    let mut indegree = vec![0usize; n];
+    for tos in edges {
+        for &t in tos {
+            indegree[t] += 1;
+        }
+    }
+    // depth[c]: user chains on the longest path from a built-in chain to c (c included);
+    // None while c is not known to be reached.
+    let mut depth: Vec<Option<usize>> = chains.iter().map(|c| c.builtin.then_some(0)).collect();
+    let mut from: Vec<Option<usize>> = vec![None; n];
+    let mut ready: Vec<usize> = (0..n).filter(|&c| indegree[c] == 0).collect();
+    while let Some(c) = ready.pop() {
+        for &t in &edges[c] {
+            if let Some(d) = depth[c] {
+                if depth[t].is_none_or(|dt| dt < d + 1) {
+                    depth[t] = Some(d + 1);
+                    from[t] = Some(c);
+                }
+            }
+            indegree[t] -= 1;
+            if indegree[t] == 0 {
+                ready.push(t);
+            }
+        }
+    }
+    for (t, d) in depth.iter().enumerate() {
+        let Some(c) = from[t] else { continue };
+        if *d != Some(MAX_JUMP_DEPTH + 1) || chains[t].builtin {
+            continue;
+        }
+        let mut path = vec![chains[t].name];
+        let mut p = Some(c);
+        while let Some(x) = p {
+            path.push(chains[x].name);
+            p = from[x];
+        }
+        path.reverse();
+        let rule = chains[c]
+            .jumps
+            .iter()
+            .find(|j| j.0 == chains[t].name)
+            .map_or(0, |j| j.2);
+        problems.push((
+            ChainPlace::Rule { chain: c, rule },
+            Problem::JumpTooDeep {
+                chain: chains[t].name.to_string(),
+                path: path.join(" -> "),
+                max: MAX_JUMP_DEPTH,
+            },
+        ));
+    }
 }
 
 fn find_loops(
@@ -272,6 +342,11 @@ pub fn chain_name_problem(name: &str) -> Option<String> {
     }
     if Hook::from_chain_name(name).is_some() || targets::find(name).is_some() || name == "QUEUE" {
         return Some("it is the name of a built-in chain or target".into());
+    }
+    if name == "standard" {
+        // libxtables' name for the verdict target: the legacy backend cannot load a jump to
+        // such a chain (and crashes adding a rule to it).
+        return Some("`standard` is iptables' own name for its verdict target".into());
     }
     None
 }

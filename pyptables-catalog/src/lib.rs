@@ -4,7 +4,8 @@
 //! ([`tables`]), the targets ([`targets`]) and match modules ([`matches`]) with their options,
 //! value kinds ([`value`]) and where each is allowed. The checks built on it ([`rule`] for one
 //! rule, [`chains`] for a table's chains) are used both at compile time by the macro and at run
-//! time by `pyptables`' validation, so both report the same [`Problem`] messages.
+//! time by `pyptables`' validation, so both report the same [`Problem`] messages. Host group
+//! entries are read by one parser, [`hosts::parse_host`], at compile time and at start-up.
 //!
 //! Most users depend on `pyptables` alone; this crate is public so other tools can reuse the
 //! catalog.
@@ -19,8 +20,10 @@
 //! [`pyptables`]: https://docs.rs/pyptables
 
 pub mod chains;
+pub mod combos;
 pub mod family;
 pub mod hooks;
+pub mod hosts;
 pub mod matches;
 pub mod preserve;
 pub mod problem;
@@ -37,5 +40,5 @@ pub use family::{Families, Family};
 pub use hooks::{Hook, Hooks};
 pub use problem::Problem;
 pub use rule::{Arg, Finding, Place, RuleContext, TargetCall, TargetKind};
-pub use spec::{MatchSpec, OptionSpec, Scope, TargetSpec};
+pub use spec::{Constraint, Given, MatchSpec, OptionSpec, Scope, TargetSpec, Violation};
 pub use value::{ValueError, ValueKind};

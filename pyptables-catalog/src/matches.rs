@@ -3,9 +3,10 @@
 //! Where a module or option is restricted, the restriction was checked against the kernel
 //! (see the `catalog_kernel` tests, which load every entry into a scratch network namespace).
 
+use crate::combos;
 use crate::family::Families;
 use crate::hooks::Hooks;
-use crate::spec::{Implicit, MatchSpec, OptionSpec as O, Scope};
+use crate::spec::{Constraint as C, Implicit, MatchSpec, OptionSpec as O, Scope};
 use crate::value::{ValueKind as K, CT_STATES, CT_STATUSES, MULTIPORT_PROTOCOLS, STATES};
 
 const IN_HOOKS: Hooks = Hooks::PREROUTING.or(Hooks::INPUT).or(Hooks::FORWARD);
@@ -55,6 +56,7 @@ const fn m(name: &'static str, implicit: Implicit, options: &'static [O]) -> Mat
         implicit,
         required: &[],
         exclusive: &[],
+        constraints: &[],
     }
 }
 
@@ -103,6 +105,12 @@ const PORTS: &[O] = &[
         .negatable(),
 ];
 
+/// addrtype's `--src-type`/`--dst-type`: comma lists of these.
+const ADDR_TYPE: K = K::FamilyChoiceList {
+    v4: ADDR_TYPES,
+    v6: ADDR_TYPES_V6,
+};
+
 const ADDR_TYPES: &[&str] = &[
     "UNSPEC",
     "UNICAST",
@@ -116,6 +124,28 @@ const ADDR_TYPES: &[&str] = &[
     "THROW",
     "NAT",
     "XRESOLVE",
+];
+
+/// The address types the kernel matches in IPv6 (xt_addrtype refuses BROADCAST, BLACKHOLE
+/// and everything from PROHIBIT on).
+const ADDR_TYPES_V6: &[&str] = &[
+    "UNSPEC",
+    "UNICAST",
+    "LOCAL",
+    "ANYCAST",
+    "MULTICAST",
+    "UNREACHABLE",
+];
+
+/// Packet types of `--pkt-type`, with libxt_pkttype's aliases (compared without case).
+const PKT_TYPES: &[&str] = &[
+    "unicast",
+    "broadcast",
+    "multicast",
+    "otherhost",
+    "host",
+    "bcast",
+    "mcast",
 ];
 
 /// DSCP class names for `--dscp-class` and `--set-dscp-class`.
@@ -140,7 +170,8 @@ pub static MATCHES: &[MatchSpec] = &[
                     .negatable(),
                 O::new("syn", FLAG).negatable(),
                 O::new("tcp-flags", K::TcpFlags).negatable(),
-                O::new("tcp-option", K::UInt { min: 0, max: 255 }).negatable(),
+                // libxt_tcp: option kinds 1-255.
+                O::new("tcp-option", K::UInt { min: 1, max: 255 }).negatable(),
             ],
         ),
         &["tcp"],
@@ -228,7 +259,8 @@ pub static MATCHES: &[MatchSpec] = &[
             O::new("limit", RATE),
             O::new("limit-burst", K::UInt { min: 1, max: 10000 }),
         ],
-    ),
+    )
+    .constrained(&[C::Check(combos::limit_overflow)]),
     rules(
         m(
             "hashlimit",
@@ -236,20 +268,28 @@ pub static MATCHES: &[MatchSpec] = &[
             &[
                 O::new("hashlimit-upto", RATE).aliases(&["hashlimit"]),
                 O::new("hashlimit-above", RATE),
-                O::new("hashlimit-burst", K::UInt { min: 1, max: 10000 }),
+                // libxt_hashlimit's XT_HASHLIMIT_BURST_MAX (packet rates).
+                O::new(
+                    "hashlimit-burst",
+                    K::UInt {
+                        min: 1,
+                        max: 1_000_000,
+                    },
+                ),
                 O::new(
                     "hashlimit-mode",
                     K::ChoiceList(&["srcip", "srcport", "dstip", "dstport"]),
                 ),
-                O::new("hashlimit-srcmask", K::UInt { min: 0, max: 128 }),
-                O::new("hashlimit-dstmask", K::UInt { min: 0, max: 128 }),
+                O::new("hashlimit-srcmask", K::PrefixLength),
+                O::new("hashlimit-dstmask", K::PrefixLength),
                 O::new("hashlimit-name", K::Name { max: 254 }),
                 O::new("hashlimit-htable-size", K::UInt { min: 1, max: U32 }),
                 O::new("hashlimit-htable-max", K::UInt { min: 1, max: U32 }),
                 O::new("hashlimit-htable-expire", K::UInt { min: 1, max: U32 }),
                 O::new("hashlimit-htable-gcinterval", K::UInt { min: 1, max: U32 }),
             ],
-        ),
+        )
+        .constrained(&[C::Check(combos::hashlimit_overflow)]),
         &[&["hashlimit-name"], &["hashlimit-upto", "hashlimit-above"]],
         &[&["hashlimit-upto", "hashlimit-above"]],
     ),
@@ -287,9 +327,17 @@ pub static MATCHES: &[MatchSpec] = &[
                 O::new("rttl", FLAG),
                 O::new("rsource", FLAG),
                 O::new("rdest", FLAG),
-                O::new("mask", K::Address),
+                O::new("mask", K::Host),
             ],
-        ),
+        )
+        // xt_recent: `--set` and `--remove` take no modifiers; `--reap` needs `--seconds`.
+        .constrained(&[
+            C::Conflicts("seconds", &["set", "remove"]),
+            C::Conflicts("hitcount", &["set", "remove"]),
+            C::Conflicts("rttl", &["set", "remove"]),
+            C::Conflicts("reap", &["set", "remove"]),
+            C::Needs("reap", &["seconds"]),
+        ]),
         &[&["set", "rcheck", "update", "remove"]],
         &[
             &["set", "rcheck", "update", "remove"],
@@ -327,33 +375,33 @@ pub static MATCHES: &[MatchSpec] = &[
             "owner",
             Implicit::ByKey,
             &[
-                O::new("uid-owner", K::Name { max: 64 }).negatable(),
-                O::new("gid-owner", K::Name { max: 64 }).negatable(),
+                O::new("uid-owner", K::Owner).negatable(),
+                O::new("gid-owner", K::Owner).negatable(),
                 O::new("socket-exists", FLAG).negatable(),
                 O::new("suppl-groups", FLAG),
             ],
         ),
         hooks_only(Hooks::OUTPUT.or(Hooks::POSTROUTING)),
     ),
-    m(
-        "addrtype",
-        Implicit::ByKey,
-        &[
-            O::new("src-type", K::ChoiceList(ADDR_TYPES)).negatable(),
-            O::new("dst-type", K::ChoiceList(ADDR_TYPES)).negatable(),
-            O::new("limit-iface-in", FLAG)
-                .hooks(Hooks::PREROUTING.or(Hooks::INPUT).or(Hooks::FORWARD)),
-            O::new("limit-iface-out", FLAG).hooks(OUT_HOOKS),
-        ],
+    rules(
+        m(
+            "addrtype",
+            Implicit::ByKey,
+            &[
+                O::new("src-type", ADDR_TYPE).negatable(),
+                O::new("dst-type", ADDR_TYPE).negatable(),
+                O::new("limit-iface-in", FLAG)
+                    .hooks(Hooks::PREROUTING.or(Hooks::INPUT).or(Hooks::FORWARD)),
+                O::new("limit-iface-out", FLAG).hooks(OUT_HOOKS),
+            ],
+        ),
+        &[&["src-type", "dst-type"]],
+        &[&["limit-iface-in", "limit-iface-out"]],
     ),
     m(
         "pkttype",
         Implicit::ByKey,
-        &[O::new(
-            "pkt-type",
-            K::Choice(&["unicast", "broadcast", "multicast"]),
-        )
-        .negatable()],
+        &[O::new("pkt-type", K::Choice(PKT_TYPES)).negatable()],
     ),
     m(
         "physdev",
@@ -385,12 +433,13 @@ pub static MATCHES: &[MatchSpec] = &[
             &[
                 O::new("algo", K::Choice(&["bm", "kmp"])),
                 O::new("string", K::Text { min: 1, max: 128 }).negatable(),
-                O::new("hex-string", K::Any).negatable(),
+                O::new("hex-string", K::HexString).negatable(),
                 O::new("from", K::UInt { min: 0, max: 65535 }),
                 O::new("to", K::UInt { min: 0, max: 65535 }),
                 O::new("icase", FLAG),
             ],
-        ),
+        )
+        .constrained(&[C::Check(combos::string_offsets)]),
         &[&["algo"], &["string", "hex-string"]],
         &[&["string", "hex-string"]],
     ),
@@ -488,11 +537,18 @@ pub static MATCHES: &[MatchSpec] = &[
             Implicit::Never,
             &[
                 O::new("mode", K::Choice(&["random", "nth"])),
-                O::new("probability", K::Any).negatable(),
+                O::new("probability", K::Probability).negatable(),
                 O::new("every", K::UInt { min: 1, max: U32 }).negatable(),
                 O::new("packet", K::UInt { min: 0, max: U32 }),
             ],
-        ),
+        )
+        // libxt_statistic's option table and its final check.
+        .constrained(&[
+            C::Conflicts("probability", &["every", "packet"]),
+            C::Needs("every", &["packet"]),
+            C::Needs("packet", &["every"]),
+            C::Check(combos::statistic_mode),
+        ]),
         &[&["mode"]],
         &[],
     ),

@@ -108,6 +108,16 @@ pub enum Problem {
         /// `a -> b -> a`.
         path: String,
     },
+    /// A path of jumps from a built-in chain through more user chains than nf_tables allows.
+    #[error("chain `{chain}` is reached through too many nested jumps: {path}; the nf_tables backend allows at most {max} user chains in a row (the kernel refuses the rule with \"Too many links\")")]
+    JumpTooDeep {
+        /// The chain one too deep.
+        chain: String,
+        /// The path from the built-in chain.
+        path: String,
+        /// The most user chains allowed in a path.
+        max: usize,
+    },
     /// A target name the catalog does not know.
     #[error("unknown target `{name}`{}", hint(suggestion.as_deref()))]
     UnknownTarget {
@@ -228,11 +238,27 @@ pub enum Problem {
         /// The second option.
         second: String,
     },
+    /// Options of one match or target that do not go together (or a combination the kernel
+    /// refuses, such as a slow rate with a big burst).
+    #[error("{owner}: {reason}")]
+    Combination {
+        /// `match recent`, `target NFQUEUE`.
+        owner: String,
+        /// What is wrong, and what would be right.
+        reason: String,
+    },
     /// A raw rule text that would break the file.
     #[error("raw rule `{text}` is not allowed: {reason}")]
     BadRawRule {
         /// The text (control characters escaped).
         text: String,
+        /// Why.
+        reason: String,
+    },
+    /// A rule that could not be built from its description (a `firewall!` zone rule whose
+    /// expansion failed at run time); it stands in the chain so that the failure is reported.
+    #[error("the rule could not be built: {reason}")]
+    Unbuilt {
         /// Why.
         reason: String,
     },

@@ -14,10 +14,10 @@ use crate::hooks::{Hook, Hooks};
 use crate::matches::{self, BUILTIN_OPTIONS, MATCHES};
 use crate::problem::{shown, Problem};
 use crate::services;
-use crate::spec::{eq_key, Implicit, MatchSpec, OptionSpec, Scope};
+use crate::spec::{eq_key, Constraint, Given, Implicit, MatchSpec, OptionSpec, Scope};
 use crate::suggest::did_you_mean;
 use crate::targets::{self, TARGETS};
-use crate::value::ValueError;
+use crate::value::{protocol_name, ValueError};
 
 /// One option of a rule, as written: `key=value`, `key!=value`, a flag, or `!flag`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -102,11 +102,13 @@ pub struct Resolved {
     pub option: &'static OptionSpec,
 }
 
-/// The rule's protocol, if it has a plain (not inverted) `-p`.
+/// The rule's protocol, if it has a plain (not inverted) `-p`; a number the catalog knows is
+/// given as its name (`6` → `tcp`).
 pub fn protocol_of<'a>(args: &[Arg<'a>]) -> Option<&'a str> {
     args.iter()
         .find(|a| a.module.is_none() && !a.negated && is_protocol_option(a.key))
         .and_then(|a| a.value)
+        .map(protocol_name)
 }
 
 fn builtin(key: &str) -> Option<&'static OptionSpec> {
@@ -185,6 +187,7 @@ fn key_index() -> &'static KeyIndex {
 
 /// Finds the match (or built-in option) `arg` belongs to, given the rule's protocol.
 pub fn resolve(arg: &Arg<'_>, protocol: Option<&str>) -> Result<Resolved, Problem> {
+    let protocol = protocol.map(protocol_name);
     if arg.module.is_none() {
         let key: Cow<'_, str> = if arg.key.contains('_') {
             Cow::Owned(arg.key.replace('_', "-"))
@@ -385,17 +388,21 @@ pub fn check_rule(
         }
     }
     for module in &used_modules {
-        if module.required.is_empty() && module.exclusive.is_empty() {
+        if module.required.is_empty()
+            && module.exclusive.is_empty()
+            && module.constraints.is_empty()
+        {
             continue;
         }
-        let given: Vec<(&str, usize)> = module_opts
+        let given: Vec<(&'static str, usize)> = module_opts
             .iter()
             .filter(|(m, _, _)| std::ptr::eq(*m, *module))
             .map(|(_, k, i)| (*k, *i))
             .collect();
         let first = given.first().map_or(0, |g| g.1);
+        let owner = format!("match {}", module.name);
         check_groups(
-            &format!("match {}", module.name),
+            &owner,
             module.required,
             module.exclusive,
             &given,
@@ -403,16 +410,33 @@ pub fn check_rule(
             Place::Arg,
             report,
         );
+        if !module.constraints.is_empty() {
+            let on = Options {
+                given: &given,
+                args,
+                family: ctx.family,
+                rule: args,
+            };
+            check_constraints(
+                &owner,
+                module.constraints,
+                &on,
+                Place::Arg(first),
+                Place::Arg,
+                report,
+            );
+        }
     }
 
     if let Some(target) = target {
-        check_target(ctx, target, protocol, report);
+        check_target(ctx, target, args, protocol, report);
     }
 }
 
 fn check_target(
     ctx: &RuleContext<'_>,
     target: &TargetCall<'_>,
+    rule_args: &[Arg<'_>],
     protocol: Option<&str>,
     report: &mut dyn FnMut(Finding),
 ) {
@@ -452,7 +476,7 @@ fn check_target(
             check_protocol(&what(), protocols, protocol, Place::Target, report);
         }
     }
-    let mut given: Vec<(&str, usize)> = Vec::new();
+    let mut given: Vec<(&'static str, usize)> = Vec::new();
     for (i, arg) in target.args.iter().enumerate() {
         let Some(option) = spec.option(arg.key) else {
             report(Finding {
@@ -485,7 +509,7 @@ fn check_target(
             report,
         );
     }
-    if spec.required.is_empty() && spec.exclusive.is_empty() {
+    if spec.required.is_empty() && spec.exclusive.is_empty() && spec.constraints.is_empty() {
         return;
     }
     check_groups(
@@ -497,6 +521,94 @@ fn check_target(
         Place::TargetArg,
         report,
     );
+    if !spec.constraints.is_empty() {
+        let on = Options {
+            given: &given,
+            args: target.args,
+            family: ctx.family,
+            rule: rule_args,
+        };
+        check_constraints(
+            &what(),
+            spec.constraints,
+            &on,
+            Place::Target,
+            Place::TargetArg,
+            report,
+        );
+    }
+}
+
+/// The options of one match or target, for [`check_constraints`].
+struct Options<'s, 'a> {
+    /// Option names with the index of their arg in `args`.
+    given: &'s [(&'static str, usize)],
+    /// The args `given` indexes (the rule's for a match, the target's for a target).
+    args: &'s [Arg<'a>],
+    family: Family,
+    /// Every option of the rule.
+    rule: &'s [Arg<'a>],
+}
+
+fn check_constraints(
+    owner: &str,
+    constraints: &[Constraint],
+    on: &Options<'_, '_>,
+    owner_at: Place,
+    arg_at: fn(usize) -> Place,
+    report: &mut dyn FnMut(Finding),
+) {
+    let index = |name: &str| on.given.iter().find(|g| g.0 == name).map(|g| g.1);
+    let mut combination = |at: Place, reason: String| {
+        report(Finding {
+            place: at,
+            problem: Problem::Combination {
+                owner: owner.to_string(),
+                reason,
+            },
+        })
+    };
+    let options: Vec<(&'static str, Option<&str>, bool)> = on
+        .given
+        .iter()
+        .map(|&(name, i)| (name, on.args[i].value, on.args[i].negated))
+        .collect();
+    for constraint in constraints {
+        match *constraint {
+            Constraint::Needs(option, others) => {
+                if let Some(i) = index(option) {
+                    if !others.iter().any(|o| index(o).is_some()) {
+                        let wanted: Vec<String> = others.iter().map(|o| format!("`{o}`")).collect();
+                        combination(
+                            arg_at(i),
+                            format!("`{option}` needs {}", wanted.join(" or ")),
+                        );
+                    }
+                }
+            }
+            Constraint::Conflicts(option, others) => {
+                if let Some(i) = index(option) {
+                    if let Some(other) = others.iter().find(|o| index(o).is_some()) {
+                        combination(
+                            arg_at(i),
+                            format!("`{option}` cannot be used with `{other}`"),
+                        );
+                    }
+                }
+            }
+            Constraint::Check(check) => {
+                let given = Given {
+                    family: on.family,
+                    options: &options,
+                    rule: on.rule,
+                };
+                if let Err(v) = check(&given) {
+                    let at = v.option.and_then(index).map_or(owner_at, arg_at);
+                    combination(at, v.reason);
+                }
+            }
+        }
+    }
 }
 
 fn check_option(
@@ -555,11 +667,11 @@ fn check_option(
                     place: value_at,
                     problem: value_problem(arg.key, value, ctx.family, e),
                 });
-            } else if let Some((needing, protocols)) = option.value_needs_protocol {
-                if value == needing {
+            } else if let Some(needs) = option.value_needs_protocol {
+                if (needs.applies)(value) {
                     check_protocol(
                         &format!("{key} {value}"),
-                        protocols,
+                        needs.protocols,
                         protocol,
                         value_at,
                         report,

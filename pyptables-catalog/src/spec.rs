@@ -1,7 +1,8 @@
 //! The shapes of catalog entries: options, matches, targets and where each is allowed.
 
-use crate::family::Families;
+use crate::family::{Families, Family};
 use crate::hooks::Hooks;
+use crate::rule::Arg;
 use crate::value::ValueKind;
 
 /// Where a target, match or option may be used.
@@ -44,8 +45,9 @@ pub struct OptionSpec {
     pub negatable: bool,
     /// Hooks it is allowed in (e.g. `-i` not in OUTPUT/POSTROUTING).
     pub hooks: Hooks,
-    /// For options whose one value needs a protocol: `(value, protocols)` (`reject-with tcp-reset`).
-    pub value_needs_protocol: Option<(&'static str, &'static [&'static str])>,
+    /// For options some of whose values need a protocol: which values, and the protocols
+    /// (`reject-with tcp-reset`, a NAT address with a port).
+    pub value_needs_protocol: Option<ValueNeeds>,
     /// Protocols the option needs (`to-ports` needs a protocol with ports).
     pub protocols: Option<&'static [&'static str]>,
     /// Families it exists in (`-f` is IPv4 only).
@@ -104,19 +106,83 @@ impl OptionSpec {
         self
     }
 
-    /// The same option, whose value `value` needs one of `protocols`.
+    /// The same option, whose values for which `applies` is true need one of `protocols`.
     pub const fn value_needs(
         mut self,
-        value: &'static str,
+        applies: fn(&str) -> bool,
         protocols: &'static [&'static str],
     ) -> Self {
-        self.value_needs_protocol = Some((value, protocols));
+        self.value_needs_protocol = Some(ValueNeeds { applies, protocols });
         self
     }
 
     /// Whether `key` (with `_` or `-`) names this option.
     pub fn is_named(&self, key: &str) -> bool {
         eq_key(self.name, key) || self.aliases.iter().any(|a| eq_key(a, key))
+    }
+}
+
+/// Values of an option that need the rule to have a protocol.
+#[derive(Clone, Copy, Debug)]
+pub struct ValueNeeds {
+    /// Whether a (valid) value is one of them.
+    pub applies: fn(&str) -> bool,
+    /// The protocols that would do.
+    pub protocols: &'static [&'static str],
+}
+
+/// A rule on how the options of one match or target combine, beyond
+/// [`MatchSpec::required`] and [`MatchSpec::exclusive`].
+#[derive(Clone, Copy, Debug)]
+pub enum Constraint {
+    /// The option needs one of the others in the same match or target
+    /// (`recent --reap` needs `--seconds`).
+    Needs(&'static str, &'static [&'static str]),
+    /// The option cannot be used with any of the others (`recent --set` with `--seconds`).
+    Conflicts(&'static str, &'static [&'static str]),
+    /// A computed check of the whole set (statistic's modes, a rate and its burst).
+    Check(fn(&Given<'_>) -> Result<(), Violation>),
+}
+
+/// What a [`Constraint::Check`] sees: the options given to one match or target.
+#[derive(Clone, Copy, Debug)]
+pub struct Given<'a> {
+    /// The rule's family.
+    pub family: Family,
+    /// The options of this match or target: catalog option name, value, negated.
+    pub options: &'a [(&'static str, Option<&'a str>, bool)],
+    /// Every option of the rule (for a target that needs a match, such as TCPMSS).
+    pub rule: &'a [Arg<'a>],
+}
+
+impl<'a> Given<'a> {
+    /// Whether option `name` is given.
+    pub fn has(&self, name: &str) -> bool {
+        self.options.iter().any(|o| o.0 == name)
+    }
+
+    /// The value of option `name`, if it is given with one.
+    pub fn value(&self, name: &str) -> Option<&'a str> {
+        self.options.iter().find(|o| o.0 == name).and_then(|o| o.1)
+    }
+}
+
+/// Why a [`Constraint::Check`] refuses a combination.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Violation {
+    /// The option to point at; `None` for the match or target as a whole.
+    pub option: Option<&'static str>,
+    /// What is wrong and what would be right.
+    pub reason: String,
+}
+
+impl Violation {
+    /// A violation at `option` (or the whole match or target).
+    pub fn new(option: Option<&'static str>, reason: impl Into<String>) -> Self {
+        Violation {
+            option,
+            reason: reason.into(),
+        }
     }
 }
 
@@ -157,6 +223,8 @@ pub struct MatchSpec {
     pub required: &'static [&'static [&'static str]],
     /// Groups of options of which at most one may be given.
     pub exclusive: &'static [&'static [&'static str]],
+    /// Further rules on how its options combine.
+    pub constraints: &'static [Constraint],
 }
 
 /// A target (`-j NAME`).
@@ -174,9 +242,17 @@ pub struct TargetSpec {
     pub required: &'static [&'static [&'static str]],
     /// Groups of options of which at most one may be given.
     pub exclusive: &'static [&'static [&'static str]],
+    /// Further rules on how its options combine.
+    pub constraints: &'static [Constraint],
 }
 
 impl MatchSpec {
+    /// The same match, with `constraints` on how its options combine.
+    pub const fn constrained(mut self, constraints: &'static [Constraint]) -> Self {
+        self.constraints = constraints;
+        self
+    }
+
     /// The option called `key`.
     pub fn option(&self, key: &str) -> Option<&'static OptionSpec> {
         self.options.iter().find(|o| o.is_named(key))
@@ -184,6 +260,12 @@ impl MatchSpec {
 }
 
 impl TargetSpec {
+    /// The same target, with `constraints` on how its options combine.
+    pub const fn constrained(mut self, constraints: &'static [Constraint]) -> Self {
+        self.constraints = constraints;
+        self
+    }
+
     /// The option called `key`.
     pub fn option(&self, key: &str) -> Option<&'static OptionSpec> {
         self.options.iter().find(|o| o.is_named(key))

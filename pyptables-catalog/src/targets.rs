@@ -1,9 +1,10 @@
 //! Targets (`-j NAME`): their options and where the kernel allows them.
 
+use crate::combos;
 use crate::family::Families;
 use crate::hooks::Hooks;
 use crate::matches::DSCP_CLASSES;
-use crate::spec::{OptionSpec as O, Scope, TargetSpec};
+use crate::spec::{Constraint as C, OptionSpec as O, Scope, TargetSpec};
 use crate::value::ValueKind as K;
 
 const FLAG: K = K::Flag;
@@ -18,6 +19,7 @@ const fn t(name: &'static str, options: &'static [O]) -> TargetSpec {
         protocols: None,
         required: &[],
         exclusive: &[],
+        constraints: &[],
     }
 }
 
@@ -48,20 +50,28 @@ const fn requires(mut spec: TargetSpec, group: &'static [&'static [&'static str]
     spec
 }
 
-/// `--reject-with` values for IPv4.
+/// `--reject-with` values for IPv4: libipt_REJECT's names and aliases (compared without case;
+/// `echo-reply` is left out: the kernel refuses it).
 pub const REJECT_WITH_V4: &[&str] = &[
     "icmp-net-unreachable",
+    "net-unreach",
     "icmp-host-unreachable",
+    "host-unreach",
     "icmp-port-unreachable",
+    "port-unreach",
     "icmp-proto-unreachable",
+    "proto-unreach",
     "icmp-net-prohibited",
+    "net-prohib",
     "icmp-host-prohibited",
+    "host-prohib",
     "icmp-admin-prohibited",
+    "admin-prohib",
     "tcp-reset",
     "tcp-rst",
 ];
 
-/// `--reject-with` values for IPv6.
+/// `--reject-with` values for IPv6: libip6t_REJECT's names and aliases (it has no `tcp-rst`).
 pub const REJECT_WITH_V6: &[&str] = &[
     "icmp6-no-route",
     "no-route",
@@ -72,10 +82,16 @@ pub const REJECT_WITH_V6: &[&str] = &[
     "icmp6-port-unreachable",
     "port-unreach",
     "icmp6-policy-fail",
+    "policy-fail",
     "icmp6-reject-route",
+    "reject-route",
     "tcp-reset",
-    "tcp-rst",
 ];
+
+/// Whether a `--reject-with` value sends a TCP reset, which the kernel allows only with `-p tcp`.
+fn is_tcp_reset(value: &str) -> bool {
+    value.eq_ignore_ascii_case("tcp-reset") || value.eq_ignore_ascii_case("tcp-rst")
+}
 
 const TCP: &[&str] = &["tcp"];
 /// Protocols iptables accepts with NAT ports (`--to-ports`, `ip:port`): ICMP's id counts as
@@ -83,6 +99,9 @@ const TCP: &[&str] = &["tcp"];
 const NAT_PORT_PROTOCOLS: &[&str] = &["tcp", "udp", "sctp", "dccp", "icmp"];
 const NAT_HOOKS_IN: Hooks = Hooks::PREROUTING.or(Hooks::OUTPUT);
 const NAT_HOOKS_OUT: Hooks = Hooks::INPUT.or(Hooks::POSTROUTING);
+/// A plain 32-bit value: `--and-mark`, `--nfmask` and the like take no `/mask` (iptables
+/// refuses one).
+const MARK_BITS: K = K::UInt { min: 0, max: U32 };
 const MARK_OPS: &[&str] = &["set-xmark", "set-mark", "and-mark", "or-mark", "xor-mark"];
 
 /// Every target in the catalog.
@@ -100,7 +119,7 @@ pub static TARGETS: &[TargetSpec] = &[
                     v6: REJECT_WITH_V6,
                 },
             )
-            .value_needs("tcp-reset", TCP)],
+            .value_needs(is_tcp_reset, TCP)],
         ),
         &["filter"],
         Hooks::INPUT.or(Hooks::FORWARD).or(Hooks::OUTPUT),
@@ -123,7 +142,7 @@ pub static TARGETS: &[TargetSpec] = &[
             O::new("nflog-group", K::UInt { min: 0, max: 65535 }),
             O::new("nflog-prefix", K::Text { min: 1, max: 63 }),
             O::new("nflog-size", K::UInt { min: 0, max: U32 }),
-            O::new("nflog-threshold", K::UInt { min: 1, max: 65535 }),
+            O::new("nflog-threshold", K::UInt { min: 0, max: 65535 }),
         ],
     ),
     at(
@@ -143,7 +162,8 @@ pub static TARGETS: &[TargetSpec] = &[
             t(
                 "SNAT",
                 &[
-                    O::new("to-source", K::NatAddress),
+                    O::new("to-source", K::NatAddress)
+                        .value_needs(combos::nat_has_port, NAT_PORT_PROTOCOLS),
                     O::new("random", FLAG),
                     O::new("random-fully", FLAG),
                     O::new("persistent", FLAG),
@@ -159,7 +179,8 @@ pub static TARGETS: &[TargetSpec] = &[
             t(
                 "DNAT",
                 &[
-                    O::new("to-destination", K::NatAddress),
+                    O::new("to-destination", K::NatAddress)
+                        .value_needs(combos::nat_has_port, NAT_PORT_PROTOCOLS),
                     O::new("random", FLAG),
                     O::new("persistent", FLAG),
                 ],
@@ -194,9 +215,9 @@ pub static TARGETS: &[TargetSpec] = &[
             &[
                 O::new("set-xmark", K::Mark),
                 O::new("set-mark", K::Mark),
-                O::new("and-mark", K::Mark),
-                O::new("or-mark", K::Mark),
-                O::new("xor-mark", K::Mark),
+                O::new("and-mark", MARK_BITS),
+                O::new("or-mark", MARK_BITS),
+                O::new("xor-mark", MARK_BITS),
             ],
         ),
         &[MARK_OPS],
@@ -209,12 +230,12 @@ pub static TARGETS: &[TargetSpec] = &[
                 O::new("set-mark", K::Mark),
                 O::new("save-mark", FLAG),
                 O::new("restore-mark", FLAG),
-                O::new("and-mark", K::Mark),
-                O::new("or-mark", K::Mark),
-                O::new("xor-mark", K::Mark),
-                O::new("nfmask", K::Mark),
-                O::new("ctmask", K::Mark),
-                O::new("mask", K::Mark),
+                O::new("and-mark", MARK_BITS),
+                O::new("or-mark", MARK_BITS),
+                O::new("xor-mark", MARK_BITS),
+                O::new("nfmask", MARK_BITS),
+                O::new("ctmask", MARK_BITS),
+                O::new("mask", MARK_BITS),
             ],
         ),
         &[&[
@@ -232,11 +253,13 @@ pub static TARGETS: &[TargetSpec] = &[
             t(
                 "TCPMSS",
                 &[
-                    O::new("set-mss", K::UInt { min: 0, max: 65535 }),
+                    // libxt_TCPMSS: at most 65535 minus the IPv4 and TCP headers.
+                    O::new("set-mss", K::UInt { min: 0, max: 65515 }),
                     O::new("clamp-mss-to-pmtu", FLAG)
                         .hooks(Hooks::FORWARD.or(Hooks::OUTPUT).or(Hooks::POSTROUTING)),
                 ],
-            ),
+            )
+            .constrained(&[C::Check(combos::tcpmss)]),
             &[&["set-mss", "clamp-mss-to-pmtu"]],
         ),
         TCP,
@@ -325,7 +348,8 @@ pub static TARGETS: &[TargetSpec] = &[
                         "protoinfo",
                         "helper",
                         "mark",
-                        "label",
+                        "natseqinfo",
+                        "secmark",
                     ]),
                 ),
                 O::new("expevents", K::ChoiceList(&["new"])),
@@ -341,13 +365,16 @@ pub static TARGETS: &[TargetSpec] = &[
     at(t("NOTRACK", &[]), &["raw"], Hooks::ALL),
     TargetSpec {
         exclusive: &[&["queue-num", "queue-balance"]],
+        constraints: &[
+            C::Needs("queue-cpu-fanout", &["queue-balance"]),
+            C::Check(combos::queue_count),
+        ],
         ..t(
             "NFQUEUE",
             &[
                 O::new("queue-num", K::UInt { min: 0, max: 65535 }),
-                O::new("queue-balance", K::UIntRange { min: 0, max: 65535 }),
+                O::new("queue-balance", K::AscendingRange { min: 0, max: 65535 }),
                 O::new("queue-bypass", FLAG),
-                O::new("fail-open", FLAG),
                 O::new("queue-cpu-fanout", FLAG),
             ],
         )
@@ -377,8 +404,8 @@ pub static TARGETS: &[TargetSpec] = &[
         &[&["type"]],
     ),
     TargetSpec {
+        // One rule may add to one set and delete from another.
         required: &[&["add-set", "del-set"]],
-        exclusive: &[&["add-set", "del-set"]],
         ..t(
             "SET",
             &[
@@ -396,7 +423,7 @@ pub static TARGETS: &[TargetSpec] = &[
                     "TPROXY",
                     &[
                         O::new("on-port", K::Port),
-                        O::new("on-ip", K::Address),
+                        O::new("on-ip", K::Host),
                         O::new("tproxy-mark", K::Mark),
                     ],
                 ),

@@ -3,8 +3,15 @@
 //! Every check returns the text to write into the `iptables-restore` file (service names become
 //! port numbers, ranges are spelt `a:b`), or a [`ValueError`] whose message is shared by the
 //! `firewall!` macro (at compile time) and the runtime validation.
+//!
+//! Numbers are read the way iptables reads them and written so that it cannot read them
+//! otherwise. iptables parses most numbers with `strtoul(…, 0)`, where `022` is octal 18 and
+//! `08` is an error, so a decimal with a leading zero (or a sign) is refused with a message
+//! saying what to write; `0x` hex is accepted where iptables takes it. The canonical text is
+//! what `iptables-save` prints: decimal, hex for marks and TOS values.
 
 use std::borrow::Cow;
+use std::fmt::Write as _;
 use std::net::IpAddr;
 
 use crate::family::Family;
@@ -101,8 +108,33 @@ pub enum ValueKind {
     Tos,
     /// A traffic-control class `MAJOR:MINOR` in hex.
     TcClass,
+    /// A user or group: a name, an id, or a range of ids `a-b` (`--uid-owner`).
+    Owner,
     /// Anything without control characters (for options whose syntax is not modelled).
     Any,
+    /// One address of the rule's family, without a prefix (`--on-ip`, recent's `--mask`).
+    Host,
+    /// A prefix length: 0-32 in IPv4, 0-128 in IPv6.
+    PrefixLength,
+    /// A comma-separated list of words from a fixed set that differs between the families
+    /// (addrtype's types).
+    FamilyChoiceList {
+        /// The words for IPv4.
+        v4: &'static [&'static str],
+        /// The words for IPv6.
+        v6: &'static [&'static str],
+    },
+    /// The string match's pattern with `|hex|` blocks, at most 128 bytes once decoded.
+    HexString,
+    /// A probability from 0 to 1 in decimal (`0.25`, `.5`, `1`).
+    Probability,
+    /// A range `low:high` with `low < high`, both within `min..=max` (`queue-balance`).
+    AscendingRange {
+        /// Smallest accepted value.
+        min: u64,
+        /// Largest accepted value.
+        max: u64,
+    },
 }
 
 /// Why a value was refused.
@@ -177,10 +209,38 @@ pub const CT_STATUSES: &[&str] = &["NONE", "EXPECTED", "SEEN_REPLY", "ASSURED", 
 /// TCP flag names.
 pub const TCP_FLAGS: &[&str] = &["FIN", "SYN", "RST", "PSH", "ACK", "URG", "ALL", "NONE"];
 
-/// Syslog level names accepted by `--log-level`.
+/// Syslog level names accepted by `--log-level`, in lower case only (libxtables looks them up
+/// case-sensitively and knows neither `err` nor `warn`).
 pub const LOG_LEVELS: &[&str] = &[
-    "emerg", "alert", "crit", "error", "warning", "notice", "info", "debug", "panic", "err", "warn",
+    "emerg", "alert", "crit", "error", "warning", "notice", "info", "debug", "panic",
 ];
+
+/// Protocol numbers of the protocols whose companion matches and options the catalog knows
+/// (`-p 6 --dport 22` is `-p tcp --dport 22`); from `/etc/protocols`.
+pub const PROTOCOL_NUMBERS: &[(&str, &str)] = &[
+    ("1", "icmp"),
+    ("6", "tcp"),
+    ("17", "udp"),
+    ("33", "dccp"),
+    ("58", "ipv6-icmp"),
+    ("132", "sctp"),
+    ("136", "udplite"),
+];
+
+/// The protocol name `-p text` stands for: a number in [`PROTOCOL_NUMBERS`] becomes its name,
+/// anything else is returned as it is.
+///
+/// ```
+/// use pyptables_catalog::value::protocol_name;
+/// assert_eq!(protocol_name("6"), "tcp");
+/// assert_eq!(protocol_name("udp"), "udp");
+/// ```
+pub fn protocol_name(text: &str) -> &str {
+    PROTOCOL_NUMBERS
+        .iter()
+        .find(|(n, _)| *n == text)
+        .map_or(text, |(_, name)| name)
+}
 
 /// ICMP type names (IPv4).
 pub const ICMP_TYPES: &[&str] = &[
@@ -280,6 +340,55 @@ impl ValueKind {
         matches!(self, ValueKind::TcpFlags | ValueKind::SetRef)
     }
 
+    /// Whether values of this kind hold numbers that iptables parses (ports, lengths, prefix
+    /// lengths, marks, address octets, …): the kinds whose canonical text must mean to iptables
+    /// the number that was checked. Every kind is listed, so a new one needs a decision.
+    pub fn has_numbers(self) -> bool {
+        match self {
+            ValueKind::Protocol
+            | ValueKind::Address
+            | ValueKind::AddressRange
+            | ValueKind::Port
+            | ValueKind::PortRange
+            | ValueKind::PortList
+            | ValueKind::ToPorts
+            | ValueKind::UInt { .. }
+            | ValueKind::UIntRange { .. }
+            | ValueKind::Mark
+            | ValueKind::Rate
+            | ValueKind::IcmpType
+            | ValueKind::Icmp6Type
+            | ValueKind::LogLevel
+            | ValueKind::NatAddress
+            | ValueKind::Network
+            | ValueKind::TimeOfDay
+            | ValueKind::Date
+            | ValueKind::Weekdays
+            | ValueKind::Monthdays
+            | ValueKind::Tos
+            | ValueKind::TcClass
+            | ValueKind::Owner
+            | ValueKind::Host
+            | ValueKind::PrefixLength
+            | ValueKind::AscendingRange { .. } => true,
+            ValueKind::Flag
+            | ValueKind::Interface
+            | ValueKind::Text { .. }
+            | ValueKind::Name { .. }
+            | ValueKind::Choice(_)
+            | ValueKind::FamilyChoice { .. }
+            | ValueKind::ChoiceList(_)
+            | ValueKind::TcpFlags
+            | ValueKind::Mac
+            | ValueKind::SetRef
+            | ValueKind::FamilyChoiceList { .. }
+            | ValueKind::HexString
+            // Read with strtod: always decimal, a leading zero changes nothing.
+            | ValueKind::Probability
+            | ValueKind::Any => false,
+        }
+    }
+
     /// Whether the value is free text that is written to the file quoted.
     pub fn is_text(self) -> bool {
         matches!(self, ValueKind::Text { .. })
@@ -329,7 +438,18 @@ impl ValueKind {
             ValueKind::SetRef => "a set name and directions, such as `blocklist src`".into(),
             ValueKind::Tos => "a TOS value `v[/mask]` or a TOS name".into(),
             ValueKind::TcClass => "a class `MAJOR:MINOR` in hex".into(),
+            ValueKind::Owner => "a user or group name, an id, or a range of ids `a-b`".into(),
             ValueKind::Any => "a value".into(),
+            ValueKind::Host => "one address such as `192.0.2.1`".into(),
+            ValueKind::PrefixLength => "a prefix length, 0-32 (IPv4) or 0-128 (IPv6)".into(),
+            ValueKind::FamilyChoiceList { v4, .. } => format!("one or more of {}", list(v4)),
+            ValueKind::HexString => {
+                "a pattern of at most 128 bytes, with `|hex|` blocks such as `GET |20|/`".into()
+            }
+            ValueKind::Probability => "a probability from 0 to 1, such as `0.25`".into(),
+            ValueKind::AscendingRange { min, max } => {
+                format!("a range `low:high` with low < high, within {min}-{max}")
+            }
         }
     }
 
@@ -352,7 +472,7 @@ impl ValueKind {
             ValueKind::PortRange => port_range(text, ':').map(|(r, _)| r),
             ValueKind::PortList => port_list(text),
             ValueKind::ToPorts => port_range(text, '-').map(|(r, _)| r),
-            ValueKind::UInt { min, max } => uint(text, min, max).map(|_| Cow::Borrowed(text)),
+            ValueKind::UInt { min, max } => uint_text(text, min, max),
             ValueKind::UIntRange { min, max } => uint_range(text, min, max),
             ValueKind::Mark => mark(text),
             ValueKind::Rate => rate(text),
@@ -384,6 +504,7 @@ impl ValueKind {
             ValueKind::SetRef => set_ref(text),
             ValueKind::Tos => tos(text),
             ValueKind::TcClass => tc_class(text),
+            ValueKind::Owner => owner(text),
             ValueKind::Any => {
                 if text.is_empty() {
                     Err(ValueError::new("the value is empty"))
@@ -391,6 +512,34 @@ impl ValueKind {
                     Ok(Cow::Borrowed(text))
                 }
             }
+            ValueKind::Host => host(text, family).map(|()| Cow::Borrowed(text)),
+            ValueKind::PrefixLength => {
+                let max = match family {
+                    Family::V4 => 32,
+                    Family::V6 => 128,
+                };
+                uint_text(text, 0, max)
+            }
+            ValueKind::FamilyChoiceList { v4, v6 } => {
+                let (mine, other) = match family {
+                    Family::V4 => (v4, v6),
+                    Family::V6 => (v6, v4),
+                };
+                if let Some(item) = text.split(',').find(|item| {
+                    !mine.iter().any(|c| c.eq_ignore_ascii_case(item))
+                        && other.iter().any(|c| c.eq_ignore_ascii_case(item))
+                }) {
+                    return Err(ValueError::new(format!(
+                        "`{item}` exists only in {}; {family} has {}",
+                        family.other(),
+                        list(mine)
+                    )));
+                }
+                choice_list(text, mine)
+            }
+            ValueKind::HexString => hex_string(text).map(|_| Cow::Borrowed(text)),
+            ValueKind::Probability => probability(text).map(|_| Cow::Borrowed(text)),
+            ValueKind::AscendingRange { min, max } => ascending_range(text, min, max),
         }
     }
 
@@ -410,14 +559,31 @@ impl ValueKind {
                     || text.contains(":,")
                     || text.contains(",:")
             }
-            ValueKind::UIntRange { .. } => text.starts_with(':') || text.ends_with(':'),
+            ValueKind::UIntRange { .. } => {
+                text.starts_with(':') || text.ends_with(':') || text.contains(['x', 'X'])
+            }
             // Names are written in their catalog spelling; the usual one needs no work.
-            ValueKind::Protocol => !text
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'),
+            ValueKind::Protocol => {
+                !text
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                    || text.starts_with("0x")
+            }
             ValueKind::Choice(choices) => !choices.contains(&text),
             ValueKind::ChoiceList(choices) => !text.split(',').all(|item| choices.contains(&item)),
             ValueKind::TcpFlags => true,
+            // Numbers are written in one form (decimal, or hex for marks and TOS), whatever
+            // form they were given in.
+            ValueKind::UInt { .. }
+            | ValueKind::LogLevel
+            | ValueKind::IcmpType
+            | ValueKind::Icmp6Type
+            | ValueKind::Mark
+            | ValueKind::Tos
+            | ValueKind::Owner
+            | ValueKind::PrefixLength
+            | ValueKind::AscendingRange { .. }
+            | ValueKind::NatAddress => true,
             _ => false,
         };
         if !changes {
@@ -433,6 +599,7 @@ impl ValueKind {
     pub fn family_of(self, text: &str) -> Option<Family> {
         match self {
             ValueKind::Address
+            | ValueKind::Host
             | ValueKind::AddressRange
             | ValueKind::Network
             | ValueKind::NatAddress => {
@@ -455,6 +622,13 @@ impl ValueKind {
             }
             _ => None,
         }
+    }
+}
+
+fn reason(e: ValueError) -> String {
+    match e {
+        ValueError::Invalid(r) => r,
+        ValueError::WrongFamily { found } => format!("an {found} value"),
     }
 }
 
@@ -486,9 +660,10 @@ fn protocol(text: &str) -> Checked<'_> {
     if PROTOCOLS.contains(&text) && !text.bytes().any(|b| b.is_ascii_uppercase()) {
         return Ok(Cow::Borrowed(text));
     }
-    if let Ok(n) = text.parse::<u16>() {
+    if let Some(n) = parse_number(text) {
+        let n = n?;
         return if n <= 255 {
-            Ok(Cow::Borrowed(text))
+            Ok(same_or(text, n.to_string()))
         } else {
             Err(ValueError::new(format!(
                 "protocol number {n} is out of range 0-255"
@@ -505,9 +680,19 @@ fn protocol(text: &str) -> Checked<'_> {
     )))
 }
 
-fn parse_ip(text: &str) -> Result<IpAddr, ValueError> {
+/// An IP address; the one parser of addresses for the catalog's checks and host groups.
+pub(crate) fn parse_ip(text: &str) -> Result<IpAddr, ValueError> {
     text.parse::<IpAddr>().map_err(|_| {
-        if text.chars().any(|c| c.is_ascii_alphabetic()) && !text.contains(':') {
+        // iptables (inet_aton) reads `010.0.0.1` as 8.0.0.1; std refuses it: say why.
+        let octal = text
+            .split('.')
+            .find(|p| matches!(parse_decimal(p), Some(Err(_))));
+        if let (Some(part), false) = (octal, text.contains(':')) {
+            ValueError::new(format!(
+                "`{text}` is not a valid IP address: {}",
+                reason(leading_zero(part))
+            ))
+        } else if text.chars().any(|c| c.is_ascii_alphabetic()) && !text.contains(':') {
             ValueError::new(format!(
                 "`{text}` is not an address (host names are not resolved: write an address)"
             ))
@@ -537,13 +722,8 @@ fn address(text: &str, family: Family) -> Result<(), ValueError> {
         Some((addr, prefix)) => {
             let ip = ip_in_family(addr, family)?;
             let max = if ip.is_ipv4() { 32 } else { 128 };
-            if let Ok(len) = prefix.parse::<u8>() {
-                if len <= max {
-                    return Ok(());
-                }
-                return Err(ValueError::new(format!(
-                    "prefix length /{len} is out of range 0-{max}"
-                )));
+            if prefix.bytes().all(|b| b.is_ascii_digit()) {
+                return prefix_len(prefix, max).map(|_| ());
             }
             if ip.is_ipv4() {
                 if let Ok(std::net::IpAddr::V4(mask)) = prefix.parse::<IpAddr>() {
@@ -560,6 +740,21 @@ fn address(text: &str, family: Family) -> Result<(), ValueError> {
                 "`{prefix}` is not a prefix length 0-{max}"
             )))
         }
+    }
+}
+
+/// A prefix length `0..=max`, in decimal without a leading zero (iptables would read `/010` as
+/// `/8`) and without a sign.
+pub(crate) fn prefix_len(text: &str, max: u8) -> Result<u8, ValueError> {
+    match parse_decimal(text) {
+        Some(Ok(n)) if n <= u64::from(max) => Ok(n as u8),
+        Some(Ok(n)) => Err(ValueError::new(format!(
+            "prefix length /{n} is out of range 0-{max}"
+        ))),
+        Some(Err(e)) => Err(e),
+        None => Err(ValueError::new(format!(
+            "`{text}` is not a prefix length 0-{max}"
+        ))),
     }
 }
 
@@ -610,12 +805,15 @@ pub fn is_name_char(c: char) -> bool {
 }
 
 fn port(text: &str) -> Result<u16, ValueError> {
-    if text.bytes().all(|b| b.is_ascii_digit()) && !text.is_empty() {
-        return text
-            .parse::<u32>()
-            .ok()
-            .and_then(|n| u16::try_from(n).ok())
-            .ok_or_else(|| ValueError::new(format!("port {text} is out of range 0-65535")));
+    // Decimal only: iptables takes `0x16` for `--dport` but not for `--on-port`.
+    if let Some(n) = parse_decimal(text) {
+        let out_of_range = || ValueError::new(format!("port {text} is out of range 0-65535"));
+        return match n {
+            Ok(n) => u16::try_from(n).map_err(|_| out_of_range()),
+            // A leading zero; otherwise the number is too large for u64.
+            Err(e) if text.starts_with('0') => Err(e),
+            Err(_) => Err(out_of_range()),
+        };
     }
     crate::services::port(text).ok_or_else(|| match range_ends(text, &['-', ':']) {
         Some(_) => ValueError::new(format!("`{text}` is a range; this option takes one port")),
@@ -630,14 +828,11 @@ fn range_ends<'a>(text: &'a str, seps: &[char]) -> Option<(&'a str, &'a str)> {
     (digits(a) && digits(b)).then_some((a, b))
 }
 
-/// A port's canonical text: the number in decimal. Text that is that already (digits, no
-/// leading zero) is returned as it is.
+/// A port's canonical text: the number in decimal. Text that is that already is returned as
+/// it is.
 fn port_text(text: &str) -> Checked<'_> {
     let p = port(text)?;
-    if text.bytes().all(|b| b.is_ascii_digit()) && (text.len() == 1 || !text.starts_with('0')) {
-        return Ok(Cow::Borrowed(text));
-    }
-    Ok(Cow::Owned(p.to_string()))
+    Ok(same_or(text, p.to_string()))
 }
 
 /// Returns the canonical range text and the number of multiport slots it takes.
@@ -686,17 +881,22 @@ fn port_list(text: &str) -> Checked<'_> {
 }
 
 fn uint(text: &str, min: u64, max: u64) -> Result<u64, ValueError> {
-    let n =
-        parse_number(text).ok_or_else(|| ValueError::new(format!("`{text}` is not a number")))?;
+    let n = parse_number(text)
+        .ok_or_else(|| ValueError::new(format!("`{text}` is not a number")))??;
     if n < min || n > max {
         return Err(ValueError::new(format!("{n} is out of range {min}-{max}")));
     }
     Ok(n)
 }
 
+/// An unsigned integer's canonical text: decimal, as `iptables-save` writes it.
+fn uint_text(text: &str, min: u64, max: u64) -> Checked<'_> {
+    uint(text, min, max).map(|n| same_or(text, n.to_string()))
+}
+
 fn uint_range(text: &str, min: u64, max: u64) -> Checked<'_> {
     match text.split_once(':') {
-        None => uint(text, min, max).map(|_| Cow::Borrowed(text)),
+        None => uint_text(text, min, max),
         Some((a, b)) => {
             let lo = if a.is_empty() {
                 min
@@ -718,54 +918,123 @@ fn uint_range(text: &str, min: u64, max: u64) -> Checked<'_> {
     }
 }
 
-/// Decimal or `0x` hex.
-fn parse_number(text: &str) -> Option<u64> {
+/// A number as iptables reads it, written so that no other reading is possible: decimal
+/// without a leading zero, or `0x` hex. `None` if `text` does not look like a number at all
+/// (so that a caller may try names), an error if it is one iptables would read differently.
+///
+/// iptables parses numbers with `strtoul(…, 0)`: `022` is octal 18 and `08` is refused, so a
+/// decimal with a leading zero is refused here rather than read as decimal.
+fn parse_number(text: &str) -> Option<Result<u64, ValueError>> {
     if let Some(hex) = text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
-        u64::from_str_radix(hex, 16).ok()
-    } else if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
-        text.parse().ok()
+        if hex.is_empty() || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Some(Err(ValueError::new(format!(
+                "`{text}` is not a number (`0x` must be followed by hex digits)"
+            ))));
+        }
+        Some(
+            u64::from_str_radix(hex, 16)
+                .map_err(|_| ValueError::new(format!("`{text}` is too large"))),
+        )
     } else {
-        None
+        parse_decimal(text)
     }
 }
 
+/// A decimal number without a leading zero (see [`parse_number`]); for values iptables reads
+/// only in decimal, or whose hex form it refuses (ports, prefix lengths, rates).
+fn parse_decimal(text: &str) -> Option<Result<u64, ValueError>> {
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    if text.len() > 1 && text.starts_with('0') {
+        return Some(Err(leading_zero(text)));
+    }
+    Some(
+        text.parse()
+            .map_err(|_| ValueError::new(format!("`{text}` is too large"))),
+    )
+}
+
+/// The message for a decimal with a leading zero: what to write, and what iptables would make
+/// of it.
+fn leading_zero(text: &str) -> ValueError {
+    let digits = text.trim_start_matches('0');
+    let decimal = if digits.is_empty() { "0" } else { digits };
+    let reading = match u64::from_str_radix(text, 8) {
+        Ok(n) if n.to_string() != decimal => {
+            format!("iptables would read `{text}` as octal, {n}")
+        }
+        Ok(_) => "iptables reads a leading 0 as octal".to_string(),
+        Err(_) => format!("iptables reads a leading 0 as octal and would refuse `{text}`"),
+    };
+    ValueError::new(format!(
+        "write `{decimal}` without the leading zero: {reading}"
+    ))
+}
+
+/// `text` if it is already `canonical`, otherwise the canonical text.
+fn same_or<'a>(text: &'a str, canonical: String) -> Cow<'a, str> {
+    if text == canonical {
+        Cow::Borrowed(text)
+    } else {
+        Cow::Owned(canonical)
+    }
+}
+
+/// A mark `v[/m]`, written in hex as `iptables-save` writes it (`0x10/0xff`).
 fn mark(text: &str) -> Checked<'_> {
-    let check = |part: &str, what: &str| -> Result<(), ValueError> {
+    let check = |part: &str, what: &str| -> Result<u64, ValueError> {
         match parse_number(part) {
-            Some(n) if n <= u32::MAX as u64 => Ok(()),
-            Some(_) => Err(ValueError::new(format!(
+            Some(Ok(n)) if n <= u32::MAX as u64 => Ok(n),
+            Some(Ok(_)) => Err(ValueError::new(format!(
                 "{what} `{part}` does not fit in 32 bits"
             ))),
+            Some(Err(e)) => Err(e),
             None => Err(ValueError::new(format!(
                 "{what} `{part}` is not a number (decimal or 0x hex)"
             ))),
         }
     };
-    match text.split_once('/') {
-        None => check(text, "mark")?,
-        Some((v, m)) => {
-            check(v, "mark")?;
-            check(m, "mask")?;
-        }
-    }
-    Ok(Cow::Borrowed(text))
+    let canonical = match text.split_once('/') {
+        None => format!("{:#x}", check(text, "mark")?),
+        Some((v, m)) => format!("{:#x}/{:#x}", check(v, "mark")?, check(m, "mask")?),
+    };
+    Ok(same_or(text, canonical))
 }
 
-fn rate(text: &str) -> Checked<'_> {
-    let (n, unit) = text.split_once('/').unwrap_or((text, "second"));
-    let n: u64 = n
-        .parse()
-        .map_err(|_| ValueError::new(format!("`{text}` is not a rate such as `5/minute`")))?;
-    let per_second = match unit {
+/// The seconds in a rate unit (`s`, `sec`, `second`, `m`, …, `d`, `day`).
+fn rate_unit(unit: &str) -> Option<u64> {
+    Some(match unit {
         "s" | "sec" | "second" => 1,
         "m" | "min" | "minute" => 60,
         "h" | "hour" => 3600,
         "d" | "day" => 86400,
-        _ => {
-            return Err(ValueError::new(format!(
-                "unknown rate unit `{unit}`: use second, minute, hour or day"
-            )))
-        }
+        _ => return None,
+    })
+}
+
+/// A valid [`ValueKind::Rate`] as `(count, seconds)`: `5/minute` is `(5, 60)`.
+pub fn parse_rate(text: &str) -> Option<(u64, u64)> {
+    let (n, unit) = text.split_once('/').unwrap_or((text, "second"));
+    let n: u64 = n.parse().ok().filter(|n| *n > 0)?;
+    Some((n, rate_unit(unit)?))
+}
+
+/// A number as the numeric value kinds read it.
+pub fn parse_uint(text: &str) -> Option<u64> {
+    parse_number(text)?.ok()
+}
+
+fn rate(text: &str) -> Checked<'_> {
+    let (n, unit) = text.split_once('/').unwrap_or((text, "second"));
+    // iptables reads the count in decimal; a leading zero or a sign is refused all the same,
+    // like every other number.
+    let n: u64 = parse_decimal(n)
+        .ok_or_else(|| ValueError::new(format!("`{text}` is not a rate such as `5/minute`")))??;
+    let Some(per_second) = rate_unit(unit) else {
+        return Err(ValueError::new(format!(
+            "unknown rate unit `{unit}`: use second, minute, hour or day"
+        )));
     };
     if n == 0 {
         return Err(ValueError::new("a rate of 0 never matches"));
@@ -849,13 +1118,16 @@ fn icmp_type<'a>(text: &'a str, names: &[&str], max: u64) -> Checked<'a> {
     if names.contains(&text) {
         return Ok(Cow::Borrowed(text));
     }
-    let (t, c) = text.split_once('/').unwrap_or((text, ""));
+    let (t, c) = text
+        .split_once('/')
+        .map_or((text, None), |(t, c)| (t, Some(c)));
     if parse_number(t).is_some() {
-        uint(t, 0, max)?;
-        if !c.is_empty() {
-            uint(c, 0, 255)?;
-        }
-        return Ok(Cow::Borrowed(text));
+        let t = uint(t, 0, max)?;
+        let canonical = match c {
+            None => t.to_string(),
+            Some(c) => format!("{t}/{}", uint(c, 0, 255)?),
+        };
+        return Ok(same_or(text, canonical));
     }
     Err(ValueError::new(format!(
         "unknown ICMP type `{text}`{}",
@@ -865,9 +1137,25 @@ fn icmp_type<'a>(text: &'a str, names: &[&str], max: u64) -> Checked<'a> {
 
 fn log_level(text: &str) -> Checked<'_> {
     if parse_number(text).is_some() {
-        return uint(text, 0, 7).map(|_| Cow::Borrowed(text));
+        return uint_text(text, 0, 7);
     }
-    choice(text, LOG_LEVELS)
+    if LOG_LEVELS.contains(&text) {
+        return Ok(Cow::Borrowed(text));
+    }
+    let hint = match text {
+        "err" => Some("error"),
+        "warn" => Some("warning"),
+        _ => LOG_LEVELS
+            .iter()
+            .find(|l| l.eq_ignore_ascii_case(text))
+            .copied()
+            .or_else(|| did_you_mean(text, LOG_LEVELS.iter().copied())),
+    };
+    Err(ValueError::new(format!(
+        "iptables knows the levels 0-7 and {} (lower case){}",
+        list(LOG_LEVELS),
+        crate::suggest::hint(hint)
+    )))
 }
 
 fn tcp_flags(text: &str) -> Checked<'_> {
@@ -898,14 +1186,25 @@ fn nat_address(text: &str, family: Family) -> Checked<'_> {
     if !addrs.is_empty() {
         address_range(addrs, family)?;
     }
-    if let Some(p) = ports {
-        let p = p.split_once('/').map_or(p, |(p, _)| p);
-        port_range(p, '-')?;
-    }
     if addrs.is_empty() && ports.is_none() {
         return Err(ValueError::new("expected an address, a port or both"));
     }
-    Ok(Cow::Borrowed(text))
+    let Some(p) = ports else {
+        return Ok(Cow::Borrowed(text));
+    };
+    // Ports in decimal: iptables takes one service name but refuses `ssh-http`.
+    // `a-b/base`: the base is a port too (DNAT maps the range onto ports from it).
+    let (p, base) = p.split_once('/').map_or((p, None), |(p, b)| (p, Some(b)));
+    let mut ports = port_range(p, '-')?.0.into_owned();
+    if let Some(base) = base {
+        write!(ports, "/{}", port(base)?).ok();
+    }
+    let canonical = if text.starts_with('[') {
+        format!("[{addrs}]:{ports}")
+    } else {
+        format!("{addrs}:{ports}")
+    };
+    Ok(same_or(text, canonical))
 }
 
 fn mac(text: &str) -> Checked<'_> {
@@ -964,7 +1263,11 @@ fn date(text: &str) -> Checked<'_> {
 fn weekdays(text: &str) -> Checked<'_> {
     for d in text.split(',') {
         let ok = WEEKDAYS.iter().any(|w| w.eq_ignore_ascii_case(d))
-            || matches!(d.parse::<u8>(), Ok(1..=7));
+            || match parse_decimal(d) {
+                Some(Ok(n)) => (1..=7).contains(&n),
+                Some(Err(e)) => return Err(e),
+                None => false,
+            };
         if !ok {
             return Err(ValueError::new(format!(
                 "`{d}` is not a weekday (Mon…Sun or 1-7)"
@@ -976,7 +1279,12 @@ fn weekdays(text: &str) -> Checked<'_> {
 
 fn monthdays(text: &str) -> Checked<'_> {
     for d in text.split(',') {
-        uint(d, 1, 31)?;
+        // iptables reads days in decimal only; hex is refused.
+        let n = parse_decimal(d)
+            .ok_or_else(|| ValueError::new(format!("`{d}` is not a day of the month 1-31")))??;
+        if !(1..=31).contains(&n) {
+            return Err(ValueError::new(format!("{n} is out of range 1-31")));
+        }
     }
     Ok(Cow::Borrowed(text))
 }
@@ -1005,11 +1313,43 @@ fn tos(text: &str) -> Checked<'_> {
     let (v, m) = text
         .split_once('/')
         .map_or((text, None), |(v, m)| (v, Some(m)));
-    uint(v, 0, 255)?;
-    if let Some(m) = m {
-        uint(m, 0, 255)?;
+    // In hex, as `iptables-save` writes it.
+    let v = uint(v, 0, 255)?;
+    let canonical = match m {
+        None => format!("{v:#04x}"),
+        Some(m) => format!("{v:#04x}/{:#04x}", uint(m, 0, 255)?),
+    };
+    Ok(same_or(text, canonical))
+}
+
+/// A user or group: ids (and ranges of them) in decimal, names as they are. iptables looks a
+/// name up first and reads anything else as a number with `strtoul(…, 0)`, so an id with a
+/// leading zero is refused like every other number.
+fn owner(text: &str) -> Checked<'_> {
+    let id = |part: &str| -> Option<Result<u64, ValueError>> {
+        parse_number(part).map(|n| match n {
+            Ok(n) if n < u64::from(u32::MAX) => Ok(n),
+            Ok(n) => Err(ValueError::new(format!(
+                "id {n} is out of range 0-{}",
+                u32::MAX - 1
+            ))),
+            Err(e) => Err(e),
+        })
+    };
+    let (a, b) = text.split_once('-').unwrap_or((text, ""));
+    match (id(a), id(b)) {
+        (Some(a), None) if b.is_empty() && !text.contains('-') => Ok(same_or(text, a?.to_string())),
+        (Some(a), Some(b)) => {
+            let (a, b) = (a?, b?);
+            if a > b {
+                return Err(ValueError::new(format!(
+                    "id range {a}-{b} starts after it ends"
+                )));
+            }
+            Ok(same_or(text, format!("{a}-{b}")))
+        }
+        _ => name(text, 64),
     }
-    Ok(Cow::Borrowed(text))
 }
 
 fn tc_class(text: &str) -> Checked<'_> {
@@ -1025,6 +1365,121 @@ fn tc_class(text: &str) -> Checked<'_> {
             "`{text}` is not a class `MAJOR:MINOR` in hex"
         )))
     }
+}
+
+/// One address, without a prefix: what libxtables' `XTTYPE_HOST` options take.
+fn host(text: &str, family: Family) -> Result<(), ValueError> {
+    if text.contains('/') {
+        return Err(ValueError::new(format!(
+            "`{text}` is a network: this option takes one address, without a prefix"
+        )));
+    }
+    ip_in_family(text, family).map(|_| ())
+}
+
+/// Decodes the string match's `--hex-string` the way libxt_string's `parse_hex_string` does:
+/// `|…|` blocks of hex byte pairs (spaces allowed), `\x` for a literal character outside
+/// them, anything else as itself. Returns the pattern length.
+fn hex_string(text: &str) -> Result<usize, ValueError> {
+    const MAX: usize = 128;
+    let s = text.as_bytes();
+    if s.is_empty() {
+        return Err(ValueError::new("the pattern is empty"));
+    }
+    let bad = |why: &str| {
+        Err(ValueError::new(format!(
+            "{why} (`|…|` holds hex byte pairs)"
+        )))
+    };
+    let (mut i, mut len, mut hex) = (0, 0, false);
+    while i < s.len() {
+        // Checked before each step, also the one that reads a closing `|`.
+        if len >= MAX {
+            return Err(ValueError::new(format!(
+                "the pattern is too long: at most {MAX} bytes once decoded (iptables also \
+                 counts a closing `|` after the {MAX}th byte)"
+            )));
+        }
+        let mut literal = false;
+        if s[i] == b'\\' && !hex {
+            literal = true;
+        } else if s[i] == b'\\' {
+            return bad("a `\\` literal cannot stand inside a hex block");
+        } else if s[i] == b'|' {
+            if hex {
+                hex = false;
+            } else {
+                hex = true;
+                while s.get(i + 1) == Some(&b' ') {
+                    i += 1;
+                }
+            }
+            if i + 1 >= s.len() {
+                break;
+            }
+            i += 1;
+        }
+        if literal {
+            if i + 1 >= s.len() {
+                return bad("a `\\` at the end has no character to quote");
+            }
+            i += 2;
+        } else if hex {
+            if i + 2 >= s.len() {
+                return bad("a hex block is not closed or has an odd number of digits");
+            }
+            for c in &s[i..i + 2] {
+                if !c.is_ascii_hexdigit() {
+                    return bad(&format!("`{}` is not a hex digit", char::from(*c)));
+                }
+            }
+            i += if s[i + 2] == b' ' { 3 } else { 2 };
+        } else {
+            i += 1;
+        }
+        len += 1;
+    }
+    if len == 0 {
+        return Err(ValueError::new("the pattern is empty"));
+    }
+    Ok(len)
+}
+
+/// A probability in plain decimal notation, 0 to 1.
+fn probability(text: &str) -> Result<f64, ValueError> {
+    let (int, frac) = text.split_once('.').unwrap_or((text, ""));
+    let digits = |p: &str| p.bytes().all(|b| b.is_ascii_digit());
+    let p = (!(int.is_empty() && frac.is_empty()) && digits(int) && digits(frac))
+        .then(|| text.parse::<f64>().ok())
+        .flatten()
+        .ok_or_else(|| {
+            ValueError::new(format!("`{text}` is not a decimal number such as `0.25`"))
+        })?;
+    if p > 1.0 {
+        return Err(ValueError::new(format!(
+            "probability {text} is out of range 0-1"
+        )));
+    }
+    Ok(p)
+}
+
+/// `low:high` with `low < high`, both given.
+fn ascending_range(text: &str, min: u64, max: u64) -> Checked<'_> {
+    let Some((a, b)) = text
+        .split_once(':')
+        .filter(|(a, b)| !a.is_empty() && !b.is_empty())
+    else {
+        return Err(ValueError::new(format!(
+            "`{text}` is not a range `low:high` (write both ends)"
+        )));
+    };
+    let (lo, hi) = (uint(a, min, max)?, uint(b, min, max)?);
+    if lo >= hi {
+        return Err(ValueError::new(format!(
+            "range {lo}:{hi}: the first number must be less than the second"
+        )));
+    }
+    Ok(same_or(text, format!("{lo}:{hi}")))
 }
 
 /// Bytes that may stand in an unquoted token.
@@ -1174,11 +1629,119 @@ mod tests {
             let p = kind.check("1025", v4).unwrap();
             assert!(p == "1025" && borrowed(&p));
             assert_eq!(kind.check("0", v4).unwrap(), "0");
-            assert_eq!(kind.check("022", v4).unwrap(), "22");
-            assert_eq!(kind.check("00", v4).unwrap(), "0");
             assert_eq!(kind.check("ssh", v4).unwrap(), "22");
             assert!(kind.check("65536", v4).is_err());
         }
+    }
+
+    /// iptables reads numbers with `strtoul(…, 0)`: `022` is octal 18, `08` is refused. No
+    /// value with a leading zero may pass as its decimal reading.
+    #[test]
+    fn numbers_with_a_leading_zero_are_refused_in_every_numeric_kind() {
+        let v4 = Family::V4;
+        let v6 = Family::V6;
+        let refused = |kind: ValueKind, text: &str, family: Family| {
+            let e = kind.check(text, family);
+            assert!(e.is_err(), "{kind:?} accepted {text:?} as {e:?}");
+        };
+        for kind in [
+            ValueKind::Port,
+            ValueKind::PortRange,
+            ValueKind::PortList,
+            ValueKind::ToPorts,
+        ] {
+            refused(kind, "022", v4);
+            refused(kind, "08", v4);
+            refused(kind, "00", v4);
+        }
+        refused(ValueKind::PortRange, "010:020", v4);
+        refused(ValueKind::PortList, "80,022", v4);
+        refused(ValueKind::ToPorts, "1000-01100", v4);
+        refused(ValueKind::Address, "10.64.0.0/010", v4);
+        refused(ValueKind::Address, "10.0.0.0/+8", v4);
+        refused(ValueKind::Address, "2001:db8::/064", v6);
+        refused(ValueKind::Network, "10.0.0.0/010", v4);
+        refused(ValueKind::UInt { min: 0, max: 255 }, "064", v4);
+        refused(ValueKind::UIntRange { min: 0, max: 65535 }, "010:020", v4);
+        refused(ValueKind::Mark, "010", v4);
+        refused(ValueKind::Mark, "1/010", v4);
+        refused(ValueKind::IcmpType, "010", v4);
+        refused(ValueKind::IcmpType, "3/010", v4);
+        refused(ValueKind::Icmp6Type, "1/010", v6);
+        refused(ValueKind::Protocol, "06", v4);
+        refused(ValueKind::LogLevel, "04", v4);
+        refused(ValueKind::Tos, "010", v4);
+        refused(ValueKind::Monthdays, "010", v4);
+        refused(ValueKind::Weekdays, "01", v4);
+        refused(ValueKind::Rate, "010/second", v4);
+        refused(ValueKind::NatAddress, "192.0.2.1:022", v4);
+        refused(ValueKind::NatAddress, "192.0.2.1:100-200/010", v4);
+        refused(ValueKind::Owner, "010", v4);
+        refused(ValueKind::Owner, "100-0200", v4);
+    }
+
+    #[test]
+    fn a_leading_zero_message_says_what_to_write_and_how_iptables_reads_it() {
+        let msg = |kind: ValueKind, text: &str| match kind.check(text, Family::V4) {
+            Err(ValueError::Invalid(m)) => m,
+            other => panic!("{text}: {other:?}"),
+        };
+        assert_eq!(
+            msg(ValueKind::Port, "022"),
+            "write `22` without the leading zero: iptables would read `022` as octal, 18"
+        );
+        assert_eq!(
+            msg(ValueKind::Port, "08"),
+            "write `8` without the leading zero: iptables reads a leading 0 as octal and would \
+             refuse `08`"
+        );
+        assert_eq!(
+            msg(ValueKind::Address, "10.0.0.0/+8"),
+            "`+8` is not a prefix length 0-32"
+        );
+    }
+
+    #[test]
+    fn numbers_are_written_as_iptables_save_writes_them() {
+        let v4 = Family::V4;
+        let c = |kind: ValueKind, text: &str| kind.check(text, v4).unwrap().into_owned();
+        let n = |kind: ValueKind, text: &str| kind.canonical(text, v4).into_owned();
+        let ttl = ValueKind::UInt { min: 0, max: 255 };
+        assert_eq!(c(ttl, "0x40"), "64");
+        assert_eq!(n(ttl, "0x40"), "64");
+        assert_eq!(n(ttl, "64"), "64");
+        assert_eq!(
+            c(ValueKind::UIntRange { min: 0, max: 65535 }, "0x10:0x20"),
+            "16:32"
+        );
+        assert_eq!(c(ValueKind::Mark, "16"), "0x10");
+        assert_eq!(n(ValueKind::Mark, "16/0xFF"), "0x10/0xff");
+        assert_eq!(c(ValueKind::Mark, "0X0010"), "0x10");
+        assert_eq!(c(ValueKind::IcmpType, "0x3/0x1"), "3/1");
+        assert_eq!(n(ValueKind::LogLevel, "0x4"), "4");
+        assert_eq!(n(ValueKind::Protocol, "0x6"), "6");
+        assert_eq!(n(ValueKind::Tos, "16/0x3f"), "0x10/0x3f");
+        assert_eq!(n(ValueKind::Tos, "Minimize-Delay"), "Minimize-Delay");
+        assert_eq!(c(ValueKind::Address, "10.0.0.0/8"), "10.0.0.0/8");
+        assert_eq!(n(ValueKind::Owner, "0x10-20"), "16-20");
+        assert_eq!(n(ValueKind::Owner, "www-data"), "www-data");
+        // iptables takes a service name for one NAT port but refuses `ssh-http`.
+        assert_eq!(
+            n(ValueKind::NatAddress, "192.0.2.1:ssh-http"),
+            "192.0.2.1:22-80"
+        );
+        assert_eq!(n(ValueKind::NatAddress, ":1000-/ssh"), ":1000-65535/22");
+        assert_eq!(
+            ValueKind::NatAddress
+                .canonical("[2001:db8::1]:ssh", Family::V6)
+                .into_owned(),
+            "[2001:db8::1]:22"
+        );
+        assert_eq!(
+            n(ValueKind::NatAddress, "192.0.2.1-192.0.2.9"),
+            "192.0.2.1-192.0.2.9"
+        );
+        assert!(ValueKind::Address.check("010.0.0.1", v4).is_err());
     }
 
     #[test]

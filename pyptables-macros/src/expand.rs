@@ -347,7 +347,8 @@ fn zone_rules(
             match &h.value {
                 HostsValue::List(entries) => {
                     let entries = entries.iter().map(|(e, _)| e);
-                    quote!(#p::hosts(#name, &[#(#entries),*]))
+                    // `?`: the expansion below runs in a closure returning its error.
+                    quote!(#p::hosts(#name, &[#(#entries),*])?)
                 }
                 HostsValue::Set(set) => quote!(#z::IpSet::new(#set)),
             }
@@ -410,7 +411,15 @@ fn zone_rules(
     let line = u32_lit(rule.line);
     let column = u32_lit(rule.column);
     quote! {
-        #p::push_zone(&mut #cv, #code.rules_for(#p::Family::#family), ::core::file!(), #line, #column);
+        #p::push_zone(
+            &mut #cv,
+            (|| -> ::core::result::Result<::std::vec::Vec<::pyptables::Rule>, #z::ZoneError> {
+                #code.rules_for(#p::Family::#family)
+            })(),
+            ::core::file!(),
+            #line,
+            #column,
+        );
     }
 }
 

@@ -589,9 +589,12 @@ impl OptionRef<'_> {
             }
         }
         match self.kind() {
-            Some(ValueKind::ChoiceList(_) | ValueKind::Weekdays | ValueKind::Monthdays) => {
-                Mode::Join
-            }
+            Some(
+                ValueKind::ChoiceList(_)
+                | ValueKind::FamilyChoiceList { .. }
+                | ValueKind::Weekdays
+                | ValueKind::Monthdays,
+            ) => Mode::Join,
             Some(ValueKind::PortList) => Mode::Ports {
                 single: self.key.to_string(),
                 multi: self.key.to_string(),

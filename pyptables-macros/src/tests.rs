@@ -497,7 +497,7 @@ fn declarations_are_checked() {
             (
                 7,
                 5,
-                "invalid host `192.0.2.0/33`: not a network such as `192.0.2.0/24`".to_string()
+                "invalid host `192.0.2.0/33`: prefix length /33 is out of range 0-32".to_string()
             ),
             (
                 8,
@@ -580,5 +580,46 @@ fn zone_rules_are_checked_where_they_are_and_what_they_take() {
                 "`icmp=` is IPv4 only, but this rule is for IPv6".to_string()
             ),
         ]
+    );
+}
+
+#[test]
+fn numbers_with_a_leading_zero_are_compile_errors() {
+    let src = "filter { INPUT {\n\
+               accept ttl_eq=064;\n\
+               accept proto=icmp icmp_type=010;\n\
+               accept mark=010;\n\
+               accept proto=tcp dport=022;\n\
+               } }\n\
+               ip6 { filter { INPUT { accept source=2001:db8::/064; } } }";
+    let found = errors(src);
+    let lines: Vec<usize> = found.iter().map(|e| e.0).collect();
+    assert_eq!(lines, [2, 3, 4, 5, 7], "{found:#?}");
+    assert_eq!(
+        found[0].2,
+        "bad value `064` for `ttl_eq`: write `64` without the leading zero: iptables would read \
+         `064` as octal, 52"
+    );
+    for e in &found {
+        assert!(e.2.contains("leading zero"), "{e:?}");
+    }
+}
+
+#[test]
+fn host_entries_are_read_as_iptables_reads_them() {
+    // The runtime parses the entries again at start-up: what it would refuse (or read
+    // differently) must be a compile error here.
+    let src = "hosts {\n\
+               a = [10.64.0.0/010];\n\
+               b = [10.0.0.0/+8];\n\
+               c = [\"010.0.0.1\"];\n\
+               }";
+    let found = errors(src);
+    let lines: Vec<usize> = found.iter().map(|e| e.0).collect();
+    assert_eq!(lines, [2, 3, 4], "{found:#?}");
+    assert_eq!(
+        found[0].2,
+        "invalid host `10.64.0.0/010`: write `10` without the leading zero: iptables would read \
+         `010` as octal, 8"
     );
 }

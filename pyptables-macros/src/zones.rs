@@ -6,8 +6,7 @@
 //! expanded at run time by `pyptables::zones`, the same code a program using that module
 //! directly runs, so the DSL and the builder cannot disagree on the expansion.
 
-use std::net::IpAddr;
-
+use pyptables_catalog::hosts::parse_host;
 use pyptables_catalog::services;
 use pyptables_catalog::suggest::{did_you_mean, hint};
 use pyptables_catalog::{targets, Family, TargetKind, ValueKind};
@@ -132,48 +131,12 @@ fn reason(e: pyptables_catalog::ValueError) -> String {
     }
 }
 
-fn family_of(a: IpAddr) -> Family {
-    if a.is_ipv4() {
-        Family::V4
-    } else {
-        Family::V6
-    }
-}
-
-/// The family of a host entry, or why it is wrong — the same rules and words as
-/// `pyptables::zones::Host`'s parser, which runs on it at run time.
+/// The family of a host entry, or why it is wrong: the catalog's parser, which
+/// `pyptables::zones::Host` runs on it again at run time.
 fn host_family(text: &str) -> Result<Family, String> {
-    let addr = |part: &str| -> Result<IpAddr, String> {
-        part.trim().parse().map_err(|_| {
-            format!(
-                "invalid host `{text}`: `{}` is not an IP address",
-                part.trim()
-            )
-        })
-    };
-    if let Some((a, b)) = text.split_once('-') {
-        let (a, b) = (addr(a)?, addr(b)?);
-        if a.is_ipv4() != b.is_ipv4() {
-            return Err(format!("address range {a}-{b} mixes IPv4 and IPv6"));
-        }
-        if a > b {
-            return Err(format!("address range {a}-{b} starts after its end"));
-        }
-        Ok(family_of(a))
-    } else if let Some((a, len)) = text.split_once('/') {
-        let a: IpAddr = a
-            .parse()
-            .map_err(|_| format!("invalid host `{text}`: not a network such as `192.0.2.0/24`"))?;
-        let max = if a.is_ipv4() { 32 } else { 128 };
-        match len.parse::<u8>() {
-            Ok(n) if n <= max => Ok(family_of(a)),
-            _ => Err(format!(
-                "invalid host `{text}`: not a network such as `192.0.2.0/24`"
-            )),
-        }
-    } else {
-        addr(text).map(family_of)
-    }
+    parse_host(text)
+        .map(|h| h.family())
+        .map_err(|e| e.to_string())
 }
 
 /// Whether `opts` make a zone rule: a zone key not taken by the verb's target (NETMAP's `to`)

@@ -592,17 +592,24 @@ pub fn zone(
     }
 }
 
-/// A host group of a `hosts { … }` declaration; its entries were checked by the macro.
-pub fn hosts(name: &'static str, entries: &[&'static str]) -> crate::zones::Hosts {
-    let entries = entries.iter().map(|e| {
-        e.parse::<crate::zones::Host>()
-            .unwrap_or_else(|err| panic!("host `{e}` was checked by firewall!: {err}"))
-    });
-    crate::zones::Hosts::new(name, entries.collect::<Vec<_>>())
-        .unwrap_or_else(|err| panic!("host group `{name}` was checked by firewall!: {err}"))
+/// A host group of a `hosts { … }` declaration. The macro checked its entries with the same
+/// parser, so this fails only if the two ever disagree; then the error goes to [`push_zone`].
+pub fn hosts(
+    name: &'static str,
+    entries: &[&'static str],
+) -> Result<crate::zones::Hosts, crate::zones::ZoneError> {
+    let entries = entries
+        .iter()
+        .map(|e| e.parse::<crate::zones::Host>())
+        .collect::<Result<Vec<_>, _>>()?;
+    crate::zones::Hosts::new(name, entries)
 }
 
 /// Pushes the expansion of a zone rule, recorded as written at `line`:`column` of `file`.
+///
+/// An expansion that failed (the macro checks what makes one fail, so this is a disagreement
+/// between the two) becomes a rule that validation reports and iptables-restore refuses: never
+/// a panic, and never a rule silently left out.
 pub fn push_zone(
     chain: &mut Chain,
     rules: Result<Vec<Rule>, crate::zones::ZoneError>,
@@ -610,10 +617,13 @@ pub fn push_zone(
     line: u32,
     column: u32,
 ) {
-    let rules =
-        rules.unwrap_or_else(|err| panic!("a zone rule checked by firewall! failed: {err}"));
     let origin = Origin::new(file, line, column);
-    chain.extend(rules.into_iter().map(|r| r.at(origin)));
+    match rules {
+        Ok(rules) => chain.extend(rules.into_iter().map(|r| r.at(origin))),
+        Err(e) => {
+            chain.push(Rule::unbuilt(e.to_string()).at(origin));
+        }
+    }
 }
 
 #[cfg(test)]

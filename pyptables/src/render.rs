@@ -353,6 +353,11 @@ pub(crate) fn write_rule(rule: &Rule, family: Family, s: &mut String) {
             s.push(' ');
             s.push_str(&sanitize(text));
         }
+        // An option no iptables has: loading the file fails rather than leave the rule out.
+        Body::Unbuilt { reason } => {
+            s.push_str(" --pyptables-unbuilt-rule ");
+            push_safe(reason, s);
+        }
         Body::Options { args, target } => {
             write_args(args, family, s);
             if let Some(t) = target {

@@ -454,8 +454,11 @@ pub(crate) fn run_bounded(
     let mut child = cmd.spawn().map_err(io_err)?;
     let pid = child.id() as libc::pid_t;
     let stdin = child.stdin.take();
-    let mut stdout = child.stdout.take().expect("stdout is piped");
-    let mut stderr = child.stderr.take().expect("stderr is piped");
+    let (Some(mut stdout), Some(mut stderr)) = (child.stdout.take(), child.stderr.take()) else {
+        let _ = child.kill();
+        let _ = child.wait();
+        return Err(io_err(std::io::Error::other("its output is not a pipe")));
+    };
     let (status, out, err, timed_out) = std::thread::scope(|scope| {
         // Write and read from threads so a program that fails early, or writes a lot, cannot
         // block us on a full pipe.
@@ -494,7 +497,9 @@ pub(crate) fn run_bounded(
                 }
             },
         };
-        let status = status.expect("the waiting thread sends the status");
+        // The waiting thread always sends; should it not, that is an error, not a panic.
+        let status =
+            status.unwrap_or_else(|_| Err(std::io::Error::other("no exit status was received")));
         // After a kill, the group's other processes close the pipes as they die.
         if timed_out {
             // SAFETY: as above; anything of the group still alive goes now.

@@ -185,7 +185,7 @@ fn validate_table(
                     Body::Raw { text, .. } => {
                         pyptables_catalog::raw::jump(text).map(|(name, goto)| (name, goto, ri))
                     }
-                    Body::Options { .. } => None,
+                    Body::Options { .. } | Body::Unbuilt { .. } => None,
                 })
                 .collect()
         })
@@ -305,6 +305,15 @@ fn validate_rule(
                 );
             }
         }
+        Body::Unbuilt { reason } => c.push(
+            Problem::Unbuilt {
+                reason: reason.clone(),
+            },
+            Some(chain),
+            Some((ri, rule)),
+            None,
+            rule.origin(),
+        ),
         Body::Options { args, target } => {
             let cat_args: Vec<_> = args.iter().map(Arg::as_catalog).collect();
             let target_args: Vec<_> = target

@@ -233,6 +233,9 @@ pub(crate) enum Body {
     /// Raw text; `extended` records that options were added to it afterwards, which
     /// validation reports rather than guessing how to combine them.
     Raw { text: Text, extended: bool },
+    /// A rule that could not be built (see [`Rule::unbuilt`]): validation reports `reason`,
+    /// and the rendered text is refused by iptables-restore, so it can never load as less.
+    Unbuilt { reason: String },
 }
 
 /// An iptables rule: options that match packets, and an optional target.
@@ -319,6 +322,15 @@ impl Rule {
         }
     }
 
+    /// A rule standing for one that could not be built, so that the failure is reported by
+    /// validation (with `reason`) instead of the rule going missing or the program panicking.
+    pub(crate) fn unbuilt(reason: String) -> Rule {
+        Rule {
+            body: Body::Unbuilt { reason },
+            origin: Origin::caller(),
+        }
+    }
+
     /// The same rule, recorded as written at `origin` (the `firewall!` macro uses this).
     pub fn at(mut self, origin: Origin) -> Rule {
         self.origin = origin;
@@ -334,7 +346,7 @@ impl Rule {
     pub fn args(&self) -> &[Arg] {
         match &self.body {
             Body::Options { args, .. } => args,
-            Body::Raw { .. } => &[],
+            Body::Raw { .. } | Body::Unbuilt { .. } => &[],
         }
     }
 
@@ -342,7 +354,7 @@ impl Rule {
     pub fn get_target(&self) -> Option<&Target> {
         match &self.body {
             Body::Options { target, .. } => target.as_ref(),
-            Body::Raw { .. } => None,
+            Body::Raw { .. } | Body::Unbuilt { .. } => None,
         }
     }
 
@@ -350,7 +362,7 @@ impl Rule {
     pub fn raw_text(&self) -> Option<&str> {
         match &self.body {
             Body::Raw { text, .. } => Some(text),
-            Body::Options { .. } => None,
+            Body::Options { .. } | Body::Unbuilt { .. } => None,
         }
     }
 
@@ -371,6 +383,7 @@ impl Rule {
                 args.push(arg)
             }
             Body::Raw { extended, .. } => *extended = true,
+            Body::Unbuilt { .. } => {}
         }
         self
     }
@@ -418,6 +431,7 @@ impl Rule {
                 args.shrink_to_fit();
             }
             Body::Raw { extended, .. } => *extended = true,
+            Body::Unbuilt { .. } => {}
         }
         self
     }

@@ -4,6 +4,7 @@ use std::fmt;
 use std::net::IpAddr;
 use std::str::FromStr;
 
+use pyptables_catalog::hosts::{parse_host, HostEntry, HostError};
 use pyptables_catalog::Family;
 
 use crate::model::rule::{Match, Rule};
@@ -151,24 +152,24 @@ impl fmt::Display for IpRange {
 impl FromStr for IpRange {
     type Err = ZoneError;
     fn from_str(s: &str) -> Result<IpRange, ZoneError> {
-        let (a, b) = s
-            .split_once('-')
-            .ok_or_else(|| bad_host(s, "a range is `start-end`"))?;
-        IpRange::new(parse_addr(s, a)?, parse_addr(s, b)?)
+        match parse_host(s)? {
+            HostEntry::Range(start, end) => Ok(IpRange { start, end }),
+            _ => Err(ZoneError::BadHost {
+                text: s.trim().to_string(),
+                reason: "a range is `start-end`".into(),
+            }),
+        }
     }
 }
 
-fn bad_host(text: &str, reason: impl Into<String>) -> ZoneError {
-    ZoneError::BadHost {
-        text: text.to_string(),
-        reason: reason.into(),
+impl From<HostError> for ZoneError {
+    fn from(e: HostError) -> ZoneError {
+        match e {
+            HostError::Bad { text, reason } => ZoneError::BadHost { text, reason },
+            HostError::Reversed { start, end } => ZoneError::ReversedRange { start, end },
+            HostError::Mixed { start, end } => ZoneError::MixedFamilyRange { start, end },
+        }
     }
-}
-
-fn parse_addr(whole: &str, part: &str) -> Result<IpAddr, ZoneError> {
-    part.trim()
-        .parse()
-        .map_err(|_| bad_host(whole, format!("`{}` is not an IP address", part.trim())))
 }
 
 /// One entry of a [`Hosts`] group: an address (`-s 192.0.2.7`), a network
@@ -226,18 +227,19 @@ impl fmt::Display for Host {
 
 impl FromStr for Host {
     type Err = ZoneError;
-    /// `192.0.2.7`, `192.0.2.0/24` or `192.0.2.10-192.0.2.20`.
+    /// `192.0.2.7`, `192.0.2.0/24` or `192.0.2.10-192.0.2.20`, read by the catalog's parser
+    /// (the one the `firewall!` macro checks `hosts { … }` with).
     fn from_str(s: &str) -> Result<Host, ZoneError> {
-        let s = s.trim();
-        if s.contains('-') {
-            s.parse().map(Host::Range)
-        } else if s.contains('/') {
-            s.parse()
-                .map(Host::Net)
-                .map_err(|_| bad_host(s, "not a network such as `192.0.2.0/24`"))
-        } else {
-            parse_addr(s, s).map(Host::Addr)
-        }
+        Ok(match parse_host(s)? {
+            HostEntry::Addr(a) => Host::Addr(a),
+            HostEntry::Net(a, len) => {
+                Host::Net(IpNet::new(a, len).map_err(|e| ZoneError::BadHost {
+                    text: s.trim().to_string(),
+                    reason: e.to_string(),
+                })?)
+            }
+            HostEntry::Range(start, end) => Host::Range(IpRange { start, end }),
+        })
     }
 }
 

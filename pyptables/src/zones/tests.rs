@@ -190,7 +190,7 @@ fn bad_ranges_are_errors_not_output() {
     );
     assert_eq!(
         Hosts::parse("x", "192.0.2.300").unwrap_err().to_string(),
-        "invalid host `192.0.2.300`: `192.0.2.300` is not an IP address"
+        "invalid host `192.0.2.300`: `192.0.2.300` is not a valid IP address"
     );
     assert_eq!(
         Hosts::parse("x", " , ").unwrap_err(),
