@@ -92,6 +92,11 @@ pub struct RestoreOptions {
     /// [`preserve`](crate::Table::preserve) would delete. Default `false`: such a load is
     /// refused with [`RestoreError::ForeignChains`].
     pub replace_foreign: bool,
+    /// The `iptables-save` that goes with [`Backend::Path`] (which has none of its own), for
+    /// saving the running tables: tables with `preserve` patterns need it, and so do the
+    /// refusal of other software's chains and the rollback of a ruleset of several tables.
+    /// Ignored with the other backends.
+    pub save_program: Option<PathBuf>,
 }
 
 impl Default for RestoreOptions {
@@ -105,6 +110,7 @@ impl Default for RestoreOptions {
             skip_validation: false,
             timeout: None,
             replace_foreign: false,
+            save_program: None,
         }
     }
 }
@@ -319,8 +325,12 @@ impl Tables {
     /// The running rules of the tables this ruleset names, as `iptables-save` prints them, or
     /// `None` when the backend has no save program.
     fn save_running(&self, options: &RestoreOptions) -> Result<Option<String>, RestoreError> {
-        let Some(save) = options.backend.save_program(self.family()) else {
-            return Ok(None);
+        let save = match (&options.backend, &options.save_program) {
+            (Backend::Path(_), Some(p)) => p.clone(),
+            (backend, _) => match backend.save_program(self.family()) {
+                Some(p) => p,
+                None => return Ok(None),
+            },
         };
         let mut text = String::new();
         for table in self.iter() {

@@ -94,6 +94,7 @@ fn summary(fw: &Firewall, families: &[Family]) -> String {
 fn options(tools: &Tools, family: Family, netns: Option<&str>) -> RestoreOptions {
     RestoreOptions {
         backend: tools.backend(family),
+        save_program: tools.save_program(family).ok(),
         netns: netns.map(str::to_string),
         skip_validation: true,
         ..RestoreOptions::default()
