@@ -511,3 +511,87 @@ fn without_preserve_apply_refuses_on_a_docker_host() {
         without_preserve_apply_refuses_unless_told(b);
     }
 }
+
+/// The library API: `Tables::restore` refuses a table without `preserve` on a host with
+/// other software's chains ([`RestoreError::ForeignChains`]), unless `replace_foreign`; a
+/// preserving table given a restore program by path needs its save program.
+#[test]
+#[ignore = "needs root and iptables (kernel test)"]
+fn restore_options_for_foreign_chains() {
+    use pyptables::{RestoreError, RestoreOptions};
+    require_root_and_iptables();
+    let b = Backend::Nft;
+    let ns = pyptables_testkit::Netns::new("preserve_api").unwrap();
+    ns.restore(b, Family::V4, DOCKER_V4, &[]).unwrap();
+    let options = RestoreOptions {
+        netns: Some(ns.name().to_string()),
+        backend: pyptables::Backend::Path("iptables-nft-restore".into()),
+        ..RestoreOptions::default()
+    };
+    let plain = firewall! { filter { INPUT { accept in_interface=lo; } } };
+    match plain.ipv4().restore(&options) {
+        Err(RestoreError::Invalid(e)) => panic!("{e}"),
+        // Without a save program the running table is not read: nothing to refuse with.
+        Ok(()) => {}
+        Err(e) => panic!("{e}"),
+    }
+    ns.restore(b, Family::V4, DOCKER_V4, &[]).unwrap();
+    let before = ns.save(b, Family::V4).unwrap();
+    let with_save = RestoreOptions {
+        save_program: Some("iptables-nft-save".into()),
+        ..options.clone()
+    };
+    match plain.ipv4().restore(&with_save) {
+        Err(RestoreError::ForeignChains {
+            table,
+            chains,
+            preserve,
+            ..
+        }) => {
+            assert_eq!(table, "filter");
+            assert_eq!(
+                chains,
+                [
+                    "DOCKER",
+                    "DOCKER-BRIDGE",
+                    "DOCKER-CT",
+                    "DOCKER-FORWARD",
+                    "DOCKER-ISOLATION-STAGE-1",
+                    "DOCKER-ISOLATION-STAGE-2",
+                    "DOCKER-USER",
+                    "KUBE-SERVICES",
+                    "f2b-sshd"
+                ]
+            );
+            assert_eq!(preserve, "preserve DOCKER*, KUBE-*, f2b-*;");
+        }
+        other => panic!("expected ForeignChains, got {other:?}"),
+    }
+    assert_eq!(
+        ns.save(b, Family::V4).unwrap(),
+        before,
+        "refused: nothing changed"
+    );
+
+    let keeping =
+        firewall! { filter { preserve DOCKER*, f2b-*, KUBE-*; INPUT { accept in_interface=lo; } } };
+    assert!(matches!(
+        keeping.ipv4().restore(&options),
+        Err(RestoreError::NoSaveProgram { .. })
+    ));
+    keeping.ipv4().restore(&with_save).unwrap();
+    let after = ns.save_table(b, Family::V4, "filter").unwrap();
+    assert!(
+        after.contains("-A DOCKER-FORWARD -j DOCKER-CT\n"),
+        "{after}"
+    );
+    assert!(after.contains("-A INPUT -i lo -j ACCEPT\n"), "{after}");
+
+    let replacing = RestoreOptions {
+        replace_foreign: true,
+        ..with_save
+    };
+    plain.ipv4().restore(&replacing).unwrap();
+    let filter = ns.save_table(b, Family::V4, "filter").unwrap();
+    assert!(!filter.contains("DOCKER"), "{filter}");
+}

@@ -90,7 +90,9 @@ pub struct RestoreOptions {
     /// (Docker, fail2ban, Kubernetes, …; see
     /// [`FOREIGN_OWNERS`](pyptables_catalog::preserve::FOREIGN_OWNERS)) that a table without
     /// [`preserve`](crate::Table::preserve) would delete. Default `false`: such a load is
-    /// refused with [`RestoreError::ForeignChains`].
+    /// refused with [`RestoreError::ForeignChains`]. (With [`Backend::Path`] and no
+    /// [`save_program`](RestoreOptions::save_program) the running tables cannot be read, and
+    /// nothing is refused.)
     pub replace_foreign: bool,
     /// The `iptables-save` that goes with [`Backend::Path`] (which has none of its own), for
     /// saving the running tables: tables with `preserve` patterns need it, and so do the
