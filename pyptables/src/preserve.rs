@@ -515,4 +515,17 @@ COMMIT
         merge(&d[0], None, &scope(), &mut out);
         assert!(out.text.contains("\n:DOCKER - [0:0]\n"), "{}", out.text);
     }
+
+    #[test]
+    fn the_annotated_text_says_what_is_kept() {
+        let mut tables = Tables::new(pyptables_catalog::Family::V4);
+        tables
+            .add(crate::Table::new("filter"))
+            .preserve(["DOCKER*", "f2b-*"]);
+        assert!(tables.to_iptables().contains(
+            "# Kept as they run: chains DOCKER*, f2b-*, the jumps to them, and the built-in \
+             chains not listed here\n*filter\n"
+        ));
+        assert_eq!(tables.to_iptables_plain(), "*filter\nCOMMIT\n");
+    }
 }
