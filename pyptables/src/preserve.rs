@@ -211,13 +211,55 @@ pub(crate) fn merge(
 ) {
     out.push(&format!("*{}", desired.name), Some(desired.at));
     let running_chains = running.map_or(&[][..], |r| r.chains.as_slice());
-    let kept_whole = |c: &&SavedChain<'_>| {
-        if c.builtin {
-            desired.chain(c.name).is_none()
-        } else {
-            scope.foreign(c.name, desired)
+    // Kept whole: built-in chains the desired table does not name, foreign chains, and — so
+    // that what is kept still loads — running user chains that kept rules jump to (a chain
+    // an earlier firewall left behind that a built-in chain kept as it runs still uses).
+    let mut kept: Vec<&str> = running_chains
+        .iter()
+        .filter(|c| {
+            if c.builtin {
+                desired.chain(c.name).is_none()
+            } else {
+                scope.foreign(c.name, desired)
+            }
+        })
+        .map(|c| c.name)
+        .collect();
+    let kept_jumps = |kept: &[&str]| -> Vec<String> {
+        let mut targets = Vec::new();
+        for chain in running_chains {
+            let whole = kept.contains(&chain.name);
+            let named = desired.chain(chain.name).filter(|_| chain.builtin);
+            for rule in &chain.rules {
+                let keep = whole || named.is_some_and(|d| scope.foreign_rule(rule, d));
+                if let (true, Some(t)) = (keep, &rule.target) {
+                    targets.push(t.clone());
+                }
+            }
         }
+        targets
     };
+    loop {
+        let more: Vec<&str> = kept_jumps(&kept)
+            .iter()
+            .filter_map(|t| {
+                running_chains
+                    .iter()
+                    .find(|c| c.name == t && !c.builtin && desired.chain(&c.name).is_none())
+                    .map(|c| c.name)
+            })
+            .filter(|name| !kept.contains(name))
+            .collect();
+        if more.is_empty() {
+            break;
+        }
+        for name in more {
+            if !kept.contains(&name) {
+                kept.push(name);
+            }
+        }
+    }
+    let kept_whole = |c: &&SavedChain<'_>| kept.contains(&c.name);
     for chain in &desired.chains {
         out.push(chain.decl, Some(chain.at));
     }
@@ -506,6 +548,20 @@ COMMIT
 COMMIT
 "
         );
+    }
+
+    #[test]
+    fn a_chain_a_kept_rule_jumps_to_is_kept() {
+        // FORWARD is not named, so it is kept as it runs — with its jump to `fwd_guard`, which
+        // an earlier firewall defined and this one does not.
+        let running = "*filter\n:FORWARD ACCEPT [0:0]\n:fwd_guard - [0:0]\n:unused - [0:0]\n\
+                       -A FORWARD -j fwd_guard\n-A fwd_guard -j DROP\nCOMMIT\n";
+        let (d, r) = (parse(DESIRED), parse(running));
+        let mut out = Merged::default();
+        merge(&d[0], Some(&r[0]), &scope(), &mut out);
+        assert!(out.text.contains(":fwd_guard - [0:0]\n"), "{}", out.text);
+        assert!(out.text.contains("-A fwd_guard -j DROP\n"), "{}", out.text);
+        assert!(!out.text.contains("unused"), "{}", out.text);
     }
 
     #[test]
