@@ -245,7 +245,7 @@ pub(crate) fn merge(
             .filter_map(|t| {
                 running_chains
                     .iter()
-                    .find(|c| c.name == t && !c.builtin && desired.chain(&c.name).is_none())
+                    .find(|c| c.name == t && !c.builtin && desired.chain(c.name).is_none())
                     .map(|c| c.name)
             })
             .filter(|name| !kept.contains(name))
