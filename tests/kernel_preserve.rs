@@ -1,8 +1,9 @@
 //! Sharing the host: `examples/docker_host.rs` applied (by its CLI, in-process) on a namespace
 //! that runs Docker's, fail2ban's and kube-proxy's rules, checked with real packets and saves.
 //!
-//! The Docker-shaped rules are Docker 28's layout (filter `DOCKER`, `DOCKER-BRIDGE`,
-//! `DOCKER-CT`, `DOCKER-FORWARD`, `DOCKER-ISOLATION-STAGE-1/2`, `DOCKER-USER`, FORWARD policy
+//! The Docker-shaped rules are Docker 28's layout as moby's generated iptables documentation
+//! shows it (filter `DOCKER`, `DOCKER-BRIDGE`, `DOCKER-CT`, `DOCKER-FORWARD`,
+//! `DOCKER-INTERNAL`, `DOCKER-ISOLATION-STAGE-1/2`, `DOCKER-USER`, FORWARD policy
 //! DROP with its two jumps; nat `DOCKER` with the DNAT of a published port, the `addrtype`
 //! jumps and the MASQUERADE of the bridge network), for both families as Docker writes them
 //! with IPv6 enabled; fail2ban's `f2b-sshd` with its INPUT jump and one banned address;
@@ -49,6 +50,7 @@ COMMIT
 :DOCKER-BRIDGE - [0:0]
 :DOCKER-CT - [0:0]
 :DOCKER-FORWARD - [0:0]
+:DOCKER-INTERNAL - [0:0]
 :DOCKER-ISOLATION-STAGE-1 - [0:0]
 :DOCKER-ISOLATION-STAGE-2 - [0:0]
 :DOCKER-USER - [0:0]
@@ -63,6 +65,7 @@ COMMIT
 -A DOCKER-BRIDGE -o docker0 -j DOCKER
 -A DOCKER-CT -o docker0 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
 -A DOCKER-FORWARD -j DOCKER-CT
+-A DOCKER-FORWARD -j DOCKER-INTERNAL
 -A DOCKER-FORWARD -j DOCKER-ISOLATION-STAGE-1
 -A DOCKER-FORWARD -j DOCKER-BRIDGE
 -A DOCKER-FORWARD -i docker0 -j ACCEPT
@@ -94,6 +97,7 @@ COMMIT
 :DOCKER-BRIDGE - [0:0]
 :DOCKER-CT - [0:0]
 :DOCKER-FORWARD - [0:0]
+:DOCKER-INTERNAL - [0:0]
 :DOCKER-ISOLATION-STAGE-1 - [0:0]
 :DOCKER-ISOLATION-STAGE-2 - [0:0]
 :DOCKER-USER - [0:0]
@@ -106,6 +110,7 @@ COMMIT
 -A DOCKER-BRIDGE -o docker0 -j DOCKER
 -A DOCKER-CT -o docker0 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
 -A DOCKER-FORWARD -j DOCKER-CT
+-A DOCKER-FORWARD -j DOCKER-INTERNAL
 -A DOCKER-FORWARD -j DOCKER-ISOLATION-STAGE-1
 -A DOCKER-FORWARD -j DOCKER-BRIDGE
 -A DOCKER-FORWARD -i docker0 -j ACCEPT
@@ -556,6 +561,7 @@ fn restore_options_for_foreign_chains() {
                     "DOCKER-BRIDGE",
                     "DOCKER-CT",
                     "DOCKER-FORWARD",
+                    "DOCKER-INTERNAL",
                     "DOCKER-ISOLATION-STAGE-1",
                     "DOCKER-ISOLATION-STAGE-2",
                     "DOCKER-USER",
