@@ -601,3 +601,46 @@ fn restore_options_for_foreign_chains() {
     let filter = ns.save_table(b, Family::V4, "filter").unwrap();
     assert!(!filter.contains("DOCKER"), "{filter}");
 }
+
+/// The refusal counts what the firewall does not own: a chain it defines itself is its own
+/// (applying it a second time is no refusal), and a preserving table still refuses to delete a
+/// well-known owner's chain its patterns miss.
+#[test]
+#[ignore = "needs root and iptables (kernel test)"]
+fn the_refusal_counts_only_chains_the_firewall_does_not_own() {
+    use pyptables::{RestoreError, RestoreOptions};
+    require_root_and_iptables();
+    let b = Backend::Nft;
+    let ns = pyptables_testkit::Netns::new("preserve_own").unwrap();
+    let options = RestoreOptions {
+        netns: Some(ns.name().to_string()),
+        backend: pyptables::Backend::Nft,
+        ..RestoreOptions::default()
+    };
+    let owns_docker_user = firewall! {
+        filter { FORWARD { jump DOCKER-USER; } chain DOCKER-USER { return; } }
+    };
+    owns_docker_user.ipv4().restore(&options).unwrap();
+    owns_docker_user
+        .ipv4()
+        .restore(&options)
+        .expect("DOCKER-USER is the firewall's own chain");
+
+    ns.restore(b, Family::V4, DOCKER_V4, &[]).unwrap();
+    let before = ns.save(b, Family::V4).unwrap();
+    let docker_only = firewall! { filter { preserve DOCKER*; INPUT { accept in_interface=lo; } } };
+    match docker_only.ipv4().restore(&options) {
+        Err(RestoreError::ForeignChains {
+            chains, preserve, ..
+        }) => {
+            assert_eq!(chains, ["KUBE-SERVICES", "f2b-sshd"]);
+            assert_eq!(preserve, "preserve KUBE-*, f2b-*;");
+        }
+        other => panic!("expected ForeignChains, got {other:?}"),
+    }
+    assert_eq!(
+        ns.save(b, Family::V4).unwrap(),
+        before,
+        "refused: nothing changed"
+    );
+}

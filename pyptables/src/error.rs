@@ -102,8 +102,8 @@ pub enum RestoreError {
         /// Why the rollback failed.
         rollback: Box<RestoreError>,
     },
-    /// A table without `preserve` would replace a running table that holds chains of other
-    /// software (Docker, fail2ban, Kubernetes, … — see
+    /// A table would replace a running table that holds chains of other software it neither
+    /// defines nor `preserve`s (Docker, fail2ban, Kubernetes, … — see
     /// [`FOREIGN_OWNERS`](pyptables_catalog::preserve::FOREIGN_OWNERS)); nothing was applied.
     #[error("the running {table} table ({family}) has chains of other software: {}; applying would delete them and the jumps to them. Add `{preserve}` to the {table} table to keep them, or replace them anyway (`--replace-foreign`, `RestoreOptions::replace_foreign`)", chains.join(", "))]
     ForeignChains {

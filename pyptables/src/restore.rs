@@ -88,8 +88,8 @@ pub struct RestoreOptions {
     pub timeout: Option<Duration>,
     /// Replace running tables even when they hold chains of well-known other software
     /// (Docker, fail2ban, Kubernetes, …; see
-    /// [`FOREIGN_OWNERS`](pyptables_catalog::preserve::FOREIGN_OWNERS)) that a table without
-    /// [`preserve`](crate::Table::preserve) would delete. Default `false`: such a load is
+    /// [`FOREIGN_OWNERS`](pyptables_catalog::preserve::FOREIGN_OWNERS)) that the table neither
+    /// defines nor [`preserve`](crate::Table::preserve)s, and would delete. Default `false`: such a load is
     /// refused with [`RestoreError::ForeignChains`]. (With [`Backend::Path`] and no
     /// [`save_program`](RestoreOptions::save_program) the running tables cannot be read, and
     /// nothing is refused.)
@@ -273,15 +273,23 @@ impl Tables {
         }
     }
 
-    /// [`RestoreError::ForeignChains`] for the first table without `preserve` whose running
-    /// table (in `saved`) holds chains of well-known other software.
+    /// [`RestoreError::ForeignChains`] for the first table whose running table (in `saved`)
+    /// holds chains of well-known other software that loading it would delete: chains it
+    /// neither defines nor preserves.
     pub(crate) fn refuse_foreign(&self, saved: &str) -> Result<(), RestoreError> {
         let running = crate::preserve::parse(saved);
-        for table in self.iter().filter(|t| t.preserved().is_empty()) {
+        for table in self.iter() {
             let Some(r) = running.iter().find(|r| r.name == table.name()) else {
                 continue;
             };
-            let chains = crate::preserve::well_known_foreign(r);
+            let patterns = table.preserved().iter().map(String::as_str);
+            let chains: Vec<&str> = crate::preserve::well_known_foreign(r)
+                .into_iter()
+                .filter(|c| {
+                    table.chain(c).is_none()
+                        && !pyptables_catalog::preserve::any_matches(patterns.clone(), c)
+                })
+                .collect();
             if !chains.is_empty() {
                 return Err(RestoreError::ForeignChains {
                     family: self.family(),
