@@ -175,7 +175,9 @@ impl Tables {
         let preserving = self.iter().any(|t| !t.preserved().is_empty());
         // The running tables, counters included: what other software owns is copied from
         // them, they show chains a load would delete, and they are what a rollback loads.
-        let saved = if live {
+        // (Only a single table replaced regardless of what runs needs none of that.)
+        let needed = preserving || !options.replace_foreign || self.iter().nth(1).is_some();
+        let saved = if live && needed {
             self.save_running(options)?
         } else {
             None
