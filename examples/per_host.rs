@@ -9,6 +9,8 @@
 //! target/release/examples/per_host apply --confirm 30 # apply; roll back unless confirmed
 //! target/release/examples/per_host confirm            # …from a second session
 //! target/release/examples/per_host apply              # on a terminal: asks, 10 s to answer `y`
+//! target/release/examples/per_host save               # the files loaded at boot
+//! target/release/examples/per_host --plain --family 4 # iptables-restore input, IPv4
 //! ```
 
 use std::process::ExitCode;

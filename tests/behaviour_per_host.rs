@@ -18,51 +18,10 @@
 
 mod behaviour_support;
 
-use std::path::PathBuf;
 use std::process::Command;
-use std::sync::OnceLock;
 
-use behaviour_support::on_both_backends;
+use behaviour_support::{on_both_backends, per_host_binary};
 use pyptables_testkit::{Backend, PingOutcome, TcpOutcome::*, Topology, UdpOutcome};
-
-/// Builds `examples/per_host.rs` and returns the path of the binary.
-///
-/// A test run does not build examples on its own (`cargo test --tests` and `--test NAME` skip
-/// them), and a binary left from an earlier build may be stale, so build it here: a no-op when
-/// it is up to date. The test executable lives in `<target>/<profile>/deps/`, the example
-/// goes to `<target>/<profile>/examples/`. Built once per test process.
-fn per_host_binary() -> &'static PathBuf {
-    static BINARY: OnceLock<PathBuf> = OnceLock::new();
-    BINARY.get_or_init(build_per_host)
-}
-
-fn build_per_host() -> PathBuf {
-    let exe = std::env::current_exe().expect("the test executable's path");
-    let profile_dir = exe
-        .parent()
-        .and_then(|deps| deps.parent())
-        .expect("the test executable is in <target>/<profile>/deps");
-    let target_dir = profile_dir.parent().expect("<target>/<profile>");
-    let profile = match profile_dir.file_name().and_then(|n| n.to_str()) {
-        Some("debug") => "dev",
-        Some(name) => name,
-        None => panic!("odd target directory {}", profile_dir.display()),
-    };
-    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml");
-    let status = Command::new(env!("CARGO"))
-        .args(["build", "--quiet", "--offline", "--example", "per_host"])
-        .args(["--profile", profile])
-        .arg("--manifest-path")
-        .arg(&manifest)
-        .arg("--target-dir")
-        .arg(target_dir)
-        .status()
-        .expect("cargo runs");
-    assert!(status.success(), "cargo build --example per_host: {status}");
-    let binary = profile_dir.join("examples").join("per_host");
-    assert!(binary.is_file(), "{} was not built", binary.display());
-    binary
-}
 
 fn web_server(b: Backend) -> Topology {
     Topology::builder(&format!("per_host_{b}"))

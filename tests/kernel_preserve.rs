@@ -644,3 +644,50 @@ fn the_refusal_counts_only_chains_the_firewall_does_not_own() {
         "refused: nothing changed"
     );
 }
+
+/// `save` writes the boot file of a preserving firewall so that it loads at boot, before the
+/// other software has created its chains: the preserved chains its rules jump to are declared.
+#[test]
+#[ignore = "needs root and iptables (kernel test)"]
+fn the_boot_file_of_a_preserving_firewall_loads_on_a_fresh_host() {
+    require_root_and_iptables();
+    let fw = firewall! {
+        filter {
+            preserve DOCKER*, f2b-*;
+            INPUT policy DROP { jump f2b-sshd proto=tcp dport=22; accept in_interface=lo; }
+            chain DOCKER-USER { jump DOCKER-FORWARD-EXTRA; return; }
+        }
+    };
+    let dir = std::env::temp_dir().join(format!("pyptables-preserve-save-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let code = run_with_args(
+        &fw,
+        [
+            "fw",
+            "save",
+            "--layout",
+            "debian",
+            "--dir",
+            dir.to_str().unwrap(),
+        ],
+        &mut out,
+        &mut err,
+    );
+    let err = String::from_utf8(err).unwrap();
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("use `apply`"), "{err}");
+    let text = std::fs::read_to_string(dir.join("rules.v4")).unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    for b in Backend::ALL {
+        let ns = pyptables_testkit::Netns::new("preserve_boot").unwrap();
+        ns.restore(b, Family::V4, &text, &[])
+            .unwrap_or_else(|e| panic!("{b}: the boot file loads: {e}\n{text}"));
+        let save = ns.save_table(b, Family::V4, "filter").unwrap();
+        assert!(save.contains(":f2b-sshd -\n"), "{b}: {save}");
+        assert!(
+            save.contains("-A INPUT -p tcp -m tcp --dport 22 -j f2b-sshd\n"),
+            "{b}: {save}"
+        );
+    }
+}

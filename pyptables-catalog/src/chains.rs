@@ -2,6 +2,8 @@
 //! chains, jumps to undefined chains, loops, jump paths deeper than nf_tables allows, and which
 //! built-in chains reach each user chain.
 
+use std::collections::HashMap;
+
 use crate::hooks::{Hook, Hooks};
 use crate::problem::Problem;
 use crate::suggest::did_you_mean;
@@ -80,8 +82,11 @@ pub fn check_table_preserving(
         ));
         return out;
     };
+    // Name -> index of its first chain: every look-up below is by name, and a table may have
+    // tens of thousands of chains.
+    let mut by_name: HashMap<&str, usize> = HashMap::with_capacity(chains.len());
     for (i, chain) in chains.iter().enumerate() {
-        if chains[..i].iter().any(|c| c.name == chain.name) {
+        if *by_name.entry(chain.name).or_insert(i) != i {
             out.problems.push((
                 ChainPlace::Chain(i),
                 Problem::DuplicateChain {
@@ -140,7 +145,7 @@ pub fn check_table_preserving(
     }
 
     // Jump targets.
-    let index = |name: &str| chains.iter().position(|c| c.name == name);
+    let index = |name: &str| by_name.get(name).copied();
     let mut edges: Vec<Vec<usize>> = vec![Vec::new(); chains.len()];
     for (ci, chain) in chains.iter().enumerate() {
         for &(to, goto, rule) in &chain.jumps {
@@ -199,22 +204,7 @@ pub fn check_table_preserving(
 
     check_depth(chains, &edges, &mut out.problems);
 
-    // Loops among user chains: a depth-first search reporting each cycle once, at the jump
-    // that closes it.
-    let mut state = vec![0u8; chains.len()]; // 0 new, 1 on stack, 2 done
-    let mut path: Vec<usize> = Vec::new();
-    for start in 0..chains.len() {
-        if state[start] == 0 {
-            find_loops(
-                start,
-                &edges,
-                chains,
-                &mut state,
-                &mut path,
-                &mut out.problems,
-            );
-        }
-    }
+    find_loops(&edges, chains, &mut out.problems);
     out
 }
 
@@ -285,38 +275,58 @@ fn check_depth(
     }
 }
 
+/// Loops among user chains: a depth-first search reporting each cycle once, at the jump that
+/// closes it. Iterative (a chain of jumps can be as long as the table has chains) and linear
+/// in chains and jumps.
 fn find_loops(
-    c: usize,
     edges: &[Vec<usize>],
     chains: &[ChainInfo<'_>],
-    state: &mut [u8],
-    path: &mut Vec<usize>,
     problems: &mut Vec<(ChainPlace, Problem)>,
 ) {
-    state[c] = 1;
-    path.push(c);
-    for &to in &edges[c] {
-        if state[to] == 1 {
-            let from = path.iter().position(|&p| p == to).unwrap_or(0);
-            let mut names: Vec<&str> = path[from..].iter().map(|&p| chains[p].name).collect();
-            names.push(chains[to].name);
-            let rule = chains[c]
-                .jumps
-                .iter()
-                .find(|j| j.0 == chains[to].name)
-                .map_or(0, |j| j.2);
-            problems.push((
-                ChainPlace::Rule { chain: c, rule },
-                Problem::Loop {
-                    path: names.join(" -> "),
-                },
-            ));
-        } else if state[to] == 0 {
-            find_loops(to, edges, chains, state, path, problems);
+    const NEW: usize = usize::MAX;
+    const DONE: usize = usize::MAX - 1;
+    // For each chain: NEW, DONE, or its position in `path` while it is on the search path.
+    let mut state = vec![NEW; chains.len()];
+    // The search path: each chain with the index of its next edge to follow.
+    let mut path: Vec<(usize, usize)> = Vec::new();
+    for start in 0..chains.len() {
+        if state[start] != NEW {
+            continue;
+        }
+        state[start] = 0;
+        path.push((start, 0));
+        while let Some(&mut (c, ref mut next)) = path.last_mut() {
+            let Some(&to) = edges[c].get(*next) else {
+                state[c] = DONE;
+                path.pop();
+                continue;
+            };
+            *next += 1;
+            match state[to] {
+                NEW => {
+                    state[to] = path.len();
+                    path.push((to, 0));
+                }
+                DONE => {}
+                from => {
+                    let mut names: Vec<&str> =
+                        path[from..].iter().map(|&(p, _)| chains[p].name).collect();
+                    names.push(chains[to].name);
+                    let rule = chains[c]
+                        .jumps
+                        .iter()
+                        .find(|j| j.0 == chains[to].name)
+                        .map_or(0, |j| j.2);
+                    problems.push((
+                        ChainPlace::Rule { chain: c, rule },
+                        Problem::Loop {
+                            path: names.join(" -> "),
+                        },
+                    ));
+                }
+            }
         }
     }
-    path.pop();
-    state[c] = 2;
 }
 
 /// Why the kernel would refuse `name` as a user chain name, if it would.

@@ -26,6 +26,7 @@ pub mod combos;
 pub mod family;
 pub mod hooks;
 pub mod hosts;
+pub mod limits;
 pub mod matches;
 pub mod preserve;
 pub mod problem;

@@ -262,6 +262,67 @@ pub enum Problem {
         /// Why.
         reason: String,
     },
+    /// A line of the rendered `iptables-restore` input longer than `iptables-restore` reads
+    /// as one line (it would run the rest as a new line).
+    #[error("{what} is written as a line of {bytes} bytes; iptables-restore reads at most {max} bytes a line and would run the rest as a new line: make it shorter (fewer or shorter options, or split it into several rules)")]
+    LineTooLong {
+        /// What the line holds: `this rule`, `the comment line of chain x`.
+        what: String,
+        /// Its length.
+        bytes: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// A rule line with more words than `iptables-restore` takes.
+    #[error("{what} is written as {words} words; iptables-restore takes at most {max} words a rule line (`-A CHAIN` included): split it into several rules")]
+    TooManyWords {
+        /// What the line holds.
+        what: String,
+        /// How many words it has.
+        words: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// A word of a rule line longer than `iptables-restore` takes.
+    #[error("{what} has a word of {bytes} bytes (`{start}…`); iptables-restore takes at most {max} bytes a word")]
+    WordTooLong {
+        /// What the line holds.
+        what: String,
+        /// The word's first characters.
+        start: String,
+        /// Its length.
+        bytes: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// A list value mixing negated and plain values.
+    #[error("`{key}` has a list that mixes negated and plain values; iptables negates a whole option, so no rule means that: negate every value (none of them), none, or write several rules")]
+    MixedNegation {
+        /// The option.
+        key: String,
+    },
+    /// Several addresses negated together.
+    #[error("`{key}` has several negated addresses; iptables refuses `!` with several addresses and has no \"none of these\" for them: use an ipset (`match=set match_set!=NAME`, `-m set ! --match-set NAME src`), or a user chain that returns for each address before the rule")]
+    NegatedAddresses {
+        /// The option.
+        key: String,
+    },
+    /// An option given an empty list.
+    #[error("`{key}` has no value (an empty list): a rule needs a value to match; leave the rule out, or, for a negated list (\"not in the empty set\" is every packet), the option")]
+    EmptyList {
+        /// The option.
+        key: String,
+    },
+    /// A rule whose lists expand into too many rules (a runaway cartesian product).
+    #[error(
+        "this rule's lists expand into {count} rules (at most {max}); use fewer or shorter lists"
+    )]
+    TooManyRules {
+        /// How many rules (`too many` when it does not fit a number).
+        count: String,
+        /// The limit.
+        max: usize,
+    },
 }
 
 fn place(table: &str, chain: &str, via: Option<&str>) -> String {

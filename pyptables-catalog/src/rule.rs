@@ -662,7 +662,12 @@ fn check_option(
         }),
         (true, None) => {}
         (false, Some(value)) => {
-            if let Err(e) = option.kind.check(value, ctx.family) {
+            if let Some(problem) = list_problem(option, arg, value) {
+                report(Finding {
+                    place: value_at,
+                    problem,
+                });
+            } else if let Err(e) = option.kind.check(value, ctx.family) {
                 report(Finding {
                     place: value_at,
                     problem: value_problem(arg.key, value, ctx.family, e),
@@ -700,6 +705,37 @@ fn service_protocol(module: &MatchSpec, arg: &Arg<'_>, protocol: Option<&str>) -
         value: shown(value),
         reason,
     })
+}
+
+/// What is wrong with a list as the value of `option`, beyond what its kind checks: empty, mixing
+/// negated (`!value`) and plain values, or several negated addresses.
+fn list_problem(option: &OptionSpec, arg: &Arg<'_>, value: &str) -> Option<Problem> {
+    let key = || arg.key.to_string();
+    if matches!(
+        option.kind,
+        crate::ValueKind::Text { .. } | crate::ValueKind::Any
+    ) {
+        return None;
+    }
+    if value.is_empty() {
+        return Some(Problem::EmptyList { key: key() });
+    }
+    if !value.contains(',') && value.starts_with('!') {
+        return Some(Problem::BadValue {
+            key: key(),
+            value: shown(value),
+            reason: "`!` negates an option, not a value: write `not(value)` (`key!=value` in \
+                     `firewall!`)"
+                .into(),
+        });
+    }
+    if value.split(',').any(|v| v.starts_with('!')) {
+        return Some(Problem::MixedNegation { key: key() });
+    }
+    if arg.negated && option.kind == crate::ValueKind::Address && value.contains(',') {
+        return Some(Problem::NegatedAddresses { key: key() });
+    }
+    None
 }
 
 /// The problem for a value refused by [`crate::ValueKind::check`].

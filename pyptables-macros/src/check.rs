@@ -14,6 +14,7 @@
 use std::rc::Rc;
 
 use pyptables_catalog::chains::{check_table, check_table_preserving, ChainInfo, ChainPlace};
+use pyptables_catalog::limits::MAX_EXPANSION;
 use pyptables_catalog::rule::{check_rule, protocol_of, resolve};
 use pyptables_catalog::suggest::did_you_mean;
 use pyptables_catalog::tables;
@@ -28,9 +29,6 @@ use crate::errors::{Errors, Found};
 use crate::lower::{Lowerer, Where};
 use crate::model::{Body, Chain, Model, Rule, Slot, SlotValue, Table, Target};
 use crate::zones::Decls;
-
-/// A rule that expands into more rules than this is refused (a runaway cartesian product).
-const MAX_EXPANSION: usize = 100_000;
 
 /// Stands for a run-time value while checking (it never passes a value check, and findings
 /// on it are dropped).
@@ -421,18 +419,15 @@ fn check_expansions(ctx: &RuleContext<'_>, rule: &Rule, inet: bool, errors: &mut
         .try_fold(1usize, |n, c| n.checked_mul(*c))
         .unwrap_or(usize::MAX);
     if total > MAX_EXPANSION {
-        errors.error(
-            rule.span,
-            format!(
-                "this rule's lists expand into {} rules (at most {MAX_EXPANSION}); use fewer or \
-                 shorter lists",
-                if total == usize::MAX {
-                    "too many".to_string()
-                } else {
-                    total.to_string()
-                }
-            ),
-        );
+        let problem = Problem::TooManyRules {
+            count: if total == usize::MAX {
+                "too many".to_string()
+            } else {
+                total.to_string()
+            },
+            max: MAX_EXPANSION,
+        };
+        errors.error(rule.span, problem.to_string());
         return;
     }
     // Indices of the match options and of the target options among the slots.

@@ -432,6 +432,8 @@ fn dynamic_rules(cv: &Ident, rule: &Rule) -> TokenStream {
     let line = u32_lit(rule.line);
     let column = u32_lit(rule.column);
     let mut loops: Vec<TokenStream> = Vec::new();
+    // How many alternatives each loop has, to cap the product at run time.
+    let mut counts: Vec<TokenStream> = Vec::new();
     let mut args = Vec::new();
     let mut targs = Vec::new();
     for (i, slot) in slots.iter().enumerate() {
@@ -456,6 +458,8 @@ fn dynamic_rules(cv: &Ident, rule: &Rule) -> TokenStream {
                     quote!((#key, #value))
                 });
                 loops.push(quote!(for &(#k, #v) in &[#(#pairs),*]));
+                let n = alts.len();
+                counts.push(quote!(#n));
                 quote!(#p::arg(#module, #k, #negated, ::core::option::Option::Some(#v)))
             }
             SlotValue::Dynamic { index, .. } => {
@@ -465,6 +469,7 @@ fn dynamic_rules(cv: &Ident, rule: &Rule) -> TokenStream {
                 );
                 let d = dynamic_var(*index);
                 loops.push(quote!(for (#k, #v) in &#d));
+                counts.push(quote!(#d.len()));
                 quote!(#p::dynamic_arg(#module, *#k, #negated, #v))
             }
         };
@@ -490,7 +495,14 @@ fn dynamic_rules(cv: &Ident, rule: &Rule) -> TokenStream {
     for header in loops.into_iter().rev() {
         code = quote!(#header { #code });
     }
-    code
+    if counts.is_empty() {
+        return code;
+    }
+    quote! {
+        if #p::expansion(&mut #cv, ::core::file!(), #line, #column, &[#(#counts),*]) {
+            #code
+        }
+    }
 }
 
 /// What to emit when there are errors: every error, and a value of the right type so that

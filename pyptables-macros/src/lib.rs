@@ -91,10 +91,18 @@ mod zones;
 /// - **`{expr}`.** A Rust expression evaluated at run time, once, in source order, before the
 ///   tables are built. An iterable (`Vec`, array, slice, `Option`, any `IntoIterator` of values
 ///   or of references to common value types) gives one value per item, which then works like a
-///   list above (joined, multiport chunks, or one rule each; an empty iterable gives no rule);
-///   anything else is one value: a `&str`, a `pyptables::value::IntoValue` (addresses,
-///   networks, integers, `String`, …) or any `Display`. Such values are checked by
-///   `Firewall::validate` (with the same catalog and messages) rather than at compile time.
+///   list above (joined, multiport chunks, or one rule each); anything else is one value: a
+///   `&str`, a `pyptables::value::IntoValue` (addresses, networks, integers, `String`, …) or
+///   any `Display`. Such values are checked by `Firewall::validate` (with the same catalog and
+///   messages) rather than at compile time. An empty iterable gives no rule ("in the empty set"
+///   matches nothing), except on a negated option: `drop source!={allowed}` with nothing
+///   allowed is "not in the empty set", every packet, so the rule stays without the option (it
+///   is never left out, which would remove the drop). Values negated one by one
+///   (`value::not`) are "none of these": joined into one negated option where iptables has
+///   one (`! --dports 22,80`, `! --ctstate …`), refused by validation where it has none
+///   (several addresses, a mix of negated and plain values). A rule whose lists expand into
+///   more than 100,000 rules is an error, at compile time for written lists and from
+///   `Firewall::validate` for `{expr}` lists.
 ///
 /// # Zones and host groups
 ///

@@ -156,6 +156,14 @@ impl<'e> Lowerer<'e> {
                             }
                             .to_string(),
                         );
+                    } else if let Some(problem) = pyptables_catalog::limits::line_problem(
+                        // The line the renderer writes for it.
+                        &format!("-A {} {text}", at.chain),
+                        true,
+                        "this raw rule",
+                    ) {
+                        self.errors
+                            .error(SpanRange::single(lit.span()), problem.to_string());
                     }
                     let jump = pyptables_catalog::raw::jump(&text);
                     return Some(Rule {

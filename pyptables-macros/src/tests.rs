@@ -623,3 +623,19 @@ fn host_entries_are_read_as_iptables_reads_them() {
          `010` as octal, 8"
     );
 }
+
+#[test]
+fn a_raw_rule_too_long_for_one_restore_line_is_an_error_at_its_text() {
+    let text = format!("-j ACCEPT{}", " ".repeat(10_300));
+    let src = format!("filter {{ INPUT {{\n    raw \"{text}\";\n}} }}");
+    let errs = errors(&src);
+    assert_eq!(errs.len(), 1, "{errs:?}");
+    assert_eq!((errs[0].0, errs[0].1), (2, 9));
+    assert!(
+        errs[0]
+            .2
+            .contains("this raw rule is written as a line of 10318 bytes"),
+        "{}",
+        errs[0].2
+    );
+}

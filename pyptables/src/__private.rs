@@ -209,27 +209,28 @@ pub fn arg(
     key: &'static str,
     negated: bool,
     value: Option<&'static str>,
-) -> Arg {
-    Arg {
+) -> Option<Arg> {
+    Some(Arg {
         module: module.map(Text::const_new),
         key: Text::const_new(key),
         negated,
         value: value.map(Text::const_new),
-    }
+    })
 }
 
 /// An option whose value is computed at run time. `negated` (written `key!=`) combines with a
-/// value's own negation ([`not`](crate::value::not)).
+/// value's own negation ([`not`](crate::value::not)). No value (from an empty negated list,
+/// see [`slot`]) leaves the option out.
 pub fn dynamic_arg(
     module: Option<&'static str>,
     key: &'static str,
     negated: bool,
-    value: &Value,
-) -> Arg {
-    let mut a = Arg::new(key, value.clone());
+    value: &Option<Value>,
+) -> Option<Arg> {
+    let mut a = Arg::new(key, value.clone()?);
     a.module = module.map(Text::const_new);
     a.negated ^= negated;
-    a
+    Some(a)
 }
 
 /// A rule built at run time from its options and target.
@@ -242,18 +243,18 @@ pub fn dynamic_rule<A, T>(
     target_args: T,
 ) -> Rule
 where
-    A: IntoIterator<Item = Arg>,
-    T: IntoIterator<Item = Arg>,
+    A: IntoIterator<Item = Option<Arg>>,
+    T: IntoIterator<Item = Option<Arg>>,
 {
     let target = target.map(|(name, kind)| {
         Target::from_parts(
             Text::const_new(name),
             kind,
-            target_args.into_iter().collect(),
+            target_args.into_iter().flatten().collect(),
         )
     });
     Rule::from_parts(
-        args.into_iter().collect(),
+        args.into_iter().flatten().collect(),
         target,
         Origin::new(file, line, column),
     )
@@ -262,6 +263,33 @@ where
 /// Appends one rule to a chain.
 pub fn push(chain: &mut Chain, rule: Rule) {
     chain.extend(std::iter::once(rule));
+}
+
+/// Whether a rule whose lists have `counts` alternatives each may be expanded: at most
+/// [`MAX_EXPANSION`](pyptables_catalog::limits::MAX_EXPANSION) rules, the limit the macro
+/// applies at compile time. If not, a rule that validation reports (and that iptables would
+/// refuse) is pushed in their place.
+pub fn expansion(
+    chain: &mut Chain,
+    file: &'static str,
+    line: u32,
+    column: u32,
+    counts: &[usize],
+) -> bool {
+    let max = pyptables_catalog::limits::MAX_EXPANSION;
+    let total = counts.iter().try_fold(1usize, |n, c| n.checked_mul(*c));
+    if total.is_some_and(|t| t <= max) {
+        return true;
+    }
+    let problem = pyptables_catalog::Problem::TooManyRules {
+        count: total.map_or_else(|| "too many".to_string(), |t| t.to_string()),
+        max,
+    };
+    push(
+        chain,
+        Rule::invalid(problem, Origin::new(file, line, column)),
+    );
+    false
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -287,44 +315,49 @@ pub enum ListMode {
 /// The most ports (a range counts two) one `-m multiport` option takes.
 const MULTIPORT_SLOTS: usize = 15;
 
-fn joined(values: &[Value]) -> Value {
-    let text: Vec<&str> = values.iter().map(|v| v.text.as_ref()).collect();
-    Value {
-        text: Text::from(text.join(",")),
-        negated: false,
-    }
-}
-
-/// The options one `{expr}` gives: `(key, value)` alternatives, one rule each (an empty
-/// iterable gives none).
+/// The options one `{expr}` gives: `(key, value)` alternatives, one rule each.
 ///
-/// A negated option (`key!={expr}`) with several values cannot be split into rules without
-/// changing its meaning (each rule would match what the others exclude), so its values are
-/// joined into one and [`Tables::validate`](crate::Tables::validate) reports them where the
-/// option takes one value.
+/// An empty list gives no rule ("in the empty set" matches nothing), except negated
+/// (`key!={expr}`): "not in the empty set" is every packet, so the rule stays and the option is
+/// left out (value `None`). Leaving the rule out instead would remove a `drop` when the list of
+/// what it spares is empty.
+///
+/// Negation, whether written `key!=` or carried by the values ([`not`](crate::value::not)),
+/// cannot be split into rules without changing its meaning (each rule would match what the
+/// others exclude), so negated values are joined into one option ("none of these") and
+/// [`Tables::validate`](crate::Tables::validate)
+/// reports the options that cannot say that (several addresses, a mix of negated and plain
+/// values, more ports than one multiport match takes).
 pub fn slot(
     values: Vec<Value>,
     key: &'static str,
     mode: ListMode,
     negated: bool,
-) -> Vec<(&'static str, Value)> {
+) -> Vec<(&'static str, Option<Value>)> {
     if values.is_empty() {
-        return Vec::new();
+        return if negated {
+            vec![(key, None)]
+        } else {
+            Vec::new()
+        };
     }
+    let any_negated = negated || values.iter().any(|v| v.negated);
+    let joined = |values: &[Value]| Some(crate::value::join_values(values));
     match mode {
-        ListMode::Each if negated && values.len() > 1 => vec![(key, joined(&values))],
-        ListMode::Each => values.into_iter().map(|v| (key, v)).collect(),
+        ListMode::Each if any_negated && values.len() > 1 => vec![(key, joined(&values))],
+        ListMode::Each => values.into_iter().map(|v| (key, Some(v))).collect(),
         ListMode::Join => vec![(key, joined(&values))],
         ListMode::Ports { single, .. } if values.len() == 1 => {
-            values.into_iter().map(|v| (single, v)).collect()
+            values.into_iter().map(|v| (single, Some(v))).collect()
         }
+        ListMode::Ports { multi, .. } if any_negated => vec![(multi, joined(&values))],
         ListMode::Ports { multi, .. } => {
             let mut chunks: Vec<Vec<Value>> = Vec::new();
             let mut used = 0;
             for v in values {
                 let slots = if v.text.contains(':') { 2 } else { 1 };
                 match chunks.last_mut() {
-                    Some(chunk) if negated || used + slots <= MULTIPORT_SLOTS => {
+                    Some(chunk) if used + slots <= MULTIPORT_SLOTS => {
                         chunk.push(v);
                         used += slots;
                     }
@@ -630,8 +663,14 @@ pub fn push_zone(
 mod tests {
     use super::*;
 
-    fn texts(v: &[(&'static str, Value)]) -> Vec<String> {
-        v.iter().map(|(k, v)| format!("{k}={}", v.text)).collect()
+    fn texts(v: &[(&'static str, Option<Value>)]) -> Vec<String> {
+        v.iter()
+            .map(|(k, v)| match v {
+                Some(v) if v.negated => format!("{k}!={}", v.text),
+                Some(v) => format!("{k}={}", v.text),
+                None => format!("{k} left out"),
+            })
+            .collect()
     }
 
     fn vals(items: &[&'static str]) -> Vec<Value> {
@@ -702,7 +741,7 @@ mod tests {
             false,
         );
         assert_eq!(split.len(), 2);
-        assert_eq!(split[1].1.text, "14");
+        assert_eq!(split[1].1.as_ref().unwrap().text, "14");
     }
 
     #[test]
@@ -725,5 +764,25 @@ mod tests {
             ["source=a,b"]
         );
         assert!(slot(Vec::new(), "source", ListMode::Join, false).is_empty());
+        assert_eq!(
+            texts(&slot(Vec::new(), "source", ListMode::Each, true)),
+            ["source left out"]
+        );
+        let negated: Vec<Value> = (1..=16u16)
+            .map(|p| crate::value::not(p).into_value())
+            .collect();
+        let ports = ListMode::Ports {
+            single: "dport",
+            multi: "dports",
+        };
+        assert_eq!(
+            texts(&slot(negated, "dport", ports, false)),
+            ["dports!=1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16"]
+        );
+        assert!(expansion(&mut Chain::user("c"), "f", 1, 1, &[1000, 100]));
+        let mut c = Chain::user("c");
+        assert!(!expansion(&mut c, "f", 1, 1, &[1000, 1000, 1000]));
+        assert!(!expansion(&mut c, "f", 1, 1, &[usize::MAX, 2]));
+        assert_eq!(c.len(), 2);
     }
 }

@@ -7,10 +7,11 @@
 
 use std::fmt::{self, Write};
 
+use pyptables_catalog::limits;
 use pyptables_catalog::matches::BUILTIN_OPTIONS;
 use pyptables_catalog::rule::{is_protocol_option, resolve, write_flag};
 use pyptables_catalog::value::{is_plain, push_quoted, quote};
-use pyptables_catalog::{Family, MatchSpec, TargetKind};
+use pyptables_catalog::{Family, MatchSpec, Problem, TargetKind};
 
 use crate::model::rule::{Arg, Body, Rule, Target};
 use crate::model::{Chain, ChainKind, Table, Tables};
@@ -84,6 +85,23 @@ struct Out<'w> {
     /// Where to stream the text, in chunks, instead of keeping it all.
     sink: Option<&'w mut dyn std::io::Write>,
     error: Option<std::io::Error>,
+    /// When checking the lines against `iptables-restore`'s limits: what each line written
+    /// from now on is about, and the problems found.
+    about: About,
+    problems: Option<Vec<(About, Problem)>>,
+}
+
+/// What a rendered line is about, by position: table, chain and rule indices.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum About {
+    /// The file's header.
+    File,
+    /// A table's own lines.
+    Table(usize),
+    /// A chain's declaration or header.
+    Chain(usize, usize),
+    /// A rule or the comment line before it.
+    Rule(usize, usize, usize),
 }
 
 /// Text kept before it is written to the sink.
@@ -100,11 +118,28 @@ impl<'w> Out<'w> {
             lines,
             sink,
             error: None,
+            about: About::File,
+            problems: None,
         }
     }
 
     fn line(&mut self, source: impl FnOnce() -> LineSource, write: impl FnOnce(&mut String)) {
+        let start = self.text.len();
         write(&mut self.text);
+        if let Some(problems) = &mut self.problems {
+            let line = &self.text[start..];
+            let rule = line.starts_with("-A ");
+            let what = match (line.as_bytes().first(), self.about) {
+                (Some(b'-'), _) => "this rule",
+                (Some(b':'), _) => "the declaration of this chain",
+                (_, About::Rule(..)) => "the comment line before this rule",
+                (_, About::Chain(..)) => "the comment line of this chain",
+                _ => "a comment line of this table",
+            };
+            if let Some(p) = limits::line_problem(line, rule, what) {
+                problems.push((self.about, p));
+            }
+        }
         self.text.push('\n');
         if let Some(lines) = &mut self.lines {
             lines.push(source());
@@ -197,6 +232,16 @@ impl fmt::Display for Tables {
     }
 }
 
+/// Every line of the annotated text (which holds every line of the plain text too) that
+/// `iptables-restore` cannot read as one line of arguments, with what it is about.
+pub(crate) fn check_lines(tables: &Tables) -> Vec<(About, Problem)> {
+    let mut sink = std::io::sink();
+    let mut out = Out::new(String::with_capacity(CHUNK + 4096), None, Some(&mut sink));
+    out.problems = Some(Vec::new());
+    render_tables(tables, Style::Annotated, &mut out);
+    out.problems.unwrap_or_default()
+}
+
 fn render_tables(tables: &Tables, style: Style, out: &mut Out) {
     let annotated = style == Style::Annotated;
     let family = tables.family();
@@ -213,8 +258,9 @@ fn render_tables(tables: &Tables, style: Style, out: &mut Out) {
             },
         );
     }
-    for table in tables.iter() {
-        render_table(table, family, annotated, out);
+    for (ti, table) in tables.iter().enumerate() {
+        out.about = About::Table(ti);
+        render_table(ti, table, family, annotated, out);
     }
 }
 
@@ -225,7 +271,7 @@ fn restore_name(family: Family) -> &'static str {
     }
 }
 
-fn render_table(table: &Table, family: Family, annotated: bool, out: &mut Out) {
+fn render_table(ti: usize, table: &Table, family: Family, annotated: bool, out: &mut Out) {
     let tsrc = || LineSource::Table {
         table: table.name().to_string(),
         origin: table.origin(),
@@ -254,7 +300,8 @@ fn render_table(table: &Table, family: Family, annotated: bool, out: &mut Out) {
         s.push('*');
         s.push_str(&safe(table.name()));
     });
-    for chain in table.chains() {
+    for (ci, chain) in table.chains().enumerate() {
+        out.about = About::Chain(ti, ci);
         let policy = chain.policy().map_or("-", |p| p.as_str());
         out.line(
             || LineSource::Chain {
@@ -267,7 +314,8 @@ fn render_table(table: &Table, family: Family, annotated: bool, out: &mut Out) {
             },
         );
     }
-    for chain in table.chains() {
+    for (ci, chain) in table.chains().enumerate() {
+        out.about = About::Chain(ti, ci);
         if annotated {
             out.line(|| LineSource::Other, |_| {});
             out.line(|| LineSource::Other, |s| chain_header(chain, s));
@@ -277,6 +325,7 @@ fn render_table(table: &Table, family: Family, annotated: bool, out: &mut Out) {
         }
         let name = safe(chain.name());
         for (index, rule) in chain.iter().enumerate() {
+            out.about = About::Rule(ti, ci, index);
             if annotated {
                 out.line(
                     || LineSource::Other,
@@ -305,6 +354,7 @@ fn render_table(table: &Table, family: Family, annotated: bool, out: &mut Out) {
             );
         }
     }
+    out.about = About::Table(ti);
     out.line(tsrc, |s| s.push_str("COMMIT"));
 }
 
@@ -366,10 +416,11 @@ pub(crate) fn write_rule(rule: &Rule, family: Family, s: &mut String) {
             s.push(' ');
             s.push_str(&sanitize(text));
         }
-        // An option no iptables has: loading the file fails rather than leave the rule out.
-        Body::Unbuilt { reason } => {
-            s.push_str(" --pyptables-unbuilt-rule ");
-            push_safe(reason, s);
+        // An option iptables does not have, so the line is refused if it is ever loaded; it
+        // says why.
+        Body::Invalid(problem) => {
+            s.push_str(" --invalid-rule ");
+            push_safe(&problem.to_string(), s);
         }
         Body::Options { args, target } => {
             write_args(args, family, s);

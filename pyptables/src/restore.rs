@@ -304,6 +304,17 @@ impl Tables {
         Ok(())
     }
 
+    /// The plain text, loadable on its own: a table with `preserve` patterns also declares
+    /// (empty) the preserved chains its rules jump to, which the other software has not
+    /// created yet when this text is loaded at boot.
+    pub(crate) fn standalone_text(&self) -> String {
+        let rendered = self.render(Style::Plain);
+        if self.iter().all(|t| t.preserved().is_empty()) {
+            return rendered;
+        }
+        self.preserving_input(&rendered, "").text
+    }
+
     /// The restore input when some table preserves: those tables merged with their running
     /// tables in `saved`, the others as rendered (`rendered` is the plain rendering).
     fn preserving_input(&self, rendered: &str, saved: &str) -> crate::preserve::Merged {

@@ -1,6 +1,7 @@
 //! Validation of the whole model against the catalog: every problem at once, each naming the
 //! rule and where it was written.
 
+use std::collections::HashSet;
 use std::fmt;
 
 use pyptables_catalog::chains::{check_table_preserving, ChainInfo, ChainPlace};
@@ -10,6 +11,7 @@ use pyptables_catalog::{targets, Family, Hook, Hooks, Place, Problem, TargetCall
 use crate::model::rule::{Arg, Body, Rule};
 use crate::model::{Chain, Tables};
 use crate::origin::Origin;
+use crate::render::About;
 
 /// One problem found by [`Tables::validate`].
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -154,10 +156,42 @@ impl Tables {
             validate_table(table.chain_slice(), table.origin(), &preserve, &mut c);
             errors.extend(c.errors);
         }
+        // Every line must reach iptables-restore as the one line it was written as.
+        for (about, problem) in crate::render::check_lines(self) {
+            errors.push(self.line_error(about, problem));
+        }
         if errors.is_empty() {
             Ok(())
         } else {
             Err(ValidationErrors(errors))
+        }
+    }
+}
+
+impl Tables {
+    /// The error for a problem of a rendered line, naming what the line is about.
+    fn line_error(&self, about: About, problem: Problem) -> ValidationError {
+        let (ti, ci, ri) = match about {
+            About::File => (0, None, None),
+            About::Table(t) => (t, None, None),
+            About::Chain(t, c) => (t, Some(c), None),
+            About::Rule(t, c, r) => (t, Some(c), Some(r)),
+        };
+        let table = self.iter().nth(ti);
+        let chain = table.zip(ci).and_then(|(t, c)| t.chain_slice().get(c));
+        let rule = chain.zip(ri).and_then(|(c, r)| c.get(r));
+        ValidationError {
+            problem,
+            family: self.family(),
+            table: table.map(|t| t.name().to_string()).unwrap_or_default(),
+            chain: chain.map(|c| c.name().to_string()),
+            rule: rule.and(ri),
+            option: None,
+            origin: rule
+                .map(Rule::origin)
+                .or(chain.map(Chain::origin))
+                .or(table.map(|t| t.origin()))
+                .unwrap_or_else(Origin::caller),
         }
     }
 }
@@ -168,11 +202,8 @@ fn validate_table(
     preserve: &[&str],
     c: &mut Collector<'_>,
 ) {
-    let user_names: Vec<&str> = chains
-        .iter()
-        .filter(|ch| !ch.is_builtin())
-        .map(Chain::name)
-        .collect();
+    // Every chain name, for the look-ups of each jump (a table may have many chains).
+    let names: HashSet<&str> = chains.iter().map(Chain::name).collect();
     // A jump whose name is neither a chain nor a target, but close to a target, is a
     // misspelt target rather than a missing chain.
     let raw_jumps: Vec<Vec<(String, bool, usize)>> = chains
@@ -185,7 +216,7 @@ fn validate_table(
                     Body::Raw { text, .. } => {
                         pyptables_catalog::raw::jump(text).map(|(name, goto)| (name, goto, ri))
                     }
-                    Body::Options { .. } | Body::Unbuilt { .. } => None,
+                    Body::Options { .. } | Body::Invalid(_) => None,
                 })
                 .collect()
         })
@@ -200,8 +231,7 @@ fn validate_table(
                 } if t.kind() != TargetKind::Builtin => {
                     let name = t.name();
                     if t.kind() == TargetKind::Jump
-                        && !user_names.contains(&name)
-                        && !chains.iter().any(|ch| ch.name() == name)
+                        && !names.contains(name)
                         && !pyptables_catalog::preserve::any_matches(preserve.iter().copied(), name)
                     {
                         if let Some(s) = pyptables_catalog::suggest::did_you_mean(
@@ -305,10 +335,8 @@ fn validate_rule(
                 );
             }
         }
-        Body::Unbuilt { reason } => c.push(
-            Problem::Unbuilt {
-                reason: reason.clone(),
-            },
+        Body::Invalid(problem) => c.push(
+            problem.clone(),
             Some(chain),
             Some((ri, rule)),
             None,

@@ -161,7 +161,9 @@ impl IntoValue for Ipv4Net {
     }
 }
 
-/// Several values joined with commas (`ctstate` states, multiport ports).
+/// Several values joined with commas (`ctstate` states, multiport ports). A list of negated
+/// values is one negated value ("none of these": `[not(22), not(80)]` → `! --dports 22,80`); a
+/// list mixing negated and plain values is refused by validation.
 impl<T: IntoValue, const N: usize> IntoValue for [T; N] {
     fn into_value(self) -> Value {
         join(self)
@@ -174,14 +176,32 @@ impl<T: IntoValue> IntoValue for Vec<T> {
 }
 
 fn join<T: IntoValue>(items: impl IntoIterator<Item = T>) -> Value {
+    let values: Vec<Value> = items.into_iter().map(IntoValue::into_value).collect();
+    join_values(&values)
+}
+
+/// Several values as one, joined with commas, keeping their negation: a list of negated values
+/// means "none of these", one negated option (`[not(22), not(80)]` → `! --dports 22,80`).
+/// A list that mixes negated and plain values has no such option: its negated values are
+/// written `!value`, which validation refuses with a message that says so. An empty list is an
+/// empty value, which validation refuses too.
+pub(crate) fn join_values(values: &[Value]) -> Value {
+    let negated = values.iter().filter(|v| v.negated).count();
+    let mixed = negated > 0 && negated < values.len();
     let mut text = Text::default();
-    for (i, v) in items.into_iter().enumerate() {
+    for (i, v) in values.iter().enumerate() {
         if i > 0 {
             text.push(',');
         }
-        text.push_str(&v.into_value().text);
+        if mixed && v.negated {
+            text.push('!');
+        }
+        text.push_str(&v.text);
     }
-    plain(text)
+    Value {
+        text,
+        negated: negated > 0 && !mixed,
+    }
 }
 
 /// An inverted value: `rule.source(not("10.0.0.0/8"))` gives `! -s 10.0.0.0/8`.

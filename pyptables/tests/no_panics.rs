@@ -277,8 +277,9 @@ fn a_failed_zone_expansion_is_reported_by_validation() {
     );
     assert_eq!((e.0[0].origin.file, e.0[0].origin.line), ("fw.rs", 7));
     assert!(
-        t.to_iptables_plain()
-            .contains("-A FORWARD --pyptables-unbuilt-rule \"host group `h` is empty\""),
+        t.to_iptables_plain().contains(
+            "-A FORWARD --invalid-rule \"the rule could not be built: host group `h` is empty\""
+        ),
         "{}",
         t.to_iptables_plain()
     );

@@ -12,7 +12,8 @@ use crate::firewall::Firewall;
 use crate::preserve::owned_rules;
 use crate::restore::RestoreOptions;
 
-use super::system::{self, ScratchNetns};
+use super::scratch::{self, ScratchNetns, SetsError};
+use super::system;
 use super::{Io, Tools, EXIT_ERROR, EXIT_FAILED, EXIT_OK, EXIT_ROLLBACK_FAILED};
 
 /// The families that have tables, IPv4 first.
@@ -106,6 +107,10 @@ pub(crate) fn check(fw: &Firewall, tools: &Tools, no_netns: bool, io: &mut Io<'_
     if !validate(fw, io) {
         return EXIT_FAILED;
     }
+    if let Some(Err(e)) = tools.netns.as_deref().map(scratch::require_netns) {
+        let _ = writeln!(io.err, "error: {e}");
+        return EXIT_ERROR;
+    }
     let families = families(fw);
     if families.is_empty() {
         let _ = writeln!(io.out, "ok: the firewall has no tables");
@@ -119,6 +124,18 @@ pub(crate) fn check(fw: &Firewall, tools: &Tools, no_netns: bool, io: &mut Io<'_
                 return EXIT_ERROR;
             }
         };
+        let sets = scratch::referenced_sets(fw, &families);
+        match scratch::copy_sets(&sets, tools.netns.as_deref(), ns.name()) {
+            Ok(()) => {}
+            Err(SetsError::Missing(e)) => {
+                let _ = writeln!(io.err, "{e}");
+                return EXIT_FAILED;
+            }
+            Err(SetsError::Tool(e)) => {
+                let _ = writeln!(io.err, "error: {e}");
+                return EXIT_ERROR;
+            }
+        }
         let mut rejected = false;
         for family in &families {
             if let Err(e) = fw
@@ -672,12 +689,33 @@ pub(crate) fn select_tables(text: &str, tables: &[&str]) -> String {
     out
 }
 
-/// `diff`: the running rules against these, both as the kernel prints them.
-pub(crate) fn diff(fw: &Firewall, tools: &Tools, io: &mut Io<'_>) -> u8 {
+/// `diff`: the running rules against these (of `only` that family), both as the kernel
+/// prints them; coloured when `colour`.
+pub(crate) fn diff(
+    fw: &Firewall,
+    tools: &Tools,
+    only: Option<Family>,
+    colour: bool,
+    io: &mut Io<'_>,
+) -> u8 {
     if !validate(fw, io) {
         return EXIT_ERROR;
     }
-    let families = families(fw);
+    if let Some(Err(e)) = tools.netns.as_deref().map(scratch::require_netns) {
+        let _ = writeln!(io.err, "error: {e}");
+        return EXIT_ERROR;
+    }
+    let families = match only {
+        Some(family) if fw.family(family).is_empty() => {
+            let _ = writeln!(
+                io.err,
+                "error: this firewall has no {family} rules (it leaves {family} as it is): nothing to compare"
+            );
+            return EXIT_ERROR;
+        }
+        Some(family) => vec![family],
+        None => families(fw),
+    };
     if families.is_empty() {
         return EXIT_OK;
     }
@@ -691,6 +729,13 @@ pub(crate) fn diff(fw: &Firewall, tools: &Tools, io: &mut Io<'_>) -> u8 {
             return EXIT_ERROR;
         }
     };
+    let sets = scratch::referenced_sets(fw, &families);
+    if let Err(SetsError::Missing(e) | SetsError::Tool(e)) =
+        scratch::copy_sets(&sets, tools.netns.as_deref(), ns.name())
+    {
+        let _ = writeln!(io.err, "error: {e}");
+        return EXIT_ERROR;
+    }
     let mut differ = false;
     for family in families {
         let tables = fw.family(family);
@@ -723,6 +768,7 @@ pub(crate) fn diff(fw: &Firewall, tools: &Tools, io: &mut Io<'_>) -> u8 {
                 .context_radius(3)
                 .header(&format!("running {family}"), &format!("desired {family}"))
                 .to_string();
+            let text = if colour { colour_diff(&text) } else { text };
             let _ = io.out.write_all(text.as_bytes());
         }
     }
@@ -733,9 +779,45 @@ pub(crate) fn diff(fw: &Firewall, tools: &Tools, io: &mut Io<'_>) -> u8 {
     }
 }
 
+/// A unified diff with the file names bold, hunk headers cyan, removed lines red and added
+/// lines green.
+fn colour_diff(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / 4);
+    for line in text.lines() {
+        let code = if line.starts_with("---") || line.starts_with("+++") {
+            Some("1")
+        } else if line.starts_with("@@") {
+            Some("36")
+        } else if line.starts_with('-') {
+            Some("31")
+        } else if line.starts_with('+') {
+            Some("32")
+        } else {
+            None
+        };
+        match code {
+            Some(c) => out.push_str(&format!("\x1b[{c}m{line}\x1b[0m\n")),
+            None => {
+                out.push_str(line);
+                out.push('\n');
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn colour_diff_marks_each_kind_of_line() {
+        let text = "--- running IPv4\n+++ desired IPv4\n@@ -1,2 +1,2 @@\n COMMIT\n-A x\n+A y\n";
+        assert_eq!(
+            colour_diff(text),
+            "\x1b[1m--- running IPv4\x1b[0m\n\x1b[1m+++ desired IPv4\x1b[0m\n\x1b[36m@@ -1,2 +1,2 @@\x1b[0m\n COMMIT\n\x1b[31m-A x\x1b[0m\n\x1b[32m+A y\x1b[0m\n"
+        );
+    }
 
     #[test]
     fn normalise_drops_comments_and_counters_only() {

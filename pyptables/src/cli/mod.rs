@@ -12,7 +12,8 @@
 //! ```
 //!
 //! The binary then offers `print` (the default), `check`, `apply` (with rollback and
-//! `--confirm SECONDS`), `confirm` and `diff`; `--help` lists options and exit codes.
+//! `--confirm SECONDS`), `confirm`, `diff` and `save`; `--help` lists options and exit codes,
+//! `--version` names the program and the pyptables version.
 //!
 //! - `apply` takes a lock (one apply at a time per network namespace, `flock` on
 //!   `$PYPTABLES_RUN_DIR/pyptables-apply[@<netns>].lock`, default under `/run`), saves the
@@ -33,10 +34,21 @@
 //! - `diff` loads the rules into a scratch network namespace and compares what
 //!   `iptables-save` prints there with the running rules, for the tables the firewall names,
 //!   without comments and counters.
+//! - `print` validates first, and starts each family's rules with a comment line naming the
+//!   program and the version. `iptables-restore` reads one family: loading a stream that holds
+//!   both would replace the IPv4 rules with the IPv6 ones, so when both families have rules
+//!   only a terminal gets both; a pipe or file needs `--family`.
+//! - The scratch namespace of `check` and `diff` (see `scratch`) gets the ipsets the rules
+//!   name, copied from the host or `--netns` namespace, and is deleted also when SIGINT,
+//!   SIGTERM or SIGHUP end the run.
+//! - `save` writes each family's rules where the distribution's boot scripts read them (see
+//!   `save`), atomically.
 
 #[cfg(test)]
 mod apply_tests;
 mod commands;
+mod save;
+mod scratch;
 mod system;
 
 use std::ffi::OsString;
@@ -63,9 +75,9 @@ pub const EXIT_ROLLBACK_FAILED: u8 = 3;
 const EXIT_CODES: &str = "\
 Exit status:
   0  success; `diff`: the running rules equal these; `apply --confirm`: confirmed
-  1  the rules have problems (`check`), were rejected (the running rules are unchanged),
-     were not confirmed in time or interrupted (the previous rules are back), or differ
-     (`diff`)
+  1  the rules have problems (`check`, `print`, `save`), were rejected (the running
+     rules are unchanged), were not confirmed in time or interrupted (the previous rules
+     are back), or differ (`diff`)
   2  usage error, or a tool could not be run (not root, iptables missing, another apply
      running, a program killed or timed out: `apply` then put the previous rules back)
   3  a rollback failed: the running rules may be neither the old nor the new ones
@@ -88,12 +100,17 @@ struct Cli {
 
     #[command(flatten)]
     tools: ToolArgs,
+
+    /// Print the program's name and the pyptables version it was built with
+    #[arg(short = 'V', long)]
+    version: bool,
 }
 
 /// Options that select which programs run, and where.
 #[derive(Args, Debug, Clone, Default)]
 struct ToolArgs {
-    /// Run every iptables program inside the network namespace NAME (`ip netns exec NAME`)
+    /// Run every iptables program inside the network namespace NAME (`ip netns exec NAME`);
+    /// `check` and `diff` still load into a scratch namespace, with NAME's ipsets
     #[arg(long, global = true, value_name = "NAME")]
     netns: Option<String>,
     /// Which iptables implementation [default: the system's `iptables-restore`]
@@ -156,22 +173,34 @@ enum Command {
     /// Confirm an `apply --confirm` that is waiting (from a second session)
     Confirm,
     /// Show how the running rules differ from these (exit 0 same, 1 different, 2 error)
-    Diff,
+    Diff {
+        /// Only this family
+        #[arg(long, value_enum)]
+        family: Option<FamilyArg>,
+        /// Colour the diff
+        #[arg(long, value_enum, value_name = "WHEN", default_value = "auto")]
+        color: ColorArg,
+    },
+    /// Write the rules to the files the distribution loads at boot, atomically
+    Save(save::SaveArgs),
 }
 
 /// Options of `print`.
 #[derive(Args, Debug, Clone, Default)]
 struct PrintArgs {
-    /// Only what iptables-restore needs: no comments naming the source of each rule
+    /// Only the header line and what iptables-restore needs: no comments naming the source of
+    /// each rule
     #[arg(long)]
     plain: bool,
     /// Colour the output
     #[arg(long, value_enum, value_name = "WHEN", default_value = "auto")]
     color: ColorArg,
-    /// Number the lines as iptables-restore counts them in its error messages
+    /// Number the lines as iptables-restore counts them in the errors `apply` and `check`
+    /// report (the header line is not counted)
     #[arg(long)]
     line_numbers: bool,
-    /// Only this family
+    /// Only this family. Needed when the firewall has rules for both and the output is not a
+    /// terminal: iptables-restore reads one family, and the other would replace it
     #[arg(long, value_enum)]
     family: Option<FamilyArg>,
 }
@@ -195,6 +224,15 @@ enum FamilyArg {
     /// IPv6 (ip6tables)
     #[value(name = "6")]
     V6,
+}
+
+impl From<FamilyArg> for Family {
+    fn from(f: FamilyArg) -> Family {
+        match f {
+            FamilyArg::V4 => Family::V4,
+            FamilyArg::V6 => Family::V6,
+        }
+    }
 }
 
 /// Where output goes and what the process is attached to.
@@ -252,8 +290,8 @@ pub fn run(fw: Firewall) -> ExitCode {
 /// returns the exit status ([`EXIT_OK`], [`EXIT_FAILED`], [`EXIT_ERROR`],
 /// [`EXIT_ROLLBACK_FAILED`]).
 ///
-/// Output is treated as not a terminal (`--color auto` does not colour) and standard input
-/// is not read.
+/// Output is treated as not a terminal (`--color auto` does not colour, and `print` of a
+/// firewall with rules for both families needs `--family`) and standard input is not read.
 pub fn run_with_args<I, T>(fw: &Firewall, args: I, out: &mut dyn Write, err: &mut dyn Write) -> u8
 where
     I: IntoIterator<Item = T>,
@@ -305,6 +343,14 @@ fn run_inner(fw: &Firewall, args: Vec<OsString>, mut io: Io<'_>) -> u8 {
             };
         }
     };
+    if cli.version {
+        let _ = writeln!(io.out, "{}", program_and_version(&io.program));
+        return EXIT_OK;
+    }
+    if let Some(e) = stray_print_option(&cli) {
+        let _ = writeln!(io.err, "error: {e}");
+        return EXIT_ERROR;
+    }
     let tools = Tools::from_args(&cli.tools);
     let code = match cli.command {
         None => print(fw, &cli.print, &mut io),
@@ -325,7 +371,21 @@ fn run_inner(fw: &Firewall, args: Vec<OsString>, mut io: Io<'_>) -> u8 {
             commands::apply(fw, &tools, &settings, &mut io)
         }
         Some(Command::Confirm) => commands::confirm(&tools, &mut io),
-        Some(Command::Diff) => commands::diff(fw, &tools, &mut io),
+        Some(Command::Diff { family, color }) => {
+            let family = family.or(cli.print.family).map(Family::from);
+            let color = if color != ColorArg::Auto {
+                color
+            } else {
+                cli.print.color
+            };
+            let colour = colour_enabled(
+                color,
+                io.out_is_terminal,
+                std::env::var_os("NO_COLOR").as_deref(),
+            );
+            commands::diff(fw, &tools, family, colour, &mut io)
+        }
+        Some(Command::Save(args)) => save::save(fw, &cli.tools, &args, &mut io),
     };
     let _ = io.out.flush();
     let _ = io.err.flush();
@@ -357,6 +417,30 @@ fn binary_path(argv0: &std::ffi::OsStr) -> PathBuf {
     }
 }
 
+/// An option of `print` written before another command, which would otherwise be ignored
+/// without a word (`diff` takes `--family` and `--color` from there too).
+fn stray_print_option(cli: &Cli) -> Option<String> {
+    let command = match &cli.command {
+        None | Some(Command::Print(_)) => return None,
+        Some(Command::Diff { .. }) => "diff",
+        Some(Command::Check { .. }) => "check",
+        Some(Command::Apply { .. }) => "apply",
+        Some(Command::Confirm) => "confirm",
+        Some(Command::Save(_)) => "save",
+    };
+    let p = &cli.print;
+    let diff = command == "diff";
+    [
+        (p.plain, "--plain"),
+        (p.line_numbers, "--line-numbers"),
+        (!diff && p.family.is_some(), "--family"),
+        (!diff && p.color != ColorArg::Auto, "--color"),
+    ]
+    .into_iter()
+    .find(|(given, _)| *given)
+    .map(|(_, flag)| format!("`{flag}` is an option of `print`; `{command}` does not take it"))
+}
+
 fn merge(top: &PrintArgs, sub: &PrintArgs) -> PrintArgs {
     PrintArgs {
         plain: top.plain || sub.plain,
@@ -380,7 +464,94 @@ fn colour_enabled(choice: ColorArg, is_terminal: bool, no_color: Option<&std::ff
     }
 }
 
+/// `<program> (pyptables <version>)`, what `--version` prints and the header line names.
+fn program_and_version(program: &str) -> String {
+    format!("{program} (pyptables {})", env!("CARGO_PKG_VERSION"))
+}
+
+/// The comment line that starts each family's rules in `print` and `save`: which program
+/// wrote them, with which pyptables, for which restore program. A comment, so the output
+/// still loads.
+pub(crate) fn header(program: &str, family: Family) -> String {
+    let restore = match family {
+        Family::V4 => "iptables-restore",
+        Family::V6 => "ip6tables-restore",
+    };
+    format!(
+        "# Generated by {} for {restore}\n",
+        program_and_version(program)
+    )
+}
+
+/// The families that have tables, IPv4 first.
+pub(crate) fn families(fw: &Firewall) -> Vec<Family> {
+    [Family::V4, Family::V6]
+        .into_iter()
+        .filter(|f| !fw.family(*f).is_empty())
+        .collect()
+}
+
+/// Prints every validation problem of `families`, one per line, then `N problems found; {what}`;
+/// `false` if there were any.
+pub(crate) fn report_problems(
+    fw: &Firewall,
+    families: &[Family],
+    what: &str,
+    io: &mut Io<'_>,
+) -> bool {
+    let mut count = 0;
+    for family in families {
+        if let Err(errors) = fw.family(*family).validate() {
+            for e in errors.iter() {
+                let _ = writeln!(io.err, "{e}");
+            }
+            count += errors.len();
+        }
+    }
+    if count > 0 {
+        let _ = writeln!(
+            io.err,
+            "{count} problem{} found; {what}",
+            if count == 1 { "" } else { "s" }
+        );
+    }
+    count == 0
+}
+
 fn print(fw: &Firewall, args: &PrintArgs, io: &mut Io<'_>) -> u8 {
+    let families: Vec<Family> = match args.family {
+        Some(family) => {
+            let family = Family::from(family);
+            if fw.family(family).is_empty() {
+                let _ = writeln!(
+                    io.err,
+                    "error: this firewall has no {family} rules (it leaves {family} as it is): nothing to print"
+                );
+                return EXIT_ERROR;
+            }
+            vec![family]
+        }
+        None => {
+            let families = families(fw);
+            if families.len() > 1 && !io.out_is_terminal {
+                // Both families in one stream: `iptables-restore` would load the IPv6 block
+                // after (and instead of) the IPv4 one.
+                let _ = writeln!(
+                    io.err,
+                    "error: this firewall has IPv4 and IPv6 rules, but iptables-restore reads one family \
+                     (from one stream, the IPv6 rules would replace the IPv4 ones): choose it with \
+                     `--family 4` or `--family 6` (only a terminal gets both), or run `{} save` \
+                     to write the file of each family that the boot scripts load",
+                    io.program
+                );
+                return EXIT_ERROR;
+            }
+            families
+        }
+    };
+    if !report_problems(fw, &families, "nothing was printed", io) {
+        return EXIT_FAILED;
+    }
     let colour = colour_enabled(
         args.color,
         io.out_is_terminal,
@@ -391,33 +562,27 @@ fn print(fw: &Firewall, args: &PrintArgs, io: &mut Io<'_>) -> u8 {
     } else {
         crate::Style::Annotated
     };
-    let families: Vec<Family> = match args.family {
-        Some(FamilyArg::V4) => vec![Family::V4],
-        Some(FamilyArg::V6) => vec![Family::V6],
-        None => [Family::V4, Family::V6]
-            .into_iter()
-            .filter(|f| !fw.family(*f).is_empty())
-            .collect(),
-    };
-    let headers = families.len() > 1;
     let mut text = String::new();
     for (i, family) in families.iter().enumerate() {
-        if headers {
-            if i > 0 {
-                text.push('\n');
-            }
-            let program = match family {
-                Family::V4 => "iptables-restore",
-                Family::V6 => "ip6tables-restore",
-            };
-            let header = format!("# {family}: input for {program}\n");
-            text.push_str(&if colour {
-                crate::colorize(&header)
-            } else {
-                header
-            });
+        if i > 0 {
+            text.push('\n');
         }
+        let header = header(&io.program, *family);
+        text.push_str(&if colour {
+            crate::colorize(&header)
+        } else {
+            header
+        });
         let mut body = fw.family(*family).render(style);
+        // The annotated text starts with a line naming pyptables; the header above names the
+        // program too.
+        if body.starts_with("# Generated by ") {
+            body = body
+                .split_once('\n')
+                .map(|(_, rest)| rest)
+                .unwrap_or("")
+                .to_string();
+        }
         if colour {
             body = crate::colorize(&body);
         }
@@ -540,6 +705,39 @@ mod tests {
             binary_path(OsStr::new("no-such-program-here")),
             PathBuf::from("no-such-program-here")
         );
+    }
+
+    #[test]
+    fn a_terminal_gets_both_families_each_under_its_header() {
+        let mut v4 = crate::Tables::new(Family::V4);
+        v4.table_or_default("filter").unwrap();
+        let mut v6 = crate::Tables::new(Family::V6);
+        v6.table_or_default("raw").unwrap();
+        let fw = Firewall::from_tables(v4, v6);
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let io = Io {
+            out: &mut out,
+            err: &mut err,
+            out_is_terminal: true,
+            stdin_is_terminal: false,
+            program: String::new(),
+            binary: String::new(),
+            read_line: || None,
+        };
+        let args = ["/usr/local/sbin/fw", "--plain", "--color", "never"];
+        assert_eq!(run_inner(&fw, args.map(OsString::from).to_vec(), io), 0);
+        let v = env!("CARGO_PKG_VERSION");
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            format!(
+                "# Generated by fw (pyptables {v}) for iptables-restore\n\
+                 *filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\nCOMMIT\n\
+                 \n\
+                 # Generated by fw (pyptables {v}) for ip6tables-restore\n\
+                 *raw\n:PREROUTING ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\nCOMMIT\n"
+            )
+        );
+        assert!(err.is_empty());
     }
 
     #[test]

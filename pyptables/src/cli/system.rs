@@ -1,13 +1,13 @@
-//! What the commands need from the system: the effective uid, scratch network namespaces,
-//! `iptables-save`, loading saved text back, signals, the per-namespace apply lock and the
-//! confirmation state directory.
+//! What the commands need from the system: the effective uid, `iptables-save`, loading saved
+//! text back, signals, the per-namespace apply lock and the confirmation state directory
+//! (scratch network namespaces are in `scratch`).
 
 use std::fs::File;
 use std::io::{Read, Seek, Write};
 use std::os::fd::AsRawFd;
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::process::Stdio;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use pyptables_catalog::Family;
@@ -21,49 +21,6 @@ use super::Tools;
 pub(crate) fn is_root() -> bool {
     // SAFETY: geteuid(2) has no preconditions and cannot fail.
     unsafe { libc::geteuid() == 0 }
-}
-
-static SCRATCH_COUNTER: AtomicUsize = AtomicUsize::new(0);
-
-/// A network namespace of our own, deleted (with its rules) when dropped.
-pub(crate) struct ScratchNetns {
-    name: String,
-}
-
-impl ScratchNetns {
-    /// Creates `pyptables-<purpose>-<pid>-<n>`.
-    pub(crate) fn new(purpose: &str) -> Result<ScratchNetns, String> {
-        let name = format!(
-            "pyptables-{purpose}-{}-{}",
-            std::process::id(),
-            SCRATCH_COUNTER.fetch_add(1, Ordering::Relaxed)
-        );
-        let out = Command::new("ip")
-            .args(["netns", "add", &name])
-            .output()
-            .map_err(|e| format!("cannot run `ip netns add`: {e}"))?;
-        if !out.status.success() {
-            return Err(format!(
-                "`ip netns add {name}` failed: {}",
-                String::from_utf8_lossy(&out.stderr).trim()
-            ));
-        }
-        Ok(ScratchNetns { name })
-    }
-
-    pub(crate) fn name(&self) -> &str {
-        &self.name
-    }
-}
-
-impl Drop for ScratchNetns {
-    fn drop(&mut self) {
-        let _ = Command::new("ip")
-            .args(["netns", "del", &self.name])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status();
-    }
 }
 
 /// The running rules of `family` as the save program prints them (in `netns` if given).

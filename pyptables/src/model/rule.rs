@@ -233,9 +233,11 @@ pub(crate) enum Body {
     /// Raw text; `extended` records that options were added to it afterwards, which
     /// validation reports rather than guessing how to combine them.
     Raw { text: Text, extended: bool },
-    /// A rule that could not be built (see [`Rule::unbuilt`]): validation reports `reason`,
-    /// and the rendered text is refused by iptables-restore, so it can never load as less.
-    Unbuilt { reason: String },
+    /// Rules that could not be made (a `firewall!` rule whose run-time lists expand into too
+    /// many, a zone rule whose expansion failed; see [`Rule::unbuilt`]): validation reports
+    /// the problem, and the line written for it is one iptables refuses, so it can never load
+    /// as less.
+    Invalid(pyptables_catalog::Problem),
 }
 
 /// An iptables rule: options that match packets, and an optional target.
@@ -326,7 +328,7 @@ impl Rule {
     /// validation (with `reason`) instead of the rule going missing or the program panicking.
     pub(crate) fn unbuilt(reason: String) -> Rule {
         Rule {
-            body: Body::Unbuilt { reason },
+            body: Body::Invalid(pyptables_catalog::Problem::Unbuilt { reason }),
             origin: Origin::caller(),
         }
     }
@@ -346,7 +348,7 @@ impl Rule {
     pub fn args(&self) -> &[Arg] {
         match &self.body {
             Body::Options { args, .. } => args,
-            Body::Raw { .. } | Body::Unbuilt { .. } => &[],
+            Body::Raw { .. } | Body::Invalid(_) => &[],
         }
     }
 
@@ -354,7 +356,7 @@ impl Rule {
     pub fn get_target(&self) -> Option<&Target> {
         match &self.body {
             Body::Options { target, .. } => target.as_ref(),
-            Body::Raw { .. } | Body::Unbuilt { .. } => None,
+            Body::Raw { .. } | Body::Invalid(_) => None,
         }
     }
 
@@ -362,7 +364,7 @@ impl Rule {
     pub fn raw_text(&self) -> Option<&str> {
         match &self.body {
             Body::Raw { text, .. } => Some(text),
-            Body::Options { .. } | Body::Unbuilt { .. } => None,
+            Body::Options { .. } | Body::Invalid(_) => None,
         }
     }
 
@@ -383,7 +385,7 @@ impl Rule {
                 args.push(arg)
             }
             Body::Raw { extended, .. } => *extended = true,
-            Body::Unbuilt { .. } => {}
+            Body::Invalid(_) => {}
         }
         self
     }
@@ -431,7 +433,7 @@ impl Rule {
                 args.shrink_to_fit();
             }
             Body::Raw { extended, .. } => *extended = true,
-            Body::Unbuilt { .. } => {}
+            Body::Invalid(_) => {}
         }
         self
     }
@@ -490,6 +492,14 @@ impl Rule {
         log => LOG;
         /// `-j MASQUERADE`
         masquerade => MASQUERADE;
+    }
+
+    /// A rule standing for rules that could not be made, reported by validation.
+    pub(crate) fn invalid(problem: pyptables_catalog::Problem, origin: Origin) -> Rule {
+        Rule {
+            body: Body::Invalid(problem),
+            origin,
+        }
     }
 
     pub(crate) fn from_parts(args: Vec<Arg>, target: Option<Target>, origin: Origin) -> Rule {
