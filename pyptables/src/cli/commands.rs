@@ -102,6 +102,19 @@ fn options(tools: &Tools, family: Family, netns: Option<&str>) -> RestoreOptions
     }
 }
 
+/// [`options`] for loading `tables` into the scratch namespace `ns`: nothing else runs there,
+/// so there is nothing of other software to refuse to delete, and a restore program given by
+/// path is used without its save program — unless a table preserves, which needs one.
+fn scratch_options(tools: &Tools, tables: &crate::Tables, ns: &str) -> RestoreOptions {
+    let family = tables.family();
+    let preserving = tables.iter().any(|t| !t.preserved().is_empty());
+    RestoreOptions {
+        replace_foreign: true,
+        save_program: tools.save_program(family).ok().filter(|_| preserving),
+        ..options(tools, family, Some(ns))
+    }
+}
+
 /// `check`: static checks, then a real load into a scratch namespace (root) or `--test`.
 pub(crate) fn check(fw: &Firewall, tools: &Tools, no_netns: bool, io: &mut Io<'_>) -> u8 {
     if !validate(fw, io) {
@@ -138,9 +151,9 @@ pub(crate) fn check(fw: &Firewall, tools: &Tools, no_netns: bool, io: &mut Io<'_
         }
         let mut rejected = false;
         for family in &families {
-            if let Err(e) = fw
-                .family(*family)
-                .restore(&options(tools, *family, Some(ns.name())))
+            if let Err(e) =
+                fw.family(*family)
+                    .restore(&scratch_options(tools, fw.family(*family), ns.name()))
             {
                 report(io, *family, &e);
                 match e {
@@ -739,7 +752,7 @@ pub(crate) fn diff(
     let mut differ = false;
     for family in families {
         let tables = fw.family(family);
-        if let Err(e) = tables.restore(&options(tools, family, Some(ns.name()))) {
+        if let Err(e) = tables.restore(&scratch_options(tools, tables, ns.name())) {
             report(io, family, &e);
             let _ = writeln!(
                 io.err,
