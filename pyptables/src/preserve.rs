@@ -303,7 +303,8 @@ pub(crate) fn merge(
             out.push(rule.line, None);
         }
     }
-    out.push("COMMIT", None);
+    // A refusal the legacy backend reports at COMMIT is the table's.
+    out.push("COMMIT", Some(desired.at));
 }
 
 /// Only what `desired` owns of a saved table (see the module documentation), as
