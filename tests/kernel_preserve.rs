@@ -697,3 +697,28 @@ fn the_boot_file_of_a_preserving_firewall_loads_on_a_fresh_host() {
         );
     }
 }
+
+/// `--noflush` with a preserving table: the preserved chain its rules jump to is not
+/// declared, so it is not flushed.
+#[test]
+#[ignore = "needs root and iptables (kernel test)"]
+fn noflush_does_not_flush_a_preserved_chain() {
+    use pyptables::RestoreOptions;
+    require_root_and_iptables();
+    let b = Backend::Legacy;
+    let ns = pyptables_testkit::Netns::new("preserve_noflush").unwrap();
+    ns.restore(b, Family::V4, DOCKER_V4, &[]).unwrap();
+    let fw = firewall! { filter { preserve f2b-*; INPUT { jump f2b-sshd; } } };
+    let options = RestoreOptions {
+        netns: Some(ns.name().to_string()),
+        backend: pyptables::Backend::Legacy,
+        noflush: true,
+        ..RestoreOptions::default()
+    };
+    fw.ipv4().restore(&options).unwrap();
+    let filter = ns.save_table(b, Family::V4, "filter").unwrap();
+    assert!(
+        filter.contains("-A f2b-sshd -s 198.51.100.66/32 -j REJECT"),
+        "{filter}"
+    );
+}

@@ -195,7 +195,9 @@ impl Tables {
         // Plain text for the kernel; the line map (what each line came from) is only needed to
         // explain a refusal, so it is built then — rendering is deterministic.
         let rendered = self.render(Style::Plain);
-        let input = if preserving {
+        // With `--noflush` nothing but the user chains named is replaced anyway; an empty
+        // declaration of a preserved chain there would flush it.
+        let input = if preserving && !options.noflush {
             Some(self.preserving_input(&rendered, saved.as_deref().unwrap_or_default()))
         } else {
             None
