@@ -1,7 +1,7 @@
 //! The iptables extension catalog shared by [`pyptables`] and its `firewall!` macro.
 //!
 //! One place holds what the kernel and iptables accept: the tables and their built-in chains
-//! ([`tables`]), the targets ([`targets`]) and match modules ([`matches`]) with their options,
+//! ([`tables`]), the targets ([`targets`]) and match modules ([`matches`](mod@matches)) with their options,
 //! value kinds ([`value`]) and where each is allowed. The checks built on it ([`rule`] for one
 //! rule, [`chains`] for a table's chains) are used both at compile time by the macro and at run
 //! time by `pyptables`' validation, so both report the same [`Problem`] messages. [`preserve`]
