@@ -30,6 +30,7 @@ mod firewall;
 pub mod import;
 pub mod model;
 mod origin;
+mod preserve;
 mod render;
 mod restore;
 mod validate;
