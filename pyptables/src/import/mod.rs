@@ -52,7 +52,8 @@ impl Tables {
     ///
     /// Every rule and every option is carried over or the input is refused: an error names
     /// the line and what is not supported (an extension the catalog does not know, a command
-    /// other than `-A`, a match given twice in one rule, …).
+    /// other than `-A`, a match given twice in one rule, …). The result is not validated:
+    /// [`Tables::validate`] reports what the catalog refuses, as `pyptables check` does.
     ///
     /// ```
     /// use pyptables::{Family, Tables};
@@ -144,7 +145,7 @@ pub fn parse(text: &str, family: Family) -> Result<Imported, ImportError> {
             ));
         };
         if let Some(decl) = trimmed.strip_prefix(':') {
-            declare_chain(table, decl, family, n)?;
+            declare_chain(table, decl, n)?;
             continue;
         }
         // `[packets:bytes] -A …` (iptables-save -c): the counters are state, not kept.
@@ -167,7 +168,7 @@ pub fn parse(text: &str, family: Family) -> Result<Imported, ImportError> {
             Some(at) => (&rest[..at], rest[at..].trim_start()),
             None => (rest, ""),
         };
-        let rule = parse_rule(options, family, n)?;
+        let rule = parse_rule(options, n)?;
         let Some(chain) = table.chain_mut(chain_name) else {
             return Err(err(
                 n,
@@ -239,13 +240,7 @@ fn is_counters(s: &str) -> bool {
     })
 }
 
-fn declare_chain(
-    table: &mut Table,
-    decl: &str,
-    family: Family,
-    n: usize,
-) -> Result<(), ImportError> {
-    let _ = family;
+fn declare_chain(table: &mut Table, decl: &str, n: usize) -> Result<(), ImportError> {
     let mut words = decl.split_whitespace();
     let (Some(name), Some(policy)) = (words.next(), words.next()) else {
         return Err(err(
@@ -317,7 +312,7 @@ fn own_key(c: char) -> Result<&'static str, String> {
 }
 
 /// Reads the options of one `-A CHAIN` line (after the chain name) into a rule.
-fn parse_rule(text: &str, family: Family, n: usize) -> Result<Rule, ImportError> {
+fn parse_rule(text: &str, n: usize) -> Result<Rule, ImportError> {
     let mut rule = Rule::new().at(origin(n));
     if text.trim().is_empty() {
         return Ok(rule);
@@ -433,7 +428,6 @@ fn parse_rule(text: &str, family: Family, n: usize) -> Result<Rule, ImportError>
             format!("match `-m {m}` without options is not supported (the model writes a match only with its options)"),
         ));
     }
-    let _ = family;
     match target {
         Some(t) => {
             let t = if target_args.is_empty() {
