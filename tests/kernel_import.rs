@@ -624,3 +624,37 @@ fn import_reads_the_running_rules() {
         "{out}"
     );
 }
+
+/// A running ruleset with an extension the catalog does not know is refused with the line
+/// of the saved text that holds it, not imported without it.
+#[test]
+#[ignore = "needs root and iptables (kernel test)"]
+fn an_unknown_extension_in_the_running_rules_is_refused_with_its_line() {
+    require_root_and_iptables();
+    let ns = Netns::new("import_unknown").expect("namespace");
+    let rules = "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -i lo -j ACCEPT\n\
+                 -A INPUT -m policy --dir in --pol ipsec -j ACCEPT\nCOMMIT\n";
+    ns.restore(tk::Backend::Nft, tk::Family::V4, rules, &[])
+        .expect("load");
+    let saved = ns
+        .exec_ok("iptables-save", &[] as &[&str])
+        .expect("iptables-save");
+    let line = saved
+        .lines()
+        .position(|l| l.contains("-m policy"))
+        .expect("the rule is saved")
+        + 1;
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let code = pyptables::cli::run_tool_with_args(
+        ["pyptables", "import", "--running", "--netns", ns.name()],
+        &mut out,
+        &mut err,
+    );
+    let err = String::from_utf8_lossy(&err);
+    assert_eq!(code, 1, "{err}");
+    assert!(out.is_empty());
+    assert!(
+        err.contains(&format!("line {line}: match `-m policy` is not supported")),
+        "{err}\n{saved}"
+    );
+}
