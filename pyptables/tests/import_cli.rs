@@ -84,3 +84,19 @@ fn check_runs_the_static_checks() {
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("MASQUERADE"), "{err}");
 }
+
+#[test]
+fn import_warns_about_what_the_catalog_refuses() {
+    let f = file("warn.v4", &SAVE.replace("-j ACCEPT", "-j MASQUERADE"));
+    let (code, out, err) = run(&["import", &f]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("masquerade proto=tcp dport=22; // line 5"),
+        "{out}"
+    );
+    assert!(
+        err.contains("warning: ") && err.contains("iptables-save:5"),
+        "{err}"
+    );
+    assert!(err.contains("MASQUERADE"), "{err}");
+}

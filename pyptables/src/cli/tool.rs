@@ -141,6 +141,17 @@ where
                     return EXIT_FAILED;
                 }
             };
+            // What the catalog refuses stops the generated program from building (DSL) or
+            // running (builder): say so now, with the input lines.
+            if let Err(problems) = imported.tables.validate() {
+                for p in problems.iter() {
+                    let _ = writeln!(err, "warning: {what}: {p}");
+                }
+                let _ = writeln!(
+                    err,
+                    "warning: the program below reports these too; fix them in it or in {what}"
+                );
+            }
             let source = match to {
                 ToLanguage::Dsl => import::to_dsl(&imported),
                 ToLanguage::Builder => Ok(import::to_builder(&imported)),
