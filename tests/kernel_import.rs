@@ -5,7 +5,8 @@
 //! `print --plain --family N` is loaded into a fresh namespace, and `iptables-save` must print
 //! exactly the original rules.
 //!
-//! The corpus: the examples (`examples/*.rs` that expose their rules), a Docker host's
+//! The corpus: the examples (every `examples/*.rs` but the benchmark drivers `apply_bench`
+//! and `render_bench`, which generate sizes of one ruleset), a Docker host's
 //! rules, ferm's example firewalls rendered by ferm (`/usr/share/doc/ferm/examples`, when
 //! installed), and random rulesets made of the catalog's matches and targets; both families.
 //!
@@ -23,9 +24,15 @@ use pyptables::catalog::ValueKind;
 use pyptables::{import, Family, Match, Rule, Table, Tables, Target};
 use pyptables_testkit::{self as tk, require_root_and_iptables, Netns};
 
+#[path = "../examples/docker_host.rs"]
+#[allow(dead_code)]
+mod docker_host;
 #[path = "../examples/firewall_macro.rs"]
 #[allow(dead_code)]
 mod firewall_macro;
+#[path = "../examples/per_host.rs"]
+#[allow(dead_code)]
+mod per_host;
 #[path = "../examples/simple_stateful.rs"]
 #[allow(dead_code)]
 mod simple_stateful;
@@ -101,6 +108,14 @@ fn example_cases() -> Vec<Case> {
         },
     ];
     for (name, fw) in [
+        (
+            "per_host",
+            pyptables::Firewall::from_tables(
+                per_host::host(Family::V4, per_host::ADMIN_V4, "icmp"),
+                per_host::host(Family::V6, per_host::ADMIN_V6, "ipv6-icmp"),
+            ),
+        ),
+        ("docker_host", docker_host::firewall()),
         ("firewall_macro", firewall_macro::firewall()),
         ("zone_router_dsl", zone_router::firewall()),
     ] {
