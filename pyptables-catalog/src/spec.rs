@@ -2,6 +2,7 @@
 
 use crate::family::{Families, Family};
 use crate::hooks::Hooks;
+use crate::nft::NftForm;
 use crate::rule::Arg;
 use crate::value::ValueKind;
 
@@ -52,6 +53,9 @@ pub struct OptionSpec {
     pub protocols: Option<&'static [&'static str]>,
     /// Families it exists in (`-f` is IPv4 only).
     pub families: Families,
+    /// Its nftables form, for the built-in rule options (`-s` → `ip saddr`); match and
+    /// target options are translated by their match or target's form.
+    pub nft: Option<NftForm>,
 }
 
 impl OptionSpec {
@@ -67,7 +71,14 @@ impl OptionSpec {
             value_needs_protocol: None,
             protocols: None,
             families: Families::BOTH,
+            nft: None,
         }
+    }
+
+    /// The same option, with its nftables form.
+    pub const fn nft(mut self, form: NftForm) -> Self {
+        self.nft = Some(form);
+        self
     }
 
     /// The same option, existing only in `families`.
@@ -225,6 +236,8 @@ pub struct MatchSpec {
     pub exclusive: &'static [&'static [&'static str]],
     /// Further rules on how its options combine.
     pub constraints: &'static [Constraint],
+    /// Its nftables form; `None` when nft has no equivalent (see [`crate::nft`]).
+    pub nft: Option<NftForm>,
 }
 
 /// A target (`-j NAME`).
@@ -244,12 +257,20 @@ pub struct TargetSpec {
     pub exclusive: &'static [&'static [&'static str]],
     /// Further rules on how its options combine.
     pub constraints: &'static [Constraint],
+    /// Its nftables form; `None` when nft has no equivalent (see [`crate::nft`]).
+    pub nft: Option<NftForm>,
 }
 
 impl MatchSpec {
     /// The same match, with `constraints` on how its options combine.
     pub const fn constrained(mut self, constraints: &'static [Constraint]) -> Self {
         self.constraints = constraints;
+        self
+    }
+
+    /// The same match, with its nftables form.
+    pub const fn nft(mut self, form: NftForm) -> Self {
+        self.nft = Some(form);
         self
     }
 
@@ -263,6 +284,12 @@ impl TargetSpec {
     /// The same target, with `constraints` on how its options combine.
     pub const fn constrained(mut self, constraints: &'static [Constraint]) -> Self {
         self.constraints = constraints;
+        self
+    }
+
+    /// The same target, with its nftables form.
+    pub const fn nft(mut self, form: NftForm) -> Self {
+        self.nft = Some(form);
         self
     }
 

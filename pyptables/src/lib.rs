@@ -29,6 +29,7 @@ mod error;
 mod firewall;
 pub mod model;
 mod origin;
+pub mod nft;
 mod render;
 mod restore;
 mod validate;
@@ -46,6 +47,7 @@ pub use model::{
 };
 pub use origin::Origin;
 pub use render::{add_line_numbers, colorize, LineSource, Rendered, Style};
+pub use nft::NftOptions;
 pub use restore::{restore, Backend, RestoreOptions};
 pub use validate::{ValidationError, ValidationErrors};
 
