@@ -549,20 +549,42 @@ pub fn multiport(g: &Given<'_>) -> Result<String, String> {
     Ok(format!("{proto} {field} {}{}", neq(n), set_of(&items)))
 }
 
-/// `-m conntrack`.
+/// `-m conntrack`, in `iptables-translate`'s order (direction, protocol, state, status, then
+/// addresses and ports).
 pub fn conntrack(g: &Given<'_>) -> Result<String, String> {
+    const ORDER: &[&str] = &[
+        "ctdir",
+        "ctproto",
+        "ctstate",
+        "ctstatus",
+        "ctexpire",
+        "ctorigsrc",
+        "ctorigdst",
+        "ctreplsrc",
+        "ctrepldst",
+        "ctorigsrcport",
+        "ctorigdstport",
+        "ctreplsrcport",
+        "ctrepldstport",
+    ];
+    let mut given: Vec<_> = g.options.to_vec();
+    given.sort_by_key(|o| ORDER.iter().position(|n| *n == o.0));
     let mut out = Vec::new();
-    for o in each(g) {
-        let (name, v, n) = o?;
+    for (name, v, n) in given {
         let v = value(v, name).unwrap_or("");
         let addr_fam = if v.contains(':') { "ip6" } else { ip(g.family) };
+        if name.ends_with("port") && !g.has("ctproto") {
+            return Err(format!(
+                "--{name} needs --ctproto under nftables (nft matches conntrack ports of a known protocol)"
+            ));
+        }
         out.push(match name {
             "ctstate" => {
                 let items = lower_list(v);
                 if items.iter().any(|s| s == "snat" || s == "dnat") {
                     return Err("states SNAT and DNAT have no nft ct state; use ct status".into());
                 }
-                format!("ct state {}{}", neq(n), set_of(&items))
+                format!("ct state {}{}", bit_neg(n), items.join(","))
             }
             "ctstatus" => {
                 let items = lower_list(v);
@@ -579,7 +601,7 @@ pub fn conntrack(g: &Given<'_>) -> Result<String, String> {
                         }
                     })
                     .collect();
-                format!("ct status {}{}", neq(n), set_of(&items))
+                format!("ct status {}{}", bit_neg(n), items.join(","))
             }
             "ctproto" => format!(
                 "ct original protocol {}{}",
@@ -601,13 +623,22 @@ pub fn conntrack(g: &Given<'_>) -> Result<String, String> {
     Ok(out.join(" "))
 }
 
+/// Negation of a bit mask match (`ct state ! invalid,new`: none of these bits).
+fn bit_neg(negated: bool) -> &'static str {
+    if negated {
+        "! "
+    } else {
+        ""
+    }
+}
+
 /// `-m state`.
 pub fn state(g: &Given<'_>) -> Result<String, String> {
     let (name, v, n) = g.options[0];
     Ok(format!(
         "ct state {}{}",
-        neq(n),
-        set_of(&lower_list(value(v, name)?))
+        bit_neg(n),
+        lower_list(value(v, name)?).join(",")
     ))
 }
 

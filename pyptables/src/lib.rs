@@ -28,8 +28,8 @@ pub mod cli;
 mod error;
 mod firewall;
 pub mod model;
-mod origin;
 pub mod nft;
+mod origin;
 mod render;
 mod restore;
 mod validate;
@@ -45,9 +45,9 @@ pub use model::{
     default_tables, default_tables_v6, marked, Arg, Chain, ChainKind, ChainName, IntoRules, Mark,
     Match, Policy, Rule, Table, Tables, Target,
 };
+pub use nft::NftOptions;
 pub use origin::Origin;
 pub use render::{add_line_numbers, colorize, LineSource, Rendered, Style};
-pub use nft::NftOptions;
 pub use restore::{restore, Backend, RestoreOptions};
 pub use validate::{ValidationError, ValidationErrors};
 

@@ -146,7 +146,11 @@ fn rule_comment(user: Option<&str>, rule: &Rule) -> String {
 }
 
 /// One rule in nft words (without its comment), and its `-m comment` text.
-fn translate(rule: &Rule, family: Family, table: &str) -> Result<(String, Option<String>), Problem> {
+fn translate(
+    rule: &Rule,
+    family: Family,
+    table: &str,
+) -> Result<(String, Option<String>), Problem> {
     match &rule.body {
         Body::Options { args, target } => {
             let cargs: Vec<_> = args.iter().map(|a| a.as_catalog()).collect();
@@ -286,10 +290,7 @@ fn render_chain(
             }
             // A statement nft refuses, saying why: never a rule silently left out.
             Err(problem) => line(
-                format!(
-                    "\t\tinvalid-rule comment {}",
-                    quoted(&problem.to_string())
-                ),
+                format!("\t\tinvalid-rule comment {}", quoted(&problem.to_string())),
                 source,
             ),
         }
@@ -426,17 +427,19 @@ impl Firewall {
     pub fn apply_nft(&self, options: &NftOptions) -> Result<(), RestoreError> {
         self.validate_nft().map_err(RestoreError::Invalid)?;
         if !nft_identifier(&options.table) {
-            return Err(RestoreError::Invalid(ValidationErrors(vec![ValidationError {
-                problem: Problem::NftName {
-                    name: options.table.clone(),
+            return Err(RestoreError::Invalid(ValidationErrors(vec![
+                ValidationError {
+                    problem: Problem::NftName {
+                        name: options.table.clone(),
+                    },
+                    family: Family::V4,
+                    table: options.table.clone(),
+                    chain: None,
+                    rule: None,
+                    option: None,
+                    origin: crate::Origin::caller(),
                 },
-                family: Family::V4,
-                table: options.table.clone(),
-                chain: None,
-                rule: None,
-                option: None,
-                origin: crate::Origin::caller(),
-            }])));
+            ])));
         }
         let rendered = self.render_nft(&options.table, Style::Plain);
         run_nft(options, &rendered.text).map_err(|e| map_line(e, &rendered))
