@@ -581,10 +581,17 @@ pub fn conntrack(g: &Given<'_>) -> Result<String, String> {
         out.push(match name {
             "ctstate" => {
                 let items = lower_list(v);
-                if items.iter().any(|s| s == "snat" || s == "dnat") {
-                    return Err("states SNAT and DNAT have no nft ct state; use ct status".into());
+                let nat = |s: &String| s == "snat" || s == "dnat";
+                if items.iter().all(nat) {
+                    // xt_conntrack's SNAT/DNAT "states" are the conntrack's NAT status bits.
+                    format!("ct status {}{}", bit_neg(n), items.join(","))
+                } else if items.iter().any(nat) {
+                    return Err(
+                        "SNAT/DNAT mixed with other states has no single nft expression; write two rules".into(),
+                    );
+                } else {
+                    format!("ct state {}{}", bit_neg(n), items.join(","))
                 }
-                format!("ct state {}{}", bit_neg(n), items.join(","))
             }
             "ctstatus" => {
                 let items = lower_list(v);

@@ -425,25 +425,43 @@ impl Firewall {
     /// refusal leaves the previous tables (and everything else) as they were. The error
     /// names the rule and the line that wrote it.
     pub fn apply_nft(&self, options: &NftOptions) -> Result<(), RestoreError> {
-        self.validate_nft().map_err(RestoreError::Invalid)?;
-        if !nft_identifier(&options.table) {
-            return Err(RestoreError::Invalid(ValidationErrors(vec![
-                ValidationError {
-                    problem: Problem::NftName {
-                        name: options.table.clone(),
-                    },
-                    family: Family::V4,
-                    table: options.table.clone(),
-                    chain: None,
-                    rule: None,
-                    option: None,
-                    origin: crate::Origin::caller(),
-                },
-            ])));
-        }
-        let rendered = self.render_nft(&options.table, Style::Plain);
-        run_nft(options, &rendered.text).map_err(|e| map_line(e, &rendered))
+        apply_families(&[self.ipv4(), self.ipv6()], options)
     }
+}
+
+impl Tables {
+    /// [`Firewall::apply_nft`] for this family alone (the other family's table is left as it
+    /// is).
+    pub fn apply_nft(&self, options: &NftOptions) -> Result<(), RestoreError> {
+        apply_families(&[self], options)
+    }
+}
+
+fn apply_families(families: &[&Tables], options: &NftOptions) -> Result<(), RestoreError> {
+    let mut errors = Vec::new();
+    for t in families {
+        if let Err(e) = t.validate_nft() {
+            errors.extend(e.0);
+        }
+    }
+    if !nft_identifier(&options.table) {
+        errors.push(ValidationError {
+            problem: Problem::NftName {
+                name: options.table.clone(),
+            },
+            family: Family::V4,
+            table: options.table.clone(),
+            chain: None,
+            rule: None,
+            option: None,
+            origin: crate::Origin::caller(),
+        });
+    }
+    if !errors.is_empty() {
+        return Err(RestoreError::Invalid(ValidationErrors(errors)));
+    }
+    let rendered = render_all(families, &options.table, Style::Plain);
+    run_nft(options, &rendered.text).map_err(|e| map_line(e, &rendered))
 }
 
 /// Fills in the rule of a refusal from the line nft named.
