@@ -298,6 +298,11 @@ fn render_chain(
     line("\t}".into(), LineSource::Other);
 }
 
+/// The script of `families` for tables named `name`, with what each line came from.
+pub(crate) fn render_families(families: &[&Tables], name: &str, style: Style) -> Rendered {
+    render_all(families, name, style)
+}
+
 fn render_all(families: &[&Tables], name: &str, style: Style) -> Rendered {
     let mut out = Rendered::default();
     if style == Style::Annotated {
