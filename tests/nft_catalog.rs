@@ -820,3 +820,30 @@ fn catalog_forms_load_and_agree_with_iptables_translate() {
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+/// Raw rules (`Rule::raw`) get the same nft form as the same rule written with options.
+#[test]
+fn raw_rules_translate_like_rules_with_options() {
+    for &(family, _, _, text, translated) in SAMPLES {
+        let raw = pyptables::catalog::nft::raw_to_nft(family, text, &|c| c.to_string())
+            .map(|r| match r.comment {
+                Some(c) => format!("{} comment \"{c}\"", r.text),
+                None => r.text,
+            })
+            .map_err(|e| format!("{}: {}", e.what, e.reason));
+        match (translated, raw) {
+            (true, Ok(r)) => assert_eq!(Ok(r), catalog_form(family, text), "{text}"),
+            (true, Err(e)) => panic!("{text}: {e}"),
+            (false, r) => assert!(r.is_err(), "{text}: {r:?}"),
+        }
+    }
+    let jump =
+        pyptables::catalog::nft::raw_to_nft(Family::V4, "-p tcp --dport 22 -g guard", &|c| {
+            format!("filter.{c}")
+        })
+        .unwrap();
+    assert_eq!(jump.text, "ip protocol tcp tcp dport 22 goto filter.guard");
+    let abbreviated =
+        pyptables::catalog::nft::raw_to_nft(Family::V4, "-p tcp --dpo 22", &|c| c.to_string());
+    assert!(abbreviated.unwrap_err().reason.contains("--dpo"));
+}

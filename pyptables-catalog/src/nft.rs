@@ -376,7 +376,7 @@ pub fn tcp(g: &Given<'_>) -> Result<String, String> {
                 format!("tcp flags & ({}) {}{set}", flags(mask), neq(n))
             }
             "tcp-option" => format!(
-                "tcp option @{},0,8 {}",
+                "tcp option {} {}",
                 value(v, name)?,
                 if n { "missing" } else { "exists" }
             ),
@@ -1161,4 +1161,131 @@ pub fn nfqueue(g: &Given<'_>) -> Result<String, String> {
 /// The nft statement for a built-in option spec, for tests and tools: its form, if any.
 pub fn option_form(spec: &OptionSpec) -> Option<NftForm> {
     spec.nft
+}
+
+/// Translates raw rule text (what follows `-A CHAIN`, as [`crate::raw::tokens`] splits it)
+/// through the same forms as [`rule_to_nft`]. Options are read by their full names
+/// (`-p`/`--protocol`, `-m NAME`, `--dport`, …); an abbreviation or a glued short option is
+/// refused with a reason, rather than guessed.
+pub fn raw_to_nft(
+    family: Family,
+    text: &str,
+    chain: &dyn Fn(&str) -> String,
+) -> Result<NftRule, NoNftForm> {
+    let raw = |reason: String| no("a raw rule", reason);
+    let words = crate::raw::tokens(text).map_err(raw)?;
+    // (module, key, negated, value) and the target with its options.
+    let mut args: Vec<(Option<String>, String, bool, Option<String>)> = Vec::new();
+    let mut target: Option<(String, TargetKind, Vec<(String, bool, Option<String>)>)> = None;
+    let mut module: Option<String> = None;
+    let mut negated = false;
+    let mut i = 0;
+    let take = |i: &mut usize, n: usize| -> Result<String, NoNftForm> {
+        if *i + n > words.len() {
+            return Err(no(
+                "a raw rule",
+                format!("`{}` needs a value", words[*i - 1]),
+            ));
+        }
+        *i += n;
+        Ok(words[*i - n..*i].join(" "))
+    };
+    while i < words.len() {
+        let word = words[i].clone();
+        i += 1;
+        let builtin = match word.as_str() {
+            "!" => {
+                negated = true;
+                continue;
+            }
+            "-s" | "--source" | "--src" => Some("source"),
+            "-d" | "--destination" | "--dst" => Some("destination"),
+            "-i" | "--in-interface" => Some("in-interface"),
+            "-o" | "--out-interface" => Some("out-interface"),
+            "-p" | "--protocol" => Some("protocol"),
+            "-f" | "--fragment" => {
+                args.push((None, "fragment".into(), negated, None));
+                negated = false;
+                continue;
+            }
+            "-m" | "--match" => {
+                module = Some(take(&mut i, 1)?);
+                continue;
+            }
+            "-j" | "--jump" | "-g" | "--goto" => {
+                let name = take(&mut i, 1)?;
+                let kind = if word.starts_with("-g") || word == "--goto" {
+                    TargetKind::Goto
+                } else if targets::find(&name).is_some() {
+                    TargetKind::Builtin
+                } else {
+                    TargetKind::Jump
+                };
+                target = Some((name, kind, Vec::new()));
+                continue;
+            }
+            _ => None,
+        };
+        if let Some(key) = builtin {
+            let v = take(&mut i, 1)?;
+            args.push((None, key.into(), negated, Some(v)));
+            negated = false;
+            continue;
+        }
+        let Some(key) = word.strip_prefix("--") else {
+            return Err(raw(format!(
+                "`{word}` is not read here; write the rule with options"
+            )));
+        };
+        let spec = match &mut target {
+            Some((name, _, _)) => targets::find(name).and_then(|t| t.option(key)),
+            None => {
+                let m = match &module {
+                    Some(m) => crate::matches::find(m),
+                    None => args
+                        .iter()
+                        .find(|a| a.1 == "protocol" && !a.2)
+                        .and_then(|a| a.3.as_deref())
+                        .and_then(crate::rule::protocol_match),
+                };
+                m.and_then(|m| m.option(key))
+            }
+        };
+        let spec = spec.ok_or_else(|| raw(format!("`--{key}` is not read here")))?;
+        let value = if spec.kind.is_flag() {
+            None
+        } else {
+            Some(take(&mut i, if spec.kind.is_multi_word() { 2 } else { 1 })?)
+        };
+        match &mut target {
+            Some((_, _, opts)) => opts.push((key.to_string(), negated, value)),
+            None => args.push((module.clone(), key.to_string(), negated, value)),
+        }
+        negated = false;
+    }
+    let cargs: Vec<Arg<'_>> = args
+        .iter()
+        .map(|(m, k, n, v)| Arg {
+            module: m.as_deref(),
+            key: k,
+            negated: *n,
+            value: v.as_deref(),
+        })
+        .collect();
+    let targs: Vec<Arg<'_>> = target
+        .iter()
+        .flat_map(|t| t.2.iter())
+        .map(|(k, n, v)| Arg {
+            module: None,
+            key: k,
+            negated: *n,
+            value: v.as_deref(),
+        })
+        .collect();
+    let call = target.as_ref().map(|(name, kind, _)| TargetCall {
+        name,
+        kind: *kind,
+        args: &targs,
+    });
+    rule_to_nft(family, &cargs, call.as_ref(), chain)
 }

@@ -171,9 +171,22 @@ fn translate(
                     reason: e.reason,
                 })
         }
+        Body::Raw {
+            text,
+            extended: false,
+        } => {
+            let jump = |name: &str| chain_name(table, name);
+            pyptables_catalog::nft::raw_to_nft(family, text, &jump)
+                .map(|r| (r.text, r.comment))
+                .map_err(|e| Problem::NoNftForm {
+                    what: e.what,
+                    reason: e.reason,
+                })
+        }
+        // Validation reports a raw rule with options added to it.
         Body::Raw { .. } => Err(Problem::NoNftForm {
-            what: "a raw rule".into(),
-            reason: "raw iptables text is not translated; write the rule with options".into(),
+            what: "a raw rule with options added".into(),
+            reason: "write it with options only".into(),
         }),
         Body::Invalid(p) => Err(p.clone()),
     }
