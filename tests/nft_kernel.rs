@@ -203,3 +203,66 @@ fn an_accept_is_final_in_its_table_only_and_a_drop_anywhere_is_final() {
     );
     assert_eq!(net.tcp("client", "server", 22), Accepted);
 }
+
+/// Every iptables table's built-in chains load as base chains with the hook and the priority
+/// iptables uses, which the kernel lists by name (raw −300, mangle −150, dstnat −100, filter 0,
+/// security 50, srcnat 100).
+#[test]
+#[ignore = "needs root and nftables (kernel test)"]
+fn built_in_chains_become_base_chains_with_the_iptables_priorities() {
+    require_root_and_iptables();
+    let ns = Netns::new("nft_prio").unwrap();
+    let mut v4 = pyptables::Tables::new(pyptables::Family::V4);
+    for t in ["raw", "mangle", "nat", "filter", "security"] {
+        v4.add(pyptables::Table::with_builtin_chains(t).unwrap());
+    }
+    let fw = Firewall::from_tables(v4, pyptables::Tables::new(pyptables::Family::V6));
+    fw.apply_nft(&NftOptions {
+        table: "prio".into(),
+        ..opts(&ns)
+    })
+    .unwrap();
+    let listed = ns.exec_ok("nft", &["list", "table", "ip", "prio"]).unwrap();
+    let expect = [
+        (
+            "raw.PREROUTING",
+            "type filter hook prerouting priority raw;",
+        ),
+        ("raw.OUTPUT", "type filter hook output priority raw;"),
+        (
+            "mangle.PREROUTING",
+            "type filter hook prerouting priority mangle;",
+        ),
+        ("mangle.OUTPUT", "type route hook output priority mangle;"),
+        (
+            "mangle.POSTROUTING",
+            "type filter hook postrouting priority mangle;",
+        ),
+        (
+            "nat.PREROUTING",
+            "type nat hook prerouting priority dstnat;",
+        ),
+        ("nat.INPUT", "type nat hook input priority 100;"),
+        ("nat.OUTPUT", "type nat hook output priority dstnat;"),
+        (
+            "nat.POSTROUTING",
+            "type nat hook postrouting priority srcnat;",
+        ),
+        ("filter.INPUT", "type filter hook input priority filter;"),
+        (
+            "filter.FORWARD",
+            "type filter hook forward priority filter;",
+        ),
+        (
+            "security.OUTPUT",
+            "type filter hook output priority security;",
+        ),
+    ];
+    for (chain, decl) in expect {
+        let at = listed
+            .find(&format!("chain {chain} {{"))
+            .unwrap_or_else(|| panic!("no {chain} in\n{listed}"));
+        let line = listed[at..].lines().nth(1).unwrap().trim();
+        assert!(line.starts_with(decl), "{chain}: {line}");
+    }
+}
