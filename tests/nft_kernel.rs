@@ -243,7 +243,7 @@ fn built_in_chains_become_base_chains_with_the_iptables_priorities() {
             "type nat hook prerouting priority dstnat;",
         ),
         ("nat.INPUT", "type nat hook input priority 100;"),
-        ("nat.OUTPUT", "type nat hook output priority dstnat;"),
+        ("nat.OUTPUT", "type nat hook output priority -100;"),
         (
             "nat.POSTROUTING",
             "type nat hook postrouting priority srcnat;",
