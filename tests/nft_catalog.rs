@@ -496,10 +496,13 @@ const SAMPLES: &[(Family, &str, &str, &str, bool)] = &[
     ),
 ];
 
+/// A target option: name, negated, value.
+type TargetOption = (String, bool, Option<String>);
+
 /// The catalog form of a sample: its args and target, read from iptables words.
 struct Parsed {
     args: Vec<(Option<String>, String, bool, Option<String>)>,
-    target: Option<(String, Vec<(String, bool, Option<String>)>)>,
+    target: Option<(String, Vec<TargetOption>)>,
 }
 
 fn words(text: &str) -> Vec<String> {

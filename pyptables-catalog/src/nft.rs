@@ -1163,6 +1163,9 @@ pub fn option_form(spec: &OptionSpec) -> Option<NftForm> {
     spec.nft
 }
 
+/// A target option read from raw text: name, negated, value.
+type OwnedOption = (String, bool, Option<String>);
+
 /// Translates raw rule text (what follows `-A CHAIN`, as [`crate::raw::tokens`] splits it)
 /// through the same forms as [`rule_to_nft`]. Options are read by their full names
 /// (`-p`/`--protocol`, `-m NAME`, `--dport`, …); an abbreviation or a glued short option is
@@ -1176,7 +1179,7 @@ pub fn raw_to_nft(
     let words = crate::raw::tokens(text).map_err(raw)?;
     // (module, key, negated, value) and the target with its options.
     let mut args: Vec<(Option<String>, String, bool, Option<String>)> = Vec::new();
-    let mut target: Option<(String, TargetKind, Vec<(String, bool, Option<String>)>)> = None;
+    let mut target: Option<(String, TargetKind, Vec<OwnedOption>)> = None;
     let mut module: Option<String> = None;
     let mut negated = false;
     let mut i = 0;
