@@ -598,6 +598,19 @@ mod tests {
     }
 
     #[test]
+    fn a_long_comment_is_cut_before_the_source_location() {
+        let rule = Rule::new().accept();
+        let long = "é".repeat(100);
+        let c = rule_comment(Some(&long), &rule);
+        assert!(c.len() <= COMMENT_MAX, "{} bytes", c.len());
+        assert!(c.ends_with(&format!("... ({})", rule.origin())), "{c}");
+        assert_eq!(
+            rule_comment(Some("say \"hi\""), &rule),
+            format!("say 'hi' ({})", rule.origin())
+        );
+    }
+
+    #[test]
     fn identifiers_nft_reads() {
         assert!(nft_identifier("filter.INPUT"));
         assert!(nft_identifier("a-b_c/d"));
