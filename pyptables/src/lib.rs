@@ -30,6 +30,7 @@ mod firewall;
 pub mod model;
 pub mod nft;
 mod origin;
+mod preserve;
 mod render;
 mod restore;
 mod validate;

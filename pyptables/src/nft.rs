@@ -352,7 +352,26 @@ fn nft_problems(tables: &Tables, errors: &mut Vec<ValidationError>) {
                 });
             }
             for (index, rule) in chain.iter().enumerate() {
-                if let Err(problem) = translate(rule, family, table.name()) {
+                let foreign = match &rule.body {
+                    Body::Options {
+                        target: Some(t), ..
+                    } if t.kind() != pyptables_catalog::TargetKind::Builtin
+                        && table.is_foreign(t.name()) =>
+                    {
+                        Some(t.name().to_string())
+                    }
+                    _ => None,
+                };
+                let result = match foreign {
+                    // A preserved chain is someone else's, in iptables' own table: an nft
+                    // table of its own has no such chain to jump to.
+                    Some(name) => Err(Problem::NoNftForm {
+                        what: format!("the jump to preserved chain `{name}`"),
+                        reason: "preserved chains belong to iptables' own tables, which the firewall's nft table cannot jump to; use the iptables engine".into(),
+                    }),
+                    None => translate(rule, family, table.name()).map(|_| ()),
+                };
+                if let Err(problem) = result {
                     errors.push(ValidationError {
                         problem,
                         family,
@@ -607,6 +626,22 @@ mod tests {
         assert_eq!(
             rule_comment(Some("say \"hi\""), &rule),
             format!("say 'hi' ({})", rule.origin())
+        );
+    }
+
+    #[test]
+    fn a_jump_to_a_preserved_chain_is_refused() {
+        let mut v4 = Tables::new(Family::V4);
+        let mut filter = Table::new("filter");
+        filter.preserve(["DOCKER*"]);
+        filter.add_chain(Chain::builtin("FORWARD", crate::Policy::Drop));
+        filter["FORWARD"].push(Rule::new().jump("DOCKER-USER"));
+        v4.add(filter);
+        assert!(v4.validate().is_ok());
+        let e = v4.validate_nft().unwrap_err().to_string();
+        assert!(
+            e.contains("the jump to preserved chain `DOCKER-USER`"),
+            "{e}"
         );
     }
 

@@ -58,11 +58,15 @@ pub(crate) fn dispatch(
             confirm,
             yes,
             restore_timeout,
+            replace_foreign,
         }) => {
+            // Our nft tables hold no other software's chains: `--replace-foreign` has nothing
+            // to allow.
             let settings = ApplySettings {
                 confirm: *confirm,
                 yes: *yes,
                 restore_timeout: Duration::from_secs(*restore_timeout),
+                replace_foreign: *replace_foreign,
             };
             apply(fw, args, tools, &settings, io)
         }
