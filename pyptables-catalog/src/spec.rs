@@ -2,6 +2,7 @@
 
 use crate::family::{Families, Family};
 use crate::hooks::Hooks;
+use crate::nft::NftForm;
 use crate::rule::Arg;
 use crate::value::ValueKind;
 
@@ -56,6 +57,9 @@ pub struct OptionSpec {
     /// themselves: iptables refuses `-i` in OUTPUT itself, but not in a user chain reached
     /// from OUTPUT (the kernel has no such check), where it simply never matches.
     pub hooks_direct_only: bool,
+    /// Its nftables form, for the built-in rule options (`-s` → `ip saddr`); match and
+    /// target options are translated by their match or target's form.
+    pub nft: Option<NftForm>,
 }
 
 impl OptionSpec {
@@ -72,7 +76,14 @@ impl OptionSpec {
             protocols: None,
             families: Families::BOTH,
             hooks_direct_only: false,
+            nft: None,
         }
+    }
+
+    /// The same option, with its nftables form.
+    pub const fn nft(mut self, form: NftForm) -> Self {
+        self.nft = Some(form);
+        self
     }
 
     /// The same option, its [`hooks`](OptionSpec::hooks) checked only in built-in chains.
@@ -236,6 +247,8 @@ pub struct MatchSpec {
     pub exclusive: &'static [&'static [&'static str]],
     /// Further rules on how its options combine.
     pub constraints: &'static [Constraint],
+    /// Its nftables form; `None` when nft has no equivalent (see [`crate::nft`]).
+    pub nft: Option<NftForm>,
 }
 
 /// A target (`-j NAME`).
@@ -255,12 +268,20 @@ pub struct TargetSpec {
     pub exclusive: &'static [&'static [&'static str]],
     /// Further rules on how its options combine.
     pub constraints: &'static [Constraint],
+    /// Its nftables form; `None` when nft has no equivalent (see [`crate::nft`]).
+    pub nft: Option<NftForm>,
 }
 
 impl MatchSpec {
     /// The same match, with `constraints` on how its options combine.
     pub const fn constrained(mut self, constraints: &'static [Constraint]) -> Self {
         self.constraints = constraints;
+        self
+    }
+
+    /// The same match, with its nftables form.
+    pub const fn nft(mut self, form: NftForm) -> Self {
+        self.nft = Some(form);
         self
     }
 
@@ -274,6 +295,12 @@ impl TargetSpec {
     /// The same target, with `constraints` on how its options combine.
     pub const fn constrained(mut self, constraints: &'static [Constraint]) -> Self {
         self.constraints = constraints;
+        self
+    }
+
+    /// The same target, with its nftables form.
+    pub const fn nft(mut self, form: NftForm) -> Self {
+        self.nft = Some(form);
         self
     }
 
