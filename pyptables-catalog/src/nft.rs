@@ -1118,6 +1118,55 @@ pub fn dscp_target(g: &Given<'_>) -> Result<String, String> {
     Ok(format!("{} dscp set 0x{d:02x}", ip(g.family)))
 }
 
+/// `-j TTL --ttl-set 64`: `ip ttl set 64`. `--ttl-inc`/`--ttl-dec` have no form: nft's
+/// statements cannot do arithmetic on a packet field (only and/or/xor), and xt_HL clamps at
+/// 0 and 255, which no bit operation does.
+pub fn ttl_target(g: &Given<'_>) -> Result<String, String> {
+    hop_set(g, "ttl", "ip ttl")
+}
+
+/// `-j HL --hl-set 64`: `ip6 hoplimit set 64`; `--hl-inc`/`--hl-dec` as for [`ttl_target`].
+pub fn hl_target(g: &Given<'_>) -> Result<String, String> {
+    hop_set(g, "hl", "ip6 hoplimit")
+}
+
+fn hop_set(g: &Given<'_>, prefix: &str, field: &str) -> Result<String, String> {
+    match g.options {
+        [(name, v, _)] if *name == format!("{prefix}-set") => {
+            Ok(format!("{field} set {}", value(*v, name)?))
+        }
+        _ => Err(format!(
+            "only --{prefix}-set has an nft form: nft cannot add to or subtract from a \
+             packet field, and iptables clamps the result at 0 and 255"
+        )),
+    }
+}
+
+/// `-j CLASSIFY --set-class 1:1`: `meta priority set 1:1` (both read `MAJOR:MINOR` in hex).
+pub fn classify(g: &Given<'_>) -> Result<String, String> {
+    let v = value(g.value("set-class"), "set-class")?;
+    Ok(format!("meta priority set {v}"))
+}
+
+/// `-j CT --notrack`: `notrack`; `--zone N`: `ct zone set N` (both directions, as xt_CT),
+/// `--zone-orig`/`--zone-reply`: `ct original|reply zone set N`. Both attach a conntrack
+/// template to a packet not yet tracked. Helpers, timeouts and event masks need named nft
+/// objects (`ct helper`, `ct timeout`) that our table does not define, and combinations of
+/// options are not translated.
+pub fn ct_target(g: &Given<'_>) -> Result<String, String> {
+    match g.options {
+        [("notrack", _, _)] => Ok("notrack".into()),
+        [(name @ "zone", v, _)] => Ok(format!("ct zone set {}", value(*v, name)?)),
+        [(name @ "zone-orig", v, _)] => Ok(format!("ct original zone set {}", value(*v, name)?)),
+        [(name @ "zone-reply", v, _)] => Ok(format!("ct reply zone set {}", value(*v, name)?)),
+        _ => Err(
+            "only --notrack or one of --zone/--zone-orig/--zone-reply alone has an nft form; \
+             --helper, --timeout and event masks need nft objects this table does not define"
+                .into(),
+        ),
+    }
+}
+
 /// `-j NOTRACK`.
 pub fn notrack(_: &Given<'_>) -> Result<String, String> {
     Ok("notrack".into())

@@ -324,7 +324,8 @@ pub static TARGETS: &[TargetSpec] = &[
             Families::V4,
         ),
         &[&["ttl-set", "ttl-dec", "ttl-inc"]],
-    ),
+    )
+    .nft(nft::ttl_target),
     one_of(
         family(
             at(
@@ -342,7 +343,8 @@ pub static TARGETS: &[TargetSpec] = &[
             Families::V6,
         ),
         &[&["hl-set", "hl-dec", "hl-inc"]],
-    ),
+    )
+    .nft(nft::hl_target),
     at(
         t(
             "CT",
@@ -374,7 +376,8 @@ pub static TARGETS: &[TargetSpec] = &[
         ),
         &["raw"],
         Hooks::PREROUTING.or(Hooks::OUTPUT),
-    ),
+    )
+    .nft(nft::ct_target),
     at(t("NOTRACK", &[]), &["raw"], Hooks::ALL).nft(nft::notrack),
     TargetSpec {
         exclusive: &[&["queue-num", "queue-balance"]],
@@ -401,7 +404,8 @@ pub static TARGETS: &[TargetSpec] = &[
             Hooks::FORWARD.or(Hooks::OUTPUT).or(Hooks::POSTROUTING),
         ),
         &[&["set-class"]],
-    ),
+    )
+    .nft(nft::classify),
     requires(
         at(
             t("CHECKSUM", &[O::new("checksum-fill", FLAG)]),
