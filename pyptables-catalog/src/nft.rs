@@ -544,7 +544,20 @@ pub fn multiport(g: &Given<'_>) -> Result<String, String> {
     let field = match name {
         "sports" => "sport",
         "dports" => "dport",
-        _ => return Err("--ports (either port) has no single nft expression; write two rules with sports and dports".into()),
+        // Either port: the pair (sport, dport) in a set of concatenated ranges, one element
+        // with any source port and one with any destination port per item (as
+        // iptables-translate writes it).
+        _ => {
+            let pairs: Vec<String> = items
+                .iter()
+                .flat_map(|p| [format!("0-65535 . {p}"), format!("{p} . 0-65535")])
+                .collect();
+            return Ok(format!(
+                "{proto} sport . {proto} dport {}{{ {} }}",
+                neq(n),
+                pairs.join(", ")
+            ));
+        }
     };
     Ok(format!("{proto} {field} {}{}", neq(n), set_of(&items)))
 }
