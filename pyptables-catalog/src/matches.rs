@@ -279,6 +279,8 @@ pub static MATCHES: &[MatchSpec] = &[
     )
     .constrained(&[C::Check(combos::limit_overflow)])
     .nft(nft::limit),
+    // No nft form: `meter NAME { ip saddr limit rate … }` needs --hashlimit-mode, keeps its
+    // own burst and expiry defaults, and a named meter this table does not declare.
     rules(
         m(
             "hashlimit",
@@ -311,6 +313,8 @@ pub static MATCHES: &[MatchSpec] = &[
         &[&["hashlimit-name"], &["hashlimit-upto", "hashlimit-above"]],
         &[&["hashlimit-upto", "hashlimit-above"]],
     ),
+    // No nft form: `ct count` per address needs a named dynamic set (`add @set { ip saddr ct
+    // count over N }`) that this table does not declare; `ct count` alone counts for the rule.
     rules(
         m(
             "connlimit",
@@ -443,6 +447,7 @@ pub static MATCHES: &[MatchSpec] = &[
             O::new("physdev-is-bridged", FLAG).negatable(),
         ],
     ),
+    // No nft form: an ipset is not an nft set, and this table declares none.
     m(
         "set",
         Implicit::ByKey,
@@ -508,6 +513,9 @@ pub static MATCHES: &[MatchSpec] = &[
         &[&["hl-eq", "hl-lt", "hl-gt"]],
     )
     .nft(nft::hl),
+    // No nft form: the whole TOS byte is only a raw `@nh,8,8` match, which nft 1.0.6 lists
+    // back as `ip dscp … ip ecn …` (a negation then reloads as a different rule) and compiles
+    // wrongly for IPv6's unaligned traffic class.
     m("tos", Implicit::ByKey, &[O::new("tos", K::Tos).negatable()]),
     rules(
         m(
@@ -522,6 +530,10 @@ pub static MATCHES: &[MatchSpec] = &[
         &[&["dscp", "dscp-class"]],
     )
     .nft(nft::dscp),
+    // No nft form: nft converts `meta hour` from the local time of the `nft` process at load
+    // (one fixed offset, DST ignored) and `meta day` is UTC, while xt_time uses UTC or, with
+    // --kerneltz, the kernel's timezone for all fields; `meta time` dates are read in the
+    // loader's timezone too, and nft has no month days.
     m(
         "time",
         Implicit::ByKey,

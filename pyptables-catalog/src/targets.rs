@@ -210,6 +210,8 @@ pub static TARGETS: &[TargetSpec] = &[
         NAT_HOOKS_IN,
     )
     .nft(nft::redirect),
+    // No nft form: `snat|dnat ip prefix to …` depends on the hook (NETMAP maps the destination
+    // in PREROUTING/OUTPUT, the source elsewhere), which a user chain does not have.
     requires(
         at(
             t("NETMAP", &[O::new("to", K::Network)]),
@@ -276,6 +278,9 @@ pub static TARGETS: &[TargetSpec] = &[
         TCP,
     )
     .nft(nft::tcpmss_target),
+    // No nft form: nft has no statement for the whole TOS byte (`ip dscp set` leaves ECN and
+    // iptables-translate's `ip6 dscp set` is wrong for IPv4), and a raw payload write skips
+    // the IPv4 header checksum.
     one_of(
         at(
             t(
@@ -434,6 +439,8 @@ pub static TARGETS: &[TargetSpec] = &[
             ],
         )
     },
+    // No nft form: xt_TPROXY accepts a packet it diverts and drops one without a transparent
+    // socket; nft's `tproxy to` continues, or ends only the rule, so the drop is lost.
     requires(
         needs(
             at(
