@@ -266,3 +266,47 @@ fn built_in_chains_become_base_chains_with_the_iptables_priorities() {
         assert!(line.starts_with(decl), "{chain}: {line}");
     }
 }
+
+/// `-j TTL --ttl-set` has no `iptables-translate` form; ours (`ip ttl set 5`) is checked on
+/// packets: the server drops port 22 unless the TTL is 5, so the client gets through only
+/// once its own mangle OUTPUT sets it.
+#[test]
+#[ignore = "needs root and nftables (kernel test)"]
+fn ttl_set_rewrites_the_ttl_the_peer_sees() {
+    use pyptables::{Family, Match, Rule, Table, Tables, Target};
+    require_root_and_iptables();
+    let net = pair("nft_ttl");
+    let one = |table: &str, chain: &str, rule: Rule| {
+        let mut v4 = Tables::new(Family::V4);
+        let mut t = Table::with_builtin_chains(table).unwrap();
+        t[chain].push(rule);
+        v4.add(t);
+        Firewall::from_tables(v4, Tables::new(Family::V6))
+    };
+    let server = one(
+        "filter",
+        "INPUT",
+        Rule::new()
+            .proto("tcp")
+            .dport(22)
+            .with_match(Match::new("ttl").opt("ttl-eq", pyptables::value::not(5)))
+            .drop(),
+    );
+    server.apply_nft(&opts(net.ns("server"))).unwrap();
+    assert_eq!(
+        net.tcp("client", "server", 22),
+        TimedOut,
+        "TTL 64 is dropped"
+    );
+    let client = one(
+        "mangle",
+        "OUTPUT",
+        Rule::new().target(Target::new("TTL").opt("ttl-set", 5)),
+    );
+    client.apply_nft(&opts(net.ns("client"))).unwrap();
+    assert_eq!(
+        net.tcp("client", "server", 22),
+        Accepted,
+        "TTL 5 gets through"
+    );
+}
