@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use crate::hooks::{Hook, Hooks};
 use crate::problem::Problem;
 use crate::suggest::did_you_mean;
-use crate::tables::{self, MAX_CHAIN_NAME_LEN, POLICIES, TABLES};
+use crate::tables::{self, MAX_CHAIN_NAME_LEN, POLICIES};
 use crate::targets;
 
 /// What the check needs to know about one chain.
@@ -56,20 +56,12 @@ pub fn check_table(table: &str, chains: &[ChainInfo<'_>]) -> TableCheck {
         problems: Vec::new(),
         reach: vec![Hooks::NONE; chains.len()],
     };
-    let Some(spec) = tables::table(table) else {
-        out.problems.push((
-            ChainPlace::Table,
-            Problem::UnknownTable {
-                name: table.to_string(),
-                valid: TABLES
-                    .iter()
-                    .map(|t| format!("`{}`", t.name))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                suggestion: did_you_mean(table, TABLES.iter().map(|t| t.name)).map(str::to_string),
-            },
-        ));
-        return out;
+    let spec = match tables::lookup(table) {
+        Ok(spec) => spec,
+        Err(problem) => {
+            out.problems.push((ChainPlace::Table, problem));
+            return out;
+        }
     };
     // Name -> index of its first chain: every look-up below is by name, and a table may have
     // tens of thousands of chains.

@@ -15,6 +15,7 @@ use std::fmt::Write as _;
 use std::net::IpAddr;
 
 use crate::family::Family;
+use crate::limits;
 use crate::suggest::did_you_mean;
 
 /// What an option's value may be.
@@ -182,6 +183,10 @@ pub const PROTOCOLS: &[&str] = &[
     "ipencap",
     "encap",
 ];
+
+/// An ipset's name: at most 31 characters (`IPSET_MAXNAMELEN` 32 with its NUL), as `-m set
+/// --match-set` and a host group's `ipset NAME` take it.
+pub const IPSET_NAME: ValueKind = ValueKind::Name { max: 31 };
 
 /// Protocols with ports (what `--dport`/`--sport` need).
 pub const PORT_PROTOCOLS: &[&str] = &["tcp", "udp", "sctp", "dccp"];
@@ -406,7 +411,9 @@ impl ValueKind {
             }
             ValueKind::Port => "a port 0-65535 or a service name".into(),
             ValueKind::PortRange => "a port or a range `low:high`".into(),
-            ValueKind::PortList => "up to 15 ports or ranges".into(),
+            ValueKind::PortList => {
+                format!("up to {} ports or ranges", limits::MULTIPORT_SLOTS)
+            }
             ValueKind::ToPorts => "a port or a range `low-high`".into(),
             ValueKind::UInt { min, max } => format!("a number from {min} to {max}"),
             ValueKind::UIntRange { min, max } => {
@@ -855,13 +862,28 @@ fn port_range(text: &str, sep: char) -> Result<(Cow<'_, str>, usize), ValueError
             let lo = if a.is_empty() { 0 } else { port(a)? };
             let hi = if b.is_empty() { 65535 } else { port(b)? };
             if lo > hi {
-                return Err(ValueError::new(format!(
-                    "port range {lo}{sep}{hi} starts after it ends"
-                )));
+                return Err(ValueError::new(reversed_range("port range", lo, sep, hi)));
             }
             Ok((Cow::Owned(format!("{lo}{sep}{hi}")), 2))
         }
     }
+}
+
+/// Why a range whose first value comes after its last is wrong: `what` names the range (`port
+/// range`), `sep` is written between `low` and `high`. One wording for every range, at compile
+/// time and at run time.
+///
+/// ```
+/// use pyptables_catalog::value::reversed_range;
+/// assert_eq!(reversed_range("port range", 443, ':', 80), "port range 443:80 starts after its end");
+/// ```
+pub fn reversed_range(
+    what: &str,
+    low: impl std::fmt::Display,
+    sep: char,
+    high: impl std::fmt::Display,
+) -> String {
+    format!("{what} {low}{sep}{high} starts after its end")
 }
 
 fn port_list(text: &str) -> Checked<'_> {
@@ -872,10 +894,8 @@ fn port_list(text: &str) -> Checked<'_> {
         slots += n;
         out.push(r.into_owned());
     }
-    if slots > 15 {
-        return Err(ValueError::new(format!(
-            "multiport takes at most 15 ports (a range counts as two); this list needs {slots}"
-        )));
+    if slots > limits::MULTIPORT_SLOTS {
+        return Err(ValueError::new(limits::too_many_ports(slots)));
     }
     Ok(Cow::Owned(out.join(",")))
 }
@@ -909,9 +929,7 @@ fn uint_range(text: &str, min: u64, max: u64) -> Checked<'_> {
                 uint(b, min, max)?
             };
             if lo > hi {
-                return Err(ValueError::new(format!(
-                    "range {lo}:{hi} starts after it ends"
-                )));
+                return Err(ValueError::new(reversed_range("range", lo, ':', hi)));
             }
             Ok(Cow::Owned(format!("{lo}:{hi}")))
         }
@@ -1296,7 +1314,7 @@ fn set_ref(text: &str) -> Checked<'_> {
             "expected a set name and directions, such as `blocklist src`",
         ));
     };
-    name(set, 31)?;
+    IPSET_NAME.check(set, Family::V4)?;
     let dirs: Vec<&str> = dirs.split(',').collect();
     if dirs.len() > 6 || dirs.iter().any(|d| *d != "src" && *d != "dst") {
         return Err(ValueError::new(
@@ -1342,9 +1360,7 @@ fn owner(text: &str) -> Checked<'_> {
         (Some(a), Some(b)) => {
             let (a, b) = (a?, b?);
             if a > b {
-                return Err(ValueError::new(format!(
-                    "id range {a}-{b} starts after it ends"
-                )));
+                return Err(ValueError::new(reversed_range("id range", a, '-', b)));
             }
             Ok(same_or(text, format!("{a}-{b}")))
         }

@@ -91,10 +91,8 @@ pub fn check(fw: &ast::Firewall, errors: &mut Errors) -> Model {
         for table in &section.tables {
             let name = table.name.unraw().to_string();
             let span = SpanRange::single(table.name.span());
-            if tables::table(&name).is_none() {
-                for (_, problem) in check_table(&name, &[]).problems {
-                    lowerer.errors().error(span, problem);
-                }
+            if let Err(problem) = tables::lookup(&name) {
+                lowerer.errors().error(span, problem);
                 continue;
             }
             let users = user_chains

@@ -15,8 +15,9 @@
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use pyptables_catalog::matches::{self, BUILTIN_OPTIONS};
-use pyptables_catalog::rule::resolve;
+use pyptables_catalog::limits::{multiport_chunks, MULTIPORT_SLOTS};
+use pyptables_catalog::matches;
+use pyptables_catalog::rule::{is_protocol_option, resolve};
 use pyptables_catalog::suggest::did_you_mean;
 use pyptables_catalog::ValueKind;
 use pyptables_catalog::{
@@ -27,9 +28,6 @@ use crate::ast::{self, ExprValue, Item, Opt, SpanRange, VerbKind};
 use crate::errors::Errors;
 use crate::model::{Alt, Body, Dynamic, Mode, Rule, Slot, SlotValue, Target};
 use crate::zones::{self, Decls};
-
-/// The most slots (a range counts two) one multiport option takes.
-const MULTIPORT_SLOTS: usize = 15;
 
 /// Where the rules being lowered are.
 pub struct Where<'a> {
@@ -310,7 +308,7 @@ impl<'e> Lowerer<'e> {
                     SlotValue::Static(self.list(opt, list, &option, opt.negated()))
                 }
                 Some(ast::Value::Expr(e)) => {
-                    if is_protocol(key) {
+                    if is_protocol_option(key) {
                         dyn_protocol = true;
                     }
                     let index = self.dynamic(e, key, option.mode(), opt.negated());
@@ -431,25 +429,12 @@ impl<'e> Lowerer<'e> {
             Mode::Join => vec![one(key, elems)],
             Mode::Ports { single, .. } if elems.len() == 1 => vec![one(&single, elems)],
             Mode::Ports { multi, .. } => {
-                let mut chunks: Vec<Vec<(String, SpanRange)>> = Vec::new();
-                let mut used = 0;
-                for elem in elems {
-                    let canon = ValueKind::PortRange
-                        .check(&elem.0, Family::V4)
-                        .map(|c| c.into_owned())
-                        .unwrap_or_else(|_| elem.0.clone());
-                    let slots = if canon.contains(':') { 2 } else { 1 };
-                    match chunks.last_mut() {
-                        Some(chunk) if used + slots <= MULTIPORT_SLOTS => {
-                            chunk.push(elem);
-                            used += slots;
-                        }
-                        _ => {
-                            chunks.push(vec![elem]);
-                            used = slots;
-                        }
-                    }
-                }
+                // A range takes two slots; a wrong value (reported by the check stage) one.
+                let chunks = multiport_chunks(elems, |(text, _)| {
+                    ValueKind::PortRange
+                        .check(text, Family::V4)
+                        .map_or(1, |canon| 1 + usize::from(canon.contains(':')))
+                });
                 if negated && chunks.len() > 1 {
                     self.errors.error(
                         SpanRange::single(list.span),
@@ -625,16 +610,10 @@ fn port_option(key: &str) -> Option<&'static str> {
         .filter(|n| *n == "dport" || *n == "sport")
 }
 
-fn is_protocol(key: &str) -> bool {
-    BUILTIN_OPTIONS
-        .iter()
-        .any(|o| o.name == "protocol" && o.is_named(key))
-}
-
 /// The rule's protocol as written (the first element of a list), for resolving options.
 fn primary_protocol(opts: &[&Opt]) -> Option<String> {
     opts.iter()
-        .filter(|o| !o.negated() && is_protocol(&o.key.text))
+        .filter(|o| !o.negated() && is_protocol_option(&o.key.text))
         .find_map(|o| match &o.value {
             Some(ast::Value::Scalar(s)) => Some(s.text.clone()),
             Some(ast::Value::List(l)) => l.items.first().map(|s| s.text.clone()),

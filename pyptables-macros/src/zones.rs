@@ -7,9 +7,11 @@
 //! directly runs, so the DSL and the builder cannot disagree on the expansion.
 
 use pyptables_catalog::hosts::parse_host;
-use pyptables_catalog::services;
+use pyptables_catalog::limits::{port_slots, too_many_ports, MULTIPORT_SLOTS};
 use pyptables_catalog::suggest::{did_you_mean, hint};
-use pyptables_catalog::{targets, Family, TargetKind, ValueKind};
+use pyptables_catalog::value::{reversed_range, IPSET_NAME};
+use pyptables_catalog::{matches, services};
+use pyptables_catalog::{targets, Family, OptionSpec, TargetKind, ValueKind};
 
 use crate::ast::{self, HostsDecl, Opt, Scalar, SpanRange, Value, ZoneDecl};
 use crate::errors::Errors;
@@ -17,9 +19,6 @@ use crate::model::{self, Channel, Place, Target, ZoneRule};
 
 /// The keys that make a rule a zone rule.
 pub const ZONE_KEYS: [&str; 6] = ["from", "to", "tcp", "udp", "icmp", "log"];
-
-/// Most slots (a range counts two) one `-m multiport` option takes.
-const MULTIPORT_SLOTS: usize = 15;
 
 /// The checked declarations.
 #[derive(Default)]
@@ -77,18 +76,16 @@ impl Decls {
             }
             seen.push(("hosts", &h.name));
             let value = match &h.value {
-                ast::HostsValue::Set(s) => {
-                    match (ValueKind::Name { max: 31 }).check(&s.text, Family::V4) {
-                        Ok(_) => model::HostsValue::Set(s.text.clone()),
-                        Err(e) => {
-                            errors.error(
-                                s.span,
-                                format!("invalid ipset name `{}`: {}", s.text, reason(e)),
-                            );
-                            model::HostsValue::Set(s.text.clone())
-                        }
+                ast::HostsValue::Set(s) => match IPSET_NAME.check(&s.text, Family::V4) {
+                    Ok(_) => model::HostsValue::Set(s.text.clone()),
+                    Err(e) => {
+                        errors.error(
+                            s.span,
+                            format!("invalid ipset name `{}`: {}", s.text, reason(e)),
+                        );
+                        model::HostsValue::Set(s.text.clone())
                     }
-                }
+                },
                 ast::HostsValue::List(items) => {
                     let mut entries = Vec::new();
                     for item in items {
@@ -116,6 +113,14 @@ impl Decls {
     fn group(&self, name: &str) -> Option<usize> {
         self.hosts.iter().position(|h| h.name == name)
     }
+}
+
+/// The value kind of an option the catalog has (the zone rule writes it), whose absence would
+/// be a mistake in the catalog, not in the user's code.
+fn catalog_kind(option: Option<&OptionSpec>) -> ValueKind {
+    option
+        .map(|o| o.kind)
+        .expect("the catalog has the options a zone rule writes")
 }
 
 fn duplicate(seen: &[(&str, &ast::Name)], name: &ast::Name) -> Option<usize> {
@@ -346,13 +351,12 @@ pub fn lower(
                     errors.error(value.span(), format!("`{key}=` takes one text"));
                     continue;
                 };
-                let kind = if key == "log" {
-                    targets::find("LOG")
-                        .and_then(|t| t.option("log-prefix"))
-                        .map_or(ValueKind::Text { min: 1, max: 29 }, |o| o.kind)
+                // The options the rule becomes: `-j LOG --log-prefix`, `-m comment --comment`.
+                let kind = catalog_kind(if key == "log" {
+                    targets::find("LOG").and_then(|t| t.option("log-prefix"))
                 } else {
-                    ValueKind::Text { min: 0, max: 255 }
-                };
+                    matches::find("comment").and_then(|m| m.option("comment"))
+                });
                 match kind.check(&item.text, Family::V4) {
                     Ok(_) if key == "log" => rule.log = Some(item.text.clone()),
                     Ok(_) => rule.comment = Some(item.text.clone()),
@@ -524,22 +528,19 @@ fn ports(items: &[&Scalar], protocol: &str, errors: &mut Errors) -> Option<Vec<(
         match (low, high) {
             (Some(l), Some(h)) if l <= h => out.push((l, h)),
             (Some(l), Some(h)) => {
-                errors.error(
-                    item.span,
-                    format!("port range {l}:{h} starts after its end"),
-                );
+                errors.error(item.span, reversed_range("port range", l, ':', h));
                 ok = false;
             }
             _ => ok = false,
         }
     }
-    let slots: usize = out.iter().map(|(l, h)| if l == h { 1 } else { 2 }).sum();
+    let slots: usize = out.iter().map(|&(l, h)| port_slots(l, h)).sum();
     if ok && slots > MULTIPORT_SLOTS {
         errors.error(
             items[0].span.to(items[items.len() - 1].span),
             format!(
-                "{slots} port slots; -m multiport takes at most {MULTIPORT_SLOTS} (a range counts \
-                 twice): write the key again with the rest, as in `tcp=[…] tcp=[…]`"
+                "{}: write the key again with the rest, as in `tcp=[…] tcp=[…]`",
+                too_many_ports(slots)
             ),
         );
         ok = false;

@@ -46,7 +46,7 @@ impl Table {
     }
 
     fn with_builtin_chains_at(name: &str, origin: Origin) -> Result<Table, Error> {
-        let spec = tables::table(name).ok_or_else(|| Error::Problem(unknown_table(name)))?;
+        let spec = tables::lookup(name).map_err(Error::Problem)?;
         let mut table = Table {
             name: name.to_string(),
             chains: Vec::new(),
@@ -152,22 +152,6 @@ impl IndexMut<&str> for Table {
             Some(c) => c,
             None => panic!("the {table} table has no chain `{name}` (use Table::chain_mut for a checked lookup)"),
         }
-    }
-}
-
-fn unknown_table(name: &str) -> pyptables_catalog::Problem {
-    pyptables_catalog::Problem::UnknownTable {
-        name: name.to_string(),
-        valid: tables::TABLES
-            .iter()
-            .map(|t| format!("`{}`", t.name))
-            .collect::<Vec<_>>()
-            .join(", "),
-        suggestion: pyptables_catalog::suggest::did_you_mean(
-            name,
-            tables::TABLES.iter().map(|t| t.name),
-        )
-        .map(str::to_string),
     }
 }
 

@@ -3,6 +3,7 @@
 use std::fmt;
 use std::ops::RangeInclusive;
 
+use pyptables_catalog::limits::{port_slots, MULTIPORT_SLOTS};
 use pyptables_catalog::Family;
 
 use crate::model::rule::{Match, Rule};
@@ -28,11 +29,7 @@ impl Ports {
     }
 
     fn slots(self) -> usize {
-        if self.low == self.high {
-            1
-        } else {
-            2
-        }
+        port_slots(self.low, self.high)
     }
 }
 
@@ -77,9 +74,6 @@ struct PortChannel {
     dports: Vec<Ports>,
     states: Vec<CtState>,
 }
-
-/// Most ports (a range counts twice) one `-m multiport` option takes.
-const MULTIPORT_SLOTS: usize = 15;
 
 impl PortChannel {
     fn check(&self, proto: &'static str) -> Result<(), ZoneError> {
