@@ -8,8 +8,6 @@
 //! mistakes.
 use proc_macro::TokenStream;
 
-// The AST keeps every token's span and hint, more than the checks use today.
-#[allow(dead_code)]
 mod ast;
 mod check;
 mod errors;
