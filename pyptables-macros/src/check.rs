@@ -390,13 +390,7 @@ fn check_expansions(ctx: &RuleContext<'_>, rule: &Rule, inet: bool, errors: &mut
     else {
         return;
     };
-    let counts: Vec<usize> = slots
-        .iter()
-        .map(|s| match &s.value {
-            SlotValue::Static(alts) => alts.len(),
-            _ => 1,
-        })
-        .collect();
+    let counts: Vec<usize> = slots.iter().map(Slot::alternatives).collect();
     let total = counts
         .iter()
         .try_fold(1usize, |n, c| n.checked_mul(*c))

@@ -12,6 +12,7 @@ mod ast;
 mod check;
 mod errors;
 mod expand;
+mod fallback;
 mod lower;
 mod model;
 mod parse;
@@ -169,18 +170,14 @@ pub fn firewall(input: TokenStream) -> TokenStream {
 }
 
 fn firewall2(input: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
-    let (fw, mut all) = parse::parse_firewall(input);
+    let (fw, parsed) = parse::parse_firewall(input);
     let mut errors = errors::Errors::default();
+    errors.parsed(parsed);
     let model = check::check(&fw, &mut errors);
-    if all.is_empty() && errors.is_empty() {
+    if errors.is_empty() {
         return expand::expand(&model);
     }
-    all.extend(errors.into_errors());
-    all.sort_by_key(|e| {
-        let start = e.span().start();
-        (start.line, start.column)
-    });
-    expand::fallback(&fw, all)
+    fallback::fallback(&fw, errors.into_errors())
 }
 
 #[cfg(test)]

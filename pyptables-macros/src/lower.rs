@@ -29,7 +29,7 @@ use crate::errors::Errors;
 use crate::model::{Alt, Body, Dynamic, Mode, Rule, Slot, SlotValue, Target};
 use crate::zones::{self, Decls};
 
-/// Where the rules being lowered are.
+/// Where the rules being lowered are: the one context of lowering, zone rules included.
 pub struct Where<'a> {
     /// The user chains of that table (for "write `jump NAME`" hints).
     pub user_chains: &'a [String],
@@ -113,12 +113,7 @@ impl<'e> Lowerer<'e> {
             .filter(|v| matches!(v.kind, VerbKind::Target))
             .and_then(|v| targets::find_verb(&v.word.text));
         if zones::is_zone_rule(&opts, verb_spec) {
-            let zat = zones::At {
-                chain: at.chain,
-                builtin: at.builtin,
-                families: at.families,
-            };
-            let zone = zones::lower(&self.decls, rule.verb.as_ref(), &opts, &zat, self.errors)?;
+            let zone = zones::lower(&self.decls, rule.verb.as_ref(), &opts, at, self.errors)?;
             return Some(Rule {
                 line,
                 column,
@@ -217,9 +212,8 @@ impl<'e> Lowerer<'e> {
 
         let mut slots = Vec::new();
         let mut dyn_protocol = false;
-        // The explicit module in force: its name, its spec if known, where `match=` was
-        // written, and whether an option used it.
-        let mut active: Option<(String, Option<&'static MatchSpec>, SpanRange, bool)> = None;
+        // The explicit module in force (`match=NAME`).
+        let mut active: Option<ActiveMatch> = None;
         for opt in opts {
             if opt.key.text == "match" {
                 self.finish_match(active.take());
@@ -229,14 +223,14 @@ impl<'e> Lowerer<'e> {
             let key = opt.key.text.as_str();
             let module_has = active
                 .as_ref()
-                .is_some_and(|(_, m, _, _)| m.is_some_and(|m| m.option(key).is_some()));
+                .is_some_and(|a| a.spec.is_some_and(|m| m.option(key).is_some()));
             let of_target = !module_has && spec.is_some_and(|s| s.option(key).is_some());
             if opt.value.is_none()
                 && !opt.negated()
                 && !module_has
                 && !of_target
                 && is_verb(key)
-                && !matches!(active, Some((_, None, _, _)))
+                && !active.as_ref().is_some_and(|a| a.spec.is_none())
                 && !resolves(key, protocol.as_deref())
             {
                 // `accept proto=tcp drop proto=udp;`: the rest is most likely the next rule.
@@ -254,21 +248,19 @@ impl<'e> Lowerer<'e> {
                 );
                 break;
             }
-            let module = match &active {
-                _ if of_target => None,
-                Some((name, Some(_), _, _))
-                    if module_has || !resolves(key, protocol.as_deref()) =>
+            // An unknown module takes every option after it (its own problem is reported).
+            let module = match &mut active {
+                Some(a)
+                    if !of_target
+                        && (a.spec.is_none()
+                            || module_has
+                            || !resolves(key, protocol.as_deref())) =>
                 {
-                    Some(name.clone())
+                    a.used = true;
+                    Some(a.name.clone())
                 }
-                Some((name, None, _, _)) => Some(name.clone()),
                 _ => None,
             };
-            if module.is_some() {
-                if let Some(active) = &mut active {
-                    active.3 = true;
-                }
-            }
             let option = OptionRef {
                 key,
                 module: module.as_deref(),
@@ -277,19 +269,13 @@ impl<'e> Lowerer<'e> {
                 family: at.family,
             };
             if let Some(spec) = option.spec() {
-                let zat = zones::At {
-                    chain: at.chain,
-                    builtin: at.builtin,
-                    families: at.families,
-                };
                 let written: Vec<&ast::Scalar> = match &opt.value {
                     Some(ast::Value::Scalar(s)) => vec![s],
                     Some(ast::Value::List(list)) => list.items.iter().collect(),
                     _ => Vec::new(),
                 };
                 for s in written {
-                    if let Some(message) =
-                        zones::misused_name(&self.decls, key, spec, &s.text, &zat)
+                    if let Some(message) = zones::misused_name(&self.decls, key, spec, &s.text, at)
                     {
                         self.errors.explained(s.span, message);
                     }
@@ -342,10 +328,7 @@ impl<'e> Lowerer<'e> {
     }
 
     /// `match=NAME`: the module in force from here on.
-    fn start_match(
-        &mut self,
-        opt: &Opt,
-    ) -> Option<(String, Option<&'static MatchSpec>, SpanRange, bool)> {
+    fn start_match(&mut self, opt: &Opt) -> Option<ActiveMatch> {
         if let Some(bang) = opt.bang {
             self.errors.error(
                 SpanRange::single(bang),
@@ -379,14 +362,24 @@ impl<'e> Lowerer<'e> {
             };
             self.errors.error(scalar.span, problem);
         }
-        Some((scalar.text.clone(), spec, scalar.span, spec.is_none()))
+        Some(ActiveMatch {
+            name: scalar.text.clone(),
+            spec,
+            span: scalar.span,
+            // An unknown module is reported once, as unknown.
+            used: spec.is_none(),
+        })
     }
 
-    fn finish_match(
-        &mut self,
-        active: Option<(String, Option<&'static MatchSpec>, SpanRange, bool)>,
-    ) {
-        if let Some((name, _, span, false)) = active {
+    /// The end of a `match=` module's options: one that took none is reported.
+    fn finish_match(&mut self, active: Option<ActiveMatch>) {
+        if let Some(ActiveMatch {
+            name,
+            span,
+            used: false,
+            ..
+        }) = active
+        {
             self.errors.error(
                 span,
                 format!(
@@ -530,6 +523,18 @@ impl<'e> Lowerer<'e> {
         };
         self.errors.error(word.span, format!("{problem}{more}"));
     }
+}
+
+/// The module of a `match=NAME` in force in a rule.
+struct ActiveMatch {
+    /// The name as written.
+    name: String,
+    /// Its catalog entry, `None` for a module the catalog does not know.
+    spec: Option<&'static MatchSpec>,
+    /// Where `NAME` is.
+    span: SpanRange,
+    /// Whether an option was given to it.
+    used: bool,
 }
 
 /// An option as far as lowering knows it.

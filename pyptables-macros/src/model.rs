@@ -195,6 +195,17 @@ pub struct Slot {
     pub value: SlotValue,
 }
 
+impl Slot {
+    /// How many rules this option's values give: one each for a list of values written in the
+    /// source, else one.
+    pub fn alternatives(&self) -> usize {
+        match &self.value {
+            SlotValue::Static(alts) => alts.len(),
+            SlotValue::Flag | SlotValue::Dynamic { .. } => 1,
+        }
+    }
+}
+
 /// The value(s) of an option.
 pub enum SlotValue {
     /// A flag.

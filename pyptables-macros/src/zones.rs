@@ -15,6 +15,7 @@ use pyptables_catalog::{targets, Family, OptionSpec, TargetKind, ValueKind};
 
 use crate::ast::{self, HostsDecl, Opt, Scalar, SpanRange, Value, ZoneDecl};
 use crate::errors::Errors;
+use crate::lower::Where;
 use crate::model::{self, Channel, Place, Target, ZoneRule};
 
 /// The keys that make a rule a zone rule.
@@ -154,22 +155,12 @@ pub fn is_zone_rule(opts: &[&Opt], spec: Option<&pyptables_catalog::TargetSpec>)
         })
 }
 
-/// Where a zone rule is: the chain, and the families of its section.
-pub struct At<'a> {
-    /// The chain's name.
-    pub chain: &'a str,
-    /// Whether the chain is built in.
-    pub builtin: bool,
-    /// The families of the section (two for `inet`).
-    pub families: &'a [Family],
-}
-
 /// Lowers a zone rule; `None` (with errors reported) if it is wrong.
 pub fn lower(
     decls: &Decls,
     verb: Option<&ast::Verb>,
     opts: &[&Opt],
-    at: &At<'_>,
+    at: &Where<'_>,
     errors: &mut Errors,
 ) -> Option<ZoneRule> {
     let before = errors.len();
@@ -401,7 +392,7 @@ pub fn lower(
 }
 
 /// `zone`, `group` or `zone:group`.
-fn place(decls: &Decls, item: &Scalar, at: &At<'_>, errors: &mut Errors) -> Option<Place> {
+fn place(decls: &Decls, item: &Scalar, at: &Where<'_>, errors: &mut Errors) -> Option<Place> {
     let zone_names = || decls.zones.iter().map(|z| z.name.as_str());
     let group_names = || decls.hosts.iter().map(|h| h.name.as_str());
     let place = match item.text.split_once(':') {
@@ -559,7 +550,7 @@ pub fn misused_name(
     key: &str,
     option: &pyptables_catalog::OptionSpec,
     text: &str,
-    at: &At<'_>,
+    at: &Where<'_>,
 ) -> Option<String> {
     let zone = decls.zone(text).map(|i| &decls.zones[i]);
     let what = match (zone, decls.group(text)) {
