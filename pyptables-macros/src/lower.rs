@@ -230,7 +230,7 @@ impl<'e> Lowerer<'e> {
                 && !module_has
                 && !of_target
                 && is_verb(key)
-                && !active.as_ref().is_some_and(|a| a.spec.is_none())
+                && active.as_ref().is_none_or(|a| a.spec.is_some())
                 && !resolves(key, protocol.as_deref())
             {
                 // `accept proto=tcp drop proto=udp;`: the rest is most likely the next rule.
