@@ -309,6 +309,7 @@ fn find_loops(
 }
 
 /// Why the kernel would refuse `name` as a user chain name, if it would.
+#[must_use]
 pub fn chain_name_problem(name: &str) -> Option<String> {
     if name.is_empty() {
         return Some("the name is empty".into());

@@ -22,6 +22,7 @@ pub enum HostEntry {
 
 impl HostEntry {
     /// The entry's family.
+    #[must_use]
     pub fn family(&self) -> Family {
         let a = match self {
             HostEntry::Addr(a) | HostEntry::Net(a, _) | HostEntry::Range(a, _) => a,

@@ -43,6 +43,7 @@ pub const MULTIPORT_SLOTS: usize = 15;
 
 /// How many of the [`MULTIPORT_SLOTS`] one port or range (`a:b`, or `a-b` as a zone channel
 /// writes it) takes: a range two, a port (or service name, `ftp-data` included) one.
+#[must_use]
 pub fn port_slots(low: u16, high: u16) -> usize {
     if low == high {
         1
@@ -60,6 +61,7 @@ pub fn port_slots(low: u16, high: u16) -> usize {
 ///     "-m multiport takes at most 15 ports (a range counts two); this list needs 16"
 /// );
 /// ```
+#[must_use]
 pub fn too_many_ports(slots: usize) -> String {
     format!(
         "-m multiport takes at most {MULTIPORT_SLOTS} ports (a range counts two); this list needs \
@@ -107,6 +109,7 @@ pub fn multiport_chunks<T>(
 /// let long = format!("# {}", "x".repeat(MAX_LINE_BYTES));
 /// assert!(line_problem(&long, false, "a comment").unwrap().to_string().contains("a line of"));
 /// ```
+#[must_use]
 pub fn line_problem(line: &str, rule: bool, what: &str) -> Option<Problem> {
     if line.len() > MAX_LINE_BYTES {
         return Some(Problem::LineTooLong {

@@ -142,6 +142,7 @@ const INTRAPOSITIONED_NOT: &[char] = &['s', 'd', 'p', 'i', 'o'];
 /// use pyptables_catalog::raw::split;
 /// assert_eq!(split(r#"-m comment --comment "a \"b\""x"#), ["-m", "comment", "--comment", "a \"b\"", "x"]);
 /// ```
+#[must_use]
 pub fn split(text: &str) -> Vec<String> {
     let mut words = Vec::new();
     let mut word: Vec<u8> = Vec::new();
@@ -477,6 +478,7 @@ pub fn tokens(text: &str) -> Result<Vec<String>, String> {
 
 /// The user chain a raw rule jumps or goes to: `(name, is_goto)` for a jump to a name that is
 /// not a catalog target, or any goto — read as iptables reads them (`--jump=X`, `-gX`, `--go X`).
+#[must_use]
 pub fn jump(text: &str) -> Option<(String, bool)> {
     let (name, goto) = parse(text).ok()?.target?;
     if !goto && targets::find(&name).is_some() {
@@ -494,6 +496,7 @@ pub fn jump(text: &str) -> Option<(String, bool)> {
 /// assert_eq!(set_names("! -m set --match-set bad src -j SET --add-set seen src"), ["bad", "seen"]);
 /// assert!(set_names("-p tcp -j ACCEPT").is_empty());
 /// ```
+#[must_use]
 pub fn set_names(rule: &str) -> Vec<String> {
     let Ok(tokens) = tokens(rule) else {
         return Vec::new();

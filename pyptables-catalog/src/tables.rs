@@ -46,6 +46,7 @@ pub const POLICIES: &[&str] = &["ACCEPT", "DROP"];
 pub const MAX_CHAIN_NAME_LEN: usize = 28;
 
 /// The table called `name`.
+#[must_use]
 pub fn table(name: &str) -> Option<&'static TableSpec> {
     TABLES.iter().find(|t| t.name == name)
 }
@@ -72,6 +73,7 @@ pub fn lookup(name: &str) -> Result<&'static TableSpec, Problem> {
 
 impl TableSpec {
     /// Whether `chain` is one of this table's built-in chains.
+    #[must_use]
     pub fn has_builtin(&self, chain: &str) -> bool {
         self.chains.contains(&chain)
     }

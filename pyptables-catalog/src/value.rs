@@ -240,6 +240,7 @@ pub const PROTOCOL_NUMBERS: &[(&str, &str)] = &[
 /// assert_eq!(protocol_name("6"), "tcp");
 /// assert_eq!(protocol_name("udp"), "udp");
 /// ```
+#[must_use]
 pub fn protocol_name(text: &str) -> &str {
     PROTOCOL_NUMBERS
         .iter()
@@ -336,11 +337,13 @@ const WEEKDAYS: &[&str] = &["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 
 impl ValueKind {
     /// Whether the option takes no value.
+    #[must_use]
     pub fn is_flag(self) -> bool {
         self == ValueKind::Flag
     }
 
     /// Whether the canonical text is several command-line words (written unquoted, split on spaces).
+    #[must_use]
     pub fn is_multi_word(self) -> bool {
         matches!(self, ValueKind::TcpFlags | ValueKind::SetRef)
     }
@@ -348,6 +351,7 @@ impl ValueKind {
     /// Whether values of this kind hold numbers that iptables parses (ports, lengths, prefix
     /// lengths, marks, address octets, …): the kinds whose canonical text must mean to iptables
     /// the number that was checked. Every kind is listed, so a new one needs a decision.
+    #[must_use]
     pub fn has_numbers(self) -> bool {
         match self {
             ValueKind::Protocol
@@ -395,11 +399,13 @@ impl ValueKind {
     }
 
     /// Whether the value is free text that is written to the file quoted.
+    #[must_use]
     pub fn is_text(self) -> bool {
         matches!(self, ValueKind::Text { .. })
     }
 
     /// A short description of what is expected, for messages.
+    #[must_use]
     pub fn expected(self) -> String {
         match self {
             ValueKind::Flag => "no value (a flag)".into(),
@@ -554,6 +560,7 @@ impl ValueKind {
     /// result, but skipping checks that cannot change the text (fast path for rendering).
     ///
     /// [`check`]: ValueKind::check
+    #[must_use]
     pub fn canonical(self, text: &str, family: Family) -> Cow<'_, str> {
         let changes = match self {
             // Only service names and open ranges (`1024:`, `:1023`) are rewritten.
@@ -603,6 +610,7 @@ impl ValueKind {
     }
 
     /// The family an address-like value belongs to, if it names one (`10.0.0.1` → IPv4).
+    #[must_use]
     pub fn family_of(self, text: &str) -> Option<Family> {
         match self {
             ValueKind::Address
@@ -807,6 +815,7 @@ fn interface(text: &str) -> Checked<'_> {
 }
 
 /// Characters allowed in names that `iptables-save` writes unquoted (interfaces, chains).
+#[must_use]
 pub fn is_name_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | ':' | '@' | '+')
 }
@@ -1032,6 +1041,7 @@ fn rate_unit(unit: &str) -> Option<u64> {
 }
 
 /// A valid [`ValueKind::Rate`] as `(count, seconds)`: `5/minute` is `(5, 60)`.
+#[must_use]
 pub fn parse_rate(text: &str) -> Option<(u64, u64)> {
     let (n, unit) = text.split_once('/').unwrap_or((text, "second"));
     let n: u64 = n.parse().ok().filter(|n| *n > 0)?;
@@ -1039,6 +1049,7 @@ pub fn parse_rate(text: &str) -> Option<(u64, u64)> {
 }
 
 /// A number as the numeric value kinds read it.
+#[must_use]
 pub fn parse_uint(text: &str) -> Option<u64> {
     parse_number(text)?.ok()
 }
@@ -1525,6 +1536,7 @@ const PLAIN: [bool; 256] = {
 /// assert_eq!(quote("ssh"), "ssh");
 /// assert_eq!(quote(r#"a "b" \ #c"#), r#""a \"b\" \\ #c""#);
 /// ```
+#[must_use]
 pub fn quote(word: &str) -> Cow<'_, str> {
     if is_plain(word) {
         return Cow::Borrowed(word);
@@ -1536,6 +1548,7 @@ pub fn quote(word: &str) -> Cow<'_, str> {
 
 /// Whether `word` stands in a file as it is: [`quote`] leaves it bare. Such a word has no
 /// control characters, spaces or quotes.
+#[must_use]
 pub fn is_plain(word: &str) -> bool {
     !word.is_empty() && word.bytes().all(|b| PLAIN[b as usize])
 }

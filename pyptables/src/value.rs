@@ -315,11 +315,13 @@ impl PortRange {
 
 impl MarkValue {
     /// A mark value with no mask.
+    #[must_use]
     pub fn new(value: u32) -> MarkValue {
         MarkValue(format!("0x{value:x}"))
     }
 
     /// A mark value under a mask.
+    #[must_use]
     pub fn masked(value: u32, mask: u32) -> MarkValue {
         MarkValue(format!("0x{value:x}/0x{mask:x}"))
     }
@@ -340,6 +342,7 @@ pub enum CtState {
 
 impl CtState {
     /// The name iptables uses.
+    #[must_use]
     pub fn as_str(self) -> &'static str {
         match self {
             CtState::Invalid => "INVALID",

@@ -61,16 +61,19 @@ impl Table {
     }
 
     /// The table's name.
+    #[must_use]
     pub fn name(&self) -> &str {
         &self.name
     }
 
     /// Where the table was created.
+    #[must_use]
     pub fn origin(&self) -> Origin {
         self.origin
     }
 
     /// The same table, recorded as written at `origin`.
+    #[must_use]
     pub fn at(mut self, origin: Origin) -> Table {
         self.origin = origin;
         self
@@ -89,6 +92,7 @@ impl Table {
     }
 
     /// The chain called `name`.
+    #[must_use]
     pub fn chain(&self, name: &str) -> Option<&Chain> {
         self.chains.iter().find(|c| c.name() == name)
     }
@@ -172,6 +176,7 @@ pub struct Tables {
 
 impl Tables {
     /// No tables, for `family`.
+    #[must_use]
     pub fn new(family: Family) -> Tables {
         Tables {
             family,
@@ -180,6 +185,7 @@ impl Tables {
     }
 
     /// The family these tables are for.
+    #[must_use]
     pub fn family(&self) -> Family {
         self.family
     }
@@ -192,6 +198,7 @@ impl Tables {
     }
 
     /// The table called `name`.
+    #[must_use]
     pub fn table(&self, name: &str) -> Option<&Table> {
         self.tables.iter().find(|t| t.name() == name)
     }
@@ -222,6 +229,7 @@ impl Tables {
     }
 
     /// Whether there are no tables.
+    #[must_use]
     pub fn is_empty(&self) -> bool {
         self.tables.is_empty()
     }
@@ -277,12 +285,14 @@ fn defaults(family: Family, origin: Origin) -> Tables {
 /// The IPv4 tables python-pyptables' `default_tables()` gives: `filter`, `nat` and `mangle`
 /// with all their built-in chains, policy ACCEPT.
 #[track_caller]
+#[must_use]
 pub fn default_tables() -> Tables {
     defaults(Family::V4, Origin::caller())
 }
 
 /// The IPv6 counterpart of [`default_tables`], for `ip6tables-restore`.
 #[track_caller]
+#[must_use]
 pub fn default_tables_v6() -> Tables {
     defaults(Family::V6, Origin::caller())
 }
