@@ -21,8 +21,8 @@
 
 pub mod chains;
 pub mod combos;
-pub mod family;
-pub mod hooks;
+mod family;
+mod hooks;
 pub mod hosts;
 pub mod limits;
 pub mod matches;

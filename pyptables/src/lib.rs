@@ -27,7 +27,7 @@
 pub mod cli;
 mod error;
 mod firewall;
-pub mod model;
+mod model;
 mod origin;
 mod render;
 mod restore;
@@ -50,7 +50,10 @@ pub use restore::{restore, Backend, RestoreOptions};
 pub use validate::{ValidationError, ValidationErrors};
 
 /// The iptables catalog (tables, targets, matches, value kinds) this crate and the
-/// [`firewall!`] macro check against.
+/// [`firewall!`] macro check against: the `pyptables-catalog` crate, whole, for tools that
+/// read the catalog or run its checks themselves. A program that builds firewalls needs only
+/// the two catalog types this crate's own API takes and returns, re-exported here:
+/// [`Family`] and [`Problem`].
 pub use pyptables_catalog as catalog;
 pub use pyptables_catalog::{Family, Problem};
 
