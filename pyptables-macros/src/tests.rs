@@ -302,7 +302,7 @@ fn random_firewall(rng: &mut Rng) -> String {
             src.push_str(rng.pick(CHAINS));
             src.push_str(" { ");
             for _ in 0..(rng.next() % 4) {
-                let block = rng.next() % 5 == 0;
+                let block = rng.next().is_multiple_of(5);
                 if block {
                     src.push_str(rng.pick(OPTIONS));
                     src.push_str(" { ");

@@ -1155,7 +1155,7 @@ fn soup(rng: &mut Rng, depth: usize, out: &mut String) {
     ];
     let len = rng.next() % 12;
     for _ in 0..len {
-        if depth < 4 && rng.next() % 5 == 0 {
+        if depth < 4 && rng.next().is_multiple_of(5) {
             let (open, close) = match rng.next() % 3 {
                 0 => ("{", "}"),
                 1 => ("[", "]"),
@@ -1167,7 +1167,11 @@ fn soup(rng: &mut Rng, depth: usize, out: &mut String) {
         } else {
             out.push_str(rng.pick(WORDS));
         }
-        out.push_str(if rng.next() % 3 == 0 { "" } else { " " });
+        out.push_str(if rng.next().is_multiple_of(3) {
+            ""
+        } else {
+            " "
+        });
     }
 }
 
