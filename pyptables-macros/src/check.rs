@@ -27,7 +27,7 @@ use syn::ext::IdentExt;
 use crate::ast::{self, FamilyScope, SpanRange};
 use crate::errors::{Errors, Found};
 use crate::lower::{Lowerer, Where};
-use crate::model::{Body, Chain, Model, Rule, Slot, SlotValue, Table, Target};
+use crate::model::{combination, Body, Chain, Model, Rule, Slot, SlotValue, Table, Target};
 use crate::zones::Decls;
 
 /// Stands for a run-time value while checking (it never passes a value check, and findings
@@ -433,12 +433,7 @@ fn check_expansions(ctx: &RuleContext<'_>, rule: &Rule, inet: bool, errors: &mut
     };
     let mut choice = vec![0usize; slots.len()];
     for n in 0..total {
-        // Mixed radix, the first slot outermost.
-        let mut rest = n;
-        for (i, count) in counts.iter().enumerate().rev() {
-            choice[i] = rest % count;
-            rest /= count;
-        }
+        combination(n, &counts, &mut choice);
         let args: Vec<Arg<'_>> = match_idx
             .iter()
             .map(|&i| catalog_arg(&slots[i], choice[i]))

@@ -16,8 +16,8 @@ use quote::{format_ident, quote, quote_spanned};
 use pyptables_catalog::TargetKind;
 
 use crate::model::{
-    Alt, Body, Chain, Channel as ZoneChannel, Dynamic, HostsValue, Mode, Model, Place, Rule, Slot,
-    SlotValue, Table, ZoneRule,
+    combination, Alt, Body, Chain, Channel as ZoneChannel, Dynamic, HostsValue, Mode, Model, Place,
+    Rule, Slot, SlotValue, Table, ZoneRule,
 };
 
 fn private() -> TokenStream {
@@ -308,11 +308,7 @@ fn static_rules(rule: &Rule, used: &mut Used) -> Vec<TokenStream> {
     let mut out = Vec::with_capacity(total);
     let mut choice = vec![0usize; slots.len()];
     for n in 0..total {
-        let mut rest = n;
-        for (i, count) in counts.iter().enumerate().rev() {
-            choice[i] = rest % count;
-            rest /= count;
-        }
+        combination(n, &counts, &mut choice);
         let mut args = Vec::new();
         let mut targs = Vec::new();
         for (i, slot) in slots.iter().enumerate() {

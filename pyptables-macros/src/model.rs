@@ -208,6 +208,16 @@ impl Slot {
     }
 }
 
+/// Combination `n` of lists of `counts` elements: the index chosen in each list, the first
+/// list outermost (mixed radix), so that `0..product` visits every combination in source
+/// order.
+pub fn combination(mut n: usize, counts: &[usize], choice: &mut [usize]) {
+    for (i, count) in counts.iter().enumerate().rev() {
+        choice[i] = n % count;
+        n /= count;
+    }
+}
+
 /// The value(s) of an option.
 pub enum SlotValue {
     /// A flag.
