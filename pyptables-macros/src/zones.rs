@@ -165,60 +165,10 @@ pub fn lower(
 ) -> Option<ZoneRule> {
     let before = errors.len();
     let input = at.chain == "INPUT";
-    if at.builtin && !matches!(at.chain, "INPUT" | "FORWARD") {
-        let span = opts
-            .iter()
-            .find(|o| ZONE_KEYS.contains(&o.key.text.as_str()))
-            .map_or_else(|| opts[0].key.span, |o| o.key.span);
-        errors.error(
-            span,
-            format!(
-                "zone rules (`from=`, `to=`, `tcp=`, …) go in INPUT, FORWARD or a user chain, not \
-                 in {}",
-                at.chain
-            ),
-        );
+    if !allowed_here(opts, at, errors) {
         return None;
     }
-    let verdict = match verb {
-        None => None,
-        Some(v) => match &v.kind {
-            ast::VerbKind::Target => match targets::find_verb(&v.word.text) {
-                Some(spec) if matches!(spec.name, "ACCEPT" | "DROP" | "REJECT") => Some(Target {
-                    name: spec.name.to_string(),
-                    kind: TargetKind::Builtin,
-                    span: v.word.span,
-                }),
-                _ => {
-                    errors.error(
-                        v.word.span,
-                        format!(
-                            "a zone rule's verb is `accept`, `drop`, `reject`, `jump NAME` or \
-                             `goto NAME` (or none, to only log), not `{}`",
-                            v.word.text
-                        ),
-                    );
-                    None
-                }
-            },
-            ast::VerbKind::Jump(n) | ast::VerbKind::Goto(n) => Some(Target {
-                name: n.text.clone(),
-                kind: if matches!(v.kind, ast::VerbKind::Jump(_)) {
-                    TargetKind::Jump
-                } else {
-                    TargetKind::Goto
-                },
-                span: n.span,
-            }),
-            ast::VerbKind::Raw(_) => {
-                errors.error(
-                    v.word.span,
-                    "a raw rule cannot use zone options (`from=`, `to=`, `tcp=`, …)",
-                );
-                None
-            }
-        },
-    };
+    let verdict = verb.and_then(|v| verdict(v, errors));
     let mut rule = ZoneRule {
         input,
         verdict,
@@ -290,30 +240,8 @@ pub fn lower(
                 }
             }
             "icmp" => {
-                let [item] = items[..] else {
-                    errors.error(
-                        value.span(),
-                        "`icmp=` takes one type (or `any`); write `icmp=` once per type",
-                    );
-                    continue;
-                };
-                if let Some(f) = at.families.iter().find(|f| **f == Family::V6) {
-                    errors.error(
-                        opt.key.span,
-                        format!("`icmp=` is IPv4 only, but this rule is for {f}"),
-                    );
-                    continue;
-                }
-                if item.text == "any" {
-                    rule.channels.push(Channel::Icmp(None));
-                } else {
-                    match ValueKind::IcmpType.check(&item.text, Family::V4) {
-                        Ok(_) => rule.channels.push(Channel::Icmp(Some(item.text.clone()))),
-                        Err(e) => errors.error(
-                            item.span,
-                            format!("invalid ICMP type `{}`: {}", item.text, reason(e)),
-                        ),
-                    }
+                if let Some(channel) = icmp(opt, value, &items, at, errors) {
+                    rule.channels.push(channel);
                 }
             }
             "ctstate" => {
@@ -338,32 +266,11 @@ pub fn lower(
                 }
             }
             "log" | "comment" => {
-                let [item] = items[..] else {
-                    errors.error(value.span(), format!("`{key}=` takes one text"));
-                    continue;
-                };
-                // The options the rule becomes: `-j LOG --log-prefix`, `-m comment --comment`.
-                let kind = catalog_kind(if key == "log" {
-                    targets::find("LOG").and_then(|t| t.option("log-prefix"))
+                let text = text_option(key, value, &items, errors);
+                if key == "log" {
+                    rule.log = text.or(rule.log);
                 } else {
-                    matches::find("comment").and_then(|m| m.option("comment"))
-                });
-                match kind.check(&item.text, Family::V4) {
-                    Ok(_) if key == "log" => rule.log = Some(item.text.clone()),
-                    Ok(_) => rule.comment = Some(item.text.clone()),
-                    Err(e) => errors.error(
-                        item.span,
-                        format!(
-                            "invalid {} `{}`: {}",
-                            if key == "log" {
-                                "log prefix"
-                            } else {
-                                "comment"
-                            },
-                            item.text,
-                            reason(e)
-                        ),
-                    ),
+                    rule.comment = text.or(rule.comment);
                 }
             }
             _ => errors.error(
@@ -389,6 +296,131 @@ pub fn lower(
         );
     }
     (errors.len() == before).then_some(rule)
+}
+
+/// Whether zone rules may be in the chain of `at` (INPUT, FORWARD or a user chain); if not,
+/// the error is at the first zone key of `opts`.
+fn allowed_here(opts: &[&Opt], at: &Where<'_>, errors: &mut Errors) -> bool {
+    if !at.builtin || matches!(at.chain, "INPUT" | "FORWARD") {
+        return true;
+    }
+    let span = opts
+        .iter()
+        .find(|o| ZONE_KEYS.contains(&o.key.text.as_str()))
+        .map_or_else(|| opts[0].key.span, |o| o.key.span);
+    errors.error(
+        span,
+        format!(
+            "zone rules (`from=`, `to=`, `tcp=`, …) go in INPUT, FORWARD or a user chain, not in \
+             {}",
+            at.chain
+        ),
+    );
+    false
+}
+
+/// The channel of `icmp=TYPE` (`any` for every type), or `None` with the errors reported.
+fn icmp(
+    opt: &Opt,
+    value: &Value,
+    items: &[&Scalar],
+    at: &Where<'_>,
+    errors: &mut Errors,
+) -> Option<Channel> {
+    let [item] = items[..] else {
+        errors.error(
+            value.span(),
+            "`icmp=` takes one type (or `any`); write `icmp=` once per type",
+        );
+        return None;
+    };
+    if let Some(f) = at.families.iter().find(|f| **f == Family::V6) {
+        errors.error(
+            opt.key.span,
+            format!("`icmp=` is IPv4 only, but this rule is for {f}"),
+        );
+        return None;
+    }
+    if item.text == "any" {
+        return Some(Channel::Icmp(None));
+    }
+    match ValueKind::IcmpType.check(&item.text, Family::V4) {
+        Ok(_) => Some(Channel::Icmp(Some(item.text.clone()))),
+        Err(e) => {
+            errors.error(
+                item.span,
+                format!("invalid ICMP type `{}`: {}", item.text, reason(e)),
+            );
+            None
+        }
+    }
+}
+
+/// The text of `log=` (a log prefix) or `comment=` (`key`), checked as the option the rule
+/// becomes; `None` with the errors reported.
+fn text_option(key: &str, value: &Value, items: &[&Scalar], errors: &mut Errors) -> Option<String> {
+    let [item] = items[..] else {
+        errors.error(value.span(), format!("`{key}=` takes one text"));
+        return None;
+    };
+    // The options the rule becomes: `-j LOG --log-prefix`, `-m comment --comment`.
+    let (kind, what) = if key == "log" {
+        let option = targets::find("LOG").and_then(|t| t.option("log-prefix"));
+        (catalog_kind(option), "log prefix")
+    } else {
+        let option = matches::find("comment").and_then(|m| m.option("comment"));
+        (catalog_kind(option), "comment")
+    };
+    match kind.check(&item.text, Family::V4) {
+        Ok(_) => Some(item.text.clone()),
+        Err(e) => {
+            errors.error(
+                item.span,
+                format!("invalid {what} `{}`: {}", item.text, reason(e)),
+            );
+            None
+        }
+    }
+}
+
+/// The verdict of a zone rule's verb, if it is one a zone rule takes (errors reported).
+fn verdict(v: &ast::Verb, errors: &mut Errors) -> Option<Target> {
+    match &v.kind {
+        ast::VerbKind::Target => match targets::find_verb(&v.word.text) {
+            Some(spec) if matches!(spec.name, "ACCEPT" | "DROP" | "REJECT") => Some(Target {
+                name: spec.name.to_string(),
+                kind: TargetKind::Builtin,
+                span: v.word.span,
+            }),
+            _ => {
+                errors.error(
+                    v.word.span,
+                    format!(
+                        "a zone rule's verb is `accept`, `drop`, `reject`, `jump NAME` or \
+                         `goto NAME` (or none, to only log), not `{}`",
+                        v.word.text
+                    ),
+                );
+                None
+            }
+        },
+        ast::VerbKind::Jump(n) | ast::VerbKind::Goto(n) => Some(Target {
+            name: n.text.clone(),
+            kind: if matches!(v.kind, ast::VerbKind::Jump(_)) {
+                TargetKind::Jump
+            } else {
+                TargetKind::Goto
+            },
+            span: n.span,
+        }),
+        ast::VerbKind::Raw(_) => {
+            errors.error(
+                v.word.span,
+                "a raw rule cannot use zone options (`from=`, `to=`, `tcp=`, …)",
+            );
+            None
+        }
+    }
 }
 
 /// `zone`, `group` or `zone:group`.
