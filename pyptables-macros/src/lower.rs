@@ -127,47 +127,12 @@ impl<'e> Lowerer<'e> {
             None => None,
             Some(verb) => match &verb.kind {
                 VerbKind::Raw(lit) => {
-                    if let Some(first) = rule.options.first() {
-                        self.errors.error(
-                            first.span,
-                            "a raw rule takes no options: write them in its text",
-                        );
-                    } else if !prefix.is_empty() {
-                        self.errors.error(
-                            verb.word.span,
-                            "a raw rule cannot take the options of the block around it: write \
-                             them in its text, or move the rule out of the block",
-                        );
-                    }
-                    let text = lit.value();
-                    if let Err(reason) = pyptables_catalog::raw::tokens(&text) {
-                        self.errors.error(
-                            SpanRange::single(lit.span()),
-                            Problem::BadRawRule {
-                                text: pyptables_catalog::problem::shown(&text),
-                                reason,
-                            }
-                            .to_string(),
-                        );
-                    } else if let Some(problem) = pyptables_catalog::limits::line_problem(
-                        // The line the renderer writes for it.
-                        &format!("-A {} {text}", at.chain),
-                        true,
-                        "this raw rule",
-                    ) {
-                        self.errors
-                            .error(SpanRange::single(lit.span()), problem.to_string());
-                    }
-                    let jump = pyptables_catalog::raw::jump(&text);
+                    let body = self.raw(prefix, rule, verb, lit, at);
                     return Some(Rule {
                         line,
                         column,
                         span: rule.span,
-                        body: Body::Raw {
-                            text,
-                            span: SpanRange::single(lit.span()),
-                            jump,
-                        },
+                        body,
                     });
                 }
                 VerbKind::Jump(name) | VerbKind::Goto(name) => Some(Target {
@@ -268,42 +233,11 @@ impl<'e> Lowerer<'e> {
                 protocol: protocol.as_deref(),
                 family: at.family,
             };
-            if let Some(spec) = option.spec() {
-                let written: Vec<&ast::Scalar> = match &opt.value {
-                    Some(ast::Value::Scalar(s)) => vec![s],
-                    Some(ast::Value::List(list)) => list.items.iter().collect(),
-                    _ => Vec::new(),
-                };
-                for s in written {
-                    if let Some(message) = zones::misused_name(&self.decls, key, spec, &s.text, at)
-                    {
-                        self.errors.explained(s.span, message);
-                    }
-                }
+            self.misused_names(opt, &option, at);
+            if matches!(opt.value, Some(ast::Value::Expr(_))) && is_protocol_option(key) {
+                dyn_protocol = true;
             }
-            let value = match &opt.value {
-                None => SlotValue::Flag,
-                Some(ast::Value::Scalar(s)) => SlotValue::Static(vec![Alt {
-                    key: key.to_string(),
-                    canon: option.canonical(&s.text),
-                    text: s.text.clone(),
-                    elems: vec![(s.text.clone(), s.span)],
-                    list: None,
-                }]),
-                Some(ast::Value::List(list)) => {
-                    SlotValue::Static(self.list(opt, list, &option, opt.negated()))
-                }
-                Some(ast::Value::Expr(e)) => {
-                    if is_protocol_option(key) {
-                        dyn_protocol = true;
-                    }
-                    let index = self.dynamic(e, key, option.mode(), opt.negated());
-                    SlotValue::Dynamic {
-                        index,
-                        span: SpanRange::single(e.span),
-                    }
-                }
-            };
+            let value = self.value(opt, &option);
             slots.push(Slot {
                 key: key.to_string(),
                 module,
@@ -325,6 +259,97 @@ impl<'e> Lowerer<'e> {
                 dyn_protocol,
             },
         })
+    }
+
+    /// Reports a zone or host group name written as an interface or address value.
+    fn misused_names(&mut self, opt: &Opt, option: &OptionRef<'_>, at: &Where<'_>) {
+        let Some(spec) = option.spec() else {
+            return;
+        };
+        let written: Vec<&ast::Scalar> = match &opt.value {
+            Some(ast::Value::Scalar(s)) => vec![s],
+            Some(ast::Value::List(list)) => list.items.iter().collect(),
+            _ => Vec::new(),
+        };
+        for s in written {
+            if let Some(message) = zones::misused_name(&self.decls, option.key, spec, &s.text, at) {
+                self.errors.explained(s.span, message);
+            }
+        }
+    }
+
+    /// The value of option `opt`: a flag, the alternatives written in the source, or an
+    /// `{expr}` (registered).
+    fn value(&mut self, opt: &Opt, option: &OptionRef<'_>) -> SlotValue {
+        let key = option.key;
+        match &opt.value {
+            None => SlotValue::Flag,
+            Some(ast::Value::Scalar(s)) => SlotValue::Static(vec![Alt {
+                key: key.to_string(),
+                canon: option.canonical(&s.text),
+                text: s.text.clone(),
+                elems: vec![(s.text.clone(), s.span)],
+                list: None,
+            }]),
+            Some(ast::Value::List(list)) => {
+                SlotValue::Static(self.list(opt, list, option, opt.negated()))
+            }
+            Some(ast::Value::Expr(e)) => {
+                let index = self.dynamic(e, key, option.mode(), opt.negated());
+                SlotValue::Dynamic {
+                    index,
+                    span: SpanRange::single(e.span),
+                }
+            }
+        }
+    }
+
+    /// `raw "…"`: its text, checked as iptables reads it and against the restore line limits.
+    fn raw(
+        &mut self,
+        prefix: &[&Opt],
+        rule: &ast::Rule,
+        verb: &ast::Verb,
+        lit: &syn::LitStr,
+        at: &Where<'_>,
+    ) -> Body {
+        if let Some(first) = rule.options.first() {
+            self.errors.error(
+                first.span,
+                "a raw rule takes no options: write them in its text",
+            );
+        } else if !prefix.is_empty() {
+            self.errors.error(
+                verb.word.span,
+                "a raw rule cannot take the options of the block around it: write \
+                 them in its text, or move the rule out of the block",
+            );
+        }
+        let text = lit.value();
+        if let Err(reason) = pyptables_catalog::raw::tokens(&text) {
+            self.errors.error(
+                SpanRange::single(lit.span()),
+                Problem::BadRawRule {
+                    text: pyptables_catalog::problem::shown(&text),
+                    reason,
+                }
+                .to_string(),
+            );
+        } else if let Some(problem) = pyptables_catalog::limits::line_problem(
+            // The line the renderer writes for it.
+            &format!("-A {} {text}", at.chain),
+            true,
+            "this raw rule",
+        ) {
+            self.errors
+                .error(SpanRange::single(lit.span()), problem.to_string());
+        }
+        let jump = pyptables_catalog::raw::jump(&text);
+        Body::Raw {
+            text,
+            span: SpanRange::single(lit.span()),
+            jump,
+        }
     }
 
     /// `match=NAME`: the module in force from here on.
