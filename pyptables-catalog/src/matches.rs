@@ -30,12 +30,14 @@ pub static BUILTIN_OPTIONS: &[O] = &[
         .flag("-i")
         .aliases(&["i", "iif"])
         .negatable()
-        .hooks(IN_HOOKS),
+        .hooks(IN_HOOKS)
+        .hooks_direct_only(),
     O::new("out-interface", K::Interface)
         .flag("-o")
         .aliases(&["o", "oif"])
         .negatable()
-        .hooks(OUT_HOOKS),
+        .hooks(OUT_HOOKS)
+        .hooks_direct_only(),
     O::new("protocol", K::Protocol)
         .flag("-p")
         .aliases(&["p", "proto"])

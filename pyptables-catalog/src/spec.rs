@@ -53,6 +53,10 @@ pub struct OptionSpec {
     pub protocols: Option<&'static [&'static str]>,
     /// Families it exists in (`-f` is IPv4 only).
     pub families: Families,
+    /// Whether [`hooks`](OptionSpec::hooks) restricts only rules in the built-in chains
+    /// themselves: iptables refuses `-i` in OUTPUT itself, but not in a user chain reached
+    /// from OUTPUT (the kernel has no such check), where it simply never matches.
+    pub hooks_direct_only: bool,
 }
 
 impl OptionSpec {
@@ -69,7 +73,14 @@ impl OptionSpec {
             value_needs_protocol: None,
             protocols: None,
             families: Families::BOTH,
+            hooks_direct_only: false,
         }
+    }
+
+    /// The same option, its [`hooks`](OptionSpec::hooks) checked only in built-in chains.
+    pub const fn hooks_direct_only(mut self) -> Self {
+        self.hooks_direct_only = true;
+        self
     }
 
     /// The same option, existing only in `families`.
