@@ -134,6 +134,24 @@ const WHOLE_WORD_VALUE: &[char] = &['s', 'd', 'p', 'i', 'o', 'j'];
 /// word after the `!`.
 const INTRAPOSITIONED_NOT: &[char] = &['s', 'd', 'p', 'i', 'o'];
 
+/// Whether `s` is a pair of counters as `iptables-save -c` writes them, `packets:bytes`
+/// (inside the `[…]` before a rule or after a chain's policy).
+///
+/// ```
+/// use pyptables_catalog::raw::is_counters;
+/// assert!(is_counters("0:0"));
+/// assert!(!is_counters("0:") && !is_counters("a:1"));
+/// ```
+#[must_use]
+pub fn is_counters(s: &str) -> bool {
+    s.split_once(':').is_some_and(|(p, b)| {
+        !p.is_empty()
+            && !b.is_empty()
+            && p.bytes().all(|c| c.is_ascii_digit())
+            && b.bytes().all(|c| c.is_ascii_digit())
+    })
+}
+
 /// Splits `text` into words exactly as `iptables-restore`'s `add_param_to_argv` does: only
 /// double quotes quote, `\` escapes inside them, a closing quote ends the word (`""` is an
 /// empty word), space, tab and newline separate, and an unclosed quote runs to the end.
