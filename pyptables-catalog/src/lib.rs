@@ -53,6 +53,7 @@ mod hooks;
 pub mod hosts;
 pub mod limits;
 pub mod matches;
+pub mod nft;
 pub mod preserve;
 pub mod problem;
 pub mod raw;

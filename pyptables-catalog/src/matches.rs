@@ -6,6 +6,7 @@
 use crate::combos;
 use crate::family::Families;
 use crate::hooks::Hooks;
+use crate::nft;
 use crate::spec::{Constraint as C, Implicit, MatchSpec, OptionSpec as O, Scope};
 use crate::value::{ValueKind as K, CT_STATES, CT_STATUSES, MULTIPORT_PROTOCOLS, STATES};
 
@@ -21,32 +22,38 @@ pub static BUILTIN_OPTIONS: &[O] = &[
     O::new("source", K::Address)
         .flag("-s")
         .aliases(&["s", "src", "saddr"])
-        .negatable(),
+        .negatable()
+        .nft(nft::source),
     O::new("destination", K::Address)
         .flag("-d")
         .aliases(&["d", "dst", "daddr"])
-        .negatable(),
+        .negatable()
+        .nft(nft::destination),
     O::new("in-interface", K::Interface)
         .flag("-i")
         .aliases(&["i", "iif"])
         .negatable()
         .hooks(IN_HOOKS)
-        .hooks_direct_only(),
+        .hooks_direct_only()
+        .nft(nft::in_interface),
     O::new("out-interface", K::Interface)
         .flag("-o")
         .aliases(&["o", "oif"])
         .negatable()
         .hooks(OUT_HOOKS)
-        .hooks_direct_only(),
+        .hooks_direct_only()
+        .nft(nft::out_interface),
     O::new("protocol", K::Protocol)
         .flag("-p")
         .aliases(&["p", "proto"])
-        .negatable(),
+        .negatable()
+        .nft(nft::protocol),
     O::new("fragment", FLAG)
         .flag("-f")
         .aliases(&["f"])
         .negatable()
-        .families(Families::V4),
+        .families(Families::V4)
+        .nft(nft::fragment),
 ];
 
 const fn m(name: &'static str, implicit: Implicit, options: &'static [O]) -> MatchSpec {
@@ -59,6 +66,7 @@ const fn m(name: &'static str, implicit: Implicit, options: &'static [O]) -> Mat
         required: &[],
         exclusive: &[],
         constraints: &[],
+        nft: None,
     }
 }
 
@@ -177,10 +185,11 @@ pub static MATCHES: &[MatchSpec] = &[
             ],
         ),
         &["tcp"],
-    ),
-    needs(m("udp", Implicit::ByProtocol, PORTS), &["udp"]),
-    needs(m("sctp", Implicit::ByProtocol, PORTS), &["sctp"]),
-    needs(m("dccp", Implicit::ByProtocol, PORTS), &["dccp"]),
+    )
+    .nft(nft::tcp),
+    needs(m("udp", Implicit::ByProtocol, PORTS), &["udp"]).nft(nft::udp),
+    needs(m("sctp", Implicit::ByProtocol, PORTS), &["sctp"]).nft(nft::sctp),
+    needs(m("dccp", Implicit::ByProtocol, PORTS), &["dccp"]).nft(nft::dccp),
     needs(
         scoped(
             m(
@@ -191,7 +200,8 @@ pub static MATCHES: &[MatchSpec] = &[
             family_only(Families::V4),
         ),
         &["icmp"],
-    ),
+    )
+    .nft(nft::icmp),
     needs(
         scoped(
             m(
@@ -204,7 +214,8 @@ pub static MATCHES: &[MatchSpec] = &[
             family_only(Families::V6),
         ),
         &["ipv6-icmp", "icmpv6"],
-    ),
+    )
+    .nft(nft::icmp6),
     rules(
         needs(
             m(
@@ -224,7 +235,8 @@ pub static MATCHES: &[MatchSpec] = &[
         ),
         &[&["sports", "dports", "ports"]],
         &[&["sports", "dports", "ports"]],
-    ),
+    )
+    .nft(nft::multiport),
     m(
         "conntrack",
         Implicit::ByKey,
@@ -243,17 +255,20 @@ pub static MATCHES: &[MatchSpec] = &[
             O::new("ctexpire", K::UIntRange { min: 0, max: U32 }).negatable(),
             O::new("ctdir", K::Choice(&["ORIGINAL", "REPLY"])),
         ],
-    ),
+    )
+    .nft(nft::conntrack),
     m(
         "state",
         Implicit::ByKey,
         &[O::new("state", K::ChoiceList(STATES)).negatable()],
-    ),
+    )
+    .nft(nft::state),
     m(
         "comment",
         Implicit::ByKey,
         &[O::new("comment", K::Text { min: 0, max: 255 })],
-    ),
+    )
+    .nft(nft::comment),
     m(
         "limit",
         Implicit::ByKey,
@@ -262,7 +277,8 @@ pub static MATCHES: &[MatchSpec] = &[
             O::new("limit-burst", K::UInt { min: 1, max: 10000 }),
         ],
     )
-    .constrained(&[C::Check(combos::limit_overflow)]),
+    .constrained(&[C::Check(combos::limit_overflow)])
+    .nft(nft::limit),
     rules(
         m(
             "hashlimit",
@@ -353,7 +369,8 @@ pub static MATCHES: &[MatchSpec] = &[
             O::new("src-range", K::AddressRange).negatable(),
             O::new("dst-range", K::AddressRange).negatable(),
         ],
-    ),
+    )
+    .nft(nft::iprange),
     scoped(
         m(
             "mac",
@@ -361,17 +378,20 @@ pub static MATCHES: &[MatchSpec] = &[
             &[O::new("mac-source", K::Mac).negatable()],
         ),
         hooks_only(IN_HOOKS),
-    ),
+    )
+    .nft(nft::mac),
     m(
         "mark",
         Implicit::ByKey,
         &[O::new("mark", K::Mark).negatable()],
-    ),
+    )
+    .nft(nft::mark),
     m(
         "connmark",
         Implicit::Never,
         &[O::new("mark", K::Mark).negatable()],
-    ),
+    )
+    .nft(nft::connmark),
     scoped(
         m(
             "owner",
@@ -384,7 +404,8 @@ pub static MATCHES: &[MatchSpec] = &[
             ],
         ),
         hooks_only(Hooks::OUTPUT.or(Hooks::POSTROUTING)),
-    ),
+    )
+    .nft(nft::owner),
     rules(
         m(
             "addrtype",
@@ -399,12 +420,14 @@ pub static MATCHES: &[MatchSpec] = &[
         ),
         &[&["src-type", "dst-type"]],
         &[&["limit-iface-in", "limit-iface-out"]],
-    ),
+    )
+    .nft(nft::addrtype),
     m(
         "pkttype",
         Implicit::ByKey,
         &[O::new("pkt-type", K::Choice(PKT_TYPES)).negatable()],
-    ),
+    )
+    .nft(nft::pkttype),
     m(
         "physdev",
         Implicit::ByKey,
@@ -449,7 +472,8 @@ pub static MATCHES: &[MatchSpec] = &[
         "length",
         Implicit::ByKey,
         &[O::new("length", K::UIntRange { min: 0, max: 65535 }).negatable()],
-    ),
+    )
+    .nft(nft::length),
     rules(
         scoped(
             m(
@@ -465,7 +489,8 @@ pub static MATCHES: &[MatchSpec] = &[
         ),
         &[&["ttl-eq", "ttl-lt", "ttl-gt"]],
         &[&["ttl-eq", "ttl-lt", "ttl-gt"]],
-    ),
+    )
+    .nft(nft::ttl),
     rules(
         scoped(
             m(
@@ -481,7 +506,8 @@ pub static MATCHES: &[MatchSpec] = &[
         ),
         &[&["hl-eq", "hl-lt", "hl-gt"]],
         &[&["hl-eq", "hl-lt", "hl-gt"]],
-    ),
+    )
+    .nft(nft::hl),
     m("tos", Implicit::ByKey, &[O::new("tos", K::Tos).negatable()]),
     rules(
         m(
@@ -494,7 +520,8 @@ pub static MATCHES: &[MatchSpec] = &[
         ),
         &[&["dscp", "dscp-class"]],
         &[&["dscp", "dscp-class"]],
-    ),
+    )
+    .nft(nft::dscp),
     m(
         "time",
         Implicit::ByKey,
@@ -516,12 +543,14 @@ pub static MATCHES: &[MatchSpec] = &[
             &[O::new("mss", K::UIntRange { min: 0, max: 65535 }).negatable()],
         ),
         &["tcp"],
-    ),
+    )
+    .nft(nft::tcpmss),
     m(
         "helper",
         Implicit::ByKey,
         &[O::new("helper", K::Name { max: 29 }).negatable()],
-    ),
+    )
+    .nft(nft::helper),
     m(
         "quota",
         Implicit::ByKey,
@@ -532,7 +561,8 @@ pub static MATCHES: &[MatchSpec] = &[
                 max: u64::MAX,
             },
         )],
-    ),
+    )
+    .nft(nft::quota),
     rules(
         m(
             "statistic",
@@ -553,7 +583,8 @@ pub static MATCHES: &[MatchSpec] = &[
         ]),
         &[&["mode"]],
         &[],
-    ),
+    )
+    .nft(nft::statistic),
 ];
 
 /// The match module called `name`.

@@ -2,6 +2,7 @@
 
 use crate::family::{Families, Family};
 use crate::hooks::Hooks;
+use crate::nft::NftForm;
 use crate::rule::Arg;
 use crate::value::ValueKind;
 
@@ -57,6 +58,9 @@ pub struct OptionSpec {
     /// themselves: iptables refuses `-i` in OUTPUT itself, but not in a user chain reached
     /// from OUTPUT (the kernel has no such check), where it simply never matches.
     pub hooks_direct_only: bool,
+    /// Its nftables form, for the built-in rule options (`-s` → `ip saddr`); match and
+    /// target options are translated by their match or target's form.
+    pub nft: Option<NftForm>,
 }
 
 impl OptionSpec {
@@ -74,7 +78,14 @@ impl OptionSpec {
             protocols: None,
             families: Families::BOTH,
             hooks_direct_only: false,
+            nft: None,
         }
+    }
+
+    /// The same option, with its nftables form.
+    pub const fn nft(mut self, form: NftForm) -> Self {
+        self.nft = Some(form);
+        self
     }
 
     /// The same option, its [`hooks`](OptionSpec::hooks) checked only in built-in chains.
@@ -249,6 +260,8 @@ pub struct MatchSpec {
     pub exclusive: &'static [&'static [&'static str]],
     /// Further rules on how its options combine.
     pub constraints: &'static [Constraint],
+    /// Its nftables form; `None` when nft has no equivalent (see [`crate::nft`]).
+    pub nft: Option<NftForm>,
 }
 
 /// A target (`-j NAME`).
@@ -268,6 +281,8 @@ pub struct TargetSpec {
     pub exclusive: &'static [&'static [&'static str]],
     /// Further rules on how its options combine.
     pub constraints: &'static [Constraint],
+    /// Its nftables form; `None` when nft has no equivalent (see [`crate::nft`]).
+    pub nft: Option<NftForm>,
 }
 
 impl MatchSpec {
@@ -275,6 +290,12 @@ impl MatchSpec {
     #[must_use]
     pub const fn constrained(mut self, constraints: &'static [Constraint]) -> Self {
         self.constraints = constraints;
+        self
+    }
+
+    /// The same match, with its nftables form.
+    pub const fn nft(mut self, form: NftForm) -> Self {
+        self.nft = Some(form);
         self
     }
 
@@ -290,6 +311,12 @@ impl TargetSpec {
     #[must_use]
     pub const fn constrained(mut self, constraints: &'static [Constraint]) -> Self {
         self.constraints = constraints;
+        self
+    }
+
+    /// The same target, with its nftables form.
+    pub const fn nft(mut self, form: NftForm) -> Self {
+        self.nft = Some(form);
         self
     }
 

@@ -4,6 +4,7 @@ use crate::combos;
 use crate::family::Families;
 use crate::hooks::Hooks;
 use crate::matches::DSCP_CLASSES;
+use crate::nft;
 use crate::spec::{Constraint as C, OptionSpec as O, Scope, TargetSpec};
 use crate::value::ValueKind as K;
 
@@ -20,6 +21,7 @@ const fn t(name: &'static str, options: &'static [O]) -> TargetSpec {
         required: &[],
         exclusive: &[],
         constraints: &[],
+        nft: None,
     }
 }
 
@@ -106,9 +108,9 @@ const MARK_OPS: &[&str] = &["set-xmark", "set-mark", "and-mark", "or-mark", "xor
 
 /// Every target in the catalog.
 pub static TARGETS: &[TargetSpec] = &[
-    t("ACCEPT", &[]),
-    at(t("DROP", &[]), NOT_NAT, Hooks::ALL),
-    t("RETURN", &[]),
+    t("ACCEPT", &[]).nft(nft::accept),
+    at(t("DROP", &[]), NOT_NAT, Hooks::ALL).nft(nft::drop),
+    t("RETURN", &[]).nft(nft::ret),
     at(
         t(
             "REJECT",
@@ -123,7 +125,8 @@ pub static TARGETS: &[TargetSpec] = &[
         ),
         &["filter"],
         Hooks::INPUT.or(Hooks::FORWARD).or(Hooks::OUTPUT),
-    ),
+    )
+    .nft(nft::reject),
     t(
         "LOG",
         &[
@@ -135,7 +138,8 @@ pub static TARGETS: &[TargetSpec] = &[
             O::new("log-uid", FLAG),
             O::new("log-macdecode", FLAG),
         ],
-    ),
+    )
+    .nft(nft::log),
     t(
         "NFLOG",
         &[
@@ -144,7 +148,8 @@ pub static TARGETS: &[TargetSpec] = &[
             O::new("nflog-size", K::UInt { min: 0, max: U32 }),
             O::new("nflog-threshold", K::UInt { min: 0, max: 65535 }),
         ],
-    ),
+    )
+    .nft(nft::nflog),
     at(
         t(
             "MASQUERADE",
@@ -156,7 +161,8 @@ pub static TARGETS: &[TargetSpec] = &[
         ),
         &["nat"],
         Hooks::POSTROUTING,
-    ),
+    )
+    .nft(nft::masquerade),
     requires(
         at(
             t(
@@ -173,7 +179,8 @@ pub static TARGETS: &[TargetSpec] = &[
             NAT_HOOKS_OUT,
         ),
         &[&["to-source"]],
-    ),
+    )
+    .nft(nft::snat),
     requires(
         at(
             t(
@@ -189,7 +196,8 @@ pub static TARGETS: &[TargetSpec] = &[
             NAT_HOOKS_IN,
         ),
         &[&["to-destination"]],
-    ),
+    )
+    .nft(nft::dnat),
     at(
         t(
             "REDIRECT",
@@ -200,7 +208,8 @@ pub static TARGETS: &[TargetSpec] = &[
         ),
         &["nat"],
         NAT_HOOKS_IN,
-    ),
+    )
+    .nft(nft::redirect),
     requires(
         at(
             t("NETMAP", &[O::new("to", K::Network)]),
@@ -221,7 +230,8 @@ pub static TARGETS: &[TargetSpec] = &[
             ],
         ),
         &[MARK_OPS],
-    ),
+    )
+    .nft(nft::mark_target),
     one_of(
         t(
             "CONNMARK",
@@ -247,7 +257,8 @@ pub static TARGETS: &[TargetSpec] = &[
             "or-mark",
             "xor-mark",
         ]],
-    ),
+    )
+    .nft(nft::connmark_target),
     needs(
         one_of(
             t(
@@ -263,7 +274,8 @@ pub static TARGETS: &[TargetSpec] = &[
             &[&["set-mss", "clamp-mss-to-pmtu"]],
         ),
         TCP,
-    ),
+    )
+    .nft(nft::tcpmss_target),
     one_of(
         at(
             t(
@@ -293,7 +305,8 @@ pub static TARGETS: &[TargetSpec] = &[
             Hooks::ALL,
         ),
         &[&["set-dscp", "set-dscp-class"]],
-    ),
+    )
+    .nft(nft::dscp_target),
     one_of(
         family(
             at(
@@ -362,7 +375,7 @@ pub static TARGETS: &[TargetSpec] = &[
         &["raw"],
         Hooks::PREROUTING.or(Hooks::OUTPUT),
     ),
-    at(t("NOTRACK", &[]), &["raw"], Hooks::ALL),
+    at(t("NOTRACK", &[]), &["raw"], Hooks::ALL).nft(nft::notrack),
     TargetSpec {
         exclusive: &[&["queue-num", "queue-balance"]],
         constraints: &[
@@ -378,8 +391,9 @@ pub static TARGETS: &[TargetSpec] = &[
                 O::new("queue-cpu-fanout", FLAG),
             ],
         )
-    },
-    at(t("TRACE", &[]), &["raw"], Hooks::ALL),
+    }
+    .nft(nft::nfqueue),
+    at(t("TRACE", &[]), &["raw"], Hooks::ALL).nft(nft::trace),
     requires(
         at(
             t("CLASSIFY", &[O::new("set-class", K::TcClass)]),
