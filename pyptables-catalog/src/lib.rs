@@ -26,6 +26,7 @@ pub mod hooks;
 pub mod hosts;
 pub mod limits;
 pub mod matches;
+pub mod packet;
 pub mod problem;
 pub mod raw;
 pub mod rule;

@@ -2,6 +2,7 @@
 
 use crate::family::{Families, Family};
 use crate::hooks::Hooks;
+use crate::packet::{Effect, OptionEval};
 use crate::rule::Arg;
 use crate::value::ValueKind;
 
@@ -52,6 +53,8 @@ pub struct OptionSpec {
     pub protocols: Option<&'static [&'static str]>,
     /// Families it exists in (`-f` is IPv4 only).
     pub families: Families,
+    /// How it is decided for a packet offline; `None`: it cannot be (a rate, a set, …).
+    pub eval: Option<OptionEval>,
 }
 
 impl OptionSpec {
@@ -67,7 +70,14 @@ impl OptionSpec {
             value_needs_protocol: None,
             protocols: None,
             families: Families::BOTH,
+            eval: None,
         }
+    }
+
+    /// The same option, decided for a packet by `eval`.
+    pub const fn eval(mut self, eval: OptionEval) -> Self {
+        self.eval = Some(eval);
+        self
     }
 
     /// The same option, existing only in `families`.
@@ -244,6 +254,8 @@ pub struct TargetSpec {
     pub exclusive: &'static [&'static [&'static str]],
     /// Further rules on how its options combine.
     pub constraints: &'static [Constraint],
+    /// What it does to a packet that reaches it (for explaining a packet's fate offline).
+    pub effect: Effect,
 }
 
 impl MatchSpec {
@@ -260,6 +272,12 @@ impl MatchSpec {
 }
 
 impl TargetSpec {
+    /// The same target, doing `effect` to a packet.
+    pub const fn effect(mut self, effect: Effect) -> Self {
+        self.effect = effect;
+        self
+    }
+
     /// The same target, with `constraints` on how its options combine.
     pub const fn constrained(mut self, constraints: &'static [Constraint]) -> Self {
         self.constraints = constraints;

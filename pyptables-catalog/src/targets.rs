@@ -4,6 +4,7 @@ use crate::combos;
 use crate::family::Families;
 use crate::hooks::Hooks;
 use crate::matches::DSCP_CLASSES;
+use crate::packet::{Effect as E, NatKind};
 use crate::spec::{Constraint as C, OptionSpec as O, Scope, TargetSpec};
 use crate::value::ValueKind as K;
 
@@ -20,6 +21,7 @@ const fn t(name: &'static str, options: &'static [O]) -> TargetSpec {
         required: &[],
         exclusive: &[],
         constraints: &[],
+        effect: E::Unknown,
     }
 }
 
@@ -106,9 +108,9 @@ const MARK_OPS: &[&str] = &["set-xmark", "set-mark", "and-mark", "or-mark", "xor
 
 /// Every target in the catalog.
 pub static TARGETS: &[TargetSpec] = &[
-    t("ACCEPT", &[]),
-    at(t("DROP", &[]), NOT_NAT, Hooks::ALL),
-    t("RETURN", &[]),
+    t("ACCEPT", &[]).effect(E::Accept),
+    at(t("DROP", &[]), NOT_NAT, Hooks::ALL).effect(E::Drop),
+    t("RETURN", &[]).effect(E::Return),
     at(
         t(
             "REJECT",
@@ -123,7 +125,8 @@ pub static TARGETS: &[TargetSpec] = &[
         ),
         &["filter"],
         Hooks::INPUT.or(Hooks::FORWARD).or(Hooks::OUTPUT),
-    ),
+    )
+    .effect(E::Reject),
     t(
         "LOG",
         &[
@@ -135,7 +138,8 @@ pub static TARGETS: &[TargetSpec] = &[
             O::new("log-uid", FLAG),
             O::new("log-macdecode", FLAG),
         ],
-    ),
+    )
+    .effect(E::Continue),
     t(
         "NFLOG",
         &[
@@ -144,7 +148,8 @@ pub static TARGETS: &[TargetSpec] = &[
             O::new("nflog-size", K::UInt { min: 0, max: U32 }),
             O::new("nflog-threshold", K::UInt { min: 0, max: 65535 }),
         ],
-    ),
+    )
+    .effect(E::Continue),
     at(
         t(
             "MASQUERADE",
@@ -156,7 +161,8 @@ pub static TARGETS: &[TargetSpec] = &[
         ),
         &["nat"],
         Hooks::POSTROUTING,
-    ),
+    )
+    .effect(E::Nat(NatKind::Masquerade)),
     requires(
         at(
             t(
@@ -173,7 +179,8 @@ pub static TARGETS: &[TargetSpec] = &[
             NAT_HOOKS_OUT,
         ),
         &[&["to-source"]],
-    ),
+    )
+    .effect(E::Nat(NatKind::Snat)),
     requires(
         at(
             t(
@@ -189,7 +196,8 @@ pub static TARGETS: &[TargetSpec] = &[
             NAT_HOOKS_IN,
         ),
         &[&["to-destination"]],
-    ),
+    )
+    .effect(E::Nat(NatKind::Dnat)),
     at(
         t(
             "REDIRECT",
@@ -200,7 +208,8 @@ pub static TARGETS: &[TargetSpec] = &[
         ),
         &["nat"],
         NAT_HOOKS_IN,
-    ),
+    )
+    .effect(E::Nat(NatKind::Redirect)),
     requires(
         at(
             t("NETMAP", &[O::new("to", K::Network)]),
@@ -221,7 +230,8 @@ pub static TARGETS: &[TargetSpec] = &[
             ],
         ),
         &[MARK_OPS],
-    ),
+    )
+    .effect(E::Mark),
     one_of(
         t(
             "CONNMARK",
@@ -247,7 +257,8 @@ pub static TARGETS: &[TargetSpec] = &[
             "or-mark",
             "xor-mark",
         ]],
-    ),
+    )
+    .effect(E::ConnMark),
     needs(
         one_of(
             t(

@@ -47,6 +47,7 @@
 #[cfg(test)]
 mod apply_tests;
 mod commands;
+mod explain;
 mod save;
 mod scratch;
 mod system;
@@ -179,6 +180,8 @@ enum Command {
     },
     /// Write the rules to the files the distribution loads at boot, atomically
     Save(save::SaveArgs),
+    /// Which rule decides a packet, offline, with its source line (exit 1: cannot be decided)
+    Explain(explain::ExplainArgs),
 }
 
 /// Options of `print`.
@@ -380,6 +383,7 @@ fn run_inner(fw: &Firewall, args: Vec<OsString>, mut io: Io<'_>) -> u8 {
             commands::diff(fw, &tools, family, colour, &mut io)
         }
         Some(Command::Save(args)) => save::save(fw, &cli.tools, &args, &mut io),
+        Some(Command::Explain(args)) => explain::explain(fw, &args, &mut io),
     };
     let _ = io.out.flush();
     let _ = io.err.flush();
@@ -421,6 +425,7 @@ fn stray_print_option(cli: &Cli) -> Option<String> {
         Some(Command::Apply { .. }) => "apply",
         Some(Command::Confirm) => "confirm",
         Some(Command::Save(_)) => "save",
+        Some(Command::Explain(_)) => "explain",
     };
     let p = &cli.print;
     let diff = command == "diff";
