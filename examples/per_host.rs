@@ -22,7 +22,7 @@ use pyptables::{Family, Firewall, Policy, Rule, Tables};
 const ADMIN_V4: &str = "198.51.100.0/24";
 const ADMIN_V6: &str = "2001:db8:ad::/48";
 
-fn host(family: Family, admin: &'static str, icmp: &'static str) -> Tables {
+pub fn host(family: Family, admin: &'static str, icmp: &'static str) -> Tables {
     // Only the filter table: a per-host binary leaves nat, mangle and raw alone.
     let mut tables = Tables::new(family);
     let input = &mut tables

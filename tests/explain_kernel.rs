@@ -245,7 +245,7 @@ fn random_tables(rng: &mut Rng, net: &Net, family: Family) -> Tables {
                 Target::new("DNAT").opt("to-destination", to)
             }
             _ => {
-                if p.is_none() && rng.chance(30) {
+                if !r.args().iter().any(|a| a.key == "protocol") && rng.chance(30) {
                     r = r.proto("tcp");
                 }
                 Target::new("DNAT").opt("to-destination", to)

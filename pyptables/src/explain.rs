@@ -374,10 +374,12 @@ fn walk(
         let matched = match rule_matches(rule, packet) {
             Ok(m) => m,
             Err(why) => {
-                let harmless = target.is_some_and(|t| {
-                    t.kind() == TargetKind::Builtin
-                        && targets::find(t.name()).is_some_and(|s| s.effect == Effect::Continue)
-                }) || target.is_none();
+                // A raw rule's target is in its text, unread: never harmless.
+                let harmless = rule.raw_text().is_none()
+                    && target.is_none_or(|t| {
+                        t.kind() == TargetKind::Builtin
+                            && targets::find(t.name()).is_some_and(|s| s.effect == Effect::Continue)
+                    });
                 let why = format!("{table_name}/{} rule {position}: {why}", chain.name());
                 if harmless {
                     e.unknown.push(format!(

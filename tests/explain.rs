@@ -1,0 +1,400 @@
+//! `pyptables::explain` on every example's firewall and on the traversal rules, without root.
+//!
+//! Expected verdicts and rules are worked out by hand from the rulesets (the rendered rules are
+//! quoted next to each case); the goto/RETURN ruleset's outcomes are those the kernel gives in
+//! `tests/behaviour_goto_return.rs`.
+
+use std::net::IpAddr;
+
+use pyptables::explain::{explain, CtState, Explanation, Packet, Path, Verdict};
+use pyptables::{default_tables, Chain, Family, Match, Policy, Rule, Tables, Target};
+
+#[path = "../examples/simple_stateful.rs"]
+#[allow(dead_code)]
+mod simple_stateful;
+
+#[path = "../examples/ssh_template.rs"]
+#[allow(dead_code)]
+mod ssh_template;
+
+#[path = "../examples/firewall_macro.rs"]
+#[allow(dead_code)]
+mod firewall_macro;
+
+#[path = "../examples/zone_router.rs"]
+#[allow(dead_code)]
+mod zone_router;
+
+#[path = "../examples/per_host.rs"]
+#[allow(dead_code)]
+mod per_host;
+
+fn ip(s: &str) -> IpAddr {
+    s.parse().unwrap()
+}
+
+fn tcp(src: &str, dst: &str, dport: u16) -> Packet {
+    Packet::tcp(ip(src), ip(dst), 40000, dport)
+}
+
+fn udp(src: &str, dst: &str, dport: u16) -> Packet {
+    Packet::udp(ip(src), ip(dst), 40000, dport)
+}
+
+/// The verdict and the deciding rule as (table, chain, position), or the policy's
+/// (table, chain, 0).
+fn decided(e: &Explanation) -> (Verdict, (String, String, usize)) {
+    let at = match (&e.rule, &e.policy) {
+        (Some(r), _) => (r.table.clone(), r.chain.clone(), r.position),
+        (None, Some((t, c))) => (t.clone(), c.clone(), 0),
+        (None, None) => (String::new(), String::new(), 0),
+    };
+    (e.verdict, at)
+}
+
+fn by(
+    verdict: Verdict,
+    table: &str,
+    chain: &str,
+    position: usize,
+) -> (Verdict, (String, String, usize)) {
+    (verdict, (table.into(), chain.into(), position))
+}
+
+fn fwd(tables: &Tables, p: Packet, i: &str, o: &str) -> Explanation {
+    explain(tables, &p.in_interface(i).out_interface(o), Path::Forward)
+}
+
+fn input(tables: &Tables, p: Packet, i: &str) -> Explanation {
+    explain(tables, &p.in_interface(i), Path::Input)
+}
+
+#[test]
+fn simple_stateful() {
+    // FORWARD DROP: 1 ESTABLISHED, 2 tcp 53, 3 tcp 80, 4 tcp 443 (all ACCEPT).
+    let t = simple_stateful::tables();
+    let web = tcp("192.0.2.2", "198.51.100.2", 80);
+    assert_eq!(
+        decided(&fwd(&t, web.clone(), "a", "b")),
+        by(Verdict::Accept, "filter", "FORWARD", 3)
+    );
+    assert_eq!(
+        decided(&fwd(&t, tcp("192.0.2.2", "198.51.100.2", 22), "a", "b")),
+        by(Verdict::Drop, "filter", "FORWARD", 0)
+    );
+    assert_eq!(
+        decided(&fwd(&t, udp("192.0.2.2", "198.51.100.2", 53), "a", "b")),
+        by(Verdict::Drop, "filter", "FORWARD", 0)
+    );
+    let answer = tcp("198.51.100.2", "192.0.2.2", 40000).state(CtState::Established);
+    assert_eq!(
+        decided(&fwd(&t, answer, "b", "a")),
+        by(Verdict::Accept, "filter", "FORWARD", 1)
+    );
+    // The rule's source line is the example's.
+    let e = fwd(&t, web, "a", "b");
+    assert!(e.rule.unwrap().origin.file.ends_with("simple_stateful.rs"));
+}
+
+#[test]
+fn ssh_template() {
+    // INPUT: 1 tcp 22 from 1.1.1.1 ACCEPT, 2 tcp 22 REJECT; FORWARD: 1 tcp 22 REJECT.
+    let t = ssh_template::tables();
+    assert_eq!(
+        decided(&input(&t, tcp("1.1.1.1", "192.0.2.1", 22), "eth0")),
+        by(Verdict::Accept, "filter", "INPUT", 1)
+    );
+    assert_eq!(
+        decided(&input(&t, tcp("1.1.1.2", "192.0.2.1", 22), "eth0")),
+        by(Verdict::Reject, "filter", "INPUT", 2)
+    );
+    assert_eq!(
+        decided(&input(&t, tcp("1.1.1.2", "192.0.2.1", 80), "eth0")),
+        by(Verdict::Accept, "filter", "INPUT", 0)
+    );
+    assert_eq!(
+        decided(&fwd(&t, tcp("1.1.1.1", "192.0.2.9", 22), "a", "b")),
+        by(Verdict::Reject, "filter", "FORWARD", 1)
+    );
+}
+
+#[test]
+fn firewall_macro() {
+    let fw = firewall_macro::firewall();
+    let t = fw.ipv4();
+    // INPUT DROP: 1 lo, 2 ESTABLISHED,RELATED, 3 INVALID drop, 4 echo-request, 5 ssh from
+    // 10/8, 6 -j ssh_guard tcp 22, 7 ppp0 udp 500, 8 ppp0 esp, 9 ppp0 ah, 10 LOG.
+    // ssh_guard: 1 accept 1.1.1.1, 2 recent --set (no target), 3 RETURN.
+    assert_eq!(
+        decided(&input(t, tcp("10.1.1.1", "192.0.2.1", 22), "eth0")),
+        by(Verdict::Accept, "filter", "INPUT", 5)
+    );
+    assert_eq!(
+        decided(&input(t, tcp("1.1.1.1", "192.0.2.1", 22), "eth0")),
+        by(Verdict::Accept, "filter", "ssh_guard", 1)
+    );
+    // recent --set cannot be decided, but a rule without a target decides nothing: the walk
+    // goes on through RETURN and the LOG rule to the policy.
+    let e = input(t, tcp("8.8.8.8", "192.0.2.1", 22), "eth0");
+    assert_eq!(decided(&e), by(Verdict::Drop, "filter", "INPUT", 0));
+    assert!(e.unknown[0].contains("recent"), "{:?}", e.unknown);
+    let path: Vec<String> = e
+        .path
+        .iter()
+        .map(|s| format!("{}/{:?}/{}", s.chain, s.position, s.action))
+        .collect();
+    assert_eq!(
+        path,
+        [
+            "PREROUTING/None/ACCEPT",
+            "INPUT/Some(6)/ssh_guard",
+            "ssh_guard/Some(3)/RETURN",
+            "INPUT/Some(10)/LOG",
+            "INPUT/None/DROP"
+        ]
+    );
+    assert_eq!(
+        decided(&input(t, udp("203.0.113.1", "192.0.2.1", 500), "ppp0")),
+        by(Verdict::Accept, "filter", "INPUT", 7)
+    );
+    assert_eq!(
+        decided(&input(t, udp("203.0.113.1", "192.0.2.1", 500), "eth0")),
+        by(Verdict::Drop, "filter", "INPUT", 0)
+    );
+    let ping = Packet::ping(ip("203.0.113.1"), ip("192.0.2.1"));
+    assert_eq!(
+        decided(&input(t, ping, "eth0")),
+        by(Verdict::Accept, "filter", "INPUT", 4)
+    );
+    // FORWARD DROP: 1 ESTABLISHED, 2 tcp multiport 53,80,443, 3 tcp ! -s 192.168/16 REJECT.
+    // nat PREROUTING DNATs tcp 8080 to 10.0.0.2:80, so FORWARD sees port 80.
+    let e = fwd(t, tcp("10.9.9.9", "192.0.2.1", 8080), "eth1", "eth2");
+    assert_eq!(decided(&e), by(Verdict::Accept, "filter", "FORWARD", 2));
+    assert_eq!(
+        (e.packet.dst, e.packet.dport),
+        (Some(ip("10.0.0.2")), Some(80))
+    );
+    assert_eq!(e.path[0].action, "DNAT");
+    assert_eq!(
+        decided(&fwd(t, tcp("10.9.9.9", "192.0.2.1", 8081), "eth1", "eth2")),
+        by(Verdict::Reject, "filter", "FORWARD", 3)
+    );
+    assert_eq!(
+        decided(&fwd(t, tcp("192.168.1.1", "192.0.2.1", 25), "eth1", "eth2")),
+        by(Verdict::Drop, "filter", "FORWARD", 0)
+    );
+    // POSTROUTING MASQUERADEs 192.168/16 out of eth0, after filter accepted it.
+    let e = fwd(t, tcp("192.168.1.1", "192.0.2.1", 443), "eth1", "eth0");
+    assert_eq!(decided(&e), by(Verdict::Accept, "filter", "FORWARD", 2));
+    assert_eq!(e.path.last().unwrap().action, "MASQUERADE");
+    // IPv6 INPUT DROP: 1 ipv6-icmp, 2 from 2001:db8::/32.
+    let t6 = fw.ipv6();
+    assert_eq!(
+        decided(&input(t6, tcp("2001:db8::1", "2001:db8::2", 22), "eth0")),
+        by(Verdict::Accept, "filter", "INPUT", 2)
+    );
+    assert_eq!(
+        decided(&input(t6, tcp("2001:db9::1", "2001:db8::2", 22), "eth0")),
+        by(Verdict::Drop, "filter", "INPUT", 0)
+    );
+    let ping6 = Packet::ping(ip("2001:db9::1"), ip("2001:db8::2"));
+    assert_eq!(
+        decided(&input(t6, ping6, "eth0")),
+        by(Verdict::Accept, "filter", "INPUT", 1)
+    );
+}
+
+#[test]
+fn zone_router() {
+    // FORWARD DROP: 1 ESTABLISHED,RELATED; 2 LOG, 3 DROP wan:blocklist (ipset); 4-7 lan ->
+    // dmz servers (4 .2 tcp 80,443, 5 .2 udp 53, 6 range tcp, 7 range udp); 8-11 the same from
+    // wan; 12 lan -> wan; 13 LOG, 14 DROP.
+    for t in [
+        zone_router::tables().unwrap(),
+        zone_router::firewall().ipv4().clone(),
+    ] {
+        assert_eq!(
+            decided(&fwd(
+                &t,
+                tcp("192.0.2.2", "198.51.100.15", 443),
+                "lan",
+                "dmz"
+            )),
+            by(Verdict::Accept, "filter", "FORWARD", 6)
+        );
+        assert_eq!(
+            decided(&fwd(&t, udp("192.0.2.2", "198.51.100.2", 53), "lan", "dmz")),
+            by(Verdict::Accept, "filter", "FORWARD", 5)
+        );
+        assert_eq!(
+            decided(&fwd(
+                &t,
+                tcp("192.0.2.2", "198.51.100.21", 443),
+                "lan",
+                "dmz"
+            )),
+            by(Verdict::Drop, "filter", "FORWARD", 14)
+        );
+        assert_eq!(
+            decided(&fwd(&t, tcp("192.0.2.2", "203.0.113.9", 25), "lan", "wan")),
+            by(Verdict::Accept, "filter", "FORWARD", 12)
+        );
+        // From wan, the blocklist (an ipset) decides first: not known offline.
+        let e = fwd(&t, tcp("203.0.113.2", "198.51.100.2", 80), "wan", "dmz");
+        assert_eq!(e.verdict, Verdict::Unknown);
+        assert!(
+            e.unknown.iter().any(|u| u.contains("match-set")),
+            "{:?}",
+            e.unknown
+        );
+        let answer = tcp("203.0.113.2", "192.0.2.2", 40000).state(CtState::Established);
+        assert_eq!(
+            decided(&fwd(&t, answer, "wan", "lan")),
+            by(Verdict::Accept, "filter", "FORWARD", 1)
+        );
+    }
+}
+
+#[test]
+fn per_host() {
+    // INPUT DROP: 1 lo, 2 ESTABLISHED, 3 icmp, 4 ssh from the admin network, 5 80, 6 443.
+    let t = per_host::host(Family::V4, "198.51.100.0/24", "icmp");
+    assert_eq!(
+        decided(&input(&t, tcp("198.51.100.7", "192.0.2.1", 22), "eth0")),
+        by(Verdict::Accept, "filter", "INPUT", 4)
+    );
+    assert_eq!(
+        decided(&input(&t, tcp("203.0.113.7", "192.0.2.1", 22), "eth0")),
+        by(Verdict::Drop, "filter", "INPUT", 0)
+    );
+    assert_eq!(
+        decided(&input(&t, tcp("203.0.113.7", "192.0.2.1", 443), "eth0")),
+        by(Verdict::Accept, "filter", "INPUT", 6)
+    );
+    assert_eq!(
+        decided(&input(&t, udp("203.0.113.7", "192.0.2.1", 53), "lo")),
+        by(Verdict::Accept, "filter", "INPUT", 1)
+    );
+    let t6 = per_host::host(Family::V6, "2001:db8:ad::/48", "ipv6-icmp");
+    let ping6 = Packet::ping(ip("2001:db8:1::1"), ip("2001:db8::2"));
+    assert_eq!(
+        decided(&input(&t6, ping6, "eth0")),
+        by(Verdict::Accept, "filter", "INPUT", 3)
+    );
+}
+
+/// The ruleset of `tests/behaviour_goto_return.rs`, whose outcomes the kernel gives there.
+#[test]
+fn goto_and_return_as_the_kernel_does() {
+    let mut t = default_tables();
+    let filter = &mut t["filter"];
+    filter.add_chain(Chain::user("outer"));
+    filter.add_chain(Chain::user("inner"));
+    let input = &mut filter["INPUT"];
+    input.set_policy(Policy::Drop).unwrap();
+    input.push(Rule::new().proto("tcp").dport("8080:8081").jump("outer"));
+    input.push(Rule::new().proto("tcp").dport(9090).goto("inner"));
+    input.push(Rule::new().proto("tcp").dport(9091).jump("inner"));
+    for port in [8080, 8081, 9090, 9091] {
+        input.push(Rule::new().proto("tcp").dport(port).accept());
+    }
+    filter["outer"].push(Rule::new().proto("tcp").dport(8080).goto("inner"));
+    filter["outer"].push(Rule::new().proto("tcp").dport(8081).jump("inner"));
+    filter["outer"].push(Rule::new().drop());
+    filter["inner"].push(Rule::new().target(Target::RETURN));
+    let open = |port| input_verdict(&t, port);
+    assert_eq!(open(8080), by(Verdict::Accept, "filter", "INPUT", 4));
+    assert_eq!(open(8081), by(Verdict::Drop, "filter", "outer", 3));
+    assert_eq!(open(9090), by(Verdict::Drop, "filter", "INPUT", 0));
+    assert_eq!(open(9091), by(Verdict::Accept, "filter", "INPUT", 7));
+}
+
+fn input_verdict(t: &Tables, port: u16) -> (Verdict, (String, String, usize)) {
+    decided(&input(t, tcp("192.0.2.2", "192.0.2.1", port), "eth0"))
+}
+
+#[test]
+fn marks_set_in_mangle_are_seen_by_filter() {
+    let mut t = default_tables();
+    t["mangle"]["FORWARD"].push(
+        Rule::new()
+            .proto("tcp")
+            .dport(22)
+            .target(Target::new("MARK").opt("set-xmark", "0x5/0xff")),
+    );
+    t["filter"]["FORWARD"].push(
+        Rule::new()
+            .with_match(Match::new("mark").opt("mark", "0x4/0x4"))
+            .drop(),
+    );
+    assert_eq!(
+        decided(&fwd(&t, tcp("192.0.2.2", "198.51.100.2", 22), "a", "b")),
+        by(Verdict::Drop, "filter", "FORWARD", 1)
+    );
+    assert_eq!(
+        decided(&fwd(&t, tcp("192.0.2.2", "198.51.100.2", 23), "a", "b")),
+        by(Verdict::Accept, "filter", "FORWARD", 0)
+    );
+    // A mark the packet does not say, with no assumption possible (a later packet), is still
+    // assumed 0 and said so.
+    let e = fwd(&t, tcp("192.0.2.2", "198.51.100.2", 23), "a", "b");
+    assert!(e.assumptions.iter().any(|a| a.contains("mark 0")));
+}
+
+#[test]
+fn nat_is_only_for_the_first_packet() {
+    let mut t = default_tables();
+    t["nat"]["PREROUTING"].push(
+        Rule::new()
+            .proto("tcp")
+            .dport(80)
+            .target(Target::new("DNAT").opt("to-destination", "10.0.0.2:8080")),
+    );
+    t["filter"]["FORWARD"].push(Rule::new().proto("tcp").dport(8080).drop());
+    let new = tcp("192.0.2.2", "198.51.100.2", 80);
+    assert_eq!(
+        decided(&fwd(&t, new.clone(), "a", "b")),
+        by(Verdict::Drop, "filter", "FORWARD", 1)
+    );
+    // A later packet of the connection does not pass nat (its mapping is conntrack's, which
+    // the packet given here already shows).
+    let later = new.state(CtState::Established);
+    assert_eq!(
+        decided(&fwd(&t, later, "a", "b")),
+        by(Verdict::Accept, "filter", "FORWARD", 0)
+    );
+}
+
+#[test]
+fn what_cannot_be_known_is_unknown_never_guessed() {
+    let mut t = default_tables();
+    let chain = &mut t["filter"]["INPUT"];
+    chain.push(
+        Rule::new()
+            .with_match(Match::new("limit").opt("limit", "5/min"))
+            .accept(),
+    );
+    chain.push(Rule::new().drop());
+    let e = input_verdict_e(&t);
+    assert_eq!(e.verdict, Verdict::Unknown);
+    assert_eq!(e.rule, None);
+    assert!(e.unknown[0].contains("limit"), "{:?}", e.unknown);
+    // A raw rule is not read.
+    let mut t = default_tables();
+    t["filter"]["INPUT"].push(Rule::raw("-p tcp -j DROP"));
+    assert_eq!(input_verdict_e(&t).verdict, Verdict::Unknown);
+    // An address the packet does not have (the CLI without --src).
+    let mut t = default_tables();
+    t["filter"]["INPUT"].push(Rule::new().source("10.0.0.0/8").drop());
+    let mut p = tcp("10.0.0.1", "192.0.2.1", 22);
+    p.src = None;
+    assert_eq!(input(&t, p, "eth0").verdict, Verdict::Unknown);
+    // A target the catalog does not describe.
+    let mut t = default_tables();
+    t["mangle"]["INPUT"].push(Rule::new().target(Target::new("TTL").opt("ttl-set", "5")));
+    assert_eq!(input_verdict_e(&t).verdict, Verdict::Unknown);
+}
+
+fn input_verdict_e(t: &Tables) -> Explanation {
+    input(t, tcp("192.0.2.2", "192.0.2.1", 22), "eth0")
+}
