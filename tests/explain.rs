@@ -398,3 +398,32 @@ fn what_cannot_be_known_is_unknown_never_guessed() {
 fn input_verdict_e(t: &Tables) -> Explanation {
     input(t, tcp("192.0.2.2", "192.0.2.1", 22), "eth0")
 }
+
+/// The README's example, word for word.
+#[test]
+fn ssh_only_from_the_lan() {
+    let fw = pyptables::firewall! {
+        filter {
+            INPUT policy DROP {
+                accept in_interface=lo;
+                accept ctstate=[ESTABLISHED, RELATED];
+                accept proto=tcp dport=22 source=10.0.0.0/8;
+            }
+        }
+    };
+    let ssh = |src: &str| {
+        Packet::tcp(
+            src.parse().unwrap(),
+            "192.0.2.1".parse().unwrap(),
+            40000,
+            22,
+        )
+        .in_interface("eth0")
+    };
+    let lan = explain(fw.ipv4(), &ssh("10.1.2.3"), Path::Input);
+    assert_eq!(lan.verdict, Verdict::Accept);
+    assert_eq!(lan.rule.unwrap().position, 3); // as `iptables -L --line-numbers` counts
+    let wan = explain(fw.ipv4(), &ssh("203.0.113.9"), Path::Input);
+    assert_eq!(wan.verdict, Verdict::Drop);
+    assert!(wan.rule.is_none(), "INPUT's policy decided");
+}

@@ -573,6 +573,15 @@ fn run(backend: Backend, v6: bool, seed: u64, tally: &mut Tally) {
                         .is_some_and(|c| c.is_empty() && c.policy() == Some(Policy::Accept))
             };
             simulated.retain(|k, _| !unobservable(k));
+            // A rule the simulator could not decide but that decides nothing (LOG, no
+            // target) may or may not have counted.
+            let maybe: Vec<_> = e
+                .maybe
+                .iter()
+                .map(|s| (s.table.clone(), s.chain.clone(), s.position))
+                .collect();
+            let unobservable =
+                |k: &(String, String, Option<usize>)| unobservable(k) || maybe.contains(k);
             let kernel: BTreeMap<_, _> = kernel
                 .into_iter()
                 .filter(|(k, _)| !unobservable(k))

@@ -35,21 +35,24 @@ impl Truth {
         }
     }
 
-    /// The answer for the inverted option (`!`): Unknown stays Unknown.
-    pub fn not(self) -> Truth {
-        match self {
-            Truth::True => Truth::False,
-            Truth::False => Truth::True,
-            Truth::Unknown => Truth::Unknown,
-        }
-    }
-
     /// Both hold: False wins over Unknown.
     pub fn and(self, other: Truth) -> Truth {
         match (self, other) {
             (Truth::False, _) | (_, Truth::False) => Truth::False,
             (Truth::True, Truth::True) => Truth::True,
             _ => Truth::Unknown,
+        }
+    }
+}
+
+/// The answer for the inverted option (`!`): Unknown stays Unknown.
+impl std::ops::Not for Truth {
+    type Output = Truth;
+    fn not(self) -> Truth {
+        match self {
+            Truth::True => Truth::False,
+            Truth::False => Truth::True,
+            Truth::Unknown => Truth::Unknown,
         }
     }
 }

@@ -167,6 +167,9 @@ pub struct Explanation {
     /// What could not be decided offline (only the first that mattered stops the walk; a
     /// LOG rule that may or may not match is listed and walked past).
     pub unknown: Vec<String>,
+    /// Rules whose match could not be decided but which decide nothing (LOG, no target):
+    /// walked past; the kernel may or may not count them.
+    pub maybe: Vec<Step>,
     /// What was assumed about the packet where it did not say (its state, its mark).
     pub assumptions: Vec<String>,
     /// The packet as the last table saw it (after NAT and marks).
@@ -209,6 +212,7 @@ pub fn explain(tables: &Tables, packet: &Packet, path: Path) -> Explanation {
         policy: None,
         path: Vec::new(),
         unknown: Vec::new(),
+        maybe: Vec::new(),
         assumptions,
         packet: packet.clone(),
     };
@@ -303,7 +307,7 @@ fn rule_matches(rule: &Rule, packet: &Packet) -> Result<bool, String> {
             },
             Err(_) => Truth::Unknown,
         };
-        let t = if arg.negated { t.not() } else { t };
+        let t = if arg.negated { !t } else { t };
         if t == Truth::Unknown && unknown.is_none() {
             let module = resolve(arg, protocol)
                 .ok()
@@ -348,10 +352,7 @@ fn walk(
         origin,
         action: action.to_string(),
     };
-    loop {
-        let Some(&mut (chain, ref mut index)) = stack.last_mut() else {
-            break;
-        };
+    while let Some(&mut (chain, ref mut index)) = stack.last_mut() {
         let Some(rule) = chain.get(*index) else {
             // End of the chain: a user chain returns to its caller, a built-in one applies
             // its policy.
@@ -382,6 +383,8 @@ fn walk(
                     });
                 let why = format!("{table_name}/{} rule {position}: {why}", chain.name());
                 if harmless {
+                    e.maybe
+                        .push(step(chain, Some(position), rule.origin(), action));
                     e.unknown.push(format!(
                         "{why} (it may or may not match; it does not decide)"
                     ));
