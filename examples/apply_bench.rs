@@ -7,12 +7,13 @@
 //! `iptables-legacy`, or a path to any `iptables` variant); the matching `…-restore` is run.
 //! Unset, the distribution's default `iptables-restore` is used.
 //!
-//! For a ruleset of several tables, `restore` first saves the running ones (one
-//! `iptables-save` per table) so that it can put them back if the kernel refuses a later
-//! table. With `BENCH_APPLY_SKIP_SAVE=1` the same restore program is named as a
-//! [`Backend::Path`], which has no matching save program, so it never saves: what that safety
-//! net costs shows against the default (`benches/compare.sh --apply-skip-save`). The
-//! benchmark's ruleset has one table, which restore applies without a save.
+//! `restore` first saves the running tables it names (one `iptables-save` per table): to refuse
+//! deleting other software's chains (Docker's, fail2ban's, …), and, for a ruleset of several
+//! tables, to put them back if the kernel refuses a later table. With `BENCH_APPLY_SKIP_SAVE=1`
+//! the same restore program is named as a [`Backend::Path`], which has no matching save
+//! program, so it never saves: what that safety net costs shows against the default
+//! (`benches/compare.sh --apply-skip-save`). In a fresh namespace the save finds an empty
+//! table and costs a few milliseconds; over a running table of 10,000 rules about 0.2 s.
 //!
 //! ```text
 //! ip netns add scratch

@@ -52,6 +52,17 @@ pub struct TableCheck {
 
 /// Checks the chains of table `table`.
 pub fn check_table(table: &str, chains: &[ChainInfo<'_>]) -> TableCheck {
+    check_table_preserving(table, chains, &[])
+}
+
+/// [`check_table`] for a table that preserves chains of other software: a jump or goto to a
+/// chain the table does not define is fine when one of the `preserve` patterns matches it
+/// (see [`crate::preserve`]); what such a chain does is unknown here.
+pub fn check_table_preserving(
+    table: &str,
+    chains: &[ChainInfo<'_>],
+    preserve: &[&str],
+) -> TableCheck {
     let mut out = TableCheck {
         problems: Vec::new(),
         reach: vec![Hooks::NONE; chains.len()],
@@ -155,6 +166,7 @@ pub fn check_table(table: &str, chains: &[ChainInfo<'_>]) -> TableCheck {
                         chain: to.to_string(),
                     },
                 )),
+                None if crate::preserve::any_matches(preserve.iter().copied(), to) => {}
                 None => {
                     let user = chains.iter().filter(|c| !c.builtin).map(|c| c.name);
                     out.problems.push((
@@ -163,6 +175,7 @@ pub fn check_table(table: &str, chains: &[ChainInfo<'_>]) -> TableCheck {
                             verb,
                             table: table.to_string(),
                             chain: to.to_string(),
+                            owner: crate::preserve::foreign_owner(to),
                             suggestion: did_you_mean(to, user).map(str::to_string),
                         },
                     ))

@@ -72,8 +72,16 @@ pub enum Problem {
         /// Why it is refused.
         reason: String,
     },
+    /// A `preserve` pattern that names no chain (see [`crate::preserve`]).
+    #[error("invalid `preserve` pattern `{pattern}`: {reason}")]
+    BadPreservePattern {
+        /// The pattern written.
+        pattern: String,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// A jump or goto to a chain that is not defined in the table.
-    #[error("{verb} to undefined chain `{chain}` in the {table} table{}", hint(suggestion.as_deref()))]
+    #[error("{verb} to undefined chain `{chain}` in the {table} table{}{}", hint(suggestion.as_deref()), owner.map(|o| format!("; if it is {}'s chain, keep it with `preserve {};` in the table", o.owner, o.pattern)).unwrap_or_default())]
     UndefinedChain {
         /// `jump` or `goto`.
         verb: &'static str,
@@ -81,6 +89,8 @@ pub enum Problem {
         table: String,
         /// The missing chain.
         chain: String,
+        /// The well-known software whose chains are named like it (see [`crate::preserve`]).
+        owner: Option<&'static crate::preserve::ForeignOwner>,
         /// The nearest defined chain.
         suggestion: Option<String>,
     },

@@ -172,6 +172,17 @@ pub struct TableBlock {
     pub brace_span: Span,
     /// The chains, in source order.
     pub chains: Vec<ChainDef>,
+    /// `preserve NAME, PREFIX*, …;`: chains of other software the table keeps.
+    pub preserve: Vec<PreservePattern>,
+}
+
+/// One pattern of `preserve`: a chain name, or a prefix ending in `*`.
+#[derive(Clone, Debug)]
+pub struct PreservePattern {
+    /// The pattern as written (`DOCKER*`, `f2b-sshd`).
+    pub text: String,
+    /// Where it is written.
+    pub span: SpanRange,
 }
 
 /// `policy NAME` after a chain name.

@@ -13,7 +13,7 @@
 
 use std::rc::Rc;
 
-use pyptables_catalog::chains::{check_table, ChainInfo, ChainPlace};
+use pyptables_catalog::chains::{check_table, check_table_preserving, ChainInfo, ChainPlace};
 use pyptables_catalog::limits::MAX_EXPANSION;
 use pyptables_catalog::rule::{check_rule, protocol_of, resolve};
 use pyptables_catalog::suggest::did_you_mean;
@@ -48,6 +48,7 @@ struct Block<'a> {
     families: &'static [Family],
     inet: bool,
     defs: Vec<Def<'a>>,
+    preserve: &'a [ast::PreservePattern],
 }
 
 /// A chain of one family's table, merged from its definitions.
@@ -101,6 +102,11 @@ pub fn check(fw: &ast::Firewall, errors: &mut Errors) -> Model {
                 .iter()
                 .find(|(t, _)| *t == name)
                 .map_or(&[][..], |(_, c)| c.as_slice());
+            for pattern in &table.preserve {
+                if let Some(problem) = pyptables_catalog::preserve::pattern_problem(&pattern.text) {
+                    lowerer.errors().error(pattern.span, problem);
+                }
+            }
             let mut defs: Vec<Def<'_>> = Vec::new();
             for chain in &table.chains {
                 let named_well = check_definition(&name, chain, lowerer.errors());
@@ -145,6 +151,7 @@ pub fn check(fw: &ast::Firewall, errors: &mut Errors) -> Model {
                 families,
                 inet,
                 defs,
+                preserve: &table.preserve,
             });
         }
     }
@@ -208,19 +215,25 @@ fn check_definition(table: &str, chain: &ast::ChainDef, errors: &mut Errors) -> 
 
 fn check_family(family: Family, blocks: &[Block<'_>], errors: &mut Errors) -> Vec<Table> {
     // Merge the blocks of each table, in order of first appearance.
-    let mut merged: Vec<(String, usize, Vec<Merged<'_>>)> = Vec::new();
+    let mut merged: Vec<(String, usize, Vec<Merged<'_>>, Vec<String>)> = Vec::new();
     for block in blocks.iter().filter(|b| b.families.contains(&family)) {
-        let ti = match merged.iter().position(|(t, _, _)| *t == block.table) {
+        let ti = match merged.iter().position(|(t, _, _, _)| *t == block.table) {
             Some(i) => i,
             None => {
                 merged.push((
                     block.table.clone(),
                     block.name.span().start().line,
                     Vec::new(),
+                    Vec::new(),
                 ));
                 merged.len() - 1
             }
         };
+        for pattern in block.preserve {
+            if !merged[ti].3.contains(&pattern.text) {
+                merged[ti].3.push(pattern.text.clone());
+            }
+        }
         let chains = &mut merged[ti].2;
         for def in &block.defs {
             let chain = def.chain;
@@ -278,7 +291,7 @@ fn check_family(family: Family, blocks: &[Block<'_>], errors: &mut Errors) -> Ve
     }
 
     let mut out = Vec::new();
-    for (table, line, chains) in merged {
+    for (table, line, chains, preserve) in merged {
         let infos: Vec<ChainInfo<'_>> = chains
             .iter()
             .map(|c| ChainInfo {
@@ -293,7 +306,8 @@ fn check_family(family: Family, blocks: &[Block<'_>], errors: &mut Errors) -> Ve
                     .collect(),
             })
             .collect();
-        let checked = check_table(&table, &infos);
+        let patterns: Vec<&str> = preserve.iter().map(String::as_str).collect();
+        let checked = check_table_preserving(&table, &infos, &patterns);
         for (place, problem) in checked.problems {
             // Problems of one chain definition were reported by `check_definition`.
             let ChainPlace::Rule { chain, rule } = place else {
@@ -350,6 +364,7 @@ fn check_family(family: Family, blocks: &[Block<'_>], errors: &mut Errors) -> Ve
         out.push(Table {
             name: table,
             line,
+            preserve,
             chains: chains
                 .into_iter()
                 .map(|c| Chain {

@@ -123,9 +123,12 @@ fn table(var: &Ident, t: &Table, model: &Model, family: &TokenStream) -> TokenSt
     let name = &t.name;
     let line = u32_lit(t.line);
     let chains = t.chains.iter().map(|c| chain(&tv, c, model, family));
+    let preserve = t.preserve.iter();
+    let preserve = (!t.preserve.is_empty()).then(|| quote!(#tv.preserve([#(#preserve),*]);));
     quote! {
         {
             let mut #tv = #p::table(#name, ::core::file!(), #line);
+            #preserve
             #(#chains)*
             #p::complete_table(&mut #tv);
             #var.add(#tv);

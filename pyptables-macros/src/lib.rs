@@ -53,10 +53,20 @@ mod zones;
 ///   named more than once in a family — in `inet` and in `ip6`, say — is one table: chains of
 ///   the same name are merged, rules in source order; a chain's policy (or comment) may be
 ///   given in more than one place only if it is the same. The value holds only the tables the
-///   source names; missing built-in chains of a named table are added with policy ACCEPT.
+///   source names; missing built-in chains of a named table are added with policy ACCEPT
+///   (unless the table has `preserve` patterns).
 /// - **Chains.** `NAME [policy ACCEPT|DROP] { rules }` or `NAME policy P;` for built-in chains,
 ///   `chain NAME ["comment"] { rules }` for user chains. A chain written twice in one table
 ///   block is an error.
+/// - **Sharing the host.** `preserve NAME, PREFIX*, "NAME", …;` in a table block names chains
+///   of other software (Docker `DOCKER*`, fail2ban `f2b-*`, Kubernetes `KUBE-*`, …; a trailing
+///   `*` is a prefix). `jump`/`goto` to a name a pattern matches compiles without a definition
+///   (other names are still checked, with "did you mean"); a chain the table defines is its
+///   own even when a pattern matches it (`chain DOCKER-USER { … }` with `preserve DOCKER*;`).
+///   Such a table holds only the built-in chains it names: applying it keeps the other
+///   software's chains, the jumps to them and the built-in chains it does not name (see
+///   `Table::preserve`). Patterns apply to the table in the sections they are written in
+///   (`inet` for both families).
 /// - **Rules.** `[verb] option* ;` where the verb is a catalog target in lower case (`accept`,
 ///   `drop`, `reject`, `return`, `log`, `masquerade`, `snat`, `dnat`, `redirect`, `mark`, `ct`,
 ///   `notrack`, …), `jump NAME`, `goto NAME`, or `raw "iptables text"` (no options). Without a

@@ -100,6 +100,8 @@ pub struct Table {
     pub line: usize,
     /// Chains in order of first appearance.
     pub chains: Vec<Chain>,
+    /// `preserve` patterns, from every block of the table that applies to this family.
+    pub preserve: Vec<String>,
 }
 
 /// A chain, merged from every definition of it in its table's blocks.

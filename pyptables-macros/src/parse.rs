@@ -10,6 +10,7 @@
 //! Only syntax is judged here. Table names, chain names, verbs, option keys and value texts are
 //! kept as written for the check stage, which owns the catalog.
 
+use crate::ast::PreservePattern;
 use proc_macro2::{Delimiter, Group, Span, TokenStream, TokenTree};
 use syn::ext::IdentExt;
 use syn::parse::{ParseStream, Parser};
@@ -757,6 +758,53 @@ fn parse_chain_header(input: ParseStream, end: HeaderEnd, h: &mut ChainHeader) -
     Ok(())
 }
 
+/// `preserve NAME, PREFIX*, "NAME", …` (the terminator is not part of the statement).
+fn parse_preserve(input: ParseStream, end: HeaderEnd) -> syn::Result<Vec<PreservePattern>> {
+    const WHAT: &str =
+        "expected a chain name or a prefix ending in `*` (`preserve DOCKER*, f2b-*;`)";
+    let _ = input.call(Ident::parse_any)?;
+    let mut patterns = Vec::new();
+    loop {
+        if input.peek(LitStr) {
+            let lit: LitStr = input.parse()?;
+            patterns.push(PreservePattern {
+                text: lit.value(),
+                span: SpanRange::single(lit.span()),
+            });
+        } else if input.peek(Ident::peek_any) {
+            let name = parse_name(input)?;
+            let mut text = name.text;
+            let mut span = name.span;
+            if input.peek(Token![*]) {
+                let star: Token![*] = input.parse()?;
+                if adjacent(span.last, star.span) {
+                    text.push('*');
+                    span.last = star.span;
+                } else {
+                    return Err(syn::Error::new(
+                        star.span,
+                        format!("write the `*` of a prefix right after it: `{text}*`"),
+                    ));
+                }
+            }
+            patterns.push(PreservePattern { text, span });
+        } else {
+            return Err(expected(input, end, WHAT));
+        }
+        if input.is_empty() {
+            return Ok(patterns);
+        }
+        if !input.peek(Token![,]) {
+            return Err(expected(
+                input,
+                end,
+                "expected `,` between `preserve` patterns, or `;` after them",
+            ));
+        }
+        let _: Token![,] = input.parse()?;
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // The walk over levels
 
@@ -899,11 +947,15 @@ impl Ctx {
                 }
                 None
             }
-            (None, _) => Some(Top::Table(TableBlock {
-                name: ident,
-                brace_span: group.span(),
-                chains: self.chains(group.stream()),
-            })),
+            (None, _) => {
+                let (chains, preserve) = self.table_body(group.stream());
+                Some(Top::Table(TableBlock {
+                    name: ident,
+                    brace_span: group.span(),
+                    chains,
+                    preserve,
+                }))
+            }
         }
     }
 
@@ -1050,11 +1102,29 @@ impl Ctx {
         })
     }
 
-    fn chains(&mut self, stream: TokenStream) -> Vec<ChainDef> {
-        split(stream)
-            .into_iter()
-            .filter_map(|stmt| self.chain(stmt))
-            .collect()
+    /// The statements of a table block: chains, and `preserve …;` lines.
+    fn table_body(&mut self, stream: TokenStream) -> (Vec<ChainDef>, Vec<PreservePattern>) {
+        let (mut chains, mut preserve) = (Vec::new(), Vec::new());
+        for stmt in split(stream) {
+            let is_preserve = matches!(stmt.tokens.first(), Some(TokenTree::Ident(i)) if i == "preserve")
+                && !matches!(stmt.end, End::Brace(_));
+            if is_preserve {
+                let end = stmt.header_end();
+                match run(&stmt, |input| parse_preserve(input, end)) {
+                    Ok(patterns) => preserve.extend(patterns),
+                    Err(e) => self.errors.push(e),
+                }
+                if matches!(stmt.end, End::Eof) {
+                    self.errors.push(syn::Error::new(
+                        end.span,
+                        "expected `;` after the `preserve` patterns",
+                    ));
+                }
+            } else if let Some(chain) = self.chain(stmt) {
+                chains.push(chain);
+            }
+        }
+        (chains, preserve)
     }
 
     fn chain(&mut self, stmt: Stmt) -> Option<ChainDef> {

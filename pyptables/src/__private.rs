@@ -566,8 +566,10 @@ pub fn table(name: &'static str, file: &'static str, line: u32) -> Table {
     Table::new(name).at(Origin::new(file, line, 1))
 }
 
-/// Adds the built-in chains a table lacks (policy ACCEPT) and puts built-in chains first in
-/// the kernel's order. Chains are moved, not cloned, so rules keep their origins.
+/// Adds the built-in chains a table lacks (policy ACCEPT) — unless it preserves other
+/// software's chains: then the built-in chains it does not name are not its own — and puts
+/// built-in chains first in the kernel's order. Chains are moved, not cloned, so rules keep
+/// their origins.
 pub fn complete_table(table: &mut Table) {
     let Some(spec) = pyptables_catalog::tables::table(table.name()) else {
         return;
@@ -584,10 +586,16 @@ pub fn complete_table(table: &mut Table) {
                 .is_some_and(|c| c.is_builtin() && c.name() == *name)
         });
         match found.and_then(Option::take) {
-            Some(c) => fresh.add_chain(c),
-            None => fresh.add_chain(Chain::builtin(*name, Policy::Accept).at(origin)),
+            Some(c) => {
+                fresh.add_chain(c);
+            }
+            None if !table.preserved().is_empty() => {}
+            None => {
+                fresh.add_chain(Chain::builtin(*name, Policy::Accept).at(origin));
+            }
         };
     }
+    fresh.preserve(table.preserved().iter().cloned());
     for c in taken.into_iter().flatten() {
         fresh.add_chain(c);
     }

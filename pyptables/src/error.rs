@@ -102,6 +102,29 @@ pub enum RestoreError {
         /// Why the rollback failed.
         rollback: Box<RestoreError>,
     },
+    /// A table would replace a running table that holds chains of other software it neither
+    /// defines nor `preserve`s (Docker, fail2ban, Kubernetes, … — see
+    /// [`FOREIGN_OWNERS`](pyptables_catalog::preserve::FOREIGN_OWNERS)); nothing was applied.
+    #[error("the running {table} table ({family}) has chains of other software: {}; applying would delete them and the jumps to them. Add `{preserve}` to the {table} table to keep them, or replace them anyway (`--replace-foreign`, `RestoreOptions::replace_foreign`)", chains.join(", "))]
+    ForeignChains {
+        /// The family.
+        family: pyptables_catalog::Family,
+        /// The table.
+        table: String,
+        /// The chains found.
+        chains: Vec<String>,
+        /// The `preserve` line that would keep them.
+        preserve: String,
+    },
+    /// A table with `preserve` needs the running table, but the backend has no save program
+    /// ([`Backend::Path`](crate::Backend::Path)); nothing was applied.
+    #[error("the {table} table preserves chains of other software, which needs the running rules, but `{program}` has no matching iptables-save; choose a backend instead of a program path")]
+    NoSaveProgram {
+        /// The table.
+        table: String,
+        /// The restore program.
+        program: PathBuf,
+    },
     /// The program did not finish within [`RestoreOptions::timeout`](crate::RestoreOptions::timeout)
     /// and was killed (with everything it started). Whether it changed the rules before that is
     /// not known.

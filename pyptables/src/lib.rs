@@ -30,6 +30,7 @@ pub mod explain;
 mod firewall;
 pub mod model;
 mod origin;
+mod preserve;
 mod render;
 mod restore;
 mod validate;

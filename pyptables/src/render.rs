@@ -282,6 +282,19 @@ fn render_table(ti: usize, table: &Table, family: Family, annotated: bool, out: 
         out.line(|| LineSource::Other, |s| s.push_str(&bar));
         out.line(|| LineSource::Other, |s| s.push_str(&title));
         out.line(|| LineSource::Other, |s| s.push_str(&bar));
+        if !table.preserved().is_empty() {
+            // Not in the text below, but kept when it is applied.
+            out.line(
+                || LineSource::Other,
+                |s| {
+                    let _ = write!(
+                        s,
+                        "# Kept as they run: chains {}, the jumps to them, and the built-in chains not listed here",
+                        sanitize(&table.preserved().join(", "))
+                    );
+                },
+            );
+        }
     }
     out.line(tsrc, |s| {
         s.push('*');

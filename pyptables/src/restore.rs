@@ -86,6 +86,19 @@ pub struct RestoreOptions {
     /// takes. `--wait` makes iptables wait for the xtables lock without limit, so a program
     /// holding that lock can make a load hang.
     pub timeout: Option<Duration>,
+    /// Replace running tables even when they hold chains of well-known other software
+    /// (Docker, fail2ban, Kubernetes, …; see
+    /// [`FOREIGN_OWNERS`](pyptables_catalog::preserve::FOREIGN_OWNERS)) that the table neither
+    /// defines nor [`preserve`](crate::Table::preserve)s, and would delete. Default `false`: such a load is
+    /// refused with [`RestoreError::ForeignChains`]. (With [`Backend::Path`] and no
+    /// [`save_program`](RestoreOptions::save_program) the running tables cannot be read, and
+    /// nothing is refused.)
+    pub replace_foreign: bool,
+    /// The `iptables-save` that goes with [`Backend::Path`] (which has none of its own), for
+    /// saving the running tables: tables with `preserve` patterns need it, and so do the
+    /// refusal of other software's chains and the rollback of a ruleset of several tables.
+    /// Ignored with the other backends.
+    pub save_program: Option<PathBuf>,
 }
 
 impl Default for RestoreOptions {
@@ -98,6 +111,8 @@ impl Default for RestoreOptions {
             netns: None,
             skip_validation: false,
             timeout: None,
+            replace_foreign: false,
+            save_program: None,
         }
     }
 }
@@ -144,22 +159,60 @@ impl Tables {
     /// table the running tables it names are saved first (with the backend's `iptables-save`) and, when the kernel refuses the new
     /// rules, loaded back — the previous rules stay in place, whole. With
     /// [`Backend::Path`] there is no matching save program and no such rollback.
+    ///
+    /// A table with [`preserve`](crate::Table::preserve) patterns replaces only what it owns:
+    /// its running table is saved and the other software's chains, the jumps to them and the
+    /// built-in chains the table does not name are copied into the same load (see the README,
+    /// "Sharing the host"). A table without patterns whose running table holds chains of
+    /// well-known other software is refused ([`RestoreError::ForeignChains`]) unless
+    /// [`RestoreOptions::replace_foreign`].
     pub fn restore(&self, options: &RestoreOptions) -> Result<(), RestoreError> {
         if !options.skip_validation {
             self.validate().map_err(RestoreError::Invalid)?;
         }
+        let program = options.backend.restore_program(self.family());
+        let live = !options.test && !options.noflush;
+        let preserving = self.iter().any(|t| !t.preserved().is_empty());
+        // The running tables, counters included: what other software owns is copied from
+        // them, they show chains a load would delete, and they are what a rollback loads.
+        // (Only a single table replaced regardless of what runs needs none of that.)
+        let needed = preserving || !options.replace_foreign || self.iter().nth(1).is_some();
+        let saved = if live && needed {
+            self.save_running(options)?
+        } else {
+            None
+        };
+        if live && preserving && saved.is_none() {
+            let table = self.iter().find(|t| !t.preserved().is_empty());
+            return Err(RestoreError::NoSaveProgram {
+                table: table.map(|t| t.name().to_string()).unwrap_or_default(),
+                program,
+            });
+        }
+        if let (Some(saved), false) = (&saved, options.replace_foreign) {
+            self.refuse_foreign(saved)?;
+        }
         // Plain text for the kernel; the line map (what each line came from) is only needed to
         // explain a refusal, so it is built then — rendering is deterministic.
-        let text = self.render(Style::Plain);
-        let program = options.backend.restore_program(self.family());
-        // One table is committed atomically by the kernel: only with several tables can a
-        // refusal leave some of them applied, so only then is the pre-save needed.
-        let saved = if options.test || options.noflush || self.iter().nth(1).is_none() {
-            None
+        let rendered = self.render(Style::Plain);
+        // With `--noflush` nothing but the user chains named is replaced anyway; an empty
+        // declaration of a preserved chain there would flush it.
+        let input = if preserving && !options.noflush {
+            Some(self.preserving_input(&rendered, saved.as_deref().unwrap_or_default()))
         } else {
-            self.save_running(options)?
+            None
         };
-        let result = run_restore(options, &program, &text).map_err(|e| match e {
+        let (text, from) = match &input {
+            Some(m) => (m.text.as_str(), Some(&m.from)),
+            None => (rendered.as_str(), None),
+        };
+        // Copied lines carry their counters.
+        let extra: &[&str] = if preserving && live {
+            &["--counters"]
+        } else {
+            &[]
+        };
+        let result = run_restore_with(options, &program, text, extra).map_err(|e| match e {
             RestoreError::Rejected {
                 program,
                 line,
@@ -167,7 +220,12 @@ impl Tables {
                 ..
             } => {
                 let rendered = self.render_mapped(Style::Plain);
-                let rule = line
+                // A line copied from the running table is no line of these rules.
+                let own = match from {
+                    Some(from) => line.and_then(|l| from.get(l.checked_sub(1)?).copied().flatten()),
+                    None => line,
+                };
+                let rule = own
                     .and_then(|l| rendered.source_of(l))
                     .and_then(rule_ref)
                     .map(Box::new);
@@ -180,14 +238,34 @@ impl Tables {
             }
             e => e,
         });
+        // One table is committed atomically by the kernel: only with several tables can a
+        // refusal leave some of them applied and need the rollback.
         match (result, saved) {
-            (Err(error @ RestoreError::Rejected { .. }), Some(saved)) => {
+            (Err(error @ RestoreError::Rejected { .. }), Some(saved))
+                if self.iter().nth(1).is_some() =>
+            {
                 let back = RestoreOptions {
                     test: false,
                     noflush: false,
                     ..options.clone()
                 };
-                match run_restore_with(&back, &program, &saved, &["--counters"]) {
+                let text = if preserving {
+                    match self.save_running(options) {
+                        Ok(Some(current)) => {
+                            crate::preserve::rollback_input(&saved, &current, self)
+                        }
+                        Ok(None) => saved,
+                        Err(rollback) => {
+                            return Err(RestoreError::RollbackFailed {
+                                error: Box::new(error),
+                                rollback: Box::new(rollback),
+                            })
+                        }
+                    }
+                } else {
+                    saved
+                };
+                match run_restore_with(&back, &program, &text, &["--counters"]) {
                     Ok(()) => Err(error),
                     Err(rollback) => Err(RestoreError::RollbackFailed {
                         error: Box::new(error),
@@ -199,11 +277,85 @@ impl Tables {
         }
     }
 
+    /// [`RestoreError::ForeignChains`] for the first table whose running table (in `saved`)
+    /// holds chains of well-known other software that loading it would delete: chains it
+    /// neither defines nor preserves.
+    pub(crate) fn refuse_foreign(&self, saved: &str) -> Result<(), RestoreError> {
+        let running = crate::preserve::parse(saved);
+        for table in self.iter() {
+            let Some(r) = running.iter().find(|r| r.name == table.name()) else {
+                continue;
+            };
+            let patterns = table.preserved().iter().map(String::as_str);
+            let chains: Vec<&str> = crate::preserve::well_known_foreign(r)
+                .into_iter()
+                .filter(|c| {
+                    table.chain(c).is_none()
+                        && !pyptables_catalog::preserve::any_matches(patterns.clone(), c)
+                })
+                .collect();
+            if !chains.is_empty() {
+                return Err(RestoreError::ForeignChains {
+                    family: self.family(),
+                    table: table.name().to_string(),
+                    preserve: pyptables_catalog::preserve::preserve_line(chains.iter().copied()),
+                    chains: chains.iter().map(|c| c.to_string()).collect(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// The plain text, loadable on its own: a table with `preserve` patterns also declares
+    /// (empty) the preserved chains its rules jump to, which the other software has not
+    /// created yet when this text is loaded at boot.
+    pub(crate) fn standalone_text(&self) -> String {
+        let rendered = self.render(Style::Plain);
+        if self.iter().all(|t| t.preserved().is_empty()) {
+            return rendered;
+        }
+        self.preserving_input(&rendered, "").text
+    }
+
+    /// The restore input when some table preserves: those tables merged with their running
+    /// tables in `saved`, the others as rendered (`rendered` is the plain rendering).
+    fn preserving_input(&self, rendered: &str, saved: &str) -> crate::preserve::Merged {
+        use crate::preserve::{merge, parse, scope_of, Merged};
+        let desired = parse(rendered);
+        let running = parse(saved);
+        let mut out = Merged::default();
+        let mut skip = false;
+        for (i, line) in rendered.lines().enumerate() {
+            if let Some(name) = line.strip_prefix('*') {
+                let name = name.trim();
+                let scope = scope_of(self, name);
+                let d = desired.iter().find(|d| d.name == name);
+                if let (Some(scope), Some(d)) = (scope, d) {
+                    merge(d, running.iter().find(|r| r.name == name), &scope, &mut out);
+                    skip = true;
+                    continue;
+                }
+            }
+            if skip {
+                skip = line.trim_end() != "COMMIT";
+                continue;
+            }
+            out.text.push_str(line);
+            out.text.push('\n');
+            out.from.push(Some(i + 1));
+        }
+        out
+    }
+
     /// The running rules of the tables this ruleset names, as `iptables-save` prints them, or
     /// `None` when the backend has no save program.
     fn save_running(&self, options: &RestoreOptions) -> Result<Option<String>, RestoreError> {
-        let Some(save) = options.backend.save_program(self.family()) else {
-            return Ok(None);
+        let save = match (&options.backend, &options.save_program) {
+            (Backend::Path(_), Some(p)) => p.clone(),
+            (backend, _) => match backend.save_program(self.family()) {
+                Some(p) => p,
+                None => return Ok(None),
+            },
         };
         let mut text = String::new();
         for table in self.iter() {
@@ -259,15 +411,8 @@ fn rule_ref(source: &LineSource) -> Option<RuleRef> {
     }
 }
 
-/// Runs a restore program on `text`; on refusal returns `Rejected` with the line it named.
-pub(crate) fn run_restore(
-    options: &RestoreOptions,
-    program: &std::path::Path,
-    text: &str,
-) -> Result<(), RestoreError> {
-    run_restore_with(options, program, text, &[])
-}
-
+/// Runs a restore program on `text` with `extra_args`; on refusal returns `Rejected` with the
+/// line it named.
 pub(crate) fn run_restore_with(
     options: &RestoreOptions,
     program: &std::path::Path,

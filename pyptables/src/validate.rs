@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 use std::fmt;
 
-use pyptables_catalog::chains::{check_table, ChainInfo, ChainPlace};
+use pyptables_catalog::chains::{check_table_preserving, ChainInfo, ChainPlace};
 use pyptables_catalog::rule::{check_rule, RuleContext};
 use pyptables_catalog::{targets, Family, Hook, Hooks, Place, Problem, TargetCall, TargetKind};
 
@@ -147,7 +147,13 @@ impl Tables {
                     table.origin(),
                 );
             }
-            validate_table(table.chain_slice(), table.origin(), &mut c);
+            for pattern in table.preserved() {
+                if let Some(problem) = pyptables_catalog::preserve::pattern_problem(pattern) {
+                    c.push(problem, None, None, None, table.origin());
+                }
+            }
+            let preserve: Vec<&str> = table.preserved().iter().map(String::as_str).collect();
+            validate_table(table.chain_slice(), table.origin(), &preserve, &mut c);
             errors.extend(c.errors);
         }
         // Every line must reach iptables-restore as the one line it was written as.
@@ -190,7 +196,12 @@ impl Tables {
     }
 }
 
-fn validate_table(chains: &[Chain], table_origin: Origin, c: &mut Collector<'_>) {
+fn validate_table(
+    chains: &[Chain],
+    table_origin: Origin,
+    preserve: &[&str],
+    c: &mut Collector<'_>,
+) {
     // Every chain name, for the look-ups of each jump (a table may have many chains).
     let names: HashSet<&str> = chains.iter().map(Chain::name).collect();
     // A jump whose name is neither a chain nor a target, but close to a target, is a
@@ -219,7 +230,10 @@ fn validate_table(chains: &[Chain], table_origin: Origin, c: &mut Collector<'_>)
                     target: Some(t), ..
                 } if t.kind() != TargetKind::Builtin => {
                     let name = t.name();
-                    if t.kind() == TargetKind::Jump && !names.contains(name) {
+                    if t.kind() == TargetKind::Jump
+                        && !names.contains(name)
+                        && !pyptables_catalog::preserve::any_matches(preserve.iter().copied(), name)
+                    {
                         if let Some(s) = pyptables_catalog::suggest::did_you_mean(
                             name,
                             targets::TARGETS.iter().map(|t| t.name),
@@ -254,7 +268,7 @@ fn validate_table(chains: &[Chain], table_origin: Origin, c: &mut Collector<'_>)
             jumps,
         });
     }
-    let checked = check_table(c.table, &infos);
+    let checked = check_table_preserving(c.table, &infos, preserve);
     for (place, problem) in checked.problems {
         match place {
             ChainPlace::Table => c.push(problem, None, None, None, table_origin),

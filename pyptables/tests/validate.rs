@@ -577,3 +577,36 @@ fn a_clean_ruleset_has_no_errors() {
     );
     assert_eq!(t.validate(), Ok(()));
 }
+
+#[test]
+fn jumps_to_preserved_chains_are_valid_and_patterns_are_checked() {
+    let mut tables = Tables::new(Family::V4);
+    let mut filter = Table::new("filter");
+    filter.preserve(["DOCKER*", "f2b-*"]);
+    let input = filter.add_chain(Chain::builtin("INPUT", Policy::Drop));
+    input.push(Rule::new().jump("f2b-sshd"));
+    input.push(Rule::new().goto("DOCKER-USER"));
+    tables.add(filter);
+    tables.validate().unwrap();
+
+    // Not preserved: still an undefined chain, with the preserve line that would keep it.
+    let line = line!() + 1;
+    tables["filter"]["INPUT"].push(Rule::new().jump("KUBE-SERVICES"));
+    let e = only_error(&tables, line);
+    assert!(
+        e.to_string().ends_with(
+            "jump to undefined chain `KUBE-SERVICES` in the filter table; if it is Kubernetes's \
+             chain, keep it with `preserve KUBE-*;` in the table"
+        ),
+        "{e}"
+    );
+    tables["filter"]["INPUT"].remove(2).unwrap();
+
+    tables["filter"].preserve(["OUT*PUT", "*"]);
+    let errors = tables.validate().unwrap_err();
+    assert_eq!(errors.len(), 2, "{errors}");
+    assert!(
+        matches!(&errors.0[0].problem, Problem::BadPreservePattern { pattern, .. } if pattern == "OUT*PUT"),
+        "{errors}"
+    );
+}

@@ -9,6 +9,7 @@ use pyptables_catalog::Family;
 
 use crate::error::RestoreError;
 use crate::firewall::Firewall;
+use crate::preserve::owned_rules;
 use crate::restore::RestoreOptions;
 
 use super::scratch::{self, ScratchNetns, SetsError};
@@ -94,9 +95,23 @@ fn summary(fw: &Firewall, families: &[Family]) -> String {
 fn options(tools: &Tools, family: Family, netns: Option<&str>) -> RestoreOptions {
     RestoreOptions {
         backend: tools.backend(family),
+        save_program: tools.save_program(family).ok(),
         netns: netns.map(str::to_string),
         skip_validation: true,
         ..RestoreOptions::default()
+    }
+}
+
+/// [`options`] for loading `tables` into the scratch namespace `ns`: nothing else runs there,
+/// so there is nothing of other software to refuse to delete, and a restore program given by
+/// path is used without its save program — unless a table preserves, which needs one.
+fn scratch_options(tools: &Tools, tables: &crate::Tables, ns: &str) -> RestoreOptions {
+    let family = tables.family();
+    let preserving = tables.iter().any(|t| !t.preserved().is_empty());
+    RestoreOptions {
+        replace_foreign: true,
+        save_program: tools.save_program(family).ok().filter(|_| preserving),
+        ..options(tools, family, Some(ns))
     }
 }
 
@@ -136,9 +151,9 @@ pub(crate) fn check(fw: &Firewall, tools: &Tools, no_netns: bool, io: &mut Io<'_
         }
         let mut rejected = false;
         for family in &families {
-            if let Err(e) = fw
-                .family(*family)
-                .restore(&options(tools, *family, Some(ns.name())))
+            if let Err(e) =
+                fw.family(*family)
+                    .restore(&scratch_options(tools, fw.family(*family), ns.name()))
             {
                 report(io, *family, &e);
                 match e {
@@ -213,6 +228,8 @@ pub(crate) struct ApplySettings {
     pub(crate) yes: bool,
     /// `--restore-timeout SECONDS`: the longest a save or restore program may run.
     pub(crate) restore_timeout: Duration,
+    /// `--replace-foreign`: replace tables holding other software's chains.
+    pub(crate) replace_foreign: bool,
 }
 
 /// How long `apply` on a terminal waits for the answer to its question, as `iptables-apply`.
@@ -222,8 +239,11 @@ fn interrupted() -> bool {
     system::INTERRUPTED.load(Ordering::SeqCst)
 }
 
-/// Loads the saved rules of `applied` back, last family first; `false` if one failed.
+/// Loads the saved rules of `applied` back, last family first; `false` if one failed. In
+/// tables that preserve other software's chains only the firewall's part goes back (see
+/// [`system::rollback_input`]).
 fn rollback(
+    fw: &Firewall,
     tools: &Tools,
     applied: &[(Family, String)],
     timeout: Duration,
@@ -231,7 +251,9 @@ fn rollback(
 ) -> bool {
     let mut ok = true;
     for (family, text) in applied.iter().rev() {
-        match system::load_saved(tools, *family, text, false, timeout) {
+        let result = system::rollback_input(tools, fw.family(*family), text, timeout)
+            .and_then(|text| system::load_saved(tools, *family, &text, false, timeout));
+        match result {
             Ok(()) => {
                 let _ = writeln!(io.err, "rolled back: the previous {family} rules are back");
             }
@@ -287,6 +309,7 @@ pub(crate) fn apply(fw: &Firewall, tools: &Tools, settings: &ApplySettings, io: 
     // What a rollback would load, checked to be loadable before anything changes: a running
     // rule iptables-save prints in a form iptables-restore refuses would make it fail.
     let mut saved = Vec::new();
+    let mut foreign = false;
     for family in &families {
         let tables = fw.family(*family);
         let names: Vec<&str> = tables.iter().map(|t| t.name()).collect();
@@ -326,7 +349,19 @@ pub(crate) fn apply(fw: &Firewall, tools: &Tools, settings: &ApplySettings, io: 
             );
             return EXIT_ERROR;
         }
+        // Other software's chains a table without `preserve` would delete: refused before
+        // anything changes, for every family at once.
+        if !settings.replace_foreign {
+            if let Err(e) = tables.refuse_foreign(&text) {
+                report(io, *family, &e);
+                foreign = true;
+            }
+        }
         saved.push((*family, text));
+    }
+    if foreign {
+        let _ = writeln!(io.err, "nothing was applied");
+        return EXIT_FAILED;
     }
     if interrupted() {
         let _ = writeln!(io.err, "interrupted: nothing was applied");
@@ -340,6 +375,7 @@ pub(crate) fn apply(fw: &Firewall, tools: &Tools, settings: &ApplySettings, io: 
         }
         let options = RestoreOptions {
             timeout: Some(timeout),
+            replace_foreign: settings.replace_foreign,
             ..options(tools, family, tools.netns.as_deref())
         };
         if let Err(e) = fw.family(family).restore(&options) {
@@ -347,7 +383,10 @@ pub(crate) fn apply(fw: &Firewall, tools: &Tools, settings: &ApplySettings, io: 
             // Refused outright, the family is as it was; a program killed or failing silently
             // may have committed some tables: put the family back too.
             let (unchanged, code) = match e {
-                RestoreError::Rejected { .. } => (true, EXIT_FAILED),
+                RestoreError::Rejected { .. } | RestoreError::ForeignChains { .. } => {
+                    (true, EXIT_FAILED)
+                }
+                RestoreError::NoSaveProgram { .. } => (true, EXIT_ERROR),
                 RestoreError::NotFound { .. } | RestoreError::PermissionDenied { .. } => {
                     (true, EXIT_ERROR)
                 }
@@ -361,7 +400,7 @@ pub(crate) fn apply(fw: &Firewall, tools: &Tools, settings: &ApplySettings, io: 
             if applied.is_empty() {
                 return code;
             }
-            return rolled_back(rollback(tools, &applied, timeout, io), code);
+            return rolled_back(rollback(fw, tools, &applied, timeout, io), code);
         }
         let _ = writeln!(
             io.out,
@@ -372,7 +411,7 @@ pub(crate) fn apply(fw: &Firewall, tools: &Tools, settings: &ApplySettings, io: 
     }
     if interrupted() {
         let _ = writeln!(io.err, "interrupted: restoring the previous rules");
-        return rolled_back(rollback(tools, &applied, timeout, io), EXIT_FAILED);
+        return rolled_back(rollback(fw, tools, &applied, timeout, io), EXIT_FAILED);
     }
     let Some(seconds) = confirm else {
         return EXIT_OK;
@@ -395,7 +434,7 @@ pub(crate) fn apply(fw: &Firewall, tools: &Tools, settings: &ApplySettings, io: 
     let (code, result) = if confirmed {
         let _ = writeln!(io.out, "confirmed: the new rules stay");
         (EXIT_OK, "kept")
-    } else if rollback(tools, &applied, timeout, io) {
+    } else if rollback(fw, tools, &applied, timeout, io) {
         (EXIT_FAILED, "rolled back")
     } else {
         (EXIT_ROLLBACK_FAILED, "rollback failed")
@@ -713,7 +752,7 @@ pub(crate) fn diff(
     let mut differ = false;
     for family in families {
         let tables = fw.family(family);
-        if let Err(e) = tables.restore(&options(tools, family, Some(ns.name()))) {
+        if let Err(e) = tables.restore(&scratch_options(tools, tables, ns.name())) {
             report(io, family, &e);
             let _ = writeln!(
                 io.err,
@@ -732,8 +771,9 @@ pub(crate) fn diff(
                 return EXIT_ERROR;
             }
         };
-        let desired = select_tables(&normalise(&desired), &names);
-        let running = select_tables(&normalise(&running), &names);
+        // Other software's chains and jumps, in tables that preserve them, are no difference.
+        let desired = select_tables(&normalise(&owned_rules(&desired, tables)), &names);
+        let running = select_tables(&normalise(&owned_rules(&running, tables)), &names);
         if desired != running {
             differ = true;
             let text = similar::TextDiff::from_lines(&running, &desired)

@@ -166,6 +166,10 @@ enum Command {
         /// the previous rules back
         #[arg(long, value_name = "SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
         restore_timeout: u64,
+        /// Replace a table that holds chains of other software (Docker, fail2ban, Kubernetes,
+        /// …) even though the firewall does not `preserve` them: they are deleted
+        #[arg(long)]
+        replace_foreign: bool,
     },
     /// Confirm an `apply --confirm` that is waiting (from a second session)
     Confirm,
@@ -359,11 +363,13 @@ fn run_inner(fw: &Firewall, args: Vec<OsString>, mut io: Io<'_>) -> u8 {
             confirm,
             yes,
             restore_timeout,
+            replace_foreign,
         }) => {
             let settings = commands::ApplySettings {
                 confirm,
                 yes,
                 restore_timeout: std::time::Duration::from_secs(restore_timeout),
+                replace_foreign,
             };
             commands::apply(fw, &tools, &settings, &mut io)
         }

@@ -20,7 +20,6 @@ use clap::{Args, ValueEnum};
 use pyptables_catalog::Family;
 
 use crate::firewall::Firewall;
-use crate::Style;
 
 use super::{Io, ToolArgs, EXIT_ERROR, EXIT_FAILED, EXIT_OK};
 
@@ -128,7 +127,7 @@ pub(crate) fn save(fw: &Firewall, tools: &ToolArgs, args: &SaveArgs, io: &mut Io
             continue;
         }
         let mut text = super::header(&io.program, family);
-        text.push_str(&tables.render(Style::Plain));
+        text.push_str(&tables.standalone_text());
         if let Err(e) = write_atomically(&path, text.as_bytes(), layout.mode()) {
             let _ = writeln!(io.err, "error: cannot write {}: {e}", path.display());
             return EXIT_ERROR;
@@ -140,6 +139,18 @@ pub(crate) fn save(fw: &Firewall, tools: &ToolArgs, args: &SaveArgs, io: &mut Io
             path.display(),
             tables.rule_count(),
             names.join(", ")
+        );
+    }
+    if families
+        .iter()
+        .any(|f| fw.family(*f).iter().any(|t| !t.preserved().is_empty()))
+    {
+        // At boot the other software has not started yet; a reload later would not keep it.
+        let _ = writeln!(
+            io.err,
+            "note: tables that preserve other software's chains are saved with the firewall's \
+             part only, for boot, before that software starts; to change the rules later, use \
+             `apply`, which keeps its chains (reloading these files would delete them)"
         );
     }
     let sets = super::scratch::referenced_sets(fw, &families);

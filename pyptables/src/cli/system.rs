@@ -99,6 +99,23 @@ pub(crate) fn load_saved(
     run_restore_with(&options, &program, text, &["--counters"])
 }
 
+/// What puts `saved` (a snapshot taken before the new `tables` were applied) back: the
+/// snapshot itself, or, when a table preserves other software's chains, the firewall's part of
+/// it merged with what that software has now (a fresh save), so that its changes made
+/// meanwhile — a container started during the confirmation wait — survive the rollback.
+pub(crate) fn rollback_input(
+    tools: &Tools,
+    tables: &crate::Tables,
+    saved: &str,
+    timeout: Duration,
+) -> Result<String, RestoreError> {
+    if tables.iter().all(|t| t.preserved().is_empty()) {
+        return Ok(saved.to_string());
+    }
+    let current = snapshot(tools, tables.family(), timeout)?;
+    Ok(crate::preserve::rollback_input(saved, &current, tables))
+}
+
 /// Only what a rollback needs to undo in `family`: the saved tables, plus empty built-in
 /// chains for each table the new rules named that did not exist before (the save has no
 /// text for it, so without this the new rules would stay in it).

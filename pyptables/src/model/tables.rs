@@ -19,6 +19,7 @@ pub struct Table {
     name: String,
     chains: Vec<Chain>,
     origin: Origin,
+    preserve: Vec<String>,
 }
 
 impl Table {
@@ -29,6 +30,7 @@ impl Table {
             name: name.into(),
             chains: Vec::new(),
             origin: Origin::caller(),
+            preserve: Vec::new(),
         }
     }
 
@@ -51,6 +53,7 @@ impl Table {
             name: name.to_string(),
             chains: Vec::new(),
             origin,
+            preserve: Vec::new(),
         };
         for chain in spec.chains {
             table
@@ -121,6 +124,42 @@ impl Table {
     /// The chains in order, mutably.
     pub fn chains_mut(&mut self) -> impl Iterator<Item = &mut Chain> {
         self.chains.iter_mut()
+    }
+
+    /// Shares the table with other software: chains matching one of `patterns` (a chain name,
+    /// or a prefix ending in `*`: `"DOCKER*"`, `"f2b-*"`) belong to someone else, unless this
+    /// table defines them itself. Applying such a table keeps them as they run, keeps the
+    /// jumps to them in built-in chains, and leaves alone the built-in chains this table does
+    /// not have (policy included) — so build it with [`Table::new`] and add only the built-in
+    /// chains the firewall owns. Rules may jump to a preserved chain without defining it.
+    /// Patterns are checked by [`Tables::validate`].
+    ///
+    /// ```
+    /// use pyptables::{Chain, Policy, Rule, Table};
+    /// let mut filter = Table::new("filter");
+    /// filter.preserve(["DOCKER*", "f2b-*"]);
+    /// filter.add_chain(Chain::user("DOCKER-USER")).push(Rule::new().drop());
+    /// assert!(filter.is_foreign("DOCKER-FORWARD") && filter.is_foreign("f2b-sshd"));
+    /// assert!(!filter.is_foreign("DOCKER-USER"));          // defined here: owned
+    /// ```
+    pub fn preserve<S: Into<String>>(
+        &mut self,
+        patterns: impl IntoIterator<Item = S>,
+    ) -> &mut Table {
+        self.preserve.extend(patterns.into_iter().map(Into::into));
+        self
+    }
+
+    /// The `preserve` patterns (see [`Table::preserve`]).
+    pub fn preserved(&self) -> &[String] {
+        &self.preserve
+    }
+
+    /// Whether chain `name` belongs to other software: a `preserve` pattern matches it and this
+    /// table does not define it.
+    pub fn is_foreign(&self, name: &str) -> bool {
+        pyptables_catalog::preserve::any_matches(self.preserve.iter().map(String::as_str), name)
+            && self.chain(name).is_none()
     }
 
     pub(crate) fn chain_slice(&self) -> &[Chain] {
