@@ -427,3 +427,32 @@ fn ssh_only_from_the_lan() {
     assert_eq!(wan.verdict, Verdict::Drop);
     assert!(wan.rule.is_none(), "INPUT's policy decided");
 }
+
+#[path = "../examples/docker_host.rs"]
+#[allow(dead_code)]
+mod docker_host;
+
+#[test]
+fn docker_host() {
+    // INPUT DROP: 1 lo, 2 ESTABLISHED,RELATED, 3 icmp, 4 ssh from the admins. FORWARD is
+    // Docker's (the table preserves DOCKER*; FORWARD is not in these rules): unknown.
+    let fw = docker_host::firewall();
+    let t = fw.ipv4();
+    assert_eq!(
+        decided(&input(t, tcp("198.51.100.9", "192.0.2.1", 22), "eth0")),
+        by(Verdict::Accept, "filter", "INPUT", 4)
+    );
+    assert_eq!(
+        decided(&input(t, tcp("203.0.113.9", "192.0.2.1", 22), "eth0")),
+        by(Verdict::Drop, "filter", "INPUT", 0)
+    );
+    let e = fwd(t, tcp("203.0.113.9", "172.17.0.2", 8080), "eth0", "docker0");
+    assert_eq!(e.verdict, Verdict::Unknown);
+    assert!(e.unknown[0].contains("preserve"), "{:?}", e.unknown);
+    let t6 = fw.ipv6();
+    let ping6 = Packet::ping(ip("2001:db8:1::1"), ip("2001:db8::2"));
+    assert_eq!(
+        decided(&input(t6, ping6, "eth0")),
+        by(Verdict::Accept, "filter", "INPUT", 3)
+    );
+}

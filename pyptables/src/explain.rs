@@ -224,9 +224,32 @@ pub fn explain(tables: &Tables, packet: &Packet, path: Path) -> Explanation {
                 continue;
             }
             let Some(table) = tables.table(table_name) else {
+                assume(
+                    &mut e.assumptions,
+                    format!(
+                        "no {table_name} table: assumed empty, as loading these rules leaves it"
+                    ),
+                );
                 continue;
             };
             let Some(chain) = table.chain(hook.chain_name()) else {
+                if !table.preserved().is_empty() {
+                    // A preserving table leaves the built-in chains it lacks as they run.
+                    e.verdict = Verdict::Unknown;
+                    e.unknown.push(format!(
+                        "{table_name}/{} is not in these rules and is kept as it runs (preserve)",
+                        hook.chain_name()
+                    ));
+                    e.packet = packet;
+                    return e;
+                }
+                assume(
+                    &mut e.assumptions,
+                    format!(
+                        "{table_name}/{}: not in these rules, assumed empty with policy ACCEPT",
+                        hook.chain_name()
+                    ),
+                );
                 continue;
             };
             match walk(tables, table_name, chain, hook, &mut packet, &mut e) {
@@ -283,6 +306,12 @@ pub fn explain(tables: &Tables, packet: &Packet, path: Path) -> Explanation {
     }
     e.packet = packet;
     e
+}
+
+fn assume(assumptions: &mut Vec<String>, what: String) {
+    if !assumptions.contains(&what) {
+        assumptions.push(what);
+    }
 }
 
 fn is_final(action: &str) -> bool {
