@@ -456,3 +456,19 @@ fn docker_host() {
         by(Verdict::Accept, "filter", "INPUT", 3)
     );
 }
+
+/// With the legacy backend the kernel tracks connections only once a rule needs conntrack
+/// (found by tests/explain_kernel.rs: nat counters did not move); nat's walk is then a maybe.
+#[test]
+fn nat_without_conntrack_rules_may_not_be_walked() {
+    let mut t = default_tables();
+    t["nat"]["PREROUTING"].push(Rule::new().proto("udp").dport(80).target(Target::RETURN));
+    let e = fwd(&t, udp("192.0.2.2", "198.51.100.2", 80), "a", "b");
+    assert_eq!(decided(&e), by(Verdict::Accept, "filter", "FORWARD", 0));
+    assert!(e.path.iter().all(|s| s.table != "nat"), "{:?}", e.path);
+    assert_eq!(e.maybe[0].position, Some(1));
+    // A rule that needs conntrack anywhere makes nat's walk certain.
+    t["filter"]["INPUT"].push(Rule::new().opt("ctstate", "NEW").accept());
+    let e = fwd(&t, udp("192.0.2.2", "198.51.100.2", 80), "a", "b");
+    assert!(e.path.iter().any(|s| s.table == "nat"), "{:?}", e.path);
+}

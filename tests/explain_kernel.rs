@@ -586,6 +586,17 @@ fn run(backend: Backend, v6: bool, seed: u64, tally: &mut Tally) {
                 .into_iter()
                 .filter(|(k, _)| !unobservable(k))
                 .collect();
+            if kernel != simulated && std::env::var_os("PYPTABLES_EXPLAIN_DEBUG").is_some() {
+                let ct = router
+                    .exec_ok("cat", &["/proc/net/nf_conntrack"])
+                    .unwrap_or_default();
+                eprintln!("{} conntrack entries:", ct.lines().count());
+                for l in ct.lines().filter(|l| {
+                    l.contains("=924 ") || l.contains("198.51.100.22 ") && l.contains("192.0.2.19 ")
+                }) {
+                    eprintln!("ct: {l}");
+                }
+            }
             assert_eq!(
                 kernel,
                 simulated,
@@ -607,6 +618,11 @@ fn simulator_agrees_with_the_kernel_on_random_rulesets() {
     let seed = env("PYPTABLES_EXPLAIN_SEED", 0x5eed_1234) as u64;
     for backend in Backend::ALL {
         for v6 in [false, true] {
+            // PYPTABLES_EXPLAIN_ONLY=legacy-6 (say) reruns one backend and family.
+            let only = std::env::var("PYPTABLES_EXPLAIN_ONLY").unwrap_or_default();
+            if !only.is_empty() && only != format!("{backend}-{}", if v6 { 6 } else { 4 }) {
+                continue;
+            }
             let mut tally = Tally::default();
             run(
                 backend,

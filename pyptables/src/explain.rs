@@ -217,6 +217,7 @@ pub fn explain(tables: &Tables, packet: &Packet, path: Path) -> Explanation {
         packet: packet.clone(),
     };
     let mut accepted_by: Option<(String, Option<RuleAt>, String)> = None;
+    let conntrack_used = uses_conntrack(tables);
     for hook in path.hooks() {
         for &table_name in tables_at(hook) {
             // nat sees only the first packet of a connection; later ones follow its mapping.
@@ -252,6 +253,30 @@ pub fn explain(tables: &Tables, packet: &Packet, path: Path) -> Explanation {
                 );
                 continue;
             };
+            // Without a rule that needs conntrack, the kernel may not track the packet at all
+            // (the legacy backend tracks only for such a rule; nf_tables' nat chains do), and
+            // untracked packets skip nat: its walk may or may not happen.
+            if table_name == "nat" && !conntrack_used {
+                let before = (e.path.len(), packet.clone());
+                let end = walk(tables, table_name, chain, hook, &mut packet, &mut e);
+                let steps: Vec<Step> = e.path.drain(before.0..).collect();
+                e.maybe.extend(steps);
+                if matches!(end, TableEnd::Unknown(_)) || packet != before.1 {
+                    e.verdict = Verdict::Unknown;
+                    e.unknown.push(format!(
+                        "nat/{} changes the packet, but no rule needs conntrack, so whether nat \
+                         sees it depends on the backend and on other rules",
+                        hook.chain_name()
+                    ));
+                    e.packet = packet;
+                    return e;
+                }
+                assume(
+                    &mut e.assumptions,
+                    "no rule needs conntrack: the nat chains may not see the packet (listed as maybe)".into(),
+                );
+                continue;
+            }
             match walk(tables, table_name, chain, hook, &mut packet, &mut e) {
                 TableEnd::Accept(rule) => {
                     accepted_by = Some((table_name.to_string(), rule, chain.name().to_string()))
@@ -306,6 +331,54 @@ pub fn explain(tables: &Tables, packet: &Packet, path: Path) -> Explanation {
     }
     e.packet = packet;
     e
+}
+
+/// Matches and targets that make the kernel track connections (`nf_ct_netns_get`).
+const CONNTRACK_MATCHES: &[&str] = &[
+    "conntrack",
+    "state",
+    "connmark",
+    "helper",
+    "connlimit",
+    "connbytes",
+];
+const CONNTRACK_TARGETS: &[&str] = &[
+    "DNAT",
+    "SNAT",
+    "MASQUERADE",
+    "REDIRECT",
+    "NETMAP",
+    "CONNMARK",
+    "CT",
+    "NOTRACK",
+    "TPROXY",
+];
+
+/// Whether some rule needs conntrack (a raw rule is read for the names).
+fn uses_conntrack(tables: &Tables) -> bool {
+    tables
+        .iter()
+        .flat_map(|t| t.chains())
+        .flat_map(|c| c.iter())
+        .any(|rule| {
+            if let Some(raw) = rule.raw_text() {
+                return CONNTRACK_MATCHES
+                    .iter()
+                    .chain(CONNTRACK_TARGETS)
+                    .any(|n| raw.contains(n));
+            }
+            let args: Vec<pyptables_catalog::Arg<'_>> =
+                rule.args().iter().map(|a| a.as_catalog()).collect();
+            let protocol = protocol_of(&args);
+            args.iter().any(|a| {
+                resolve(a, protocol)
+                    .ok()
+                    .and_then(|r| r.module)
+                    .is_some_and(|m| CONNTRACK_MATCHES.contains(&m.name))
+            }) || rule
+                .get_target()
+                .is_some_and(|t| CONNTRACK_TARGETS.contains(&t.name()))
+        })
 }
 
 fn assume(assumptions: &mut Vec<String>, what: String) {
