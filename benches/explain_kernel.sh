@@ -5,7 +5,7 @@
 #   benches/explain_kernel.sh [RULESETS [PACKETS [SEED]]]   (per family and backend)
 set -eu
 cd "$(dirname "$0")/.."
-PYPTABLES_EXPLAIN_RULESETS="${1:-26}" PYPTABLES_EXPLAIN_PACKETS="${2:-100}" \
+PYPTABLES_EXPLAIN_RULESETS="${1:-30}" PYPTABLES_EXPLAIN_PACKETS="${2:-100}" \
 PYPTABLES_EXPLAIN_SEED="${3:-1592678228}" \
     cargo test --test explain_kernel -- --include-ignored --nocapture 2>&1 |
     grep -E 'agreed|disagree|test result|panicked'

@@ -14,7 +14,7 @@
 //! nat with `CT --notrack` in the raw table (not part of the compared ruleset).
 //!
 //! Quick run (CI): `cargo test --test explain_kernel -- --include-ignored`. Full run, the
-//! numbers in README: `benches/explain_kernel.sh` (26 rulesets of 100 packets per family and
+//! numbers in README: `benches/explain_kernel.sh` (30 rulesets of 100 packets per family and
 //! backend; `PYPTABLES_EXPLAIN_SEED` picks another sequence).
 
 use std::collections::BTreeMap;

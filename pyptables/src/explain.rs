@@ -27,7 +27,8 @@ use std::fmt;
 
 pub use pyptables_catalog::packet::{CtState, Packet};
 use pyptables_catalog::packet::{Effect, Truth};
-use pyptables_catalog::rule::{protocol_of, resolve};
+use pyptables_catalog::rule::{is_protocol_option, protocol_of, resolve};
+use pyptables_catalog::value::protocol_name;
 use pyptables_catalog::{targets, Hook, TargetKind};
 
 use crate::model::{Chain, Policy, Rule, Tables};
@@ -217,7 +218,8 @@ pub fn explain(tables: &Tables, packet: &Packet, path: Path) -> Explanation {
         packet: packet.clone(),
     };
     let mut accepted_by: Option<(String, Option<RuleAt>, String)> = None;
-    let conntrack_used = uses_conntrack(tables);
+    // Read every rule only when a nat chain is about to be walked.
+    let conntrack_used = std::cell::OnceCell::new();
     for hook in path.hooks() {
         for &table_name in tables_at(hook) {
             // nat sees only the first packet of a connection; later ones follow its mapping.
@@ -256,7 +258,7 @@ pub fn explain(tables: &Tables, packet: &Packet, path: Path) -> Explanation {
             // Without a rule that needs conntrack, the kernel may not track the packet at all
             // (the legacy backend tracks only for such a rule; nf_tables' nat chains do), and
             // untracked packets skip nat: its walk may or may not happen.
-            if table_name == "nat" && !conntrack_used {
+            if table_name == "nat" && !*conntrack_used.get_or_init(|| uses_conntrack(tables)) {
                 let before = (e.path.len(), packet.clone());
                 let end = walk(tables, table_name, chain, hook, &mut packet, &mut e);
                 let steps: Vec<Step> = e.path.drain(before.0..).collect();
@@ -396,12 +398,17 @@ fn rule_matches(rule: &Rule, packet: &Packet) -> Result<bool, String> {
     if let Some(raw) = rule.raw_text() {
         return Err(format!("raw rule `{raw}` is not evaluated offline"));
     }
-    let args: Vec<pyptables_catalog::Arg<'_>> =
-        rule.args().iter().map(|a| a.as_catalog()).collect();
-    let protocol = protocol_of(&args);
+    // The hot path: no allocation unless something is unknown.
+    let protocol = rule
+        .args()
+        .iter()
+        .find(|a| a.module.is_none() && !a.negated && is_protocol_option(&a.key))
+        .and_then(|a| a.value.as_deref())
+        .map(protocol_name);
     let mut truth = Truth::True;
     let mut unknown = None;
-    for arg in &args {
+    for arg in rule.args().iter().map(|a| a.as_catalog()) {
+        let arg = &arg;
         let t = match resolve(arg, protocol) {
             Ok(r) => match r.option.eval {
                 Some(eval) => eval(packet, arg.value.unwrap_or("")),
