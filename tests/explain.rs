@@ -472,3 +472,98 @@ fn nat_without_conntrack_rules_may_not_be_walked() {
     let e = fwd(&t, udp("192.0.2.2", "198.51.100.2", 80), "a", "b");
     assert!(e.path.iter().any(|s| s.table == "nat"), "{:?}", e.path);
 }
+
+fn cli(args: &[&str]) -> (u8, String, String) {
+    let fw = per_host_firewall();
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let code = pyptables::cli::run_with_args(
+        &fw,
+        std::iter::once("per_host").chain(args.iter().copied()),
+        &mut out,
+        &mut err,
+    );
+    (
+        code,
+        String::from_utf8(out).unwrap(),
+        String::from_utf8(err).unwrap(),
+    )
+}
+
+fn per_host_firewall() -> pyptables::Firewall {
+    pyptables::Firewall::from_tables(
+        per_host::host(Family::V4, "198.51.100.0/24", "icmp"),
+        per_host::host(Family::V6, "2001:db8:ad::/48", "ipv6-icmp"),
+    )
+}
+
+#[test]
+fn cli_explain() {
+    let ssh = [
+        "explain",
+        "--hook",
+        "input",
+        "--in",
+        "eth0",
+        "--proto",
+        "tcp",
+        "--src",
+        "198.51.100.3",
+        "--dst",
+        "192.0.2.1",
+        "--dport",
+        "22",
+    ];
+    let (code, out, _) = cli(&ssh);
+    assert_eq!(code, 0);
+    assert!(
+        out.starts_with("verdict: ACCEPT\nrule: filter/INPUT rule 4 (")
+            && out.contains("per_host.rs:37)\n"),
+        "{out}"
+    );
+    let mut json = ssh.to_vec();
+    let last = json.len() - 1;
+    json[last] = "25";
+    json.push("--json");
+    let (code, out, _) = cli(&json);
+    assert_eq!(code, 0);
+    assert!(
+        out.starts_with(r#"{"verdict": "DROP", "rule": null, "policy": {"table": "filter", "chain": "INPUT"}, "path": [{"hook": "INPUT", "table": "filter", "chain": "INPUT", "position": null, "#),
+        "{out}"
+    );
+    assert!(out.ends_with("]}\n"), "{out}");
+    // IPv6 from the addresses; the family's own rules.
+    let (code, out, _) = cli(&[
+        "explain",
+        "--hook",
+        "input",
+        "--in",
+        "eth0",
+        "--proto",
+        "ipv6-icmp",
+        "--src",
+        "2001:db8::1",
+        "--dst",
+        "2001:db8::2",
+    ]);
+    assert_eq!(
+        (code, out.lines().next()),
+        (0, Some("verdict: ACCEPT")),
+        "{out}"
+    );
+    // Mixed families are refused, with what is wrong.
+    let (code, _, err) = cli(&["explain", "--family", "4", "--src", "2001:db8::1"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("2001:db8::1 is not an IPv4 address"), "{err}");
+    // Undecidable: no source address given, and rule 4 asks for one.
+    let (code, out, _) = cli(&[
+        "explain", "--hook", "input", "--in", "eth0", "--dport", "22",
+    ]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.starts_with("verdict: UNKNOWN\n"), "{out}");
+    assert!(
+        out.contains(
+            "unknown: filter/INPUT rule 4: --source 198.51.100.0/24 cannot be decided offline"
+        ),
+        "{out}"
+    );
+}
