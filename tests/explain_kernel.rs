@@ -1,13 +1,13 @@
 //! Differential test of `pyptables::explain` against the kernel.
 //!
 //! Random rulesets over the catalog (addresses and prefixes, negations, ports, ranges,
-//! multiport, protocols, interfaces with wildcards, ctstate, marks, user chains with jump,
-//! goto and RETURN, policies, DNAT, SNAT, MASQUERADE, MARK, NFLOG, REJECT) are loaded into
-//! the router of a client — router — server topology; random TCP SYNs and UDP datagrams are
-//! sent from the client through the router, one at a time, each of a new connection. After
-//! each packet the router's per-rule and per-policy packet counters (`iptables-save -c`) say
-//! which rules the kernel matched; the simulator must name exactly those rules and policies,
-//! in every definite answer.
+//! multiport, protocols, ICMP types, interfaces with wildcards, ctstate, marks, user chains
+//! with jump, goto and RETURN, policies, DNAT, SNAT, MASQUERADE, MARK, NFLOG, REJECT) are
+//! loaded into the router of a client — router — server topology; random TCP SYNs, UDP
+//! datagrams and ICMP echo requests are sent from the client through the router, one at a
+//! time, each of a new connection. After each packet the router's per-rule and per-policy
+//! packet counters (`iptables-save -c`) say which rules the kernel matched; the simulator must
+//! name exactly those rules and policies, in every definite answer.
 //!
 //! The rules sit in mangle FORWARD, nat PREROUTING, filter FORWARD (with user chains) and
 //! nat POSTROUTING, which only forwarded traffic reaches; neighbour discovery is kept out of
@@ -193,6 +193,29 @@ fn random_matches(
                     r.opt("dports", v)
                 };
             }
+            4 if matches!(proto, Some("icmp" | "ipv6-icmp")) => {
+                let (key, v) = if net.v6 {
+                    (
+                        "icmpv6-type",
+                        *rng.pick(&[
+                            "echo-request",
+                            "128",
+                            "echo-reply",
+                            "destination-unreachable",
+                        ]),
+                    )
+                } else {
+                    (
+                        "icmp-type",
+                        *rng.pick(&["echo-request", "8", "8/0", "echo-reply", "any"]),
+                    )
+                };
+                r = if rng.chance(20) {
+                    r.opt(key, not(v))
+                } else {
+                    r.opt(key, v)
+                };
+            }
             7 => {
                 let v = *rng.pick(&["NEW", "ESTABLISHED,RELATED", "NEW,ESTABLISHED", "INVALID"]);
                 r = if rng.chance(25) {
@@ -361,25 +384,34 @@ fn compared(key: &(String, String, Option<usize>)) -> bool {
 
 /// Sends one TCP SYN (a connect abandoned at once, so nothing is retransmitted) or one UDP
 /// datagram from `src:sport` to `dst:dport` inside the client's namespace.
-fn send(net: &Topology, tcp: bool, src: IpAddr, sport: u16, dst: IpAddr, dport: u16) {
+/// The protocols sent.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Proto {
+    Tcp,
+    Udp,
+    /// An echo request from a ping socket; `sport` is its identifier.
+    Ping,
+}
+
+fn send(net: &Topology, proto: Proto, src: IpAddr, sport: u16, dst: IpAddr, dport: u16) {
+    let tcp = proto == Proto::Tcp;
     net.ns("client")
         .run(move || {
-            let (domain, socktype) = (
-                if src.is_ipv6() {
-                    libc::AF_INET6
-                } else {
-                    libc::AF_INET
-                },
-                if tcp {
-                    libc::SOCK_STREAM
-                } else {
-                    libc::SOCK_DGRAM
-                },
-            );
+            let domain = if src.is_ipv6() {
+                libc::AF_INET6
+            } else {
+                libc::AF_INET
+            };
+            let (socktype, protocol) = match proto {
+                Proto::Tcp => (libc::SOCK_STREAM, 0),
+                Proto::Udp => (libc::SOCK_DGRAM, 0),
+                Proto::Ping if src.is_ipv6() => (libc::SOCK_DGRAM, libc::IPPROTO_ICMPV6),
+                Proto::Ping => (libc::SOCK_DGRAM, libc::IPPROTO_ICMP),
+            };
             // SAFETY: plain socket calls on a descriptor owned and closed here; the sockaddr
             // buffers outlive the calls.
             unsafe {
-                let fd = libc::socket(domain, socktype | libc::SOCK_NONBLOCK, 0);
+                let fd = libc::socket(domain, socktype | libc::SOCK_NONBLOCK, protocol);
                 assert!(fd >= 0, "socket: {}", std::io::Error::last_os_error());
                 let one: libc::c_int = 1;
                 libc::setsockopt(
@@ -401,11 +433,18 @@ fn send(net: &Topology, tcp: bool, src: IpAddr, sport: u16, dst: IpAddr, dport: 
                 if tcp {
                     libc::connect(fd, &da as *const _ as *const libc::sockaddr, len);
                 } else {
-                    let msg = b"x";
+                    // A UDP payload, or an echo request (the kernel sets the identifier and
+                    // the checksum of a ping socket's message).
+                    let echo = if src.is_ipv6() { 128u8 } else { 8 };
+                    let msg: &[u8] = if proto == Proto::Ping {
+                        &[echo, 0, 0, 0, 0, 0, 0, 1]
+                    } else {
+                        b"x"
+                    };
                     libc::sendto(
                         fd,
                         msg.as_ptr() as *const libc::c_void,
-                        1,
+                        msg.len(),
                         0,
                         &da as *const _ as *const libc::sockaddr,
                         len,
@@ -493,18 +532,32 @@ fn run(backend: Backend, v6: bool, seed: u64, tally: &mut Tally) {
         );
     }
     let net = b.build().expect("topology");
+    // Ping sockets for root in the client (the identifier is then the bound "port").
+    net.ns("client")
+        .sysctl("net.ipv4.ping_group_range", "0 2147483647")
+        .unwrap();
     let router = net.ns("router");
+    // Neighbour discovery and MLD stay out of conntrack (and so out of nat); echo requests,
+    // which the test sends, do not.
     let raw = if v6 {
-        "*raw\n-A PREROUTING -p ipv6-icmp -j CT --notrack\n-A OUTPUT -p ipv6-icmp -j CT --notrack\nCOMMIT\n"
+        let mut raw = String::from("*raw\n");
+        for chain in ["PREROUTING", "OUTPUT"] {
+            for ty in [130, 131, 132, 133, 134, 135, 136, 137, 143] {
+                raw += &format!(
+                    "-A {chain} -p ipv6-icmp -m icmp6 --icmpv6-type {ty} -j CT --notrack\n"
+                );
+            }
+        }
+        raw + "COMMIT\n"
     } else {
-        "*raw\n-A OUTPUT -p icmp -j CT --notrack\nCOMMIT\n"
+        "*raw\nCOMMIT\n".to_string()
     };
-    router.restore(backend, tk_family, raw, &[]).unwrap();
+    router.restore(backend, tk_family, &raw, &[]).unwrap();
     // The client resolves the router's address now, so that no probe waits for it.
     let first: IpAddr = net_addrs.server(0).parse().unwrap();
     send(
         &net,
-        false,
+        Proto::Udp,
         net_addrs.client(0).parse().unwrap(),
         19999,
         first,
@@ -526,7 +579,7 @@ fn run(backend: Backend, v6: bool, seed: u64, tally: &mut Tally) {
         let save_bin = backend.save_bin(tk_family);
         let mut before = counters(&router.exec_ok(save_bin, &["-c"]).unwrap());
         for _ in 0..packets {
-            let tcp = rng.chance(50);
+            let proto = *rng.pick(&[Proto::Tcp, Proto::Tcp, Proto::Udp, Proto::Udp, Proto::Ping]);
             let src: IpAddr = net_addrs.client(rng.below(8)).parse().unwrap();
             let dst: IpAddr = net_addrs.server(rng.below(8)).parse().unwrap();
             sport = if sport >= 60000 { 20000 } else { sport + 1 };
@@ -535,7 +588,8 @@ fn run(backend: Backend, v6: bool, seed: u64, tally: &mut Tally) {
             } else {
                 1 + rng.below(3000) as u16
             };
-            send(&net, tcp, src, sport, dst, dport);
+            let dport = if proto == Proto::Ping { 0 } else { dport };
+            send(&net, proto, src, sport, dst, dport);
             let after = counters(&router.exec_ok(save_bin, &["-c"]).unwrap());
             let kernel: Vec<_> = after
                 .iter()
@@ -544,10 +598,10 @@ fn run(backend: Backend, v6: bool, seed: u64, tally: &mut Tally) {
                 .collect();
             before = after;
             tally.packets += 1;
-            let packet = if tcp {
-                Packet::tcp(src, dst, sport, dport)
-            } else {
-                Packet::udp(src, dst, sport, dport)
+            let packet = match proto {
+                Proto::Tcp => Packet::tcp(src, dst, sport, dport),
+                Proto::Udp => Packet::udp(src, dst, sport, dport),
+                Proto::Ping => Packet::ping(src, dst),
             }
             .in_interface("client")
             .out_interface("server");
@@ -603,7 +657,7 @@ fn run(backend: Backend, v6: bool, seed: u64, tally: &mut Tally) {
                 "{backend} IPv{}: {} {src}:{sport} -> {dst}:{dport}: kernel (left) and simulator \
                  (right, verdict {}) disagree on the rules matched\n{text}",
                 if v6 { 6 } else { 4 },
-                if tcp { "tcp" } else { "udp" },
+                format!("{proto:?}"),
                 e.verdict
             );
             tally.agreed += 1;
