@@ -654,10 +654,9 @@ fn run(backend: Backend, v6: bool, seed: u64, tally: &mut Tally) {
             assert_eq!(
                 kernel,
                 simulated,
-                "{backend} IPv{}: {} {src}:{sport} -> {dst}:{dport}: kernel (left) and simulator \
-                 (right, verdict {}) disagree on the rules matched\n{text}",
+                "{backend} IPv{}: {proto:?} {src}:{sport} -> {dst}:{dport}: kernel (left) and \
+                 simulator (right, verdict {}) disagree on the rules matched\n{text}",
                 if v6 { 6 } else { 4 },
-                format!("{proto:?}"),
                 e.verdict
             );
             tally.agreed += 1;
