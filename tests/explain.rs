@@ -567,3 +567,20 @@ fn cli_explain() {
         "{out}"
     );
 }
+
+#[test]
+fn set_membership_when_the_packet_says() {
+    // zone_router FORWARD: 2 LOG and 3 DROP from wan members of the ipset blocklist.
+    let t = zone_router::tables().unwrap();
+    let web = tcp("203.0.113.2", "198.51.100.2", 80);
+    let blocked = fwd(&t, web.clone().in_set("blocklist", true), "wan", "dmz");
+    assert_eq!(decided(&blocked), by(Verdict::Drop, "filter", "FORWARD", 3));
+    let allowed = fwd(&t, web.clone().in_set("blocklist", false), "wan", "dmz");
+    assert_eq!(
+        decided(&allowed),
+        by(Verdict::Accept, "filter", "FORWARD", 8)
+    );
+    // Another set's answer says nothing about this one.
+    let other = fwd(&t, web.in_set("allowlist", true), "wan", "dmz");
+    assert_eq!(other.verdict, Verdict::Unknown);
+}

@@ -450,7 +450,9 @@ pub static MATCHES: &[MatchSpec] = &[
         "set",
         Implicit::ByKey,
         &[
-            O::new("match-set", K::SetRef).negatable(),
+            O::new("match-set", K::SetRef)
+                .negatable()
+                .eval(ev::eval_match_set),
             O::new("return-nomatch", FLAG),
         ],
     ),

@@ -138,6 +138,9 @@ pub struct Packet {
     pub ctmark: Option<u32>,
     /// Whether it is a non-first IPv4 fragment (`-f`).
     pub fragment: bool,
+    /// What `-m set --match-set NAME …` answers for it, by set name; a set not listed is
+    /// unknown (its contents live in the kernel).
+    pub sets: Vec<(String, bool)>,
 }
 
 impl Packet {
@@ -162,6 +165,7 @@ impl Packet {
             mark: None,
             ctmark: None,
             fragment: false,
+            sets: Vec::new(),
         }
     }
 
@@ -223,6 +227,12 @@ impl Packet {
     /// The same packet with TCP flags `flags`.
     pub fn tcp_flags(mut self, flags: u8) -> Packet {
         self.tcp_flags = Some(flags);
+        self
+    }
+
+    /// The same packet, which `--match-set name …` matches (`member`) or not.
+    pub fn in_set(mut self, name: &str, member: bool) -> Packet {
+        self.sets.push((name.to_string(), member));
         self
     }
 
@@ -574,6 +584,15 @@ pub fn eval_mark(p: &Packet, v: &str) -> Truth {
 /// connmark `--mark`.
 pub fn eval_connmark(p: &Packet, v: &str) -> Truth {
     mark_is(p.ctmark, v)
+}
+
+/// set `--match-set NAME FLAGS`: as the packet says for that set, else unknown.
+pub fn eval_match_set(p: &Packet, v: &str) -> Truth {
+    let name = v.split_whitespace().next().unwrap_or_default();
+    p.sets
+        .iter()
+        .find(|(n, _)| n == name)
+        .map_or(Truth::Unknown, |&(_, m)| Truth::from_bool(m))
 }
 
 /// What a target does to a packet, as the traversal needs it.
