@@ -30,6 +30,7 @@ pub mod explain;
 mod firewall;
 pub mod import;
 pub mod model;
+pub mod nft;
 mod origin;
 mod preserve;
 mod render;
@@ -48,6 +49,7 @@ pub use model::{
     default_tables, default_tables_v6, marked, Arg, Chain, ChainKind, ChainName, IntoRules, Mark,
     Match, Policy, Rule, Table, Tables, Target,
 };
+pub use nft::NftOptions;
 pub use origin::Origin;
 pub use render::{add_line_numbers, colorize, LineSource, Rendered, Style};
 pub use restore::{restore, Backend, RestoreOptions};
