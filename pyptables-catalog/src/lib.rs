@@ -54,6 +54,7 @@ pub mod hosts;
 pub mod limits;
 pub mod matches;
 pub mod nft;
+pub mod packet;
 pub mod preserve;
 pub mod problem;
 pub mod raw;

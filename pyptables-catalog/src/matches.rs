@@ -7,6 +7,7 @@ use crate::combos;
 use crate::family::Families;
 use crate::hooks::Hooks;
 use crate::nft;
+use crate::packet as ev;
 use crate::spec::{Constraint as C, Implicit, MatchSpec, OptionSpec as O, Scope};
 use crate::value::{ValueKind as K, CT_STATES, CT_STATUSES, MULTIPORT_PROTOCOLS, STATES};
 
@@ -23,11 +24,13 @@ pub static BUILTIN_OPTIONS: &[O] = &[
         .flag("-s")
         .aliases(&["s", "src", "saddr"])
         .negatable()
+        .eval(ev::eval_source)
         .nft(nft::source),
     O::new("destination", K::Address)
         .flag("-d")
         .aliases(&["d", "dst", "daddr"])
         .negatable()
+        .eval(ev::eval_destination)
         .nft(nft::destination),
     O::new("in-interface", K::Interface)
         .flag("-i")
@@ -35,6 +38,7 @@ pub static BUILTIN_OPTIONS: &[O] = &[
         .negatable()
         .hooks(IN_HOOKS)
         .hooks_direct_only()
+        .eval(ev::eval_in_interface)
         .nft(nft::in_interface),
     O::new("out-interface", K::Interface)
         .flag("-o")
@@ -42,17 +46,20 @@ pub static BUILTIN_OPTIONS: &[O] = &[
         .negatable()
         .hooks(OUT_HOOKS)
         .hooks_direct_only()
+        .eval(ev::eval_out_interface)
         .nft(nft::out_interface),
     O::new("protocol", K::Protocol)
         .flag("-p")
         .aliases(&["p", "proto"])
         .negatable()
+        .eval(ev::eval_protocol)
         .nft(nft::protocol),
     O::new("fragment", FLAG)
         .flag("-f")
         .aliases(&["f"])
         .negatable()
         .families(Families::V4)
+        .eval(ev::eval_fragment)
         .nft(nft::fragment),
 ];
 
@@ -109,10 +116,12 @@ const fn family_only(families: Families) -> Scope {
 const PORTS: &[O] = &[
     O::new("sport", K::PortRange)
         .aliases(&["source-port"])
-        .negatable(),
+        .negatable()
+        .eval(ev::eval_sport),
     O::new("dport", K::PortRange)
         .aliases(&["destination-port"])
-        .negatable(),
+        .negatable()
+        .eval(ev::eval_dport),
 ];
 
 /// addrtype's `--src-type`/`--dst-type`: comma lists of these.
@@ -174,12 +183,16 @@ pub static MATCHES: &[MatchSpec] = &[
             &[
                 O::new("sport", K::PortRange)
                     .aliases(&["source-port"])
-                    .negatable(),
+                    .negatable()
+                    .eval(ev::eval_sport),
                 O::new("dport", K::PortRange)
                     .aliases(&["destination-port"])
-                    .negatable(),
-                O::new("syn", FLAG).negatable(),
-                O::new("tcp-flags", K::TcpFlags).negatable(),
+                    .negatable()
+                    .eval(ev::eval_dport),
+                O::new("syn", FLAG).negatable().eval(ev::eval_syn),
+                O::new("tcp-flags", K::TcpFlags)
+                    .negatable()
+                    .eval(ev::eval_tcp_flags),
                 // libxt_tcp: option kinds 1-255.
                 O::new("tcp-option", K::UInt { min: 1, max: 255 }).negatable(),
             ],
@@ -195,7 +208,9 @@ pub static MATCHES: &[MatchSpec] = &[
             m(
                 "icmp",
                 Implicit::ByProtocol,
-                &[O::new("icmp-type", K::IcmpType).negatable()],
+                &[O::new("icmp-type", K::IcmpType)
+                    .negatable()
+                    .eval(ev::eval_icmp_type)],
             ),
             family_only(Families::V4),
         ),
@@ -209,7 +224,8 @@ pub static MATCHES: &[MatchSpec] = &[
                 Implicit::ByProtocol,
                 &[O::new("icmpv6-type", K::Icmp6Type)
                     .aliases(&["icmp6-type"])
-                    .negatable()],
+                    .negatable()
+                    .eval(ev::eval_icmpv6_type)],
             ),
             family_only(Families::V6),
         ),
@@ -224,11 +240,15 @@ pub static MATCHES: &[MatchSpec] = &[
                 &[
                     O::new("sports", K::PortList)
                         .aliases(&["source-ports"])
-                        .negatable(),
+                        .negatable()
+                        .eval(ev::eval_sports),
                     O::new("dports", K::PortList)
                         .aliases(&["destination-ports"])
-                        .negatable(),
-                    O::new("ports", K::PortList).negatable(),
+                        .negatable()
+                        .eval(ev::eval_dports),
+                    O::new("ports", K::PortList)
+                        .negatable()
+                        .eval(ev::eval_ports),
                 ],
             ),
             MULTIPORT_PROTOCOLS,
@@ -241,7 +261,9 @@ pub static MATCHES: &[MatchSpec] = &[
         "conntrack",
         Implicit::ByKey,
         &[
-            O::new("ctstate", K::ChoiceList(CT_STATES)).negatable(),
+            O::new("ctstate", K::ChoiceList(CT_STATES))
+                .negatable()
+                .eval(ev::eval_ctstate),
             O::new("ctproto", K::Protocol).negatable(),
             O::new("ctorigsrc", K::Address).negatable(),
             O::new("ctorigdst", K::Address).negatable(),
@@ -260,13 +282,15 @@ pub static MATCHES: &[MatchSpec] = &[
     m(
         "state",
         Implicit::ByKey,
-        &[O::new("state", K::ChoiceList(STATES)).negatable()],
+        &[O::new("state", K::ChoiceList(STATES))
+            .negatable()
+            .eval(ev::eval_ctstate)],
     )
     .nft(nft::state),
     m(
         "comment",
         Implicit::ByKey,
-        &[O::new("comment", K::Text { min: 0, max: 255 })],
+        &[O::new("comment", K::Text { min: 0, max: 255 }).eval(ev::eval_true)],
     )
     .nft(nft::comment),
     m(
@@ -370,8 +394,12 @@ pub static MATCHES: &[MatchSpec] = &[
         "iprange",
         Implicit::ByKey,
         &[
-            O::new("src-range", K::AddressRange).negatable(),
-            O::new("dst-range", K::AddressRange).negatable(),
+            O::new("src-range", K::AddressRange)
+                .negatable()
+                .eval(ev::eval_src_range),
+            O::new("dst-range", K::AddressRange)
+                .negatable()
+                .eval(ev::eval_dst_range),
         ],
     )
     .nft(nft::iprange),
@@ -387,13 +415,13 @@ pub static MATCHES: &[MatchSpec] = &[
     m(
         "mark",
         Implicit::ByKey,
-        &[O::new("mark", K::Mark).negatable()],
+        &[O::new("mark", K::Mark).negatable().eval(ev::eval_mark)],
     )
     .nft(nft::mark),
     m(
         "connmark",
         Implicit::Never,
-        &[O::new("mark", K::Mark).negatable()],
+        &[O::new("mark", K::Mark).negatable().eval(ev::eval_connmark)],
     )
     .nft(nft::connmark),
     scoped(
@@ -452,7 +480,9 @@ pub static MATCHES: &[MatchSpec] = &[
         "set",
         Implicit::ByKey,
         &[
-            O::new("match-set", K::SetRef).negatable(),
+            O::new("match-set", K::SetRef)
+                .negatable()
+                .eval(ev::eval_match_set),
             O::new("return-nomatch", FLAG),
         ],
     ),

@@ -3,6 +3,7 @@
 use crate::family::{Families, Family};
 use crate::hooks::Hooks;
 use crate::nft::NftForm;
+use crate::packet::{Effect, OptionEval};
 use crate::rule::Arg;
 use crate::value::ValueKind;
 
@@ -54,6 +55,8 @@ pub struct OptionSpec {
     pub protocols: Option<&'static [&'static str]>,
     /// Families it exists in (`-f` is IPv4 only).
     pub families: Families,
+    /// How it is decided for a packet offline; `None`: it cannot be (a rate, a set, …).
+    pub eval: Option<OptionEval>,
     /// Whether [`hooks`](OptionSpec::hooks) restricts only rules in the built-in chains
     /// themselves: iptables refuses `-i` in OUTPUT itself, but not in a user chain reached
     /// from OUTPUT (the kernel has no such check), where it simply never matches.
@@ -77,9 +80,16 @@ impl OptionSpec {
             value_needs_protocol: None,
             protocols: None,
             families: Families::BOTH,
+            eval: None,
             hooks_direct_only: false,
             nft: None,
         }
+    }
+
+    /// The same option, decided for a packet by `eval`.
+    pub const fn eval(mut self, eval: OptionEval) -> Self {
+        self.eval = Some(eval);
+        self
     }
 
     /// The same option, with its nftables form.
@@ -281,6 +291,8 @@ pub struct TargetSpec {
     pub exclusive: &'static [&'static [&'static str]],
     /// Further rules on how its options combine.
     pub constraints: &'static [Constraint],
+    /// What it does to a packet that reaches it (for explaining a packet's fate offline).
+    pub effect: Effect,
     /// Its nftables form; `None` when nft has no equivalent (see [`crate::nft`]).
     pub nft: Option<NftForm>,
 }
@@ -307,6 +319,12 @@ impl MatchSpec {
 }
 
 impl TargetSpec {
+    /// The same target, doing `effect` to a packet.
+    pub const fn effect(mut self, effect: Effect) -> Self {
+        self.effect = effect;
+        self
+    }
+
     /// The same target, with `constraints` on how its options combine.
     #[must_use]
     pub const fn constrained(mut self, constraints: &'static [Constraint]) -> Self {

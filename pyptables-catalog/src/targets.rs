@@ -5,6 +5,7 @@ use crate::family::Families;
 use crate::hooks::Hooks;
 use crate::matches::DSCP_CLASSES;
 use crate::nft;
+use crate::packet::{Effect as E, NatKind};
 use crate::spec::{Constraint as C, OptionSpec as O, Scope, TargetSpec};
 use crate::value::ValueKind as K;
 
@@ -21,6 +22,7 @@ const fn t(name: &'static str, options: &'static [O]) -> TargetSpec {
         required: &[],
         exclusive: &[],
         constraints: &[],
+        effect: E::Unknown,
         nft: None,
     }
 }
@@ -108,9 +110,11 @@ const MARK_OPS: &[&str] = &["set-xmark", "set-mark", "and-mark", "or-mark", "xor
 
 /// Every target in the catalog.
 pub static TARGETS: &[TargetSpec] = &[
-    t("ACCEPT", &[]).nft(nft::accept),
-    at(t("DROP", &[]), NOT_NAT, Hooks::ALL).nft(nft::drop),
-    t("RETURN", &[]).nft(nft::ret),
+    t("ACCEPT", &[]).effect(E::Accept).nft(nft::accept),
+    at(t("DROP", &[]), NOT_NAT, Hooks::ALL)
+        .effect(E::Drop)
+        .nft(nft::drop),
+    t("RETURN", &[]).effect(E::Return).nft(nft::ret),
     at(
         t(
             "REJECT",
@@ -126,6 +130,7 @@ pub static TARGETS: &[TargetSpec] = &[
         &["filter"],
         Hooks::INPUT.or(Hooks::FORWARD).or(Hooks::OUTPUT),
     )
+    .effect(E::Reject)
     .nft(nft::reject),
     t(
         "LOG",
@@ -139,6 +144,7 @@ pub static TARGETS: &[TargetSpec] = &[
             O::new("log-macdecode", FLAG),
         ],
     )
+    .effect(E::Continue)
     .nft(nft::log),
     t(
         "NFLOG",
@@ -149,6 +155,7 @@ pub static TARGETS: &[TargetSpec] = &[
             O::new("nflog-threshold", K::UInt { min: 0, max: 65535 }),
         ],
     )
+    .effect(E::Continue)
     .nft(nft::nflog),
     at(
         t(
@@ -162,6 +169,7 @@ pub static TARGETS: &[TargetSpec] = &[
         &["nat"],
         Hooks::POSTROUTING,
     )
+    .effect(E::Nat(NatKind::Masquerade))
     .nft(nft::masquerade),
     requires(
         at(
@@ -180,6 +188,7 @@ pub static TARGETS: &[TargetSpec] = &[
         ),
         &[&["to-source"]],
     )
+    .effect(E::Nat(NatKind::Snat))
     .nft(nft::snat),
     requires(
         at(
@@ -197,6 +206,7 @@ pub static TARGETS: &[TargetSpec] = &[
         ),
         &[&["to-destination"]],
     )
+    .effect(E::Nat(NatKind::Dnat))
     .nft(nft::dnat),
     at(
         t(
@@ -209,6 +219,7 @@ pub static TARGETS: &[TargetSpec] = &[
         &["nat"],
         NAT_HOOKS_IN,
     )
+    .effect(E::Nat(NatKind::Redirect))
     .nft(nft::redirect),
     // No nft form: `snat|dnat ip prefix to …` depends on the hook (NETMAP maps the destination
     // in PREROUTING/OUTPUT, the source elsewhere), which a user chain does not have.
@@ -233,6 +244,7 @@ pub static TARGETS: &[TargetSpec] = &[
         ),
         &[MARK_OPS],
     )
+    .effect(E::Mark)
     .nft(nft::mark_target),
     one_of(
         t(
@@ -260,6 +272,7 @@ pub static TARGETS: &[TargetSpec] = &[
             "xor-mark",
         ]],
     )
+    .effect(E::ConnMark)
     .nft(nft::connmark_target),
     needs(
         one_of(

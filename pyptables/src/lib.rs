@@ -26,6 +26,7 @@
 #[cfg(feature = "cli")]
 pub mod cli;
 mod error;
+pub mod explain;
 mod firewall;
 pub mod import;
 mod model;

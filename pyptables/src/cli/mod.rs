@@ -47,6 +47,7 @@
 #[cfg(test)]
 mod apply_tests;
 mod commands;
+mod explain;
 mod nft;
 mod save;
 mod scratch;
@@ -190,6 +191,8 @@ enum Command {
     },
     /// Write the rules to the files the distribution loads at boot, atomically
     Save(save::SaveArgs),
+    /// Which rule decides a packet, offline, with its source line (exit 1: cannot be decided)
+    Explain(explain::ExplainArgs),
 }
 
 /// Options of `print`.
@@ -401,6 +404,7 @@ fn run_inner(fw: &Firewall, args: Vec<OsString>, mut io: Io<'_>) -> u8 {
             commands::diff(fw, &tools, family, colour, &mut io)
         }
         Some(Command::Save(args)) => save::save(fw, &cli.tools, &args, &mut io),
+        Some(Command::Explain(args)) => explain::explain(fw, &args, &mut io),
     };
     let _ = io.out.flush();
     let _ = io.err.flush();
@@ -442,6 +446,7 @@ fn stray_print_option(cli: &Cli) -> Option<String> {
         Some(Command::Apply { .. }) => "apply",
         Some(Command::Confirm) => "confirm",
         Some(Command::Save(_)) => "save",
+        Some(Command::Explain(_)) => "explain",
     };
     let p = &cli.print;
     let diff = command == "diff";
