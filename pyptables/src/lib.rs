@@ -28,6 +28,7 @@ pub mod cli;
 mod error;
 pub mod explain;
 mod firewall;
+pub mod lint;
 pub mod model;
 mod origin;
 mod preserve;
