@@ -35,7 +35,7 @@
 //! assert_eq!((findings[0].position, findings[0].by.clone()), (Some(2), vec![1]));
 //! ```
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 use std::net::IpAddr;
 
@@ -269,40 +269,90 @@ fn lint_chain(family: Family, table: &Table, chain: &Chain, out: &mut Vec<Findin
     let rules = chain.rules();
     let parsed: Vec<Option<Vec<Opt<'_>>>> = rules.iter().map(opts).collect();
     let flows: Vec<Flow> = rules.iter().map(flow).collect();
-    // Indexes of earlier rules that leave the chain and are wholly definite, since the last
+    // The earlier rules that leave the chain and are wholly definite, since the last
     // barrier: the only candidates to cover a later rule.
-    let mut candidates: Vec<usize> = Vec::new();
+    let mut candidates = Candidates::default();
+    let mut found: Vec<usize> = Vec::new();
     for j in 0..rules.len() {
-        if parsed[j].is_none() {
+        match &parsed[j] {
             // A rule that is not read is still unreachable after an unconditional one.
-            if let Some(&i) = candidates
-                .iter()
-                .find(|&&i| parsed[i].as_ref().is_some_and(|o| o.iter().all(is_comment)))
-            {
-                out.push(finding(family, table, chain, rules, i, j, &parsed[i]));
+            None => {
+                if let Some(&i) = candidates.unconditional.first() {
+                    out.push(finding(family, table, chain, rules, i, j, &parsed[i]));
+                }
             }
-        }
-        if let Some(r) = &parsed[j] {
-            // The first covering rule decides every packet this one matches.
-            if let Some(&i) = candidates
-                .iter()
-                .find(|&&i| covers(parsed[i].as_deref().unwrap_or(&[]), r))
-            {
-                out.push(finding(family, table, chain, rules, i, j, &parsed[i]));
-            }
-        }
-        match flows[j] {
-            Flow::Barrier => candidates.clear(),
-            Flow::Continues => {}
-            Flow::Leaves => {
-                if parsed[j]
-                    .as_ref()
-                    .is_some_and(|o| o.iter().all(|o| o.definite))
+            Some(r) => {
+                candidates.possible(r, &mut found);
+                // The first covering rule decides every packet this one matches.
+                if let Some(&i) = found
+                    .iter()
+                    .find(|&&i| covers(parsed[i].as_deref().unwrap_or(&[]), r))
                 {
-                    candidates.push(j);
+                    out.push(finding(family, table, chain, rules, i, j, &parsed[i]));
                 }
             }
         }
+        match flows[j] {
+            Flow::Barrier => candidates = Candidates::default(),
+            Flow::Continues => {}
+            Flow::Leaves => {
+                if let Some(o) = parsed[j].as_ref().filter(|o| o.iter().all(|o| o.definite)) {
+                    candidates.add(j, o);
+                }
+            }
+        }
+    }
+}
+
+/// Candidate covering rules, indexed so that a long chain of rules with distinct source
+/// addresses is not checked pairwise: a rule with a plain `-s` can only cover rules whose
+/// own `-s` lies within it, so it is found through the later rule's supernets.
+#[derive(Default)]
+struct Candidates {
+    /// By their (first) plain source prefix.
+    by_source: HashMap<IpNet, Vec<usize>>,
+    /// The others.
+    other: Vec<usize>,
+    /// Those without options but comments.
+    unconditional: Vec<usize>,
+}
+
+impl Candidates {
+    fn add(&mut self, i: usize, o: &[Opt<'_>]) {
+        if o.iter().all(is_comment) {
+            self.unconditional.push(i);
+        }
+        match o
+            .iter()
+            .find(|o| o.name == "source" && !o.negated)
+            .and_then(|o| net(o.value))
+        {
+            Some(n) => self.by_source.entry(n).or_default().push(i),
+            None => self.other.push(i),
+        }
+    }
+
+    /// The candidates that may cover `r`, in chain order, into `found`.
+    fn possible(&self, r: &[Opt<'_>], found: &mut Vec<usize>) {
+        found.clear();
+        found.extend_from_slice(&self.other);
+        if !self.by_source.is_empty() {
+            for n in r
+                .iter()
+                .filter(|o| o.name == "source" && !o.negated)
+                .filter_map(|o| net(o.value))
+            {
+                let mut cur = Some(n);
+                while let Some(c) = cur {
+                    if let Some(v) = self.by_source.get(&c) {
+                        found.extend_from_slice(v);
+                    }
+                    cur = c.supernet();
+                }
+            }
+        }
+        found.sort_unstable();
+        found.dedup();
     }
 }
 
