@@ -19,9 +19,11 @@ use pyptables::value::CtState;
 use pyptables::{Family, Firewall, Policy, Rule, Tables};
 
 /// The admin network allowed to reach SSH.
-const ADMIN_V4: &str = "198.51.100.0/24";
-const ADMIN_V6: &str = "2001:db8:ad::/48";
+pub const ADMIN_V4: &str = "198.51.100.0/24";
+/// The admin network allowed to reach SSH, IPv6.
+pub const ADMIN_V6: &str = "2001:db8:ad::/48";
 
+/// The host's rules for `family`: SSH from `admin`, web, ping with `icmp`.
 pub fn host(family: Family, admin: &'static str, icmp: &'static str) -> Tables {
     // Only the filter table: a per-host binary leaves nat, mangle and raw alone.
     let mut tables = Tables::new(family);

@@ -34,12 +34,14 @@ pub static BUILTIN_OPTIONS: &[O] = &[
         .aliases(&["i", "iif"])
         .negatable()
         .hooks(IN_HOOKS)
+        .hooks_direct_only()
         .eval(ev::eval_in_interface),
     O::new("out-interface", K::Interface)
         .flag("-o")
         .aliases(&["o", "oif"])
         .negatable()
         .hooks(OUT_HOOKS)
+        .hooks_direct_only()
         .eval(ev::eval_out_interface),
     O::new("protocol", K::Protocol)
         .flag("-p")

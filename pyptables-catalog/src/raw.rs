@@ -188,14 +188,82 @@ pub struct RawRule {
     /// The jump (`false`) or goto (`true`) target, as iptables reads it: the value of the first
     /// `-j`/`--jump` or `-g`/`--goto`, in any spelling.
     pub target: Option<(String, bool)>,
+    /// Every option read, in order, with its value and whether a `!` inverted it.
+    pub options: Vec<RawOption>,
+    /// Indices into `words` of the words no option took (iptables refuses most of them; a
+    /// reader that must account for every word reports them).
+    pub stray: Vec<usize>,
+}
+
+/// One option of a rule as iptables' option parser read it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RawOption {
+    /// The index in [`RawRule::words`] of the word that named it.
+    pub at: usize,
+    /// Whether a `!` before it (or the deprecated `-s ! addr`) inverted it.
+    pub negated: bool,
+    /// Which option it is.
+    pub name: RawName,
+    /// Its value: one word, or the words of a multi-word value joined by a space
+    /// (`--tcp-flags SYN,ACK SYN`); `None` for a flag.
+    pub value: Option<String>,
+}
+
+/// Which option a [`RawOption`] is.
+#[derive(Clone, Debug)]
+pub enum RawName {
+    /// One of iptables' own options, by its short letter (`s`, `p`, `j`, `m`, `f`, …).
+    Own(char),
+    /// An option of a match or target loaded earlier in the rule.
+    Extension {
+        /// The match (`-m`, or the protocol's match after `-p`) or target (`-j`) name.
+        owner: &'static str,
+        /// Whether the owner is a target.
+        target: bool,
+        /// The catalog's option.
+        option: &'static crate::OptionSpec,
+    },
+    /// An option the catalog does not know at that point, as written.
+    Unknown(String),
+}
+
+impl PartialEq for RawName {
+    fn eq(&self, other: &RawName) -> bool {
+        match (self, other) {
+            (RawName::Own(a), RawName::Own(b)) => a == b,
+            (
+                RawName::Extension {
+                    owner: a,
+                    target: at,
+                    option: ao,
+                },
+                RawName::Extension {
+                    owner: b,
+                    target: bt,
+                    option: bo,
+                },
+            ) => a == b && at == bt && std::ptr::eq(*ao, *bo),
+            (RawName::Unknown(a), RawName::Unknown(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+impl Eq for RawName {}
+
+/// An option of a loaded match or target, with what loaded it.
+#[derive(Clone, Copy, Debug)]
+struct Loaded {
+    owner: &'static str,
+    target: bool,
+    spec: &'static crate::OptionSpec,
 }
 
 /// How a long option name reads among the options known at that point.
 enum Long<'a> {
     /// One of iptables' own.
     Own(&'static IptablesOption),
-    /// An option of a loaded match or target; whether it takes a value.
-    Extension(bool),
+    /// An option of a loaded match or target.
+    Extension(Loaded),
     /// A prefix of several options, some of them iptables' own (`--de`).
     Ambiguous(Vec<&'a str>),
     /// Nothing known (an extension the catalog does not know, or a mistake).
@@ -204,30 +272,30 @@ enum Long<'a> {
 
 /// Resolves `--name` as glibc's `getopt_long` does: an exact name wins; otherwise a unique
 /// prefix, or several that all stand for the same option.
-fn resolve_long<'a>(name: &str, loaded: &[&'a crate::OptionSpec]) -> Long<'a> {
+fn resolve_long(name: &str, loaded: &[Loaded]) -> Long<'static> {
     if let Some(own) = IPTABLES_OPTIONS.iter().find(|o| o.name == name) {
         return Long::Own(own);
     }
-    let ext_names = |o: &'a crate::OptionSpec| {
+    let ext_names = |o: &'static crate::OptionSpec| {
         std::iter::once(o.name)
             .chain(o.aliases.iter().copied())
             .filter(|n| n.len() > 1)
     };
-    if let Some(o) = loaded.iter().find(|o| ext_names(o).any(|n| n == name)) {
-        return Long::Extension(!o.kind.is_flag());
+    if let Some(o) = loaded.iter().find(|o| ext_names(o.spec).any(|n| n == name)) {
+        return Long::Extension(*o);
     }
     let own: Vec<&'static IptablesOption> = IPTABLES_OPTIONS
         .iter()
         .filter(|o| o.name.starts_with(name))
         .collect();
-    let ext: Vec<&'a crate::OptionSpec> = loaded
+    let ext: Vec<Loaded> = loaded
         .iter()
         .copied()
-        .filter(|o| ext_names(o).any(|n| n.starts_with(name)))
+        .filter(|o| ext_names(o.spec).any(|n| n.starts_with(name)))
         .collect();
     match (own.as_slice(), ext.as_slice()) {
         ([], []) => Long::Unknown,
-        ([], [one]) => Long::Extension(!one.kind.is_flag()),
+        ([], [one]) => Long::Extension(*one),
         ([], _) => Long::Unknown,
         ([first, rest @ ..], []) if rest.iter().all(|o| o.short == first.short) => Long::Own(first),
         _ => Long::Ambiguous(own.iter().map(|o| o.name).collect()),
@@ -235,21 +303,25 @@ fn resolve_long<'a>(name: &str, loaded: &[&'a crate::OptionSpec]) -> Long<'a> {
 }
 
 /// Options of a match or target loaded by `-m`, `-p` or `-j`, which iptables then reads too.
-fn load(word: &str, short: char, loaded: &mut Vec<&'static crate::OptionSpec>) {
-    let options: &'static [crate::OptionSpec] = match short {
-        'm' => crate::matches::find(word).map_or(&[], |m| m.options),
+fn load(word: &str, short: char, loaded: &mut Vec<Loaded>) {
+    let (owner, target, options): (&'static str, bool, &'static [crate::OptionSpec]) = match short {
+        'm' => crate::matches::find(word).map_or(("", false, &[]), |m| (m.name, false, m.options)),
         'p' => {
             let lower = word.to_ascii_lowercase();
             let name = match lower.as_str() {
                 "icmpv6" | "ipv6-icmp" => "icmp6",
                 other => other,
             };
-            crate::matches::find(name).map_or(&[], |m| m.options)
+            crate::matches::find(name).map_or(("", false, &[]), |m| (m.name, false, m.options))
         }
-        'j' => targets::find(word).map_or(&[], |t| t.options),
-        _ => &[],
+        'j' => targets::find(word).map_or(("", true, &[]), |t| (t.name, true, t.options)),
+        _ => ("", false, &[]),
     };
-    loaded.extend(options.iter());
+    loaded.extend(options.iter().map(|spec| Loaded {
+        owner,
+        target,
+        spec,
+    }));
 }
 
 /// Reads raw rule text as `iptables-restore` reads it after `-A CHAIN`, or says why it cannot
@@ -279,14 +351,20 @@ pub fn parse(text: &str) -> Result<RawRule, String> {
         return Err("it is empty".into());
     }
     let mut target = None;
-    let mut loaded: Vec<&'static crate::OptionSpec> = Vec::new();
+    let mut loaded: Vec<Loaded> = Vec::new();
+    let mut options: Vec<RawOption> = Vec::new();
+    let mut stray: Vec<usize> = Vec::new();
+    // The index of a `!` that waits for the option it inverts.
+    let mut not_at: Option<usize> = None;
     // Whether a match the catalog does not know was loaded: its options are unknown here.
     let mut unknown_match = false;
     let unknown = |m: Option<&str>| m.is_some_and(|m| crate::matches::find(m).is_none());
     let mut i = 0;
     while i < words.len() {
+        let at = i;
         let word = &words[i];
         i += 1;
+        let negated = not_at.take().is_some();
         if word == "--" {
             return Err("`--` ends iptables' options; iptables refuses the words after it".into());
         }
@@ -300,7 +378,15 @@ pub fn parse(text: &str) -> Result<RawRule, String> {
                 // match's own option (`-m policy --pol ipsec`): an exact name wins in getopt.
                 // If it is not, iptables refuses the line (two commands), so it is let through.
                 Long::Own(opt)
-                    if opt.name != name && unknown_match && COMMANDS.contains(&opt.short) => {}
+                    if opt.name != name && unknown_match && COMMANDS.contains(&opt.short) =>
+                {
+                    options.push(RawOption {
+                        at,
+                        negated,
+                        name: RawName::Unknown(word.clone()),
+                        value: None,
+                    });
+                }
                 Long::Own(opt) => {
                     let shown = format!("--{}", opt.name);
                     if let Some(why) = refused(opt.short) {
@@ -327,12 +413,34 @@ pub fn parse(text: &str) -> Result<RawRule, String> {
                     };
                     i = after_value(opt.short, value.as_deref(), &words, i);
                     unknown_match |= opt.short == 'm' && unknown(value.as_deref());
+                    options.push(own_option(at, negated, opt.short, &value, &words, i));
                     note(opt.short, value, &words, i, &mut target, &mut loaded);
                 }
-                Long::Extension(takes_value) => {
-                    if takes_value && glued.is_none() {
-                        i += 1;
-                    }
+                Long::Extension(ext) => {
+                    let value = if ext.spec.kind.is_flag() {
+                        glued.map(str::to_string)
+                    } else if let Some(v) = glued {
+                        Some(v.to_string())
+                    } else {
+                        // A multi-word value (`--tcp-flags MASK COMP`) takes its words.
+                        let n = if ext.spec.kind.is_multi_word() { 2 } else { 1 };
+                        let end = (i + n).min(words.len());
+                        let taken = words[i..end].join(" ");
+                        let whole = end - i == n;
+                        i = end;
+                        // Too few words left: iptables refuses it; recorded without a value.
+                        whole.then_some(taken)
+                    };
+                    options.push(RawOption {
+                        at,
+                        negated,
+                        name: RawName::Extension {
+                            owner: ext.owner,
+                            target: ext.target,
+                            option: ext.spec,
+                        },
+                        value,
+                    });
                 }
                 Long::Ambiguous(names) => {
                     let names: Vec<String> = names.iter().map(|n| format!("`--{n}`")).collect();
@@ -344,7 +452,12 @@ pub fn parse(text: &str) -> Result<RawRule, String> {
                 }
                 // Not known here: its value (if any) is read as an option, which only refuses
                 // more.
-                Long::Unknown => {}
+                Long::Unknown => options.push(RawOption {
+                    at,
+                    negated,
+                    name: RawName::Unknown(word.clone()),
+                    value: glued.map(str::to_string),
+                }),
             }
             continue;
         }
@@ -353,11 +466,22 @@ pub fn parse(text: &str) -> Result<RawRule, String> {
             if word == "COMMIT" {
                 return Err("`COMMIT` ends a table; it is not part of a rule".into());
             }
+            if word == "!" && !negated {
+                not_at = Some(at);
+            } else {
+                stray.push(at);
+            }
             continue;
         };
         // Short options, possibly glued together and to a value: `-vjX`, `-AINPUT`.
-        for (at, c) in cluster.char_indices() {
+        for (pos, c) in cluster.char_indices() {
             let Some(has_arg) = short_has_arg(c) else {
+                options.push(RawOption {
+                    at,
+                    negated,
+                    name: RawName::Unknown(format!("-{c}")),
+                    value: None,
+                });
                 continue;
             };
             let shown = format!("-{c}");
@@ -366,11 +490,17 @@ pub fn parse(text: &str) -> Result<RawRule, String> {
             }
             if has_arg == 0 {
                 if c == 'f' || c == 'v' {
+                    options.push(RawOption {
+                        at,
+                        negated,
+                        name: RawName::Own(c),
+                        value: None,
+                    });
                     continue;
                 }
                 return Err(read_as(word, &shown, "not an option of a rule"));
             }
-            let rest = &cluster[at + c.len_utf8()..];
+            let rest = &cluster[pos + c.len_utf8()..];
             let value = if !rest.is_empty() {
                 if WHOLE_WORD_VALUE.contains(&c) {
                     return Err(whole_word(word, &shown, rest));
@@ -389,11 +519,44 @@ pub fn parse(text: &str) -> Result<RawRule, String> {
             };
             i = after_value(c, value.as_deref(), &words, i);
             unknown_match |= c == 'm' && unknown(value.as_deref());
+            options.push(own_option(at, negated, c, &value, &words, i));
             note(c, value, &words, i, &mut target, &mut loaded);
             break;
         }
     }
-    Ok(RawRule { words, target })
+    if let Some(at) = not_at {
+        stray.push(at);
+    }
+    Ok(RawRule {
+        words,
+        target,
+        options,
+        stray,
+    })
+}
+
+/// The record of iptables' own option `short` with `value`, read up to word `i`: the
+/// deprecated `-s ! addr` is an inverted `-s addr`.
+fn own_option(
+    at: usize,
+    negated: bool,
+    short: char,
+    value: &Option<String>,
+    words: &[String],
+    i: usize,
+) -> RawOption {
+    let (negated, value) = if value.as_deref() == Some("!") && INTRAPOSITIONED_NOT.contains(&short)
+    {
+        (true, words.get(i - 1).cloned())
+    } else {
+        (negated, value.clone())
+    };
+    RawOption {
+        at,
+        negated,
+        name: RawName::Own(short),
+        value,
+    }
 }
 
 /// The next word to read after option `short` took `value`: with the deprecated `-s ! addr`,
@@ -413,7 +576,7 @@ fn note(
     words: &[String],
     i: usize,
     target: &mut Option<(String, bool)>,
-    loaded: &mut Vec<&'static crate::OptionSpec>,
+    loaded: &mut Vec<Loaded>,
 ) {
     let Some(mut value) = value else {
         return;
@@ -618,6 +781,49 @@ mod tests {
         ] {
             assert!(super::parse(ok).is_ok(), "{ok}: {:?}", super::parse(ok));
         }
+    }
+
+    #[test]
+    fn every_option_is_recorded_with_its_owner_value_and_negation() {
+        use super::RawName;
+        let r = super::parse(
+            "! -s 1.2.3.4 -p tcp --dp 22 ! --tcp-flags SYN,ACK SYN -m comment --comment \"a b\" -j LOG --log-prefix x stray",
+        )
+        .unwrap();
+        let got: Vec<(String, bool, Option<String>)> = r
+            .options
+            .iter()
+            .map(|o| {
+                let name = match &o.name {
+                    RawName::Own(c) => format!("-{c}"),
+                    RawName::Extension { owner, option, .. } => format!("{owner}:{}", option.name),
+                    RawName::Unknown(w) => format!("?{w}"),
+                };
+                (name, o.negated, o.value.clone())
+            })
+            .collect();
+        let s = |t: &str| Some(t.to_string());
+        assert_eq!(
+            got,
+            [
+                ("-s".into(), true, s("1.2.3.4")),
+                ("-p".into(), false, s("tcp")),
+                ("tcp:dport".into(), false, s("22")),
+                ("tcp:tcp-flags".into(), true, s("SYN,ACK SYN")),
+                ("-m".into(), false, s("comment")),
+                ("comment:comment".into(), false, s("a b")),
+                ("-j".into(), false, s("LOG")),
+                ("LOG:log-prefix".into(), false, s("x")),
+            ]
+        );
+        assert_eq!(r.stray, [r.words.len() - 1], "`stray` is no option's value");
+        // The deprecated `-s ! addr` is an inverted `-s addr`.
+        let r = super::parse("-s ! 10.0.0.0/8 -j DROP").unwrap();
+        assert_eq!(
+            (r.options[0].negated, r.options[0].value.as_deref()),
+            (true, Some("10.0.0.0/8"))
+        );
+        assert!(r.stray.is_empty());
     }
 
     #[test]

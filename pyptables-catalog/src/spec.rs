@@ -55,6 +55,10 @@ pub struct OptionSpec {
     pub families: Families,
     /// How it is decided for a packet offline; `None`: it cannot be (a rate, a set, …).
     pub eval: Option<OptionEval>,
+    /// Whether [`hooks`](OptionSpec::hooks) restricts only rules in the built-in chains
+    /// themselves: iptables refuses `-i` in OUTPUT itself, but not in a user chain reached
+    /// from OUTPUT (the kernel has no such check), where it simply never matches.
+    pub hooks_direct_only: bool,
 }
 
 impl OptionSpec {
@@ -71,12 +75,19 @@ impl OptionSpec {
             protocols: None,
             families: Families::BOTH,
             eval: None,
+            hooks_direct_only: false,
         }
     }
 
     /// The same option, decided for a packet by `eval`.
     pub const fn eval(mut self, eval: OptionEval) -> Self {
         self.eval = Some(eval);
+        self
+    }
+
+    /// The same option, its [`hooks`](OptionSpec::hooks) checked only in built-in chains.
+    pub const fn hooks_direct_only(mut self) -> Self {
+        self.hooks_direct_only = true;
         self
     }
 

@@ -28,6 +28,7 @@ pub mod cli;
 mod error;
 pub mod explain;
 mod firewall;
+pub mod import;
 pub mod lint;
 pub mod model;
 mod origin;
@@ -43,6 +44,7 @@ pub mod __private;
 
 pub use error::{Error, RestoreError, RuleRef};
 pub use firewall::Firewall;
+pub use import::ImportError;
 pub use model::{
     default_tables, default_tables_v6, marked, Arg, Chain, ChainKind, ChainName, IntoRules, Mark,
     Match, Policy, Rule, Table, Tables, Target,

@@ -3,7 +3,7 @@
 //! `--json` is written by hand: the object is small and fixed, and a serialisation crate
 //! would grow every per-host binary for this one command.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use clap::{Args, ValueEnum};
 
@@ -88,10 +88,10 @@ fn packet(a: &ExplainArgs) -> Result<(Family, Packet), String> {
             ))
         }
     };
-    let any: IpAddr = if family == Family::V6 {
-        "::".parse().expect("literal")
+    let any = if family == Family::V6 {
+        IpAddr::V6(Ipv6Addr::UNSPECIFIED)
     } else {
-        "0.0.0.0".parse().expect("literal")
+        IpAddr::V4(Ipv4Addr::UNSPECIFIED)
     };
     let mut p = Packet::new(protocol, a.src.unwrap_or(any), a.dst.unwrap_or(any));
     p.family = family;

@@ -52,6 +52,9 @@ mod lint;
 mod save;
 mod scratch;
 mod system;
+mod tool;
+
+pub use tool::{read_ruleset, run_tool_with_args, tool_main};
 
 use std::ffi::OsString;
 use std::io::{IsTerminal, Write};
