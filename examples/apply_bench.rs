@@ -21,6 +21,10 @@
 //! ip netns del scratch
 //! ```
 //!
+//! `BENCH_ENGINE=nftables` applies through the nftables engine instead (`Firewall::apply_nft`:
+//! validate, render, one `nft -f`); `BENCH_ENGINE=print-nft` only prints that `nft -f` script,
+//! for timing a bare `nft -f` of it.
+//!
 //! Never run it outside a throw-away namespace: it replaces the filter table.
 
 use std::path::PathBuf;
@@ -55,7 +59,26 @@ fn main() -> ExitCode {
         backend,
         ..RestoreOptions::default()
     };
-    match pyptables_suite::bench_ruleset::tables(n).restore(&options) {
+    let tables = pyptables_suite::bench_ruleset::tables(n);
+    let engine = std::env::var("BENCH_ENGINE").unwrap_or_default();
+    if engine == "nftables" || engine == "print-nft" {
+        let fw = pyptables::Firewall::from_tables(tables, pyptables::Tables::new(Family::V6));
+        if engine == "print-nft" {
+            print!(
+                "{}",
+                fw.render_nft("pyptables", pyptables::Style::Plain).text
+            );
+            return ExitCode::SUCCESS;
+        }
+        return match fw.apply_nft(&pyptables::NftOptions::default()) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("apply_bench: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+    match tables.restore(&options) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("apply_bench: {e}");

@@ -29,7 +29,7 @@ mod behaviour_support;
 
 use std::net::{IpAddr, SocketAddr};
 
-use behaviour_support::{apply_firewall, on_both_backends};
+use behaviour_support::{apply_firewall, engine, on_both_backends, Engine};
 use pyptables::{firewall, Firewall};
 use pyptables_testkit::{Backend, PingOutcome, Tcp, TcpOutcome::*, Topology, UdpOutcome};
 
@@ -112,7 +112,19 @@ fn the_test_firewall_is_the_example_with_topology_names() {
 }
 
 fn router_keeps_its_promises(b: Backend) {
-    let fw = firewall();
+    let mut fw = firewall();
+    if engine() == Engine::Nftables {
+        // nft has no `-m recent`: the engine refuses the firewall, naming that rule. The rule
+        // only records source addresses (no verdict), so without it every probe below
+        // expects the same.
+        let e = fw.validate_nft().unwrap_err().to_string();
+        assert!(
+            e.contains("ssh_guard rule 2: nftables cannot express -m recent"),
+            "{e}"
+        );
+        let guard = &mut fw.ipv4_mut().table_mut("filter").unwrap()["ssh_guard"];
+        guard.remove(1).unwrap();
+    }
     let net = Topology::lan_dmz_wan("fw_macro").unwrap();
     apply_firewall(&net, "router", b, &fw);
 
@@ -147,19 +159,22 @@ fn router_keeps_its_promises(b: Backend) {
         TimedOut,
         "{b}: SSH from anyone else returns from ssh_guard and is dropped"
     );
-    // ssh_guard records the hosts it did not accept (`-m recent --set --name ssh`).
-    let recent = net
-        .ns("router")
-        .exec_ok("cat", &["/proc/net/xt_recent/ssh"])
-        .unwrap();
-    assert!(
-        recent.contains("src=198.51.100.2 "),
-        "{b}: dmz is in the recent list:\n{recent}"
-    );
-    assert!(
-        !recent.contains("src=203.0.113.2 ") && !recent.contains("src=192.0.2.2 "),
-        "{b}: the accepted hosts are not:\n{recent}"
-    );
+    // ssh_guard records the hosts it did not accept (`-m recent --set --name ssh`; not on
+    // the nftables engine, which refused that rule above).
+    if engine() == Engine::Iptables {
+        let recent = net
+            .ns("router")
+            .exec_ok("cat", &["/proc/net/xt_recent/ssh"])
+            .unwrap();
+        assert!(
+            recent.contains("src=198.51.100.2 "),
+            "{b}: dmz is in the recent list:\n{recent}"
+        );
+        assert!(
+            !recent.contains("src=203.0.113.2 ") && !recent.contains("src=192.0.2.2 "),
+            "{b}: the accepted hosts are not:\n{recent}"
+        );
+    }
     assert_eq!(
         net.udp("wan", "router", 500),
         UdpOutcome::Delivered,

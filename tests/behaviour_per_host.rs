@@ -20,7 +20,7 @@ mod behaviour_support;
 
 use std::process::Command;
 
-use behaviour_support::{on_both_backends, per_host_binary};
+use behaviour_support::{engine_args, on_both_backends, per_host_binary};
 use pyptables_testkit::{Backend, PingOutcome, TcpOutcome::*, Topology, UdpOutcome};
 
 fn web_server(b: Backend) -> Topology {
@@ -43,6 +43,7 @@ fn web_server_takes_ssh_from_admins_only_and_web_from_anyone(b: Backend) {
     let net = web_server(b);
     let out = Command::new(binary)
         .args(["--netns", net.ns("web").name(), "--backend", &b.to_string()])
+        .args(engine_args())
         .arg("apply")
         // Not the terminal of whoever runs the tests: `apply` would ask there.
         .stdin(std::process::Stdio::null())

@@ -180,3 +180,28 @@ fn the_router_answers_the_lan_only_and_the_blocklist_shuts_wan_hosts_out() {
         );
     }
 }
+
+/// The nftables engine cannot run this router: its blocklist is an ipset (`-m set`), which
+/// nft rules cannot reference. Both versions are refused before anything is loaded, naming
+/// the rule, where it was written and the module, never loaded without the blocklist.
+#[test]
+fn the_nftables_engine_refuses_the_ipset_rules_by_name() {
+    for v in VERSIONS {
+        let fw = match v {
+            "builder" => pyptables::Firewall::from_tables(
+                zone_router::tables().unwrap(),
+                pyptables::Tables::new(pyptables::Family::V6),
+            ),
+            _ => zone_router::firewall(),
+        };
+        assert!(fw.validate().is_ok(), "{v}: valid for iptables");
+        let e = fw.validate_nft().unwrap_err().to_string();
+        assert!(
+            e.contains("examples/zone_router.rs:")
+                && e.contains("FORWARD rule")
+                && e.contains("nftables cannot express -m set"),
+            "{v}: {e}"
+        );
+        assert!(fw.to_nft().contains("invalid-rule"), "{v}");
+    }
+}

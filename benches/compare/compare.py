@@ -521,7 +521,16 @@ def count_rules(args, ns):
     return sum(1 for ln in lines if ln.startswith("-A FORWARD")), policy
 
 
-def timed_in_fresh_ns(args, tag, argv_in_ns, expect_rules, stdin_path=None, preload_path=None, env=None):
+def count_nft_rules(args, ns):
+    """The rules and policy of our nft table's FORWARD chain (nftables engine)."""
+    out = subprocess.run(["ip", "netns", "exec", ns, "nft", "list", "chain", "ip", "pyptables",
+                          "filter.FORWARD"], capture_output=True, text=True).stdout
+    policy = "DROP" if "policy drop;" in out else None
+    return sum(1 for ln in out.splitlines() if " comment " in ln), policy
+
+
+def timed_in_fresh_ns(args, tag, argv_in_ns, expect_rules, stdin_path=None, preload_path=None, env=None,
+                      counter=None):
     """Create a namespace, optionally preload it (untimed), time one command in it,
     check the FORWARD chain then holds expect_rules rules, delete the namespace."""
     ns = NS.create(tag)
@@ -533,7 +542,7 @@ def timed_in_fresh_ns(args, tag, argv_in_ns, expect_rules, stdin_path=None, prel
         r = run_once(["ip", "netns", "exec", ns] + argv_in_ns, stdin_path=stdin_path, env=env)
         if r.rc != 0:
             raise RuntimeError("exit %d\n%s" % (r.rc, tail(r.stderr)))
-        count, policy = count_rules(args, ns)
+        count, policy = (counter or count_rules)(args, ns)
         if count != expect_rules or policy != "DROP":
             raise RuntimeError("FORWARD chain holds %d rules with policy %s after the run; expected %d, DROP"
                                % (count, policy, expect_rules))
@@ -606,6 +615,25 @@ def apply_bench(args, work, rows, ours_apply):
                 m = measure_repeated("ours, no pre-save", args.runs, lambda: timed_in_fresh_ns(
                     args, "ours-nosave", argv, n, env=env_skip))
                 report_apply(rows, "ours, no pre-save", n, m)
+            if shutil.which("nft"):
+                # The nftables engine: our apply through `nft -f`, and a bare `nft -f` of the
+                # same script (which apply_bench prints with BENCH_ENGINE=print-nft).
+                nft_path = os.path.join(work, "reference-%d.nft" % n)
+                with open(nft_path, "w") as f:
+                    subprocess.run(argv, stdout=f, check=True,
+                                   env=dict(os.environ, BENCH_ENGINE="print-nft"))
+                log("  nft -f %s" % os.path.basename(nft_path))
+                m = measure_repeated("nft -f", args.runs, lambda: timed_in_fresh_ns(
+                    args, "nft", ["nft", "-f", nft_path], n, counter=count_nft_rules))
+                report_apply(rows, "nft -f", n, m)
+                log("  ours, nftables engine: BENCH_ENGINE=nftables %s"
+                    % " ".join(shlex.quote(a) for a in argv))
+                env_nft = dict(env, BENCH_ENGINE="nftables")
+                m = measure_repeated("ours (nftables)", args.runs, lambda: timed_in_fresh_ns(
+                    args, "oursnft", argv, n, env=env_nft, counter=count_nft_rules))
+                report_apply(rows, "ours, nftables engine", n, m)
+            else:
+                warn("nft not found: the nftables engine is not timed (apt-get install nftables)")
 
         cap = args.per_rule_cap
         if args.per_rule_full or n <= cap:

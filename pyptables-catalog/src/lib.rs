@@ -28,6 +28,7 @@ pub mod hooks;
 pub mod hosts;
 pub mod limits;
 pub mod matches;
+pub mod nft;
 pub mod packet;
 pub mod preserve;
 pub mod problem;

@@ -6,6 +6,7 @@
 use crate::combos;
 use crate::family::Families;
 use crate::hooks::Hooks;
+use crate::nft;
 use crate::packet as ev;
 use crate::spec::{Constraint as C, Implicit, MatchSpec, OptionSpec as O, Scope};
 use crate::value::{ValueKind as K, CT_STATES, CT_STATUSES, MULTIPORT_PROTOCOLS, STATES};
@@ -23,37 +24,43 @@ pub static BUILTIN_OPTIONS: &[O] = &[
         .flag("-s")
         .aliases(&["s", "src", "saddr"])
         .negatable()
-        .eval(ev::eval_source),
+        .eval(ev::eval_source)
+        .nft(nft::source),
     O::new("destination", K::Address)
         .flag("-d")
         .aliases(&["d", "dst", "daddr"])
         .negatable()
-        .eval(ev::eval_destination),
+        .eval(ev::eval_destination)
+        .nft(nft::destination),
     O::new("in-interface", K::Interface)
         .flag("-i")
         .aliases(&["i", "iif"])
         .negatable()
         .hooks(IN_HOOKS)
         .hooks_direct_only()
-        .eval(ev::eval_in_interface),
+        .eval(ev::eval_in_interface)
+        .nft(nft::in_interface),
     O::new("out-interface", K::Interface)
         .flag("-o")
         .aliases(&["o", "oif"])
         .negatable()
         .hooks(OUT_HOOKS)
         .hooks_direct_only()
-        .eval(ev::eval_out_interface),
+        .eval(ev::eval_out_interface)
+        .nft(nft::out_interface),
     O::new("protocol", K::Protocol)
         .flag("-p")
         .aliases(&["p", "proto"])
         .negatable()
-        .eval(ev::eval_protocol),
+        .eval(ev::eval_protocol)
+        .nft(nft::protocol),
     O::new("fragment", FLAG)
         .flag("-f")
         .aliases(&["f"])
         .negatable()
         .families(Families::V4)
-        .eval(ev::eval_fragment),
+        .eval(ev::eval_fragment)
+        .nft(nft::fragment),
 ];
 
 const fn m(name: &'static str, implicit: Implicit, options: &'static [O]) -> MatchSpec {
@@ -66,6 +73,7 @@ const fn m(name: &'static str, implicit: Implicit, options: &'static [O]) -> Mat
         required: &[],
         exclusive: &[],
         constraints: &[],
+        nft: None,
     }
 }
 
@@ -190,10 +198,11 @@ pub static MATCHES: &[MatchSpec] = &[
             ],
         ),
         &["tcp"],
-    ),
-    needs(m("udp", Implicit::ByProtocol, PORTS), &["udp"]),
-    needs(m("sctp", Implicit::ByProtocol, PORTS), &["sctp"]),
-    needs(m("dccp", Implicit::ByProtocol, PORTS), &["dccp"]),
+    )
+    .nft(nft::tcp),
+    needs(m("udp", Implicit::ByProtocol, PORTS), &["udp"]).nft(nft::udp),
+    needs(m("sctp", Implicit::ByProtocol, PORTS), &["sctp"]).nft(nft::sctp),
+    needs(m("dccp", Implicit::ByProtocol, PORTS), &["dccp"]).nft(nft::dccp),
     needs(
         scoped(
             m(
@@ -206,7 +215,8 @@ pub static MATCHES: &[MatchSpec] = &[
             family_only(Families::V4),
         ),
         &["icmp"],
-    ),
+    )
+    .nft(nft::icmp),
     needs(
         scoped(
             m(
@@ -220,7 +230,8 @@ pub static MATCHES: &[MatchSpec] = &[
             family_only(Families::V6),
         ),
         &["ipv6-icmp", "icmpv6"],
-    ),
+    )
+    .nft(nft::icmp6),
     rules(
         needs(
             m(
@@ -244,7 +255,8 @@ pub static MATCHES: &[MatchSpec] = &[
         ),
         &[&["sports", "dports", "ports"]],
         &[&["sports", "dports", "ports"]],
-    ),
+    )
+    .nft(nft::multiport),
     m(
         "conntrack",
         Implicit::ByKey,
@@ -265,19 +277,22 @@ pub static MATCHES: &[MatchSpec] = &[
             O::new("ctexpire", K::UIntRange { min: 0, max: U32 }).negatable(),
             O::new("ctdir", K::Choice(&["ORIGINAL", "REPLY"])),
         ],
-    ),
+    )
+    .nft(nft::conntrack),
     m(
         "state",
         Implicit::ByKey,
         &[O::new("state", K::ChoiceList(STATES))
             .negatable()
             .eval(ev::eval_ctstate)],
-    ),
+    )
+    .nft(nft::state),
     m(
         "comment",
         Implicit::ByKey,
         &[O::new("comment", K::Text { min: 0, max: 255 }).eval(ev::eval_true)],
-    ),
+    )
+    .nft(nft::comment),
     m(
         "limit",
         Implicit::ByKey,
@@ -286,7 +301,8 @@ pub static MATCHES: &[MatchSpec] = &[
             O::new("limit-burst", K::UInt { min: 1, max: 10000 }),
         ],
     )
-    .constrained(&[C::Check(combos::limit_overflow)]),
+    .constrained(&[C::Check(combos::limit_overflow)])
+    .nft(nft::limit),
     rules(
         m(
             "hashlimit",
@@ -381,7 +397,8 @@ pub static MATCHES: &[MatchSpec] = &[
                 .negatable()
                 .eval(ev::eval_dst_range),
         ],
-    ),
+    )
+    .nft(nft::iprange),
     scoped(
         m(
             "mac",
@@ -389,17 +406,20 @@ pub static MATCHES: &[MatchSpec] = &[
             &[O::new("mac-source", K::Mac).negatable()],
         ),
         hooks_only(IN_HOOKS),
-    ),
+    )
+    .nft(nft::mac),
     m(
         "mark",
         Implicit::ByKey,
         &[O::new("mark", K::Mark).negatable().eval(ev::eval_mark)],
-    ),
+    )
+    .nft(nft::mark),
     m(
         "connmark",
         Implicit::Never,
         &[O::new("mark", K::Mark).negatable().eval(ev::eval_connmark)],
-    ),
+    )
+    .nft(nft::connmark),
     scoped(
         m(
             "owner",
@@ -412,7 +432,8 @@ pub static MATCHES: &[MatchSpec] = &[
             ],
         ),
         hooks_only(Hooks::OUTPUT.or(Hooks::POSTROUTING)),
-    ),
+    )
+    .nft(nft::owner),
     rules(
         m(
             "addrtype",
@@ -427,12 +448,14 @@ pub static MATCHES: &[MatchSpec] = &[
         ),
         &[&["src-type", "dst-type"]],
         &[&["limit-iface-in", "limit-iface-out"]],
-    ),
+    )
+    .nft(nft::addrtype),
     m(
         "pkttype",
         Implicit::ByKey,
         &[O::new("pkt-type", K::Choice(PKT_TYPES)).negatable()],
-    ),
+    )
+    .nft(nft::pkttype),
     m(
         "physdev",
         Implicit::ByKey,
@@ -479,7 +502,8 @@ pub static MATCHES: &[MatchSpec] = &[
         "length",
         Implicit::ByKey,
         &[O::new("length", K::UIntRange { min: 0, max: 65535 }).negatable()],
-    ),
+    )
+    .nft(nft::length),
     rules(
         scoped(
             m(
@@ -495,7 +519,8 @@ pub static MATCHES: &[MatchSpec] = &[
         ),
         &[&["ttl-eq", "ttl-lt", "ttl-gt"]],
         &[&["ttl-eq", "ttl-lt", "ttl-gt"]],
-    ),
+    )
+    .nft(nft::ttl),
     rules(
         scoped(
             m(
@@ -511,7 +536,8 @@ pub static MATCHES: &[MatchSpec] = &[
         ),
         &[&["hl-eq", "hl-lt", "hl-gt"]],
         &[&["hl-eq", "hl-lt", "hl-gt"]],
-    ),
+    )
+    .nft(nft::hl),
     m("tos", Implicit::ByKey, &[O::new("tos", K::Tos).negatable()]),
     rules(
         m(
@@ -524,7 +550,8 @@ pub static MATCHES: &[MatchSpec] = &[
         ),
         &[&["dscp", "dscp-class"]],
         &[&["dscp", "dscp-class"]],
-    ),
+    )
+    .nft(nft::dscp),
     m(
         "time",
         Implicit::ByKey,
@@ -546,12 +573,14 @@ pub static MATCHES: &[MatchSpec] = &[
             &[O::new("mss", K::UIntRange { min: 0, max: 65535 }).negatable()],
         ),
         &["tcp"],
-    ),
+    )
+    .nft(nft::tcpmss),
     m(
         "helper",
         Implicit::ByKey,
         &[O::new("helper", K::Name { max: 29 }).negatable()],
-    ),
+    )
+    .nft(nft::helper),
     m(
         "quota",
         Implicit::ByKey,
@@ -562,7 +591,8 @@ pub static MATCHES: &[MatchSpec] = &[
                 max: u64::MAX,
             },
         )],
-    ),
+    )
+    .nft(nft::quota),
     rules(
         m(
             "statistic",
@@ -583,7 +613,8 @@ pub static MATCHES: &[MatchSpec] = &[
         ]),
         &[&["mode"]],
         &[],
-    ),
+    )
+    .nft(nft::statistic),
 ];
 
 /// The match module called `name`.

@@ -323,6 +323,20 @@ pub enum Problem {
         /// The limit.
         max: usize,
     },
+    /// Under the nftables engine: something nft has no equivalent of.
+    #[error("nftables cannot express {what}: {reason}")]
+    NoNftForm {
+        /// The match, target or option (`-m recent`).
+        what: String,
+        /// Why, or what to write instead.
+        reason: String,
+    },
+    /// Under the nftables engine: a name nft cannot write as an identifier.
+    #[error("nftables cannot name the chain `{name}`: nft chain names are letters, digits and `_ - . /`, starting with a letter or `_`")]
+    NftName {
+        /// The name.
+        name: String,
+    },
 }
 
 fn place(table: &str, chain: &str, via: Option<&str>) -> String {

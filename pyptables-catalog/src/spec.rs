@@ -2,6 +2,7 @@
 
 use crate::family::{Families, Family};
 use crate::hooks::Hooks;
+use crate::nft::NftForm;
 use crate::packet::{Effect, OptionEval};
 use crate::rule::Arg;
 use crate::value::ValueKind;
@@ -59,6 +60,9 @@ pub struct OptionSpec {
     /// themselves: iptables refuses `-i` in OUTPUT itself, but not in a user chain reached
     /// from OUTPUT (the kernel has no such check), where it simply never matches.
     pub hooks_direct_only: bool,
+    /// Its nftables form, for the built-in rule options (`-s` → `ip saddr`); match and
+    /// target options are translated by their match or target's form.
+    pub nft: Option<NftForm>,
 }
 
 impl OptionSpec {
@@ -76,12 +80,19 @@ impl OptionSpec {
             families: Families::BOTH,
             eval: None,
             hooks_direct_only: false,
+            nft: None,
         }
     }
 
     /// The same option, decided for a packet by `eval`.
     pub const fn eval(mut self, eval: OptionEval) -> Self {
         self.eval = Some(eval);
+        self
+    }
+
+    /// The same option, with its nftables form.
+    pub const fn nft(mut self, form: NftForm) -> Self {
+        self.nft = Some(form);
         self
     }
 
@@ -246,6 +257,8 @@ pub struct MatchSpec {
     pub exclusive: &'static [&'static [&'static str]],
     /// Further rules on how its options combine.
     pub constraints: &'static [Constraint],
+    /// Its nftables form; `None` when nft has no equivalent (see [`crate::nft`]).
+    pub nft: Option<NftForm>,
 }
 
 /// A target (`-j NAME`).
@@ -267,12 +280,20 @@ pub struct TargetSpec {
     pub constraints: &'static [Constraint],
     /// What it does to a packet that reaches it (for explaining a packet's fate offline).
     pub effect: Effect,
+    /// Its nftables form; `None` when nft has no equivalent (see [`crate::nft`]).
+    pub nft: Option<NftForm>,
 }
 
 impl MatchSpec {
     /// The same match, with `constraints` on how its options combine.
     pub const fn constrained(mut self, constraints: &'static [Constraint]) -> Self {
         self.constraints = constraints;
+        self
+    }
+
+    /// The same match, with its nftables form.
+    pub const fn nft(mut self, form: NftForm) -> Self {
+        self.nft = Some(form);
         self
     }
 
@@ -292,6 +313,12 @@ impl TargetSpec {
     /// The same target, with `constraints` on how its options combine.
     pub const fn constrained(mut self, constraints: &'static [Constraint]) -> Self {
         self.constraints = constraints;
+        self
+    }
+
+    /// The same target, with its nftables form.
+    pub const fn nft(mut self, form: NftForm) -> Self {
+        self.nft = Some(form);
         self
     }
 

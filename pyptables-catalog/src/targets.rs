@@ -4,6 +4,7 @@ use crate::combos;
 use crate::family::Families;
 use crate::hooks::Hooks;
 use crate::matches::DSCP_CLASSES;
+use crate::nft;
 use crate::packet::{Effect as E, NatKind};
 use crate::spec::{Constraint as C, OptionSpec as O, Scope, TargetSpec};
 use crate::value::ValueKind as K;
@@ -22,6 +23,7 @@ const fn t(name: &'static str, options: &'static [O]) -> TargetSpec {
         exclusive: &[],
         constraints: &[],
         effect: E::Unknown,
+        nft: None,
     }
 }
 
@@ -108,9 +110,11 @@ const MARK_OPS: &[&str] = &["set-xmark", "set-mark", "and-mark", "or-mark", "xor
 
 /// Every target in the catalog.
 pub static TARGETS: &[TargetSpec] = &[
-    t("ACCEPT", &[]).effect(E::Accept),
-    at(t("DROP", &[]), NOT_NAT, Hooks::ALL).effect(E::Drop),
-    t("RETURN", &[]).effect(E::Return),
+    t("ACCEPT", &[]).effect(E::Accept).nft(nft::accept),
+    at(t("DROP", &[]), NOT_NAT, Hooks::ALL)
+        .effect(E::Drop)
+        .nft(nft::drop),
+    t("RETURN", &[]).effect(E::Return).nft(nft::ret),
     at(
         t(
             "REJECT",
@@ -126,7 +130,8 @@ pub static TARGETS: &[TargetSpec] = &[
         &["filter"],
         Hooks::INPUT.or(Hooks::FORWARD).or(Hooks::OUTPUT),
     )
-    .effect(E::Reject),
+    .effect(E::Reject)
+    .nft(nft::reject),
     t(
         "LOG",
         &[
@@ -139,7 +144,8 @@ pub static TARGETS: &[TargetSpec] = &[
             O::new("log-macdecode", FLAG),
         ],
     )
-    .effect(E::Continue),
+    .effect(E::Continue)
+    .nft(nft::log),
     t(
         "NFLOG",
         &[
@@ -149,7 +155,8 @@ pub static TARGETS: &[TargetSpec] = &[
             O::new("nflog-threshold", K::UInt { min: 0, max: 65535 }),
         ],
     )
-    .effect(E::Continue),
+    .effect(E::Continue)
+    .nft(nft::nflog),
     at(
         t(
             "MASQUERADE",
@@ -162,7 +169,8 @@ pub static TARGETS: &[TargetSpec] = &[
         &["nat"],
         Hooks::POSTROUTING,
     )
-    .effect(E::Nat(NatKind::Masquerade)),
+    .effect(E::Nat(NatKind::Masquerade))
+    .nft(nft::masquerade),
     requires(
         at(
             t(
@@ -180,7 +188,8 @@ pub static TARGETS: &[TargetSpec] = &[
         ),
         &[&["to-source"]],
     )
-    .effect(E::Nat(NatKind::Snat)),
+    .effect(E::Nat(NatKind::Snat))
+    .nft(nft::snat),
     requires(
         at(
             t(
@@ -197,7 +206,8 @@ pub static TARGETS: &[TargetSpec] = &[
         ),
         &[&["to-destination"]],
     )
-    .effect(E::Nat(NatKind::Dnat)),
+    .effect(E::Nat(NatKind::Dnat))
+    .nft(nft::dnat),
     at(
         t(
             "REDIRECT",
@@ -209,7 +219,8 @@ pub static TARGETS: &[TargetSpec] = &[
         &["nat"],
         NAT_HOOKS_IN,
     )
-    .effect(E::Nat(NatKind::Redirect)),
+    .effect(E::Nat(NatKind::Redirect))
+    .nft(nft::redirect),
     requires(
         at(
             t("NETMAP", &[O::new("to", K::Network)]),
@@ -231,7 +242,8 @@ pub static TARGETS: &[TargetSpec] = &[
         ),
         &[MARK_OPS],
     )
-    .effect(E::Mark),
+    .effect(E::Mark)
+    .nft(nft::mark_target),
     one_of(
         t(
             "CONNMARK",
@@ -258,7 +270,8 @@ pub static TARGETS: &[TargetSpec] = &[
             "xor-mark",
         ]],
     )
-    .effect(E::ConnMark),
+    .effect(E::ConnMark)
+    .nft(nft::connmark_target),
     needs(
         one_of(
             t(
@@ -274,7 +287,8 @@ pub static TARGETS: &[TargetSpec] = &[
             &[&["set-mss", "clamp-mss-to-pmtu"]],
         ),
         TCP,
-    ),
+    )
+    .nft(nft::tcpmss_target),
     one_of(
         at(
             t(
@@ -304,7 +318,8 @@ pub static TARGETS: &[TargetSpec] = &[
             Hooks::ALL,
         ),
         &[&["set-dscp", "set-dscp-class"]],
-    ),
+    )
+    .nft(nft::dscp_target),
     one_of(
         family(
             at(
@@ -373,7 +388,7 @@ pub static TARGETS: &[TargetSpec] = &[
         &["raw"],
         Hooks::PREROUTING.or(Hooks::OUTPUT),
     ),
-    at(t("NOTRACK", &[]), &["raw"], Hooks::ALL),
+    at(t("NOTRACK", &[]), &["raw"], Hooks::ALL).nft(nft::notrack),
     TargetSpec {
         exclusive: &[&["queue-num", "queue-balance"]],
         constraints: &[
@@ -389,8 +404,9 @@ pub static TARGETS: &[TargetSpec] = &[
                 O::new("queue-cpu-fanout", FLAG),
             ],
         )
-    },
-    at(t("TRACE", &[]), &["raw"], Hooks::ALL),
+    }
+    .nft(nft::nfqueue),
+    at(t("TRACE", &[]), &["raw"], Hooks::ALL).nft(nft::trace),
     requires(
         at(
             t("CLASSIFY", &[O::new("set-class", K::TcClass)]),

@@ -31,6 +31,7 @@ mod firewall;
 pub mod import;
 pub mod lint;
 pub mod model;
+pub mod nft;
 mod origin;
 mod preserve;
 mod render;
@@ -49,6 +50,7 @@ pub use model::{
     default_tables, default_tables_v6, marked, Arg, Chain, ChainKind, ChainName, IntoRules, Mark,
     Match, Policy, Rule, Table, Tables, Target,
 };
+pub use nft::NftOptions;
 pub use origin::Origin;
 pub use render::{add_line_numbers, colorize, LineSource, Rendered, Style};
 pub use restore::{restore, Backend, RestoreOptions};

@@ -378,7 +378,7 @@ impl Tables {
     }
 }
 
-fn rule_ref(source: &LineSource) -> Option<RuleRef> {
+pub(crate) fn rule_ref(source: &LineSource) -> Option<RuleRef> {
     match source {
         LineSource::Rule {
             table,

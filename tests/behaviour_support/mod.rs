@@ -4,16 +4,19 @@
 //!
 //! The behaviour tests send real packets through rules loaded into throw-away network
 //! namespaces (see the `pyptables-testkit` crate) and check what the firewall promises:
-//! "lan reaches dmz:443", "wan cannot reach lan:22". Each runs once per iptables backend, with
-//! a topology of its own for each: [`on_both_backends!`] makes the two tests.
+//! "lan reaches dmz:443", "wan cannot reach lan:22". Each runs once per iptables backend and
+//! once on the nftables engine, with a topology of its own for each: [`on_both_backends!`]
+//! makes the three tests, and [`apply`] / [`apply_firewall`] load through the engine the
+//! test runs on ([`engine`]), so the packet expectations are the same for all three.
 
 #![allow(dead_code)] // each test file uses a different part of this
 
+use std::cell::Cell;
 use std::path::PathBuf;
 use std::process::Command;
 use std::sync::OnceLock;
 
-use pyptables::{Backend, Firewall, RestoreOptions, Rule, Tables};
+use pyptables::{Backend, Firewall, NftOptions, RestoreOptions, Rule, Tables};
 use pyptables_testkit::{self as tk, Netns, Topology};
 
 /// pyptables' backend for a test-kit backend.
@@ -33,19 +36,72 @@ pub fn options(ns: &Netns, b: tk::Backend) -> RestoreOptions {
     }
 }
 
-/// Loads `tables` into `host` of `net` with backend `b` (validated first, as `restore` does).
-#[track_caller]
-pub fn apply(net: &Topology, host: &str, b: tk::Backend, tables: &Tables) {
-    tables
-        .restore(&options(net.ns(host), b))
-        .unwrap_or_else(|e| panic!("{b}: loading the rules into {host}: {e}"));
+/// How a behaviour test loads its rules.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Engine {
+    /// `iptables-restore` with the test's backend.
+    Iptables,
+    /// `nft -f` of the firewall's own nft tables.
+    Nftables,
 }
 
-/// Loads both families of `fw` into `host` of `net` with backend `b`.
+thread_local! {
+    /// The engine of the test running on this thread (each test has its own thread).
+    static ENGINE: Cell<Engine> = const { Cell::new(Engine::Iptables) };
+}
+
+/// The engine the current test loads its rules with.
+pub fn engine() -> Engine {
+    ENGINE.with(Cell::get)
+}
+
+/// Makes the current test load its rules with `e`.
+pub fn set_engine(e: Engine) {
+    ENGINE.with(|c| c.set(e));
+}
+
+/// The per-host binary's options for the current engine (`--engine nftables` or none).
+pub fn engine_args() -> &'static [&'static str] {
+    match engine() {
+        Engine::Iptables => &[],
+        Engine::Nftables => &["--engine", "nftables"],
+    }
+}
+
+/// What the messages call the current run: the backend, or `nftables`.
+pub fn run_name(b: tk::Backend) -> String {
+    match engine() {
+        Engine::Iptables => b.to_string(),
+        Engine::Nftables => "nftables".to_string(),
+    }
+}
+
+fn nft_options(ns: &Netns) -> NftOptions {
+    NftOptions {
+        netns: Some(ns.name().to_string()),
+        ..NftOptions::default()
+    }
+}
+
+/// Loads `tables` into `host` of `net` with backend `b`, or with `nft` on the nftables engine
+/// (validated first either way).
+#[track_caller]
+pub fn apply(net: &Topology, host: &str, b: tk::Backend, tables: &Tables) {
+    let result = match engine() {
+        Engine::Iptables => tables.restore(&options(net.ns(host), b)),
+        Engine::Nftables => tables.apply_nft(&nft_options(net.ns(host))),
+    };
+    result.unwrap_or_else(|e| panic!("{}: loading the rules into {host}: {e}", run_name(b)));
+}
+
+/// Loads both families of `fw` into `host` of `net` with backend `b` (or `nft`).
 #[track_caller]
 pub fn apply_firewall(net: &Topology, host: &str, b: tk::Backend, fw: &Firewall) {
-    fw.restore(&options(net.ns(host), b))
-        .unwrap_or_else(|e| panic!("{b}: loading the firewall into {host}: {e}"));
+    let result = match engine() {
+        Engine::Iptables => fw.restore(&options(net.ns(host), b)),
+        Engine::Nftables => fw.apply_nft(&nft_options(net.ns(host))),
+    };
+    result.unwrap_or_else(|e| panic!("{}: loading the firewall into {host}: {e}", run_name(b)));
 }
 
 /// `tables` with every `-s`/`-d` value equal to `from` replaced by `to`, and how many were
@@ -124,9 +180,10 @@ fn build_per_host() -> PathBuf {
 }
 
 /// Makes kernel tests of functions `fn NAME(b: Backend)`: for each, `mod NAME` with the tests
-/// `nft` and `legacy`, which call it with their backend after [`require_root_and_iptables`].
-/// Each backend thus gets its own topology, runs in parallel with the other and fails on its
-/// own (`NAME::nft`, `NAME::legacy`).
+/// `nft` and `legacy`, which call it with their backend after [`require_root_and_iptables`],
+/// and `nftables`, which calls it with the nft backend on the nftables engine ([`engine`]).
+/// Each thus gets its own topology, runs in parallel with the others and fails on its own
+/// (`NAME::nft`, `NAME::legacy`, `NAME::nftables`).
 ///
 /// [`require_root_and_iptables`]: pyptables_testkit::require_root_and_iptables
 macro_rules! on_both_backends {
@@ -144,6 +201,14 @@ macro_rules! on_both_backends {
             fn legacy() {
                 pyptables_testkit::require_root_and_iptables();
                 super::$check(pyptables_testkit::Backend::Legacy);
+            }
+
+            #[test]
+            #[ignore = "needs root and nftables (kernel test)"]
+            fn nftables() {
+                pyptables_testkit::require_root_and_iptables();
+                super::behaviour_support::set_engine(super::behaviour_support::Engine::Nftables);
+                super::$check(pyptables_testkit::Backend::Nft);
             }
         }
     )+};

@@ -461,7 +461,7 @@ fn one_line(text: &str) -> String {
 
 /// Writes `text` to `path` through a temporary file and a rename, so that a reader sees
 /// either nothing or all of it.
-fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
+pub(crate) fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
     let tmp = path.with_extension(format!("tmp{}", std::process::id()));
     fs::write(&tmp, text)?;
     fs::rename(&tmp, path)
@@ -486,7 +486,7 @@ fn shell_word(program: &str) -> String {
     }
 }
 
-fn wait_for_confirmation(
+pub(crate) fn wait_for_confirmation(
     dir: &Path,
     run_id: &str,
     seconds: u64,
@@ -794,7 +794,7 @@ pub(crate) fn diff(
 
 /// A unified diff with the file names bold, hunk headers cyan, removed lines red and added
 /// lines green.
-fn colour_diff(text: &str) -> String {
+pub(crate) fn colour_diff(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + text.len() / 4);
     for line in text.lines() {
         let code = if line.starts_with("---") || line.starts_with("+++") {

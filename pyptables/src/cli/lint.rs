@@ -6,8 +6,7 @@
 use clap::Args;
 use pyptables_catalog::Family;
 
-use super::commands;
-use super::{Io, Tools, EXIT_FAILED, EXIT_OK};
+use super::{Io, EXIT_FAILED, EXIT_OK};
 use crate::explain::Packet;
 use crate::lint::{describe, Finding};
 use crate::Firewall;
@@ -25,13 +24,12 @@ pub(crate) struct LintArgs {
     json: bool,
 }
 
-/// `check`: the existing checks, then the lint's findings.
+/// `check`: the engine's checks (`run`), then the lint's findings.
 pub(crate) fn check(
     fw: &Firewall,
-    tools: &Tools,
-    no_netns: bool,
     a: &LintArgs,
     io: &mut Io<'_>,
+    run: impl FnOnce(&mut Io<'_>) -> u8,
 ) -> u8 {
     let code = if a.json {
         let mut buf = Vec::new();
@@ -45,12 +43,12 @@ pub(crate) fn check(
                 binary: io.binary.clone(),
                 read_line: io.read_line,
             };
-            commands::check(fw, tools, no_netns, &mut sub)
+            run(&mut sub)
         };
         let _ = io.err.write_all(&buf);
         code
     } else {
-        commands::check(fw, tools, no_netns, io)
+        run(io)
     };
     let findings: Vec<Finding> = [Family::V4, Family::V6]
         .into_iter()

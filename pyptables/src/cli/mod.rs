@@ -49,6 +49,7 @@ mod apply_tests;
 mod commands;
 mod explain;
 mod lint;
+mod nft;
 mod save;
 mod scratch;
 mod system;
@@ -105,6 +106,9 @@ struct Cli {
 
     #[command(flatten)]
     tools: ToolArgs,
+
+    #[command(flatten)]
+    engine: nft::EngineArgs,
 
     /// Print the program's name and the pyptables version it was built with
     #[arg(short = 'V', long)]
@@ -361,12 +365,19 @@ fn run_inner(fw: &Firewall, args: Vec<OsString>, mut io: Io<'_>) -> u8 {
         return EXIT_ERROR;
     }
     let tools = Tools::from_args(&cli.tools);
+    if cli.engine.engine == nft::EngineArg::Nftables {
+        if let Some(code) = nft::dispatch(fw, &cli, &tools, &mut io) {
+            let _ = io.out.flush();
+            let _ = io.err.flush();
+            return code;
+        }
+    }
     let code = match cli.command {
         None => print(fw, &cli.print, &mut io),
         Some(Command::Print(p)) => print(fw, &merge(&cli.print, &p), &mut io),
-        Some(Command::Check { no_netns, lint }) => {
-            lint::check(fw, &tools, no_netns, &lint, &mut io)
-        }
+        Some(Command::Check { no_netns, lint }) => lint::check(fw, &lint, &mut io, |io| {
+            commands::check(fw, &tools, no_netns, io)
+        }),
         Some(Command::Apply {
             confirm,
             yes,

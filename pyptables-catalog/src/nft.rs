@@ -1,0 +1,1294 @@
+//! The nftables form of each catalog entry, and of a whole rule.
+//!
+//! Each match, target and built-in option of the catalog carries an [`NftForm`] (set with
+//! `.nft(…)` next to its iptables spec): a function from the options a rule gives it to the
+//! nft expression or statement that does the same, or the reason nft cannot say it. Entries
+//! without one (`recent`, `string`, `u32`-like matches, `hashlimit`, ipset references, …) have
+//! no nft equivalent that works the same; a rule using them is refused under the nftables
+//! engine, never translated into less. The forms follow `iptables-translate` (iptables 1.8.9)
+//! where it has one; `tests/nft_catalog.rs` compares them and loads each into the kernel.
+
+use crate::family::Family;
+use crate::rule::{protocol_of, resolve, Arg, TargetCall, TargetKind};
+use crate::spec::{Given, MatchSpec, OptionSpec};
+use crate::{matches::BUILTIN_OPTIONS, targets};
+
+/// An entry's nft form: the expression (for a match or option) or statement (for a target)
+/// for the options given, or why nft cannot express them.
+pub type NftForm = fn(&Given<'_>) -> Result<String, String>;
+
+/// Why a rule has no nft form: what in it (`-m recent`, `-j TPROXY`, `--tcp-option`) and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NoNftForm {
+    /// The module, target or option nft cannot express.
+    pub what: String,
+    /// Why, or what to write instead.
+    pub reason: String,
+}
+
+fn no(what: impl Into<String>, reason: impl Into<String>) -> NoNftForm {
+    NoNftForm {
+        what: what.into(),
+        reason: reason.into(),
+    }
+}
+
+/// A rule translated: its nft expressions and statement, and its `-m comment` text, which
+/// the renderer puts into the rule's own `comment` together with its source location.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct NftRule {
+    /// Expressions and statements, space separated, without a comment.
+    pub text: String,
+    /// The rule's `--comment`, if it has one.
+    pub comment: Option<String>,
+}
+
+/// Translates one rule of `family` (its options and target, as the catalog checks them) into
+/// nft. `chain` names the nft chain a jump or goto to user chain `name` goes to.
+pub fn rule_to_nft(
+    family: Family,
+    args: &[Arg<'_>],
+    target: Option<&TargetCall<'_>>,
+    chain: &dyn Fn(&str) -> String,
+) -> Result<NftRule, NoNftForm> {
+    let protocol = protocol_of(args);
+    let mut out = NftRule::default();
+    let mut parts: Vec<String> = Vec::new();
+    let resolved: Vec<_> = args
+        .iter()
+        .map(|a| resolve(a, protocol).map_err(|p| no(format!("--{}", a.key), p.to_string())))
+        .collect::<Result<_, _>>()?;
+    let canon: Vec<Option<String>> = args
+        .iter()
+        .zip(&resolved)
+        .map(|(a, r)| {
+            a.value
+                .map(|v| r.option.kind.canonical(v, family).into_owned())
+        })
+        .collect();
+    // Built-in options first, in iptables-save's order.
+    for spec in BUILTIN_OPTIONS {
+        for (i, r) in resolved.iter().enumerate() {
+            if r.module.is_none() && std::ptr::eq(r.option, spec) {
+                let given = [(spec.name, canon[i].as_deref(), args[i].negated)];
+                let form = spec
+                    .nft
+                    .ok_or_else(|| no(format!("option --{}", spec.name), "nft has no form"))?;
+                let text = form(&Given {
+                    family,
+                    options: &given,
+                    rule: args,
+                })
+                .map_err(|r| no(format!("option --{}", spec.name), r))?;
+                push(&mut parts, text);
+            }
+        }
+    }
+    let mut done: Vec<*const MatchSpec> = Vec::new();
+    for (i, r) in resolved.iter().enumerate() {
+        let Some(module) = r.module else { continue };
+        if done.contains(&(module as *const _)) {
+            continue;
+        }
+        done.push(module);
+        let given: Vec<(&'static str, Option<&str>, bool)> = (i..args.len())
+            .filter(|&j| resolved[j].module.is_some_and(|m| std::ptr::eq(m, module)))
+            .map(|j| {
+                (
+                    resolved[j].option.name,
+                    canon[j].as_deref(),
+                    args[j].negated,
+                )
+            })
+            .collect();
+        if module.name == "comment" {
+            out.comment = given.first().and_then(|g| g.1).map(str::to_string);
+            continue;
+        }
+        let what = format!("-m {}", module.name);
+        let form = module.nft.ok_or_else(|| {
+            no(
+                &what,
+                "nftables has no equivalent of this match; use the iptables engine for this rule",
+            )
+        })?;
+        let text = form(&Given {
+            family,
+            options: &given,
+            rule: args,
+        })
+        .map_err(|r| no(&what, r))?;
+        push(&mut parts, text);
+    }
+    match target {
+        None => {}
+        Some(t) if t.kind == TargetKind::Jump => parts.push(format!("jump {}", chain(t.name))),
+        Some(t) if t.kind == TargetKind::Goto => parts.push(format!("goto {}", chain(t.name))),
+        Some(t) => {
+            let what = format!("-j {}", t.name);
+            let spec = targets::find(t.name).ok_or_else(|| no(&what, "unknown target"))?;
+            let mut given = Vec::new();
+            let mut canon = Vec::new();
+            for a in t.args {
+                let o = spec
+                    .option(a.key)
+                    .ok_or_else(|| no(&what, format!("unknown option --{}", a.key)))?;
+                canon.push((o, a.value.map(|v| o.kind.canonical(v, family).into_owned())));
+            }
+            for (a, (o, v)) in t.args.iter().zip(&canon) {
+                given.push((o.name, v.as_deref(), a.negated));
+            }
+            let form = spec.nft.ok_or_else(|| {
+                no(
+                    &what,
+                    "nftables has no equivalent of this target; use the iptables engine for this rule",
+                )
+            })?;
+            let text = form(&Given {
+                family,
+                options: &given,
+                rule: args,
+            })
+            .map_err(|r| no(&what, r))?;
+            push(&mut parts, text);
+        }
+    }
+    out.text = parts.join(" ");
+    Ok(out)
+}
+
+fn push(parts: &mut Vec<String>, text: String) {
+    if !text.is_empty() {
+        parts.push(text);
+    }
+}
+
+// ---- helpers ------------------------------------------------------------------------------
+
+fn ip(f: Family) -> &'static str {
+    match f {
+        Family::V4 => "ip",
+        Family::V6 => "ip6",
+    }
+}
+
+fn neq(negated: bool) -> &'static str {
+    if negated {
+        "!= "
+    } else {
+        ""
+    }
+}
+
+/// `a:b` (iptables) → `a-b` (nft); `a:` and `:b` are open ranges.
+fn range(v: &str, max: u64) -> String {
+    match v.split_once(':') {
+        Some((a, b)) => {
+            let a = if a.is_empty() { "0" } else { a };
+            let b = if b.is_empty() {
+                max.to_string()
+            } else {
+                b.to_string()
+            };
+            if a == b {
+                a.to_string()
+            } else {
+                format!("{a}-{b}")
+            }
+        }
+        None => v.to_string(),
+    }
+}
+
+/// A comma list as an nft anonymous set (`{ a, b }`), or the single item.
+fn set_of(items: &[String]) -> String {
+    if items.len() == 1 {
+        items[0].clone()
+    } else {
+        format!("{{ {} }}", items.join(", "))
+    }
+}
+
+/// Quotes a string for nft (interface names, prefixes, helper names).
+pub fn quoted(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        if c == '"' || c == '\\' || c.is_control() {
+            out.push('?');
+        } else {
+            out.push(c);
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn each<'a>(
+    g: &'a Given<'_>,
+) -> impl Iterator<Item = Result<(&'static str, Option<&'a str>, bool), String>> + 'a {
+    g.options.iter().map(|o| Ok((o.0, o.1, o.2)))
+}
+
+fn value<'a>(v: Option<&'a str>, name: &str) -> Result<&'a str, String> {
+    v.ok_or_else(|| format!("--{name} needs a value"))
+}
+
+fn lower_list(v: &str) -> Vec<String> {
+    v.split(',').map(|s| s.to_ascii_lowercase()).collect()
+}
+
+// ---- built-in options ---------------------------------------------------------------------
+
+/// `-s`: `ip saddr 10.0.0.0/8`.
+pub fn source(g: &Given<'_>) -> Result<String, String> {
+    address(g, "saddr")
+}
+
+/// `-d`: `ip daddr 10.0.0.0/8`.
+pub fn destination(g: &Given<'_>) -> Result<String, String> {
+    address(g, "daddr")
+}
+
+fn address(g: &Given<'_>, field: &str) -> Result<String, String> {
+    let (name, v, n) = g.options[0];
+    let v = value(v, name)?;
+    let items: Vec<String> = v.split(',').map(str::to_string).collect();
+    Ok(format!(
+        "{} {field} {}{}",
+        ip(g.family),
+        neq(n),
+        set_of(&items)
+    ))
+}
+
+fn iface(v: &str) -> String {
+    // iptables' `eth+` is nft's `eth*`.
+    match v.strip_suffix('+') {
+        Some(prefix) => quoted(&format!("{prefix}*")),
+        None => quoted(v),
+    }
+}
+
+/// `-i`: `iifname "eth0"`.
+pub fn in_interface(g: &Given<'_>) -> Result<String, String> {
+    let (name, v, n) = g.options[0];
+    Ok(format!("iifname {}{}", neq(n), iface(value(v, name)?)))
+}
+
+/// `-o`: `oifname "eth0"`.
+pub fn out_interface(g: &Given<'_>) -> Result<String, String> {
+    let (name, v, n) = g.options[0];
+    Ok(format!("oifname {}{}", neq(n), iface(value(v, name)?)))
+}
+
+/// `-p`: `ip protocol tcp` (IPv4) / `meta l4proto tcp` (IPv6, past extension headers).
+pub fn protocol(g: &Given<'_>) -> Result<String, String> {
+    let (name, v, n) = g.options[0];
+    let v = crate::value::protocol_name(value(v, name)?).to_ascii_lowercase();
+    if v == "all" || v == "0" {
+        return Ok(if n {
+            "meta l4proto != 0 meta l4proto 0"
+        } else {
+            ""
+        }
+        .to_string());
+    }
+    let v = match v.as_str() {
+        "icmpv6" | "ipv6-icmp" | "58" => "ipv6-icmp".to_string(),
+        _ => v,
+    };
+    Ok(match g.family {
+        Family::V4 => format!("ip protocol {}{v}", neq(n)),
+        Family::V6 => format!("meta l4proto {}{v}", neq(n)),
+    })
+}
+
+/// `-f`: a non-first fragment.
+pub fn fragment(g: &Given<'_>) -> Result<String, String> {
+    Ok(format!(
+        "ip frag-off & 0x1fff {}",
+        if g.options[0].2 { "0" } else { "!= 0" }
+    ))
+}
+
+// ---- matches ------------------------------------------------------------------------------
+
+fn proto_ports(g: &Given<'_>, proto: &str) -> Result<String, String> {
+    let mut out = Vec::new();
+    for o in each(g) {
+        let (name, v, n) = o?;
+        let field = match name {
+            "sport" => "sport",
+            "dport" => "dport",
+            other => return Err(format!("nft has no form of --{other} here")),
+        };
+        out.push(format!(
+            "{proto} {field} {}{}",
+            neq(n),
+            range(value(v, name)?, 65535)
+        ));
+    }
+    Ok(out.join(" "))
+}
+
+/// `-m udp`.
+pub fn udp(g: &Given<'_>) -> Result<String, String> {
+    proto_ports(g, "udp")
+}
+
+/// `-m sctp`.
+pub fn sctp(g: &Given<'_>) -> Result<String, String> {
+    proto_ports(g, "sctp")
+}
+
+/// `-m dccp`.
+pub fn dccp(g: &Given<'_>) -> Result<String, String> {
+    proto_ports(g, "dccp")
+}
+
+fn flags(list: &str) -> String {
+    let l = list.to_ascii_lowercase();
+    match l.as_str() {
+        "all" => "fin|syn|rst|psh|ack|urg".to_string(),
+        "none" => "0x0".to_string(),
+        _ => l.replace(',', "|"),
+    }
+}
+
+/// `-m tcp`: ports, `--syn`, `--tcp-flags`.
+pub fn tcp(g: &Given<'_>) -> Result<String, String> {
+    let mut out = Vec::new();
+    for o in each(g) {
+        let (name, v, n) = o?;
+        out.push(match name {
+            "sport" | "dport" => format!("tcp {name} {}{}", neq(n), range(value(v, name)?, 65535)),
+            "syn" => format!("tcp flags & (fin|syn|rst|ack) {}syn", neq(n)),
+            "tcp-flags" => {
+                let (mask, set) = value(v, name)?
+                    .split_once(' ')
+                    .ok_or("--tcp-flags takes a mask and a set")?;
+                let set = if set.eq_ignore_ascii_case("none") {
+                    "0x0".to_string()
+                } else {
+                    flags(set)
+                };
+                format!("tcp flags & ({}) {}{set}", flags(mask), neq(n))
+            }
+            "tcp-option" => format!(
+                "tcp option {} {}",
+                value(v, name)?,
+                if n { "missing" } else { "exists" }
+            ),
+            other => return Err(format!("nft has no form of --{other}")),
+        });
+    }
+    Ok(out.join(" "))
+}
+
+/// iptables' ICMP code names under destination-unreachable and redirect, in nft's words.
+const ICMP_CODES: &[(&str, &str, &str)] = &[
+    (
+        "network-unreachable",
+        "destination-unreachable",
+        "net-unreachable",
+    ),
+    (
+        "host-unreachable",
+        "destination-unreachable",
+        "host-unreachable",
+    ),
+    (
+        "protocol-unreachable",
+        "destination-unreachable",
+        "prot-unreachable",
+    ),
+    (
+        "port-unreachable",
+        "destination-unreachable",
+        "port-unreachable",
+    ),
+    (
+        "fragmentation-needed",
+        "destination-unreachable",
+        "frag-needed",
+    ),
+    (
+        "network-prohibited",
+        "destination-unreachable",
+        "net-prohibited",
+    ),
+    (
+        "host-prohibited",
+        "destination-unreachable",
+        "host-prohibited",
+    ),
+    (
+        "communication-prohibited",
+        "destination-unreachable",
+        "admin-prohibited",
+    ),
+    ("source-route-failed", "destination-unreachable", "5"),
+    ("network-unknown", "destination-unreachable", "6"),
+    ("host-unknown", "destination-unreachable", "7"),
+    ("TOS-network-unreachable", "destination-unreachable", "11"),
+    ("TOS-host-unreachable", "destination-unreachable", "12"),
+    ("host-precedence-violation", "destination-unreachable", "14"),
+    ("precedence-cutoff", "destination-unreachable", "15"),
+    ("network-redirect", "redirect", "0"),
+    ("host-redirect", "redirect", "1"),
+    ("TOS-network-redirect", "redirect", "2"),
+    ("TOS-host-redirect", "redirect", "3"),
+    ("ttl-zero-during-transit", "time-exceeded", "0"),
+    ("ttl-zero-during-reassembly", "time-exceeded", "1"),
+    ("ip-header-bad", "parameter-problem", "0"),
+    ("required-option-missing", "parameter-problem", "1"),
+];
+
+const ICMP6_CODES: &[(&str, &str, &str)] = &[
+    ("no-route", "destination-unreachable", "no-route"),
+    (
+        "communication-prohibited",
+        "destination-unreachable",
+        "admin-prohibited",
+    ),
+    ("beyond-scope", "destination-unreachable", "2"),
+    (
+        "address-unreachable",
+        "destination-unreachable",
+        "addr-unreachable",
+    ),
+    (
+        "port-unreachable",
+        "destination-unreachable",
+        "port-unreachable",
+    ),
+    ("failed-policy", "destination-unreachable", "policy-fail"),
+    ("reject-route", "destination-unreachable", "reject-route"),
+    ("ttl-zero-during-transit", "time-exceeded", "0"),
+    ("ttl-zero-during-reassembly", "time-exceeded", "1"),
+    ("bad-header", "parameter-problem", "0"),
+    ("unknown-header-type", "parameter-problem", "1"),
+    ("unknown-option", "parameter-problem", "2"),
+];
+
+fn icmp_any(g: &Given<'_>, proto: &str, codes: &[(&str, &str, &str)]) -> Result<String, String> {
+    let (name, v, n) = g.options[0];
+    let v = value(v, name)?;
+    if v == "any" {
+        return Ok(if n {
+            "meta l4proto != 0 meta l4proto 0"
+        } else {
+            ""
+        }
+        .to_string());
+    }
+    let (ty, code) = if let Some(&(_, t, c)) = codes.iter().find(|c| c.0 == v) {
+        (t.to_string(), Some(c.to_string()))
+    } else if let Some((t, c)) = v.split_once('/') {
+        (t.to_string(), Some(c.to_string()))
+    } else {
+        let t = match v {
+            "pong" => "echo-reply",
+            "ping" => "echo-request",
+            "ttl-exceeded" => "time-exceeded",
+            "neighbour-solicitation" | "neighbor-solicitation" => "nd-neighbor-solicit",
+            "neighbour-advertisement" | "neighbor-advertisement" => "nd-neighbor-advert",
+            "router-solicitation" if proto == "icmpv6" => "nd-router-solicit",
+            "router-advertisement" if proto == "icmpv6" => "nd-router-advert",
+            "redirect" if proto == "icmpv6" => "nd-redirect",
+            "timestamp-request"
+            | "timestamp-reply"
+            | "address-mask-request"
+            | "address-mask-reply" => v,
+            other => other,
+        };
+        (t.to_string(), None)
+    };
+    let ty = match (ty.as_str(), proto) {
+        ("timestamp-request", _) => "13".to_string(),
+        ("timestamp-reply", _) => "14".to_string(),
+        ("address-mask-request", _) => "17".to_string(),
+        ("address-mask-reply", _) => "18".to_string(),
+        _ => ty,
+    };
+    Ok(match (code, n) {
+        (None, _) => format!("{proto} type {}{ty}", neq(n)),
+        (Some(c), false) => format!("{proto} type {ty} {proto} code {c}"),
+        (Some(_), true) => {
+            return Err("a negated type with a code has no single nft expression".into())
+        }
+    })
+}
+
+/// `-m icmp`.
+pub fn icmp(g: &Given<'_>) -> Result<String, String> {
+    icmp_any(g, "icmp", ICMP_CODES)
+}
+
+/// `-m icmp6`.
+pub fn icmp6(g: &Given<'_>) -> Result<String, String> {
+    icmp_any(g, "icmpv6", ICMP6_CODES)
+}
+
+/// `-m multiport`: `tcp dport { 22, 80 }`.
+pub fn multiport(g: &Given<'_>) -> Result<String, String> {
+    let proto = protocol_of(g.rule)
+        .ok_or("multiport needs -p")?
+        .to_ascii_lowercase();
+    let (name, v, n) = g.options[0];
+    let items: Vec<String> = value(v, name)?
+        .split(',')
+        .map(|p| range(p, 65535))
+        .collect();
+    let field = match name {
+        "sports" => "sport",
+        "dports" => "dport",
+        _ => return Err("--ports (either port) has no single nft expression; write two rules with sports and dports".into()),
+    };
+    Ok(format!("{proto} {field} {}{}", neq(n), set_of(&items)))
+}
+
+/// `-m conntrack`, in `iptables-translate`'s order (direction, protocol, state, status, then
+/// addresses and ports).
+pub fn conntrack(g: &Given<'_>) -> Result<String, String> {
+    const ORDER: &[&str] = &[
+        "ctdir",
+        "ctproto",
+        "ctstate",
+        "ctstatus",
+        "ctexpire",
+        "ctorigsrc",
+        "ctorigdst",
+        "ctreplsrc",
+        "ctrepldst",
+        "ctorigsrcport",
+        "ctorigdstport",
+        "ctreplsrcport",
+        "ctrepldstport",
+    ];
+    let mut given: Vec<_> = g.options.to_vec();
+    given.sort_by_key(|o| ORDER.iter().position(|n| *n == o.0));
+    let mut out = Vec::new();
+    for (name, v, n) in given {
+        let v = value(v, name).unwrap_or("");
+        let addr_fam = if v.contains(':') { "ip6" } else { ip(g.family) };
+        if name.ends_with("port") && !g.has("ctproto") {
+            return Err(format!(
+                "--{name} needs --ctproto under nftables (nft matches conntrack ports of a known protocol)"
+            ));
+        }
+        out.push(match name {
+            "ctstate" => {
+                let items = lower_list(v);
+                let nat = |s: &String| s == "snat" || s == "dnat";
+                if items.iter().all(nat) {
+                    // xt_conntrack's SNAT/DNAT "states" are the conntrack's NAT status bits.
+                    format!("ct status {}{}", bit_neg(n), items.join(","))
+                } else if items.iter().any(nat) {
+                    return Err(
+                        "SNAT/DNAT mixed with other states has no single nft expression; write two rules".into(),
+                    );
+                } else {
+                    format!("ct state {}{}", bit_neg(n), items.join(","))
+                }
+            }
+            "ctstatus" => {
+                let items = lower_list(v);
+                if items.iter().any(|s| s == "none") {
+                    return Err("status NONE has no nft form".into());
+                }
+                let items: Vec<String> = items
+                    .into_iter()
+                    .map(|s| {
+                        if s == "seen_reply" {
+                            "seen-reply".into()
+                        } else {
+                            s
+                        }
+                    })
+                    .collect();
+                format!("ct status {}{}", bit_neg(n), items.join(","))
+            }
+            "ctproto" => format!(
+                "ct original protocol {}{}",
+                neq(n),
+                crate::value::protocol_name(v).to_ascii_lowercase()
+            ),
+            "ctorigsrc" => format!("ct original {addr_fam} saddr {}{v}", neq(n)),
+            "ctorigdst" => format!("ct original {addr_fam} daddr {}{v}", neq(n)),
+            "ctreplsrc" => format!("ct reply {addr_fam} saddr {}{v}", neq(n)),
+            "ctrepldst" => format!("ct reply {addr_fam} daddr {}{v}", neq(n)),
+            "ctorigsrcport" => format!("ct original proto-src {}{}", neq(n), range(v, 65535)),
+            "ctorigdstport" => format!("ct original proto-dst {}{}", neq(n), range(v, 65535)),
+            "ctreplsrcport" => format!("ct reply proto-src {}{}", neq(n), range(v, 65535)),
+            "ctrepldstport" => format!("ct reply proto-dst {}{}", neq(n), range(v, 65535)),
+            "ctdir" => format!("ct direction {}", v.to_ascii_lowercase()),
+            other => return Err(format!("--{other} has no nft form")),
+        });
+    }
+    Ok(out.join(" "))
+}
+
+/// Negation of a bit mask match (`ct state ! invalid,new`: none of these bits).
+fn bit_neg(negated: bool) -> &'static str {
+    if negated {
+        "! "
+    } else {
+        ""
+    }
+}
+
+/// `-m state`.
+pub fn state(g: &Given<'_>) -> Result<String, String> {
+    let (name, v, n) = g.options[0];
+    Ok(format!(
+        "ct state {}{}",
+        bit_neg(n),
+        lower_list(value(v, name)?).join(",")
+    ))
+}
+
+/// `-m comment`: carried as the rule's own comment, see [`NftRule::comment`].
+pub fn comment(_: &Given<'_>) -> Result<String, String> {
+    Ok(String::new())
+}
+
+fn rate(v: &str) -> Result<String, String> {
+    let (n, unit) = v.split_once('/').unwrap_or((v, "second"));
+    let unit = match unit.chars().next() {
+        Some('s') => "second",
+        Some('m') => "minute",
+        Some('h') => "hour",
+        Some('d') => "day",
+        _ => return Err(format!("unknown rate unit in `{v}`")),
+    };
+    Ok(format!("{n}/{unit}"))
+}
+
+/// `-m limit`: `limit rate 3/minute burst 5 packets`.
+pub fn limit(g: &Given<'_>) -> Result<String, String> {
+    let r = rate(g.value("limit").unwrap_or("3/hour"))?;
+    let burst = g.value("limit-burst").unwrap_or("5");
+    Ok(format!("limit rate {r} burst {burst} packets"))
+}
+
+/// `-m iprange`: `ip saddr 10.0.0.1-10.0.0.9`.
+pub fn iprange(g: &Given<'_>) -> Result<String, String> {
+    let mut out = Vec::new();
+    for o in each(g) {
+        let (name, v, n) = o?;
+        let field = if name == "src-range" {
+            "saddr"
+        } else {
+            "daddr"
+        };
+        out.push(format!(
+            "{} {field} {}{}",
+            ip(g.family),
+            neq(n),
+            value(v, name)?
+        ));
+    }
+    Ok(out.join(" "))
+}
+
+/// `-m mac`: `ether saddr 00:11:22:33:44:55`.
+pub fn mac(g: &Given<'_>) -> Result<String, String> {
+    let (name, v, n) = g.options[0];
+    Ok(format!(
+        "ether saddr {}{}",
+        neq(n),
+        value(v, name)?.to_ascii_lowercase()
+    ))
+}
+
+fn mark_match(key: &str, v: &str, n: bool) -> String {
+    match v.split_once('/') {
+        Some((value, mask)) => format!("{key} and {mask} {}{value}", neq(n)),
+        None => format!("{key} {}{v}", neq(n)),
+    }
+}
+
+/// `-m mark`: `meta mark 0x1`, `meta mark and 0xff 0x1`.
+pub fn mark(g: &Given<'_>) -> Result<String, String> {
+    let (name, v, n) = g.options[0];
+    Ok(mark_match("meta mark", value(v, name)?, n))
+}
+
+/// `-m connmark`: `ct mark 0x1`.
+pub fn connmark(g: &Given<'_>) -> Result<String, String> {
+    let (name, v, n) = g.options[0];
+    Ok(mark_match("ct mark", value(v, name)?, n))
+}
+
+/// `-m owner`: `meta skuid 0`.
+pub fn owner(g: &Given<'_>) -> Result<String, String> {
+    let mut out = Vec::new();
+    for o in each(g) {
+        let (name, v, n) = o?;
+        out.push(match name {
+            "uid-owner" => format!("meta skuid {}{}", neq(n), value(v, name)?),
+            "gid-owner" => format!("meta skgid {}{}", neq(n), value(v, name)?),
+            other => return Err(format!("--{other} has no nft form")),
+        });
+    }
+    Ok(out.join(" "))
+}
+
+/// `-m addrtype`: `fib saddr type local`.
+pub fn addrtype(g: &Given<'_>) -> Result<String, String> {
+    let iface_in = g.has("limit-iface-in");
+    let iface_out = g.has("limit-iface-out");
+    let mut out = Vec::new();
+    for o in each(g) {
+        let (name, v, n) = o?;
+        let field = match name {
+            "src-type" => "saddr",
+            "dst-type" => "daddr",
+            _ => continue,
+        };
+        let dev = if iface_in {
+            " . iif"
+        } else if iface_out {
+            " . oif"
+        } else {
+            ""
+        };
+        out.push(format!(
+            "fib {field}{dev} type {}{}",
+            neq(n),
+            set_of(&lower_list(value(v, name)?))
+        ));
+    }
+    Ok(out.join(" "))
+}
+
+/// `-m pkttype`: `meta pkttype broadcast`.
+pub fn pkttype(g: &Given<'_>) -> Result<String, String> {
+    let (name, v, n) = g.options[0];
+    let v = match value(v, name)?.to_ascii_lowercase().as_str() {
+        "unicast" | "host" => "host",
+        "broadcast" | "bcast" => "broadcast",
+        "multicast" | "mcast" => "multicast",
+        "otherhost" => "other",
+        other => return Err(format!("unknown packet type `{other}`")),
+    };
+    Ok(format!("meta pkttype {}{v}", neq(n)))
+}
+
+/// `-m length`: `meta length 0-500`.
+pub fn length(g: &Given<'_>) -> Result<String, String> {
+    let (name, v, n) = g.options[0];
+    Ok(format!(
+        "meta length {}{}",
+        neq(n),
+        range(value(v, name)?, 65535)
+    ))
+}
+
+fn ttl_like(g: &Given<'_>, field: &str) -> Result<String, String> {
+    let (name, v, n) = g.options[0];
+    let v = value(v, name)?;
+    Ok(match name.rsplit('-').next() {
+        Some("eq") => format!("{field} {}{v}", neq(n)),
+        Some("lt") => format!("{field} < {v}"),
+        Some("gt") => format!("{field} > {v}"),
+        _ => return Err(format!("--{name} has no nft form")),
+    })
+}
+
+/// `-m ttl`: `ip ttl 64`.
+pub fn ttl(g: &Given<'_>) -> Result<String, String> {
+    ttl_like(g, "ip ttl")
+}
+
+/// `-m hl`: `ip6 hoplimit 64`.
+pub fn hl(g: &Given<'_>) -> Result<String, String> {
+    ttl_like(g, "ip6 hoplimit")
+}
+
+/// A DSCP class's value (`AF41` → 34).
+fn dscp_class(class: &str) -> Result<u8, String> {
+    let c = class.to_ascii_uppercase();
+    Ok(match c.as_str() {
+        "BE" => 0,
+        "EF" => 46,
+        _ if c.starts_with("CS") => c[2..].parse::<u8>().map_err(|e| e.to_string())? * 8,
+        _ if c.starts_with("AF") => {
+            let d: Vec<u8> = c[2..].bytes().map(|b| b - b'0').collect();
+            d[0] * 8 + d[1] * 2
+        }
+        _ => return Err(format!("unknown DSCP class `{class}`")),
+    })
+}
+
+/// `-m dscp`: `ip dscp 0x0a`.
+pub fn dscp(g: &Given<'_>) -> Result<String, String> {
+    let (name, v, n) = g.options[0];
+    let v = value(v, name)?;
+    let d = if name == "dscp-class" {
+        dscp_class(v)?
+    } else {
+        v.parse::<u8>().map_err(|e| e.to_string())?
+    };
+    Ok(format!("{} dscp {}0x{d:02x}", ip(g.family), neq(n)))
+}
+
+/// `-m tcpmss`: `tcp option maxseg size 100-500`.
+pub fn tcpmss(g: &Given<'_>) -> Result<String, String> {
+    let (name, v, n) = g.options[0];
+    Ok(format!(
+        "tcp option maxseg size {}{}",
+        neq(n),
+        range(value(v, name)?, 65535)
+    ))
+}
+
+/// `-m helper`: `ct helper "ftp"`.
+pub fn helper(g: &Given<'_>) -> Result<String, String> {
+    let (name, v, n) = g.options[0];
+    Ok(format!("ct helper {}{}", neq(n), quoted(value(v, name)?)))
+}
+
+/// `-m quota`: `quota 1000 bytes`.
+pub fn quota(g: &Given<'_>) -> Result<String, String> {
+    let (name, v, _) = g.options[0];
+    Ok(format!("quota {} bytes", value(v, name)?))
+}
+
+/// `-m statistic`: `meta random & 2147483647 < N` / `numgen inc mod N P`.
+pub fn statistic(g: &Given<'_>) -> Result<String, String> {
+    match g.value("mode") {
+        Some("random") => {
+            let p: f64 = value(g.value("probability"), "probability")?
+                .parse()
+                .map_err(|e| format!("{e}"))?;
+            let n = g.options.iter().any(|o| o.0 == "probability" && o.2);
+            let limit = (p * 2147483648.0).round() as u64;
+            Ok(format!(
+                "meta random & 2147483647 {} {limit}",
+                if n { ">=" } else { "<" }
+            ))
+        }
+        Some("nth") => {
+            let every = value(g.value("every"), "every")?;
+            let packet = value(g.value("packet"), "packet")?;
+            let n = g.options.iter().any(|o| o.0 == "every" && o.2);
+            Ok(format!("numgen inc mod {every} {}{packet}", neq(n)))
+        }
+        _ => Err("statistic needs --mode".into()),
+    }
+}
+
+// ---- targets ------------------------------------------------------------------------------
+
+/// `-j ACCEPT`.
+pub fn accept(_: &Given<'_>) -> Result<String, String> {
+    Ok("accept".into())
+}
+
+/// `-j DROP`.
+pub fn drop(_: &Given<'_>) -> Result<String, String> {
+    Ok("drop".into())
+}
+
+/// `-j RETURN`.
+pub fn ret(_: &Given<'_>) -> Result<String, String> {
+    Ok("return".into())
+}
+
+/// `-j REJECT`: `reject with icmp type port-unreachable`, `reject with tcp reset`.
+pub fn reject(g: &Given<'_>) -> Result<String, String> {
+    let Some(with) = g.value("reject-with") else {
+        return Ok("reject".into());
+    };
+    let w = with.to_ascii_lowercase();
+    let w = w.trim_start_matches("icmp6-").trim_start_matches("icmp-");
+    let code = match (g.family, w) {
+        (_, "tcp-reset" | "tcp-rst") => return Ok("reject with tcp reset".into()),
+        (Family::V4, "net-unreachable" | "net-unreach") => "net-unreachable",
+        (Family::V4, "host-unreachable" | "host-unreach") => "host-unreachable",
+        (_, "port-unreachable" | "port-unreach") => "port-unreachable",
+        (Family::V4, "proto-unreachable" | "proto-unreach") => "prot-unreachable",
+        (Family::V4, "net-prohibited" | "net-prohib") => "net-prohibited",
+        (Family::V4, "host-prohibited" | "host-prohib") => "host-prohibited",
+        (Family::V4, "admin-prohibited" | "admin-prohib") => "admin-prohibited",
+        (Family::V6, "no-route") => "no-route",
+        (Family::V6, "adm-prohibited") => "admin-prohibited",
+        (Family::V6, "addr-unreachable" | "addr-unreach") => "addr-unreachable",
+        (Family::V6, "policy-fail") => "policy-fail",
+        (Family::V6, "reject-route") => "reject-route",
+        _ => return Err(format!("--reject-with {with} has no nft form")),
+    };
+    Ok(match g.family {
+        Family::V4 => format!("reject with icmp type {code}"),
+        Family::V6 => format!("reject with icmpv6 type {code}"),
+    })
+}
+
+const LOG_LEVELS: &[&str] = &[
+    "emerg", "alert", "crit", "err", "warn", "notice", "info", "debug",
+];
+
+/// `-j LOG`: `log prefix "x: " level warn`.
+pub fn log(g: &Given<'_>) -> Result<String, String> {
+    let mut out = vec!["log".to_string()];
+    let mut flags = Vec::new();
+    for o in each(g) {
+        let (name, v, _) = o?;
+        match name {
+            "log-prefix" => out.push(format!("prefix {}", quoted(value(v, name)?))),
+            "log-level" => {
+                let v = value(v, name)?;
+                let level = match v.parse::<usize>() {
+                    Ok(n) => LOG_LEVELS.get(n).copied().ok_or("log level above 7")?,
+                    Err(_) => match v {
+                        "error" => "err",
+                        "warning" => "warn",
+                        "panic" => "emerg",
+                        other => LOG_LEVELS
+                            .iter()
+                            .find(|l| **l == other)
+                            .copied()
+                            .ok_or_else(|| format!("unknown log level {other}"))?,
+                    },
+                };
+                out.push(format!("level {level}"));
+            }
+            "log-tcp-sequence" => flags.push("tcp sequence"),
+            "log-tcp-options" => flags.push("tcp options"),
+            "log-ip-options" => flags.push("ip options"),
+            "log-uid" => flags.push("skuid"),
+            "log-macdecode" => flags.push("ether"),
+            other => return Err(format!("--{other} has no nft form")),
+        }
+    }
+    if !flags.is_empty() {
+        // `tcp sequence,options` is one flag group in nft's grammar.
+        let tcp: Vec<&str> = flags
+            .iter()
+            .filter_map(|f| f.strip_prefix("tcp "))
+            .collect();
+        if !tcp.is_empty() {
+            out.push(format!("flags tcp {}", tcp.join(",")));
+        }
+        for f in flags.iter().filter(|f| !f.starts_with("tcp ")) {
+            out.push(format!("flags {f}"));
+        }
+    }
+    Ok(out.join(" "))
+}
+
+/// `-j NFLOG`: `log group 1 prefix "x"`.
+pub fn nflog(g: &Given<'_>) -> Result<String, String> {
+    let mut out = vec!["log".to_string()];
+    let group = g.value("nflog-group").unwrap_or("0");
+    out.push(format!("group {group}"));
+    for o in each(g) {
+        let (name, v, _) = o?;
+        match name {
+            "nflog-group" => {}
+            "nflog-prefix" => out.push(format!("prefix {}", quoted(value(v, name)?))),
+            "nflog-size" => out.push(format!("snaplen {}", value(v, name)?)),
+            "nflog-threshold" => out.push(format!("queue-threshold {}", value(v, name)?)),
+            other => return Err(format!("--{other} has no nft form")),
+        }
+    }
+    Ok(out.join(" "))
+}
+
+fn nat_flags(g: &Given<'_>) -> String {
+    let mut f = Vec::new();
+    if g.has("random") {
+        f.push("random");
+    }
+    if g.has("random-fully") {
+        f.push("fully-random");
+    }
+    if g.has("persistent") {
+        f.push("persistent");
+    }
+    if f.is_empty() {
+        String::new()
+    } else {
+        format!(" {}", f.join(","))
+    }
+}
+
+/// `-j MASQUERADE`: `masquerade to :1024-2048`.
+pub fn masquerade(g: &Given<'_>) -> Result<String, String> {
+    let ports = g
+        .value("to-ports")
+        .map(|p| format!(" to :{}", p.replace(':', "-")))
+        .unwrap_or_default();
+    Ok(format!("masquerade{ports}{}", nat_flags(g)))
+}
+
+/// `-j REDIRECT`: `redirect to :8080`.
+pub fn redirect(g: &Given<'_>) -> Result<String, String> {
+    let ports = g
+        .value("to-ports")
+        .map(|p| format!(" to :{}", p.replace(':', "-")))
+        .unwrap_or_default();
+    Ok(format!("redirect{ports}{}", nat_flags(g)))
+}
+
+/// `-j SNAT`: `snat to 192.0.2.1`.
+pub fn snat(g: &Given<'_>) -> Result<String, String> {
+    let to = value(g.value("to-source"), "to-source")?;
+    Ok(format!("snat to {to}{}", nat_flags(g)))
+}
+
+/// `-j DNAT`: `dnat to 192.0.2.1:80`.
+pub fn dnat(g: &Given<'_>) -> Result<String, String> {
+    let to = value(g.value("to-destination"), "to-destination")?;
+    Ok(format!("dnat to {to}{}", nat_flags(g)))
+}
+
+fn mark_set(key: &str, g: &Given<'_>) -> Result<String, String> {
+    let (name, v, _) = g
+        .options
+        .iter()
+        .copied()
+        .find(|o| o.0 != "nfmask" && o.0 != "ctmask" && o.0 != "mask")
+        .ok_or("no operation given")?;
+    if g.options.len() > 1 {
+        return Err("masks other than the value's own have no nft form here".into());
+    }
+    let v = value(v, name).unwrap_or("");
+    let (val, mask) = match v.split_once('/') {
+        Some((a, b)) => (a, Some(b)),
+        None => (v, None),
+    };
+    let parse = |s: &str| -> Result<u32, String> {
+        let s = s.trim();
+        match s.strip_prefix("0x") {
+            Some(h) => u32::from_str_radix(h, 16),
+            None => s.parse(),
+        }
+        .map_err(|e| format!("`{s}`: {e}"))
+    };
+    Ok(match (name, mask) {
+        ("set-mark" | "set-xmark", None) => format!("{key} set {val}"),
+        ("set-xmark", Some(m)) => format!("{key} set {key} and 0x{:x} xor {val}", !parse(m)?),
+        ("set-mark", Some(m)) => format!("{key} set {key} and 0x{:x} or {val}", !parse(m)?),
+        ("and-mark", _) => format!("{key} set {key} and {val}"),
+        ("or-mark", _) => format!("{key} set {key} or {val}"),
+        ("xor-mark", _) => format!("{key} set {key} xor {val}"),
+        (other, _) => return Err(format!("--{other} has no nft form")),
+    })
+}
+
+/// `-j MARK`: `meta mark set 0x1`.
+pub fn mark_target(g: &Given<'_>) -> Result<String, String> {
+    mark_set("meta mark", g)
+}
+
+/// `-j CONNMARK`: `ct mark set 0x1`, `ct mark set meta mark`, `meta mark set ct mark`.
+pub fn connmark_target(g: &Given<'_>) -> Result<String, String> {
+    if g.options.len() == 1 {
+        match g.options[0].0 {
+            "save-mark" => return Ok("ct mark set meta mark".into()),
+            "restore-mark" => return Ok("meta mark set ct mark".into()),
+            _ => {}
+        }
+    }
+    if g.has("save-mark") || g.has("restore-mark") {
+        return Err("--save-mark/--restore-mark with masks have no nft form".into());
+    }
+    mark_set("ct mark", g)
+}
+
+/// `-j TCPMSS`: `tcp option maxseg size set rt mtu`.
+pub fn tcpmss_target(g: &Given<'_>) -> Result<String, String> {
+    match g.value("set-mss") {
+        Some(v) => Ok(format!("tcp option maxseg size set {v}")),
+        None => Ok("tcp option maxseg size set rt mtu".into()),
+    }
+}
+
+/// `-j DSCP`: `ip dscp set 0x0a`.
+pub fn dscp_target(g: &Given<'_>) -> Result<String, String> {
+    let d = match (g.value("set-dscp"), g.value("set-dscp-class")) {
+        (Some(v), _) => v.parse::<u8>().map_err(|e| e.to_string())?,
+        (None, Some(c)) => dscp_class(c)?,
+        _ => return Err("DSCP needs --set-dscp or --set-dscp-class".into()),
+    };
+    Ok(format!("{} dscp set 0x{d:02x}", ip(g.family)))
+}
+
+/// `-j NOTRACK`.
+pub fn notrack(_: &Given<'_>) -> Result<String, String> {
+    Ok("notrack".into())
+}
+
+/// `-j TRACE`: `meta nftrace set 1`.
+pub fn trace(_: &Given<'_>) -> Result<String, String> {
+    Ok("meta nftrace set 1".into())
+}
+
+/// `-j NFQUEUE`: `queue num 1 bypass`.
+pub fn nfqueue(g: &Given<'_>) -> Result<String, String> {
+    let num = match (g.value("queue-num"), g.value("queue-balance")) {
+        (_, Some(b)) => b.replace(':', "-"),
+        (Some(n), None) => n.to_string(),
+        (None, None) => "0".to_string(),
+    };
+    let mut flags = Vec::new();
+    if g.has("queue-bypass") {
+        flags.push("bypass");
+    }
+    if g.has("queue-cpu-fanout") {
+        flags.push("fanout");
+    }
+    for o in g.options {
+        if !matches!(
+            o.0,
+            "queue-num" | "queue-balance" | "queue-bypass" | "queue-cpu-fanout"
+        ) {
+            return Err(format!("--{} has no nft form", o.0));
+        }
+    }
+    let flags = if flags.is_empty() {
+        String::new()
+    } else {
+        format!(" {}", flags.join(","))
+    };
+    Ok(format!("queue{flags} num {num}"))
+}
+
+/// The nft statement for a built-in option spec, for tests and tools: its form, if any.
+pub fn option_form(spec: &OptionSpec) -> Option<NftForm> {
+    spec.nft
+}
+
+/// A target option read from raw text: name, negated, value.
+type OwnedOption = (String, bool, Option<String>);
+
+/// Translates raw rule text (what follows `-A CHAIN`, as [`crate::raw::tokens`] splits it)
+/// through the same forms as [`rule_to_nft`]. Options are read by their full names
+/// (`-p`/`--protocol`, `-m NAME`, `--dport`, …); an abbreviation or a glued short option is
+/// refused with a reason, rather than guessed.
+pub fn raw_to_nft(
+    family: Family,
+    text: &str,
+    chain: &dyn Fn(&str) -> String,
+) -> Result<NftRule, NoNftForm> {
+    let raw = |reason: String| no("a raw rule", reason);
+    let words = crate::raw::tokens(text).map_err(raw)?;
+    // (module, key, negated, value) and the target with its options.
+    let mut args: Vec<(Option<String>, String, bool, Option<String>)> = Vec::new();
+    let mut target: Option<(String, TargetKind, Vec<OwnedOption>)> = None;
+    let mut module: Option<String> = None;
+    let mut negated = false;
+    let mut i = 0;
+    let take = |i: &mut usize, n: usize| -> Result<String, NoNftForm> {
+        if *i + n > words.len() {
+            return Err(no(
+                "a raw rule",
+                format!("`{}` needs a value", words[*i - 1]),
+            ));
+        }
+        *i += n;
+        Ok(words[*i - n..*i].join(" "))
+    };
+    while i < words.len() {
+        let word = words[i].clone();
+        i += 1;
+        let builtin = match word.as_str() {
+            "!" => {
+                negated = true;
+                continue;
+            }
+            "-s" | "--source" | "--src" => Some("source"),
+            "-d" | "--destination" | "--dst" => Some("destination"),
+            "-i" | "--in-interface" => Some("in-interface"),
+            "-o" | "--out-interface" => Some("out-interface"),
+            "-p" | "--protocol" => Some("protocol"),
+            "-f" | "--fragment" => {
+                args.push((None, "fragment".into(), negated, None));
+                negated = false;
+                continue;
+            }
+            "-m" | "--match" => {
+                module = Some(take(&mut i, 1)?);
+                continue;
+            }
+            "-j" | "--jump" | "-g" | "--goto" => {
+                let name = take(&mut i, 1)?;
+                let kind = if word.starts_with("-g") || word == "--goto" {
+                    TargetKind::Goto
+                } else if targets::find(&name).is_some() {
+                    TargetKind::Builtin
+                } else {
+                    TargetKind::Jump
+                };
+                target = Some((name, kind, Vec::new()));
+                continue;
+            }
+            _ => None,
+        };
+        if let Some(key) = builtin {
+            let v = take(&mut i, 1)?;
+            args.push((None, key.into(), negated, Some(v)));
+            negated = false;
+            continue;
+        }
+        let Some(key) = word.strip_prefix("--") else {
+            return Err(raw(format!(
+                "`{word}` is not read here; write the rule with options"
+            )));
+        };
+        let spec = match &mut target {
+            Some((name, _, _)) => targets::find(name).and_then(|t| t.option(key)),
+            None => {
+                let m = match &module {
+                    Some(m) => crate::matches::find(m),
+                    None => args
+                        .iter()
+                        .find(|a| a.1 == "protocol" && !a.2)
+                        .and_then(|a| a.3.as_deref())
+                        .and_then(crate::rule::protocol_match),
+                };
+                m.and_then(|m| m.option(key))
+            }
+        };
+        let spec = spec.ok_or_else(|| raw(format!("`--{key}` is not read here")))?;
+        let value = if spec.kind.is_flag() {
+            None
+        } else {
+            Some(take(&mut i, if spec.kind.is_multi_word() { 2 } else { 1 })?)
+        };
+        match &mut target {
+            Some((_, _, opts)) => opts.push((key.to_string(), negated, value)),
+            None => args.push((module.clone(), key.to_string(), negated, value)),
+        }
+        negated = false;
+    }
+    let cargs: Vec<Arg<'_>> = args
+        .iter()
+        .map(|(m, k, n, v)| Arg {
+            module: m.as_deref(),
+            key: k,
+            negated: *n,
+            value: v.as_deref(),
+        })
+        .collect();
+    let targs: Vec<Arg<'_>> = target
+        .iter()
+        .flat_map(|t| t.2.iter())
+        .map(|(k, n, v)| Arg {
+            module: None,
+            key: k,
+            negated: *n,
+            value: v.as_deref(),
+        })
+        .collect();
+    let call = target.as_ref().map(|(name, kind, _)| TargetCall {
+        name,
+        kind: *kind,
+        args: &targs,
+    });
+    rule_to_nft(family, &cargs, call.as_ref(), chain)
+}
