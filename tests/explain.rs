@@ -517,7 +517,7 @@ fn cli_explain() {
     assert_eq!(code, 0);
     assert!(
         out.starts_with("verdict: ACCEPT\nrule: filter/INPUT rule 4 (")
-            && out.contains("per_host.rs:37)\n"),
+            && out.contains("per_host.rs:39)\n"),
         "{out}"
     );
     let mut json = ssh.to_vec();
