@@ -496,6 +496,19 @@ fn per_host_firewall() -> pyptables::Firewall {
     )
 }
 
+/// The line of per_host's SSH rule (INPUT rule 4), as the model records it.
+fn ssh_rule_line() -> u32 {
+    let t = per_host::host(Family::V4, "198.51.100.0/24", "icmp");
+    t.table("filter")
+        .unwrap()
+        .chain("INPUT")
+        .unwrap()
+        .get(3)
+        .unwrap()
+        .origin()
+        .line
+}
+
 #[test]
 fn cli_explain() {
     let ssh = [
@@ -517,7 +530,7 @@ fn cli_explain() {
     assert_eq!(code, 0);
     assert!(
         out.starts_with("verdict: ACCEPT\nrule: filter/INPUT rule 4 (")
-            && out.contains("per_host.rs:39)\n"),
+            && out.contains(&format!("per_host.rs:{})\n", ssh_rule_line())),
         "{out}"
     );
     let mut json = ssh.to_vec();

@@ -230,7 +230,8 @@ pub fn explain(tables: &Tables, packet: &Packet, path: Path) -> Explanation {
                 assume(
                     &mut e.assumptions,
                     format!(
-                        "no {table_name} table: assumed empty, as loading these rules leaves it"
+                        "no {table_name} table in these rules: assumed empty (loading them leaves \
+                         the running one as it is)"
                     ),
                 );
                 continue;

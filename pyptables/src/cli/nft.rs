@@ -24,7 +24,7 @@ use crate::nft::{list_tables, run_nft, snapshot, NftOptions};
 use crate::render::Style;
 
 /// Runs `cli`'s command on the nftables engine; `None` for a command that does not depend on
-/// the engine (`confirm`).
+/// the engine (`confirm`, `explain`).
 pub(crate) fn dispatch(
     fw: &Firewall,
     cli: &super::Cli,
@@ -86,8 +86,8 @@ pub(crate) fn dispatch(
             );
             diff(fw, args, tools, family, colour, io)
         }
-        // `explain` reads the model, not the kernel: the same on either engine.
-        Some(Command::Confirm | Command::Explain(_)) => return None,
+        // Explaining a packet reads the model only: the same with either engine.
+        Some(Command::Confirm) | Some(Command::Explain(_)) => return None,
         Some(Command::Save(_)) => {
             let _ = writeln!(
                 io.err,
