@@ -1,12 +1,15 @@
 //! The `firewall!` forms of the benchmark ruleset that `benches/render.rs` measures
-//! (`benches/macro_ruleset/`) hold the same rules as the builder's
+//! (`build.rs`, `benches/macro_ruleset/`) hold the same rules as the builder's
 //! `pyptables_suite::bench_ruleset::tables(n)`: same text, and each rule line as
 //! `benches/compare/ruleset.py` writes it for the peers.
 
-#[path = "../benches/macro_ruleset/fw_10k.rs"]
-mod fw_10k;
-#[path = "../benches/macro_ruleset/fw_1k.rs"]
-mod fw_1k;
+// Written by build.rs.
+mod fw_10k {
+    include!(concat!(env!("OUT_DIR"), "/fw_10k.rs"));
+}
+mod fw_1k {
+    include!(concat!(env!("OUT_DIR"), "/fw_1k.rs"));
+}
 #[path = "../benches/macro_ruleset/fw_expr.rs"]
 mod fw_expr;
 

@@ -97,13 +97,11 @@ fn load_old_rules(ns: &Netns, backend: Backend) {
     .unwrap();
 }
 
-const BACKENDS: [Backend; 2] = [Backend::Nft, Backend::Legacy];
-
 #[test]
 #[ignore = "needs root and iptables (kernel test)"]
 fn apply_loads_exactly_the_desired_rules() {
     require_root_and_iptables();
-    for backend in BACKENDS {
+    for backend in Backend::ALL {
         let ns = Netns::new("cli_apply").unwrap();
         load_old_rules(&ns, backend);
         let (code, out, err) = run(&desired(), &ns, backend, &["apply"]);
@@ -129,7 +127,7 @@ fn apply_loads_exactly_the_desired_rules() {
 #[ignore = "needs root and iptables (kernel test)"]
 fn diff_is_empty_after_apply_and_shows_a_rule_added_by_hand() {
     require_root_and_iptables();
-    for backend in BACKENDS {
+    for backend in Backend::ALL {
         let ns = Netns::new("cli_diff").unwrap();
         load_old_rules(&ns, backend);
         let fw = desired();
@@ -179,7 +177,7 @@ fn kernel_rejects(fw: &mut Tables) -> u32 {
 #[ignore = "needs root and iptables (kernel test)"]
 fn a_rejected_ruleset_leaves_the_running_rules_untouched_and_names_the_source_line() {
     require_root_and_iptables();
-    for backend in BACKENDS {
+    for backend in Backend::ALL {
         let ns = Netns::new("cli_rejected").unwrap();
         load_old_rules(&ns, backend);
         let before = (
@@ -226,7 +224,7 @@ fn a_rejected_ruleset_leaves_the_running_rules_untouched_and_names_the_source_li
 #[ignore = "needs root and iptables (kernel test)"]
 fn ipv6_failure_after_ipv4_success_rolls_ipv4_back() {
     require_root_and_iptables();
-    for backend in BACKENDS {
+    for backend in Backend::ALL {
         let ns = Netns::new("cli_v6_fails").unwrap();
         load_old_rules(&ns, backend);
         let before = (
@@ -254,7 +252,7 @@ fn ipv6_failure_after_ipv4_success_rolls_ipv4_back() {
 #[ignore = "needs root and iptables (kernel test)"]
 fn confirm_timeout_brings_the_previous_rules_back_exactly() {
     require_root_and_iptables();
-    for backend in BACKENDS {
+    for backend in Backend::ALL {
         let ns = Netns::new("cli_confirm_timeout").unwrap();
         load_old_rules(&ns, backend);
         let before = (
@@ -287,7 +285,7 @@ fn confirm_timeout_brings_the_previous_rules_back_exactly() {
 #[ignore = "needs root and iptables (kernel test)"]
 fn confirmed_rules_stay() {
     require_root_and_iptables();
-    for backend in BACKENDS {
+    for backend in Backend::ALL {
         let ns = Netns::new("cli_confirmed").unwrap();
         load_old_rules(&ns, backend);
         let (code, out, err) = std::thread::scope(|s| {
@@ -350,7 +348,7 @@ fn saved_with_counters(ns: &Netns, backend: Backend) -> String {
 fn rollback_keeps_the_packet_and_byte_counters() {
     require_root_and_iptables();
     use pyptables_testkit::Family as F;
-    for backend in BACKENDS {
+    for backend in Backend::ALL {
         let ns = Netns::new("cli_counters").unwrap();
         ns.restore(
             backend,
@@ -381,7 +379,7 @@ fn rollback_keeps_the_packet_and_byte_counters() {
 #[ignore = "needs root and iptables (kernel test)"]
 fn running_rules_that_cannot_be_restored_are_not_replaced() {
     require_root_and_iptables();
-    for backend in BACKENDS {
+    for backend in Backend::ALL {
         let ns = Netns::new("cli_unrestorable").unwrap();
         load_old_rules(&ns, backend);
         // iptables-save prints the newline as it is, which iptables-restore refuses.

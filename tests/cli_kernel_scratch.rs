@@ -14,8 +14,6 @@ use pyptables::cli::run_with_args;
 use pyptables::{Family, Firewall, Match, Policy, Rule, Tables, Target};
 use pyptables_testkit::{require_root_and_iptables, Backend, Netns};
 
-const BACKENDS: [Backend; 2] = [Backend::Nft, Backend::Legacy];
-
 /// Runs the CLI on `fw` inside `ns` with `backend`; (exit status, stdout, stderr).
 fn run(fw: &Firewall, ns: &Netns, backend: Backend, args: &[&str]) -> (u8, String, String) {
     let backend = backend.to_string();
@@ -77,7 +75,7 @@ fn ipset(ns: &Netns, args: &[&str]) {
 #[ignore = "needs root, iptables and ipset (kernel test)"]
 fn check_and_diff_give_the_scratch_namespace_the_sets_the_rules_use() {
     require_root_and_iptables();
-    for backend in BACKENDS {
+    for backend in Backend::ALL {
         let ns = Netns::new("cli_sets").unwrap();
         ipset(&ns, &["create", "blocklist", "hash:net", "family", "inet"]);
         ipset(&ns, &["add", "blocklist", "203.0.113.0/24"]);
@@ -122,7 +120,7 @@ fn check_and_diff_give_the_scratch_namespace_the_sets_the_rules_use() {
 #[ignore = "needs root, iptables and ipset (kernel test)"]
 fn a_set_missing_where_the_rules_go_is_named() {
     require_root_and_iptables();
-    for backend in BACKENDS {
+    for backend in Backend::ALL {
         let ns = Netns::new("cli_no_set").unwrap();
         ipset(&ns, &["create", "blocklist", "hash:net", "family", "inet"]);
         let fw = with_sets();
@@ -315,7 +313,7 @@ fn saved_files_load_at_boot_as_the_rules() {
         let code = run_with_args(&fw, argv, &mut out, &mut err);
         let out = String::from_utf8(out).unwrap();
         assert_eq!(code, 0, "{layout}: {out}{}", String::from_utf8_lossy(&err));
-        for backend in BACKENDS {
+        for backend in Backend::ALL {
             // As the boot scripts do: `iptables-restore < FILE` in a fresh namespace.
             let ns = Netns::new("cli_saved").unwrap();
             for (family, file, expected) in [
@@ -340,7 +338,7 @@ fn saved_files_load_at_boot_as_the_rules() {
 #[ignore = "needs root and iptables (kernel test)"]
 fn diff_of_one_family_in_colour() {
     require_root_and_iptables();
-    for backend in BACKENDS {
+    for backend in Backend::ALL {
         let ns = Netns::new("cli_diff_family").unwrap();
         let fw = desired();
         assert_eq!(run(&fw, &ns, backend, &["apply"]).0, 0, "{backend}");

@@ -6,6 +6,11 @@
 //! Needs root and iptables (nft and legacy):
 //! `cargo test --test kernel_runtime -- --include-ignored`.
 
+// The shared kernel-test support: `options` loads into a namespace with a backend.
+#[allow(unused_macros, unused_imports)]
+mod behaviour_support;
+
+use behaviour_support::options;
 use pyptables::value::CtState;
 use pyptables::{
     default_tables, default_tables_v6, Backend, Chain, Family, Policy, RestoreError,
@@ -20,22 +25,6 @@ mod simple_stateful;
 #[path = "../examples/ssh_template.rs"]
 #[allow(dead_code)]
 mod ssh_template;
-
-/// pyptables' backend for a test-kit backend.
-fn backend(b: tk::Backend) -> Backend {
-    match b {
-        tk::Backend::Nft => Backend::Nft,
-        tk::Backend::Legacy => Backend::Legacy,
-    }
-}
-
-fn options(ns: &Netns, b: tk::Backend) -> RestoreOptions {
-    RestoreOptions {
-        netns: Some(ns.name().to_string()),
-        backend: backend(b),
-        ..RestoreOptions::default()
-    }
-}
 
 /// The normalised `iptables-save -t table` text of a table with only built-in chains.
 fn saved(chains: &[(&str, &str)], rules: &[&str], table: &str) -> String {

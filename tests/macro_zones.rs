@@ -4,6 +4,10 @@
 
 use pyptables::firewall;
 
+#[path = "../examples/zone_router.rs"]
+#[allow(dead_code)]
+mod zone_router;
+
 fn rules(text: &str, chain: &str) -> Vec<String> {
     let prefix = format!("-A {chain} ");
     text.lines()
@@ -189,4 +193,16 @@ fn a_zone_named_like_its_interface_is_that_interface_in_other_rules() {
     };
     let text = fw.ipv4().to_iptables_plain();
     assert_eq!(rules(&text, "POSTROUTING"), ["-o wan -j MASQUERADE"]);
+}
+
+#[test]
+fn the_firewall_macro_version_is_the_same_ruleset() {
+    let dsl = zone_router::firewall();
+    dsl.validate().unwrap();
+    assert!(dsl.ipv6().is_empty());
+    let builder = zone_router::tables().unwrap();
+    assert_eq!(dsl.ipv4().to_iptables_plain(), builder.to_iptables_plain());
+    // Each expanded rule is annotated with the line of the zone rule that wrote it.
+    let annotated = dsl.ipv4().to_iptables();
+    assert!(annotated.contains("# Rule: services: wan -> dmz:servers, channel udp, ports any -> 53 (tests/../examples/zone_router.rs:"), "{annotated}");
 }

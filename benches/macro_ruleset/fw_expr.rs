@@ -1,10 +1,11 @@
 //! The benchmark ruleset through `firewall!` with run-time values, for sizes too big to write
-//! out (100,000 rules would be about 8 MB of source; see `generate.py` for 1k and 10k).
+//! out (100,000 rules would be about 8 MB of source; the root package's `build.rs` writes
+//! 1k and 10k).
 //!
 //! One `firewall!` rule whose source, destination, port and comment are `{expr}`s is expanded
 //! once per rule and the rule is moved into one FORWARD chain. This measures the macro's
 //! run-time path (`{expr}` values, rules built at run time) plus a small firewall per rule;
-//! written-out rules (`fw_1k.rs`, `fw_10k.rs`) take the static path instead.
+//! written-out rules (`fw_1k.rs`, `fw_10k.rs` of `build.rs`) take the static path instead.
 
 use std::net::Ipv4Addr;
 

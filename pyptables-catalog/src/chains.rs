@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use crate::hooks::{Hook, Hooks};
 use crate::problem::Problem;
 use crate::suggest::did_you_mean;
-use crate::tables::{self, MAX_CHAIN_NAME_LEN, POLICIES, TABLES};
+use crate::tables::{self, MAX_CHAIN_NAME_LEN, POLICIES};
 use crate::targets;
 
 /// What the check needs to know about one chain.
@@ -67,20 +67,12 @@ pub fn check_table_preserving(
         problems: Vec::new(),
         reach: vec![Hooks::NONE; chains.len()],
     };
-    let Some(spec) = tables::table(table) else {
-        out.problems.push((
-            ChainPlace::Table,
-            Problem::UnknownTable {
-                name: table.to_string(),
-                valid: TABLES
-                    .iter()
-                    .map(|t| format!("`{}`", t.name))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                suggestion: did_you_mean(table, TABLES.iter().map(|t| t.name)).map(str::to_string),
-            },
-        ));
-        return out;
+    let spec = match tables::lookup(table) {
+        Ok(spec) => spec,
+        Err(problem) => {
+            out.problems.push((ChainPlace::Table, problem));
+            return out;
+        }
     };
     // Name -> index of its first chain: every look-up below is by name, and a table may have
     // tens of thousands of chains.
@@ -330,6 +322,7 @@ fn find_loops(
 }
 
 /// Why the kernel would refuse `name` as a user chain name, if it would.
+#[must_use]
 pub fn chain_name_problem(name: &str) -> Option<String> {
     if name.is_empty() {
         return Some("the name is empty".into());

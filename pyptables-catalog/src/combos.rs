@@ -15,6 +15,7 @@ use crate::value::{parse_rate, parse_uint};
 
 /// Whether a NAT address (`--to-source`, `--to-destination`) has a port part: iptables then
 /// wants `-p tcp|udp|sctp|dccp|icmp` (libxt_NAT: one colon, or a colon after `[…]`, is a port).
+#[must_use]
 pub fn nat_has_port(value: &str) -> bool {
     match value.strip_prefix('[') {
         Some(rest) => rest

@@ -16,6 +16,7 @@ impl Family {
     pub const ALL: [Family; 2] = [Family::V4, Family::V6];
 
     /// `"IPv4"` or `"IPv6"`.
+    #[must_use]
     pub fn name(self) -> &'static str {
         match self {
             Family::V4 => "IPv4",
@@ -24,6 +25,7 @@ impl Family {
     }
 
     /// The other family.
+    #[must_use]
     pub fn other(self) -> Family {
         match self {
             Family::V4 => Family::V6,
@@ -51,6 +53,7 @@ impl Families {
     pub const BOTH: Families = Families(3);
 
     /// Whether `family` is in the set.
+    #[must_use]
     pub const fn contains(self, family: Family) -> bool {
         match family {
             Family::V4 => self.0 & 1 != 0,
@@ -59,6 +62,7 @@ impl Families {
     }
 
     /// The only family in the set, if there is exactly one.
+    #[must_use]
     pub fn only(self) -> Option<Family> {
         match self.0 {
             1 => Some(Family::V4),

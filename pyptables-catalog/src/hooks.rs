@@ -28,6 +28,7 @@ impl Hook {
     ];
 
     /// The built-in chain name of this hook.
+    #[must_use]
     pub fn chain_name(self) -> &'static str {
         match self {
             Hook::Prerouting => "PREROUTING",
@@ -39,6 +40,7 @@ impl Hook {
     }
 
     /// The hook whose built-in chain is called `name` (case-sensitive, like iptables).
+    #[must_use]
     pub fn from_chain_name(name: &str) -> Option<Hook> {
         Hook::ALL.into_iter().find(|h| h.chain_name() == name)
     }
@@ -75,26 +77,31 @@ impl Hooks {
     pub const POSTROUTING: Hooks = Hooks(16);
 
     /// The set holding just `hook`.
+    #[must_use]
     pub const fn of(hook: Hook) -> Hooks {
         Hooks(hook.bit())
     }
 
     /// Union of two sets.
+    #[must_use]
     pub const fn or(self, other: Hooks) -> Hooks {
         Hooks(self.0 | other.0)
     }
 
     /// The hooks of `self` that are not in `other`.
+    #[must_use]
     pub const fn minus(self, other: Hooks) -> Hooks {
         Hooks(self.0 & !other.0)
     }
 
     /// Whether the set is empty.
+    #[must_use]
     pub const fn is_empty(self) -> bool {
         self.0 == 0
     }
 
     /// Whether `hook` is in the set.
+    #[must_use]
     pub const fn contains(self, hook: Hook) -> bool {
         self.0 & hook.bit() != 0
     }

@@ -7,7 +7,7 @@ use std::fmt;
 use std::net::IpAddr;
 
 use crate::family::Family;
-use crate::value::{parse_ip, prefix_len, ValueError};
+use crate::value::{parse_ip, prefix_len, reversed_range, ValueError};
 
 /// One entry of a host group.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -22,6 +22,7 @@ pub enum HostEntry {
 
 impl HostEntry {
     /// The entry's family.
+    #[must_use]
     pub fn family(&self) -> Family {
         let a = match self {
             HostEntry::Addr(a) | HostEntry::Net(a, _) | HostEntry::Range(a, _) => a,
@@ -65,7 +66,7 @@ impl fmt::Display for HostError {
         match self {
             HostError::Bad { text, reason } => write!(f, "invalid host `{text}`: {reason}"),
             HostError::Reversed { start, end } => {
-                write!(f, "address range {start}-{end} starts after its end")
+                f.write_str(&reversed_range("address range", start, '-', end))
             }
             HostError::Mixed { start, end } => {
                 write!(f, "address range {start}-{end} mixes IPv4 and IPv6")

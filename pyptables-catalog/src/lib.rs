@@ -12,6 +12,31 @@
 //! Most users depend on `pyptables` alone; this crate is public so other tools can reuse the
 //! catalog.
 //!
+//! # One entry per extension
+//!
+//! Everything known about one extension sits in its entry: a [`MatchSpec`] in
+//! [`matches::MATCHES`] or a [`TargetSpec`] in [`targets::TARGETS`], written as a `const`
+//! value. An entry is made by a short constructor (`m(…)`, `t(…)`) with its options
+//! ([`OptionSpec`], each `O::new(name, kind)`), and everything else is chained onto it as a
+//! `const fn` builder method that returns the changed entry:
+//!
+//! ```text
+//! m("recent", Implicit::Never, &[
+//!     O::new("name", K::Name { max: 199 }),  // an option: its name and value kind
+//!     O::new("set", FLAG).negatable(),        // option builders: .negatable(), .hooks(), …
+//!     …
+//! ])
+//! .constrained(&[C::Needs("reap", &["seconds"]), …]) // checks on combinations of options
+//! ```
+//!
+//! So a new kind of knowledge (an extension's nftables form, its meaning for a packet) is a new
+//! field with a default in the constructor and a builder method that sets it, chained onto the
+//! entries that need it; the function using it reads it from the entry ([`matches::find`],
+//! [`targets::find`]). Entries are not re-indented or reordered for it, so additions of
+//! different kinds merge. The checks shared by the macro and the runtime live next to the data
+//! they read: value kinds and their messages in [`value`], the size limits of iptables-restore
+//! and `-m multiport` in [`limits`], combinations in [`combos`], tables in [`tables`].
+//!
 //! ```
 //! use pyptables_catalog::{targets, Hook};
 //! let masquerade = targets::find("MASQUERADE").unwrap();
@@ -23,8 +48,8 @@
 
 pub mod chains;
 pub mod combos;
-pub mod family;
-pub mod hooks;
+mod family;
+mod hooks;
 pub mod hosts;
 pub mod limits;
 pub mod matches;

@@ -1,5 +1,5 @@
-//! Size limits: of the `iptables-restore` input format, and of how far one rule of the
-//! `firewall!` language may expand.
+//! Size limits: of the `iptables-restore` input format, of one `-m multiport` option, and of
+//! how far one rule of the `firewall!` language may expand.
 //!
 //! The restore limits are iptables 1.8.9's, the same for both backends and both families
 //! (`xtables-restore.c` for nf_tables, `iptables-restore.c` for legacy, `ip6tables-restore`
@@ -37,6 +37,68 @@ pub const MAX_WORD_BYTES: usize = 1_023;
 /// lengths of its lists), at compile time and, for `{expr}` lists, at run time.
 pub const MAX_EXPANSION: usize = 100_000;
 
+/// The most ports one `-m multiport` option (`--dports`, `--sports`, `--ports`) takes, a range
+/// counting two (`XT_MULTI_PORTS` in the kernel's `xt_multiport.h`).
+pub const MULTIPORT_SLOTS: usize = 15;
+
+/// How many of the [`MULTIPORT_SLOTS`] one port or range (`a:b`, or `a-b` as a zone channel
+/// writes it) takes: a range two, a port (or service name, `ftp-data` included) one.
+#[must_use]
+pub fn port_slots(low: u16, high: u16) -> usize {
+    if low == high {
+        1
+    } else {
+        2
+    }
+}
+
+/// Why a list of ports needing `slots` slots does not fit in one `-m multiport` option.
+///
+/// ```
+/// use pyptables_catalog::limits::too_many_ports;
+/// assert_eq!(
+///     too_many_ports(16),
+///     "-m multiport takes at most 15 ports (a range counts two); this list needs 16"
+/// );
+/// ```
+#[must_use]
+pub fn too_many_ports(slots: usize) -> String {
+    format!(
+        "-m multiport takes at most {MULTIPORT_SLOTS} ports (a range counts two); this list needs \
+         {slots}"
+    )
+}
+
+/// Splits ports into `-m multiport` lists, in order, each as full as [`MULTIPORT_SLOTS`]
+/// allows; `slots` says how many each item takes (see [`port_slots`]).
+///
+/// ```
+/// use pyptables_catalog::limits::multiport_chunks;
+/// let chunks = multiport_chunks(1..=20, |_| 1);
+/// assert_eq!(chunks.iter().map(Vec::len).collect::<Vec<_>>(), [15, 5]);
+/// ```
+pub fn multiport_chunks<T>(
+    items: impl IntoIterator<Item = T>,
+    slots: impl Fn(&T) -> usize,
+) -> Vec<Vec<T>> {
+    let mut chunks: Vec<Vec<T>> = Vec::new();
+    let mut used = 0;
+    for item in items {
+        let n = slots(&item);
+        match chunks.last_mut() {
+            Some(chunk) if used + n <= MULTIPORT_SLOTS => {
+                chunk.push(item);
+                used += n;
+            }
+            _ => {
+                chunks.push(vec![item]);
+                used = n;
+            }
+        }
+    }
+    chunks
+}
+
 /// What is wrong with one line of `iptables-restore` input, if anything: too long, or (for a
 /// rule line, `rule` true) too many or too long words. `what` names the line in the message
 /// (`this rule`, `the comment line of chain x`).
@@ -47,6 +109,7 @@ pub const MAX_EXPANSION: usize = 100_000;
 /// let long = format!("# {}", "x".repeat(MAX_LINE_BYTES));
 /// assert!(line_problem(&long, false, "a comment").unwrap().to_string().contains("a line of"));
 /// ```
+#[must_use]
 pub fn line_problem(line: &str, rule: bool, what: &str) -> Option<Problem> {
     if line.len() > MAX_LINE_BYTES {
         return Some(Problem::LineTooLong {

@@ -618,6 +618,7 @@ pub static MATCHES: &[MatchSpec] = &[
 ];
 
 /// The match module called `name`.
+#[must_use]
 pub fn find(name: &str) -> Option<&'static MatchSpec> {
     MATCHES.iter().find(|m| m.name == name)
 }

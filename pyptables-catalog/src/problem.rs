@@ -347,6 +347,7 @@ fn place(table: &str, chain: &str, via: Option<&str>) -> String {
 }
 
 /// `text` with control characters shown as escapes, safe to print in one line.
+#[must_use]
 pub fn shown(text: &str) -> String {
     text.escape_debug().to_string()
 }

@@ -134,6 +134,24 @@ const WHOLE_WORD_VALUE: &[char] = &['s', 'd', 'p', 'i', 'o', 'j'];
 /// word after the `!`.
 const INTRAPOSITIONED_NOT: &[char] = &['s', 'd', 'p', 'i', 'o'];
 
+/// Whether `s` is a pair of counters as `iptables-save -c` writes them, `packets:bytes`
+/// (inside the `[…]` before a rule or after a chain's policy).
+///
+/// ```
+/// use pyptables_catalog::raw::is_counters;
+/// assert!(is_counters("0:0"));
+/// assert!(!is_counters("0:") && !is_counters("a:1"));
+/// ```
+#[must_use]
+pub fn is_counters(s: &str) -> bool {
+    s.split_once(':').is_some_and(|(p, b)| {
+        !p.is_empty()
+            && !b.is_empty()
+            && p.bytes().all(|c| c.is_ascii_digit())
+            && b.bytes().all(|c| c.is_ascii_digit())
+    })
+}
+
 /// Splits `text` into words exactly as `iptables-restore`'s `add_param_to_argv` does: only
 /// double quotes quote, `\` escapes inside them, a closing quote ends the word (`""` is an
 /// empty word), space, tab and newline separate, and an unclosed quote runs to the end.
@@ -142,6 +160,7 @@ const INTRAPOSITIONED_NOT: &[char] = &['s', 'd', 'p', 'i', 'o'];
 /// use pyptables_catalog::raw::split;
 /// assert_eq!(split(r#"-m comment --comment "a \"b\""x"#), ["-m", "comment", "--comment", "a \"b\"", "x"]);
 /// ```
+#[must_use]
 pub fn split(text: &str) -> Vec<String> {
     let mut words = Vec::new();
     let mut word: Vec<u8> = Vec::new();
@@ -640,6 +659,7 @@ pub fn tokens(text: &str) -> Result<Vec<String>, String> {
 
 /// The user chain a raw rule jumps or goes to: `(name, is_goto)` for a jump to a name that is
 /// not a catalog target, or any goto — read as iptables reads them (`--jump=X`, `-gX`, `--go X`).
+#[must_use]
 pub fn jump(text: &str) -> Option<(String, bool)> {
     let (name, goto) = parse(text).ok()?.target?;
     if !goto && targets::find(&name).is_some() {
@@ -657,6 +677,7 @@ pub fn jump(text: &str) -> Option<(String, bool)> {
 /// assert_eq!(set_names("! -m set --match-set bad src -j SET --add-set seen src"), ["bad", "seen"]);
 /// assert!(set_names("-p tcp -j ACCEPT").is_empty());
 /// ```
+#[must_use]
 pub fn set_names(rule: &str) -> Vec<String> {
     let Ok(tokens) = tokens(rule) else {
         return Vec::new();

@@ -116,6 +116,7 @@ fn builtin(key: &str) -> Option<&'static OptionSpec> {
 }
 
 /// The match whose options follow from protocol `proto` (`tcp` → `-m tcp`).
+#[must_use]
 pub fn protocol_match(proto: &str) -> Option<&'static MatchSpec> {
     MATCHES.iter().find(|m| {
         m.implicit == Implicit::ByProtocol
@@ -744,6 +745,7 @@ fn list_problem(option: &OptionSpec, arg: &Arg<'_>, value: &str) -> Option<Probl
 }
 
 /// The problem for a value refused by [`crate::ValueKind::check`].
+#[must_use]
 pub fn value_problem(key: &str, value: &str, family: Family, error: ValueError) -> Problem {
     match error {
         ValueError::Invalid(reason) => Problem::BadValue {
@@ -906,11 +908,13 @@ pub fn write_flag(option: &OptionSpec, out: &mut String) {
 }
 
 /// Whether `key` names the rule's protocol (`-p`: `protocol`, `proto`, `p`).
+#[must_use]
 pub fn is_protocol_option(key: &str) -> bool {
     builtin(key).is_some_and(|o| o.name == "protocol")
 }
 
 /// Whether `a` and `b` name the same option.
+#[must_use]
 pub fn same_key(a: &str, b: &str) -> bool {
     eq_key(a, b)
 }

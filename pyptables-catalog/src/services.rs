@@ -87,6 +87,7 @@ fn lines() -> impl Iterator<Item = (Vec<&'static str>, u16, &'static str)> {
 /// assert_eq!(port("amqp"), Some(5672)); // TCP and SCTP
 /// assert_eq!(port("nonsense"), None);
 /// ```
+#[must_use]
 pub fn port(name: &str) -> Option<u16> {
     ANY_PROTOCOL.iter().find_map(|p| port_for(name, p))
 }
@@ -100,6 +101,7 @@ pub fn port(name: &str) -> Option<u16> {
 /// assert_eq!(port_for("ssh", "udp"), None);
 /// assert_eq!(port_for("domain", "udp"), Some(53));
 /// ```
+#[must_use]
 pub fn port_for(name: &str, protocol: &str) -> Option<u16> {
     table()
         .by_name
@@ -127,6 +129,7 @@ const NOT_IN_NETBASE: &[(&str, &str)] = &[
 /// assert_eq!(unknown("dns"), "unknown service name `dns` (not in /etc/services); write `domain` (53)");
 /// assert_eq!(unknown("htps"), "unknown service name `htps`; did you mean `https`?");
 /// ```
+#[must_use]
 pub fn unknown(text: &str) -> String {
     if let Some((_, instead)) = NOT_IN_NETBASE.iter().find(|(n, _)| *n == text) {
         return format!("unknown service name `{text}` (not in /etc/services); write {instead}");
@@ -150,6 +153,7 @@ pub fn unknown(text: &str) -> String {
 ///      rule's protocol here); write its port 22"
 /// );
 /// ```
+#[must_use]
 pub fn not_for_protocol(name: &str, protocol: &str) -> Option<String> {
     let any = port(name)?;
     if port_for(name, protocol).is_some() {
@@ -180,6 +184,7 @@ pub fn names() -> impl Iterator<Item = &'static str> {
 
 /// The name a protocol is looked up with: netbase's lower-case name, also for a protocol
 /// given by number (`17` → `udp`), as iptables does before it looks a service name up.
+#[must_use]
 pub fn protocol_name(protocol: &str) -> Option<&'static str> {
     let lower = protocol.to_ascii_lowercase();
     let by_number = [

@@ -27,6 +27,7 @@ impl Scope {
     };
 
     /// Whether `table` is allowed.
+    #[must_use]
     pub fn allows_table(&self, table: &str) -> bool {
         self.tables.is_empty() || self.tables.contains(&table)
     }
@@ -67,6 +68,7 @@ pub struct OptionSpec {
 
 impl OptionSpec {
     /// An option with no restrictions: not negatable, allowed in every chain.
+    #[must_use]
     pub const fn new(name: &'static str, kind: ValueKind) -> Self {
         OptionSpec {
             name,
@@ -103,42 +105,49 @@ impl OptionSpec {
     }
 
     /// The same option, existing only in `families`.
+    #[must_use]
     pub const fn families(mut self, families: Families) -> Self {
         self.families = families;
         self
     }
 
     /// The same option, invertible with `!`.
+    #[must_use]
     pub const fn negatable(mut self) -> Self {
         self.negatable = true;
         self
     }
 
     /// The same option with other accepted names.
+    #[must_use]
     pub const fn aliases(mut self, aliases: &'static [&'static str]) -> Self {
         self.aliases = aliases;
         self
     }
 
     /// The same option, written with `flag` instead of `--name`.
+    #[must_use]
     pub const fn flag(mut self, flag: &'static str) -> Self {
         self.flag = Some(flag);
         self
     }
 
     /// The same option, allowed only in `hooks`.
+    #[must_use]
     pub const fn hooks(mut self, hooks: Hooks) -> Self {
         self.hooks = hooks;
         self
     }
 
     /// The same option, needing one of `protocols`.
+    #[must_use]
     pub const fn protocols(mut self, protocols: &'static [&'static str]) -> Self {
         self.protocols = Some(protocols);
         self
     }
 
     /// The same option, whose values for which `applies` is true need one of `protocols`.
+    #[must_use]
     pub const fn value_needs(
         mut self,
         applies: fn(&str) -> bool,
@@ -149,6 +158,7 @@ impl OptionSpec {
     }
 
     /// Whether `key` (with `_` or `-`) names this option.
+    #[must_use]
     pub fn is_named(&self, key: &str) -> bool {
         eq_key(self.name, key) || self.aliases.iter().any(|a| eq_key(a, key))
     }
@@ -189,11 +199,13 @@ pub struct Given<'a> {
 
 impl<'a> Given<'a> {
     /// Whether option `name` is given.
+    #[must_use]
     pub fn has(&self, name: &str) -> bool {
         self.options.iter().any(|o| o.0 == name)
     }
 
     /// The value of option `name`, if it is given with one.
+    #[must_use]
     pub fn value(&self, name: &str) -> Option<&'a str> {
         self.options.iter().find(|o| o.0 == name).and_then(|o| o.1)
     }
@@ -219,6 +231,7 @@ impl Violation {
 }
 
 /// Compares option names treating `_` and `-` alike.
+#[must_use]
 pub fn eq_key(name: &str, key: &str) -> bool {
     name.len() == key.len()
         && name
@@ -286,6 +299,7 @@ pub struct TargetSpec {
 
 impl MatchSpec {
     /// The same match, with `constraints` on how its options combine.
+    #[must_use]
     pub const fn constrained(mut self, constraints: &'static [Constraint]) -> Self {
         self.constraints = constraints;
         self
@@ -298,6 +312,7 @@ impl MatchSpec {
     }
 
     /// The option called `key`.
+    #[must_use]
     pub fn option(&self, key: &str) -> Option<&'static OptionSpec> {
         self.options.iter().find(|o| o.is_named(key))
     }
@@ -311,6 +326,7 @@ impl TargetSpec {
     }
 
     /// The same target, with `constraints` on how its options combine.
+    #[must_use]
     pub const fn constrained(mut self, constraints: &'static [Constraint]) -> Self {
         self.constraints = constraints;
         self
@@ -323,11 +339,13 @@ impl TargetSpec {
     }
 
     /// The option called `key`.
+    #[must_use]
     pub fn option(&self, key: &str) -> Option<&'static OptionSpec> {
         self.options.iter().find(|o| o.is_named(key))
     }
 
     /// The lower-case verb the `firewall!` macro uses for it (`accept`, `masquerade`).
+    #[must_use]
     pub fn verb(&self) -> String {
         self.name.to_ascii_lowercase()
     }

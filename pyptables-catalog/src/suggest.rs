@@ -36,6 +36,7 @@ pub fn did_you_mean<'a>(
 }
 
 /// `" (did you mean `x`?)"`, or nothing.
+#[must_use]
 pub fn hint(suggestion: Option<&str>) -> String {
     match suggestion {
         Some(s) => format!("; did you mean `{s}`?"),

@@ -464,11 +464,13 @@ pub static TARGETS: &[TargetSpec] = &[
 ];
 
 /// The target called `name` (as written after `-j`, e.g. `MASQUERADE`).
+#[must_use]
 pub fn find(name: &str) -> Option<&'static TargetSpec> {
     TARGETS.iter().find(|t| t.name == name)
 }
 
 /// The target whose lower-case verb is `verb` (`masquerade` → `MASQUERADE`).
+#[must_use]
 pub fn find_verb(verb: &str) -> Option<&'static TargetSpec> {
     TARGETS.iter().find(|t| t.name.eq_ignore_ascii_case(verb))
 }

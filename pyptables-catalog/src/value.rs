@@ -15,6 +15,7 @@ use std::fmt::Write as _;
 use std::net::IpAddr;
 
 use crate::family::Family;
+use crate::limits;
 use crate::suggest::did_you_mean;
 
 /// What an option's value may be.
@@ -183,6 +184,10 @@ pub const PROTOCOLS: &[&str] = &[
     "encap",
 ];
 
+/// An ipset's name: at most 31 characters (`IPSET_MAXNAMELEN` 32 with its NUL), as `-m set
+/// --match-set` and a host group's `ipset NAME` take it.
+pub const IPSET_NAME: ValueKind = ValueKind::Name { max: 31 };
+
 /// Protocols with ports (what `--dport`/`--sport` need).
 pub const PORT_PROTOCOLS: &[&str] = &["tcp", "udp", "sctp", "dccp"];
 
@@ -235,6 +240,7 @@ pub const PROTOCOL_NUMBERS: &[(&str, &str)] = &[
 /// assert_eq!(protocol_name("6"), "tcp");
 /// assert_eq!(protocol_name("udp"), "udp");
 /// ```
+#[must_use]
 pub fn protocol_name(text: &str) -> &str {
     PROTOCOL_NUMBERS
         .iter()
@@ -331,11 +337,13 @@ const WEEKDAYS: &[&str] = &["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 
 impl ValueKind {
     /// Whether the option takes no value.
+    #[must_use]
     pub fn is_flag(self) -> bool {
         self == ValueKind::Flag
     }
 
     /// Whether the canonical text is several command-line words (written unquoted, split on spaces).
+    #[must_use]
     pub fn is_multi_word(self) -> bool {
         matches!(self, ValueKind::TcpFlags | ValueKind::SetRef)
     }
@@ -343,6 +351,7 @@ impl ValueKind {
     /// Whether values of this kind hold numbers that iptables parses (ports, lengths, prefix
     /// lengths, marks, address octets, …): the kinds whose canonical text must mean to iptables
     /// the number that was checked. Every kind is listed, so a new one needs a decision.
+    #[must_use]
     pub fn has_numbers(self) -> bool {
         match self {
             ValueKind::Protocol
@@ -390,11 +399,13 @@ impl ValueKind {
     }
 
     /// Whether the value is free text that is written to the file quoted.
+    #[must_use]
     pub fn is_text(self) -> bool {
         matches!(self, ValueKind::Text { .. })
     }
 
     /// A short description of what is expected, for messages.
+    #[must_use]
     pub fn expected(self) -> String {
         match self {
             ValueKind::Flag => "no value (a flag)".into(),
@@ -406,7 +417,9 @@ impl ValueKind {
             }
             ValueKind::Port => "a port 0-65535 or a service name".into(),
             ValueKind::PortRange => "a port or a range `low:high`".into(),
-            ValueKind::PortList => "up to 15 ports or ranges".into(),
+            ValueKind::PortList => {
+                format!("up to {} ports or ranges", limits::MULTIPORT_SLOTS)
+            }
             ValueKind::ToPorts => "a port or a range `low-high`".into(),
             ValueKind::UInt { min, max } => format!("a number from {min} to {max}"),
             ValueKind::UIntRange { min, max } => {
@@ -547,6 +560,7 @@ impl ValueKind {
     /// result, but skipping checks that cannot change the text (fast path for rendering).
     ///
     /// [`check`]: ValueKind::check
+    #[must_use]
     pub fn canonical(self, text: &str, family: Family) -> Cow<'_, str> {
         let changes = match self {
             // Only service names and open ranges (`1024:`, `:1023`) are rewritten.
@@ -596,6 +610,7 @@ impl ValueKind {
     }
 
     /// The family an address-like value belongs to, if it names one (`10.0.0.1` → IPv4).
+    #[must_use]
     pub fn family_of(self, text: &str) -> Option<Family> {
         match self {
             ValueKind::Address
@@ -800,6 +815,7 @@ fn interface(text: &str) -> Checked<'_> {
 }
 
 /// Characters allowed in names that `iptables-save` writes unquoted (interfaces, chains).
+#[must_use]
 pub fn is_name_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | ':' | '@' | '+')
 }
@@ -855,13 +871,28 @@ fn port_range(text: &str, sep: char) -> Result<(Cow<'_, str>, usize), ValueError
             let lo = if a.is_empty() { 0 } else { port(a)? };
             let hi = if b.is_empty() { 65535 } else { port(b)? };
             if lo > hi {
-                return Err(ValueError::new(format!(
-                    "port range {lo}{sep}{hi} starts after it ends"
-                )));
+                return Err(ValueError::new(reversed_range("port range", lo, sep, hi)));
             }
             Ok((Cow::Owned(format!("{lo}{sep}{hi}")), 2))
         }
     }
+}
+
+/// Why a range whose first value comes after its last is wrong: `what` names the range (`port
+/// range`), `sep` is written between `low` and `high`. One wording for every range, at compile
+/// time and at run time.
+///
+/// ```
+/// use pyptables_catalog::value::reversed_range;
+/// assert_eq!(reversed_range("port range", 443, ':', 80), "port range 443:80 starts after its end");
+/// ```
+pub fn reversed_range(
+    what: &str,
+    low: impl std::fmt::Display,
+    sep: char,
+    high: impl std::fmt::Display,
+) -> String {
+    format!("{what} {low}{sep}{high} starts after its end")
 }
 
 fn port_list(text: &str) -> Checked<'_> {
@@ -872,10 +903,8 @@ fn port_list(text: &str) -> Checked<'_> {
         slots += n;
         out.push(r.into_owned());
     }
-    if slots > 15 {
-        return Err(ValueError::new(format!(
-            "multiport takes at most 15 ports (a range counts as two); this list needs {slots}"
-        )));
+    if slots > limits::MULTIPORT_SLOTS {
+        return Err(ValueError::new(limits::too_many_ports(slots)));
     }
     Ok(Cow::Owned(out.join(",")))
 }
@@ -909,9 +938,7 @@ fn uint_range(text: &str, min: u64, max: u64) -> Checked<'_> {
                 uint(b, min, max)?
             };
             if lo > hi {
-                return Err(ValueError::new(format!(
-                    "range {lo}:{hi} starts after it ends"
-                )));
+                return Err(ValueError::new(reversed_range("range", lo, ':', hi)));
             }
             Ok(Cow::Owned(format!("{lo}:{hi}")))
         }
@@ -1014,6 +1041,7 @@ fn rate_unit(unit: &str) -> Option<u64> {
 }
 
 /// A valid [`ValueKind::Rate`] as `(count, seconds)`: `5/minute` is `(5, 60)`.
+#[must_use]
 pub fn parse_rate(text: &str) -> Option<(u64, u64)> {
     let (n, unit) = text.split_once('/').unwrap_or((text, "second"));
     let n: u64 = n.parse().ok().filter(|n| *n > 0)?;
@@ -1021,6 +1049,7 @@ pub fn parse_rate(text: &str) -> Option<(u64, u64)> {
 }
 
 /// A number as the numeric value kinds read it.
+#[must_use]
 pub fn parse_uint(text: &str) -> Option<u64> {
     parse_number(text)?.ok()
 }
@@ -1296,7 +1325,7 @@ fn set_ref(text: &str) -> Checked<'_> {
             "expected a set name and directions, such as `blocklist src`",
         ));
     };
-    name(set, 31)?;
+    IPSET_NAME.check(set, Family::V4)?;
     let dirs: Vec<&str> = dirs.split(',').collect();
     if dirs.len() > 6 || dirs.iter().any(|d| *d != "src" && *d != "dst") {
         return Err(ValueError::new(
@@ -1342,9 +1371,7 @@ fn owner(text: &str) -> Checked<'_> {
         (Some(a), Some(b)) => {
             let (a, b) = (a?, b?);
             if a > b {
-                return Err(ValueError::new(format!(
-                    "id range {a}-{b} starts after it ends"
-                )));
+                return Err(ValueError::new(reversed_range("id range", a, '-', b)));
             }
             Ok(same_or(text, format!("{a}-{b}")))
         }
@@ -1509,6 +1536,7 @@ const PLAIN: [bool; 256] = {
 /// assert_eq!(quote("ssh"), "ssh");
 /// assert_eq!(quote(r#"a "b" \ #c"#), r#""a \"b\" \\ #c""#);
 /// ```
+#[must_use]
 pub fn quote(word: &str) -> Cow<'_, str> {
     if is_plain(word) {
         return Cow::Borrowed(word);
@@ -1520,6 +1548,7 @@ pub fn quote(word: &str) -> Cow<'_, str> {
 
 /// Whether `word` stands in a file as it is: [`quote`] leaves it bare. Such a word has no
 /// control characters, spaces or quotes.
+#[must_use]
 pub fn is_plain(word: &str) -> bool {
     !word.is_empty() && word.bytes().all(|b| PLAIN[b as usize])
 }

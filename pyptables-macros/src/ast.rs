@@ -16,7 +16,7 @@
 
 use std::fmt;
 
-use proc_macro2::{LineColumn, Punct, Spacing, Span, TokenStream};
+use proc_macro2::{Punct, Spacing, Span, TokenStream};
 use quote::ToTokens;
 use syn::{Ident, LitStr};
 
@@ -50,13 +50,9 @@ impl SpanRange {
     }
 
     /// One span for the whole range where the platform can join spans, else the first token's.
+    #[cfg(test)]
     pub fn span(&self) -> Span {
         self.first.join(self.last).unwrap_or(self.first)
-    }
-
-    /// Line and column (0-based column) where the range starts.
-    pub fn start(&self) -> LineColumn {
-        self.first.start()
     }
 
     /// 1-based source line of the first token.
@@ -168,8 +164,6 @@ pub struct TableBlock {
     /// The table name as written. Not validated: `filter`, `nat`, `mangle`, `raw`, `security`
     /// are the known ones; anything else is for the check stage to report.
     pub name: Ident,
-    /// Span of the `{ … }` body.
-    pub brace_span: Span,
     /// The chains, in source order.
     pub chains: Vec<ChainDef>,
     /// `preserve NAME, PREFIX*, …;`: chains of other software the table keeps.
@@ -205,16 +199,12 @@ pub struct ChainDef {
     pub name: Name,
     /// `true` for `chain NAME …` (a user-defined chain).
     pub user: bool,
-    /// Span of the `chain` keyword of a user chain.
-    pub chain_keyword: Option<Span>,
     /// The comment string after the name, if any.
     pub comment: Option<LitStr>,
     /// `policy NAME`, if written.
     pub policy: Option<Policy>,
     /// The rules and blocks of the body; empty for `NAME policy P;`.
     pub items: Vec<Item>,
-    /// Span of the `{ … }` body, `None` for `NAME policy P;`.
-    pub body_span: Option<Span>,
     /// 1-based line of the chain's first token.
     pub line: usize,
 }
@@ -252,8 +242,6 @@ pub struct Rule {
     pub verb: Option<Verb>,
     /// The options, in source order.
     pub options: Vec<Opt>,
-    /// 1-based line of the rule's first token (for runtime annotations).
-    pub line: usize,
     /// From the rule's first token to its `;`.
     pub span: SpanRange,
 }
@@ -265,12 +253,6 @@ pub struct Block {
     pub options: Vec<Opt>,
     /// The rules and blocks inside.
     pub items: Vec<Item>,
-    /// 1-based line of the block's first token.
-    pub line: usize,
-    /// The header: from the first option to the last token before `{`.
-    pub span: SpanRange,
-    /// Span of the `{ … }` body.
-    pub brace_span: Span,
 }
 
 /// The verb of a rule: the word in first position that is not followed by `=`/`!=`.
@@ -363,26 +345,8 @@ pub struct Scalar {
     pub text: String,
     /// From the first to the last token of the value.
     pub span: SpanRange,
-    /// A hint at what the text looks like. Only a hint: the check stage parses the text.
-    pub kind: ScalarKind,
-}
-
-/// What a plain value looks like (a hint for checks and messages).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ScalarKind {
-    /// Starts with a letter or `_`, then letters, digits, `_`, `-` (`tcp`, `echo-request`, `ESTABLISHED`).
-    Ident,
-    /// Decimal digits only (`22`, `4`).
-    Int,
-    /// `N:M`, `N:`, `:M` or `N-M` with decimal `N`, `M` (`1024:65535`).
-    Range,
-    /// Looks like an IP address, network, address range or `address:port`
-    /// (`10.0.0.0/8`, `1.1.1.1`, `10.0.0.2:80`, `192.168.1.1-192.168.1.9`, `2001:db8::1`).
-    Address,
-    /// A string literal (`"SSH from the LAN"`, `"2001:db8::/32"`); `text` is its value.
-    Str,
-    /// Anything else (`5/min`, `0x10/0xff`, `eth+`).
-    Other,
+    /// Whether it was written as a string literal (`"ipset"` is a text, `ipset` a keyword).
+    pub quoted: bool,
 }
 
 /// `[a, b, c]`.

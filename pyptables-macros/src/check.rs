@@ -27,7 +27,7 @@ use syn::ext::IdentExt;
 use crate::ast::{self, FamilyScope, SpanRange};
 use crate::errors::{Errors, Found};
 use crate::lower::{Lowerer, Where};
-use crate::model::{Body, Chain, Model, Rule, Slot, SlotValue, Table, Target};
+use crate::model::{combination, Body, Chain, Model, Rule, Slot, SlotValue, Table, Target};
 use crate::zones::Decls;
 
 /// Stands for a run-time value while checking (it never passes a value check, and findings
@@ -61,6 +61,16 @@ struct Merged<'a> {
     rules: Vec<(Rc<Rule>, bool)>,
 }
 
+/// A table of one family, merged from its blocks in every section.
+struct MergedTable<'a> {
+    name: String,
+    /// The line of its first block.
+    line: usize,
+    chains: Vec<Merged<'a>>,
+    /// The `preserve` patterns of all its blocks.
+    preserve: Vec<String>,
+}
+
 /// Checks the whole invocation; the model is complete when `errors` stays empty.
 pub fn check(fw: &ast::Firewall, errors: &mut Errors) -> Model {
     // User chains of each table, across all sections (for "write `jump NAME`" hints).
@@ -92,10 +102,8 @@ pub fn check(fw: &ast::Firewall, errors: &mut Errors) -> Model {
         for table in &section.tables {
             let name = table.name.unraw().to_string();
             let span = SpanRange::single(table.name.span());
-            if tables::table(&name).is_none() {
-                for (_, problem) in check_table(&name, &[]).problems {
-                    lowerer.errors().error(span, problem);
-                }
+            if let Err(problem) = tables::lookup(&name) {
+                lowerer.errors().error(span, problem);
                 continue;
             }
             let users = user_chains
@@ -213,28 +221,42 @@ fn check_definition(table: &str, chain: &ast::ChainDef, errors: &mut Errors) -> 
     named_well
 }
 
+/// Checks the tables of one family: merged from their blocks, then each checked.
 fn check_family(family: Family, blocks: &[Block<'_>], errors: &mut Errors) -> Vec<Table> {
-    // Merge the blocks of each table, in order of first appearance.
-    let mut merged: Vec<(String, usize, Vec<Merged<'_>>, Vec<String>)> = Vec::new();
+    merge_tables(family, blocks, errors)
+        .into_iter()
+        .map(|table| check_merged(family, table, errors))
+        .collect()
+}
+
+/// The tables of `family`, each merged from its blocks in order of first appearance: chains of
+/// one name are one chain, rules in source order; a second, different policy or comment is an
+/// error.
+fn merge_tables<'a>(
+    family: Family,
+    blocks: &[Block<'a>],
+    errors: &mut Errors,
+) -> Vec<MergedTable<'a>> {
+    let mut merged: Vec<MergedTable<'a>> = Vec::new();
     for block in blocks.iter().filter(|b| b.families.contains(&family)) {
-        let ti = match merged.iter().position(|(t, _, _, _)| *t == block.table) {
+        let ti = match merged.iter().position(|t| t.name == block.table) {
             Some(i) => i,
             None => {
-                merged.push((
-                    block.table.clone(),
-                    block.name.span().start().line,
-                    Vec::new(),
-                    Vec::new(),
-                ));
+                merged.push(MergedTable {
+                    name: block.table.clone(),
+                    line: block.name.span().start().line,
+                    chains: Vec::new(),
+                    preserve: Vec::new(),
+                });
                 merged.len() - 1
             }
         };
         for pattern in block.preserve {
-            if !merged[ti].3.contains(&pattern.text) {
-                merged[ti].3.push(pattern.text.clone());
+            if !merged[ti].preserve.contains(&pattern.text) {
+                merged[ti].preserve.push(pattern.text.clone());
             }
         }
-        let chains = &mut merged[ti].2;
+        let chains = &mut merged[ti].chains;
         for def in &block.defs {
             let chain = def.chain;
             let ci = match chains.iter().position(|c| c.name == chain.name.text) {
@@ -289,96 +311,103 @@ fn check_family(family: Family, blocks: &[Block<'_>], errors: &mut Errors) -> Ve
                 .extend(def.rules.iter().map(|r| (Rc::clone(r), block.inet)));
         }
     }
+    merged
+}
 
-    let mut out = Vec::new();
-    for (table, line, chains, preserve) in merged {
-        let infos: Vec<ChainInfo<'_>> = chains
-            .iter()
-            .map(|c| ChainInfo {
-                name: &c.name,
-                builtin: c.builtin,
-                policy: c.policy.as_ref().map(|(p, _)| p.as_str()),
-                jumps: c
-                    .rules
-                    .iter()
-                    .enumerate()
-                    .filter_map(|(ri, (rule, _))| jump_of(rule).map(|(to, goto)| (to, goto, ri)))
-                    .collect(),
-            })
-            .collect();
-        let patterns: Vec<&str> = preserve.iter().map(String::as_str).collect();
-        let checked = check_table_preserving(&table, &infos, &patterns);
-        for (place, problem) in checked.problems {
-            // Problems of one chain definition were reported by `check_definition`.
-            let ChainPlace::Rule { chain, rule } = place else {
-                continue;
-            };
-            let (rule, inet) = &chains[chain].rules[rule];
-            let span = match &rule.body {
-                Body::Raw { span, .. } => *span,
-                Body::Zone(z) => z.verdict.as_ref().map_or(rule.span, |t| t.span),
-                Body::Options {
-                    target: Some(t), ..
-                } => t.span,
-                Body::Options { .. } => rule.span,
-            };
-            let message = match &problem {
-                Problem::UndefinedChain { chain, .. } if targets::find_verb(chain).is_some() => {
-                    let spec = targets::find_verb(chain).map_or("", |t| t.name);
-                    format!(
-                        "{problem}: `{spec}` is a target, not a user chain; write `{}` as the \
-                         rule's verb",
-                        spec.to_ascii_lowercase()
-                    )
-                }
-                _ => problem.to_string(),
-            };
-            errors.found(
-                span,
-                message,
-                Found::In {
-                    family,
-                    inet: *inet,
-                },
-            );
-        }
-
-        let spec = tables::table(&table);
-        for (ci, chain) in chains.iter().enumerate() {
-            let valid_builtin = chain.builtin && spec.is_some_and(|s| s.has_builtin(&chain.name));
-            let reach = match Hook::from_chain_name(&chain.name) {
-                Some(hook) if valid_builtin => Hooks::of(hook),
-                _ if chain.builtin => Hooks::NONE,
-                _ => checked.reach.get(ci).copied().unwrap_or_default(),
-            };
-            let ctx = RuleContext {
-                family,
-                table: &table,
-                chain: &chain.name,
-                reach,
-            };
-            for (rule, inet) in &chain.rules {
-                check_expansions(&ctx, rule, *inet, errors);
-            }
-        }
-        out.push(Table {
-            name: table,
-            line,
-            preserve,
-            chains: chains
-                .into_iter()
-                .map(|c| Chain {
-                    name: c.name,
-                    builtin: c.builtin,
-                    policy: c.policy.map(|(p, _)| p),
-                    comment: c.comment.map(syn::LitStr::value),
-                    line: c.line,
-                    rules: c.rules.into_iter().map(|(r, _)| r).collect(),
-                })
+/// Checks one merged table: its chains (jumps, loops, where each chain is reached from), then
+/// every rule in every expansion; the checked table.
+fn check_merged(family: Family, merged: MergedTable<'_>, errors: &mut Errors) -> Table {
+    let MergedTable {
+        name: table,
+        line,
+        chains,
+        preserve,
+    } = merged;
+    let infos: Vec<ChainInfo<'_>> = chains
+        .iter()
+        .map(|c| ChainInfo {
+            name: &c.name,
+            builtin: c.builtin,
+            policy: c.policy.as_ref().map(|(p, _)| p.as_str()),
+            jumps: c
+                .rules
+                .iter()
+                .enumerate()
+                .filter_map(|(ri, (rule, _))| jump_of(rule).map(|(to, goto)| (to, goto, ri)))
                 .collect(),
-        });
+        })
+        .collect();
+    let patterns: Vec<&str> = preserve.iter().map(String::as_str).collect();
+    let checked = check_table_preserving(&table, &infos, &patterns);
+    for (place, problem) in checked.problems {
+        // Problems of one chain definition were reported by `check_definition`.
+        let ChainPlace::Rule { chain, rule } = place else {
+            continue;
+        };
+        let (rule, inet) = &chains[chain].rules[rule];
+        let span = match &rule.body {
+            Body::Raw { span, .. } => *span,
+            Body::Zone(z) => z.verdict.as_ref().map_or(rule.span, |t| t.span),
+            Body::Options {
+                target: Some(t), ..
+            } => t.span,
+            Body::Options { .. } => rule.span,
+        };
+        let message = match &problem {
+            Problem::UndefinedChain { chain, .. } if targets::find_verb(chain).is_some() => {
+                let spec = targets::find_verb(chain).map_or("", |t| t.name);
+                format!(
+                    "{problem}: `{spec}` is a target, not a user chain; write `{}` as the \
+                         rule's verb",
+                    spec.to_ascii_lowercase()
+                )
+            }
+            _ => problem.to_string(),
+        };
+        errors.found(
+            span,
+            message,
+            Found::In {
+                family,
+                inet: *inet,
+            },
+        );
     }
-    out
+
+    let spec = tables::table(&table);
+    for (ci, chain) in chains.iter().enumerate() {
+        let valid_builtin = chain.builtin && spec.is_some_and(|s| s.has_builtin(&chain.name));
+        let reach = match Hook::from_chain_name(&chain.name) {
+            Some(hook) if valid_builtin => Hooks::of(hook),
+            _ if chain.builtin => Hooks::NONE,
+            _ => checked.reach.get(ci).copied().unwrap_or_default(),
+        };
+        let ctx = RuleContext {
+            family,
+            table: &table,
+            chain: &chain.name,
+            reach,
+        };
+        for (rule, inet) in &chain.rules {
+            check_expansions(&ctx, rule, *inet, errors);
+        }
+    }
+    Table {
+        name: table,
+        line,
+        preserve,
+        chains: chains
+            .into_iter()
+            .map(|c| Chain {
+                name: c.name,
+                builtin: c.builtin,
+                policy: c.policy.map(|(p, _)| p),
+                comment: c.comment.map(syn::LitStr::value),
+                line: c.line,
+                rules: c.rules.into_iter().map(|(r, _)| r).collect(),
+            })
+            .collect(),
+    }
 }
 
 /// The user chain a rule jumps or goes to.
@@ -407,13 +436,7 @@ fn check_expansions(ctx: &RuleContext<'_>, rule: &Rule, inet: bool, errors: &mut
     else {
         return;
     };
-    let counts: Vec<usize> = slots
-        .iter()
-        .map(|s| match &s.value {
-            SlotValue::Static(alts) => alts.len(),
-            _ => 1,
-        })
-        .collect();
+    let counts: Vec<usize> = slots.iter().map(Slot::alternatives).collect();
     let total = counts
         .iter()
         .try_fold(1usize, |n, c| n.checked_mul(*c))
@@ -441,12 +464,7 @@ fn check_expansions(ctx: &RuleContext<'_>, rule: &Rule, inet: bool, errors: &mut
     };
     let mut choice = vec![0usize; slots.len()];
     for n in 0..total {
-        // Mixed radix, the first slot outermost.
-        let mut rest = n;
-        for (i, count) in counts.iter().enumerate().rev() {
-            choice[i] = rest % count;
-            rest /= count;
-        }
+        combination(n, &counts, &mut choice);
         let args: Vec<Arg<'_>> = match_idx
             .iter()
             .map(|&i| catalog_arg(&slots[i], choice[i]))

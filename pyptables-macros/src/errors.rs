@@ -1,4 +1,6 @@
-//! The error collector of the check stage: every error with its span, none lost, none twice.
+//! The error collector of the macro: every error with its span, none lost, none twice, in
+//! source order. The parser's errors are added as they are ([`Errors::parsed`]); the check
+//! stage's through [`Errors::error`] and [`Errors::found`].
 //!
 //! A rule is checked once per family and once per expansion (a list gives several rules), so
 //! the same mistake can be found many times; it is reported once. A mistake found in only one
@@ -37,6 +39,8 @@ type Key = (usize, usize, usize, usize, String);
 /// Collects errors; see the module docs.
 #[derive(Default)]
 pub struct Errors {
+    /// The parser's errors, as it made them (spans and combined messages kept).
+    parsed: Vec<syn::Error>,
     entries: Vec<Entry>,
     index: HashMap<Key, usize>,
     /// Spans whose error already says what is wrong (see [`Errors::explained`]).
@@ -71,6 +75,11 @@ impl Errors {
         self.explained.push(span);
     }
 
+    /// The parser's errors.
+    pub fn parsed(&mut self, errors: impl IntoIterator<Item = syn::Error>) {
+        self.parsed.extend(errors);
+    }
+
     /// An error at `span`, found as `found` says.
     pub fn found(&mut self, span: SpanRange, message: impl Display, found: Found) {
         let message = message.to_string();
@@ -99,37 +108,36 @@ impl Errors {
 
     /// How many different errors were found.
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.parsed.len() + self.entries.len()
     }
 
     /// Whether no error was found.
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.parsed.is_empty() && self.entries.is_empty()
     }
 
-    /// The errors, in source order.
+    /// The errors, in source order (the parser's first among those at one place).
     pub fn into_errors(self) -> Vec<syn::Error> {
-        let mut entries = self.entries;
-        entries.sort_by_key(|e| {
-            let s = e.span.first.start();
-            (s.line, s.column)
+        let checked = self.entries.into_iter().map(|e| {
+            let only = match e.families {
+                [true, false] => Some(Family::V4),
+                [false, true] => Some(Family::V6),
+                _ => None,
+            };
+            match only {
+                Some(family) if e.inet => e.span.error(format!(
+                    "{} (for {family}: rules in `inet {{ … }}` are added to both families)",
+                    e.message
+                )),
+                _ => e.span.error(e.message),
+            }
         });
-        entries
-            .into_iter()
-            .map(|e| {
-                let only = match e.families {
-                    [true, false] => Some(Family::V4),
-                    [false, true] => Some(Family::V6),
-                    _ => None,
-                };
-                match only {
-                    Some(family) if e.inet => e.span.error(format!(
-                        "{} (for {family}: rules in `inet {{ … }}` are added to both families)",
-                        e.message
-                    )),
-                    _ => e.span.error(e.message),
-                }
-            })
-            .collect()
+        let mut all: Vec<syn::Error> = self.parsed.into_iter().chain(checked).collect();
+        // A stable sort: errors found at one place keep the order they were found in.
+        all.sort_by_key(|e| {
+            let start = e.span().start();
+            (start.line, start.column)
+        });
+        all
     }
 }

@@ -15,10 +15,9 @@ use quote::{format_ident, quote, quote_spanned};
 
 use pyptables_catalog::TargetKind;
 
-use crate::ast;
 use crate::model::{
-    Alt, Body, Chain, Channel as ZoneChannel, Dynamic, HostsValue, Mode, Model, Place, Rule, Slot,
-    SlotValue, Table, ZoneRule,
+    combination, Alt, Body, Chain, Channel as ZoneChannel, Dynamic, HostsValue, Mode, Model, Place,
+    Rule, Slot, SlotValue, Table, ZoneRule,
 };
 
 fn private() -> TokenStream {
@@ -189,27 +188,72 @@ fn chain(tv: &Ident, c: &Chain, model: &Model, family: &TokenStream) -> TokenStr
     }
 }
 
-/// The constructors of static data a run of rules uses (`__private::sa` …), each imported
-/// under a `__pyptables_` name.
-#[derive(Default)]
-struct Used([bool; 7]);
+/// A constructor of static data (`__private::sa` …), each imported under a `__pyptables_`
+/// name by the runs of rules that use it.
+#[derive(Clone, Copy)]
+enum Ctor {
+    /// `sa(key, value)`: an option with a value.
+    Arg,
+    /// `sf(key)`: a flag.
+    Flag,
+    /// `sx(module, key, negated, value)`: any other option.
+    FullArg,
+    /// `sr(line, column, args)`: a rule without a target.
+    Rule,
+    /// `st(line, column, args, target, target_args)`: a rule with a catalog target.
+    Target,
+    /// `sj(line, column, args, chain, goto)`: a rule jumping or going to a user chain.
+    Jump,
+    /// `sw(line, column, text)`: a raw rule.
+    Raw,
+}
 
-const CONSTRUCTORS: [&str; 7] = ["sa", "sf", "sx", "sr", "st", "sj", "sw"];
+impl Ctor {
+    const ALL: [Ctor; 7] = [
+        Ctor::Arg,
+        Ctor::Flag,
+        Ctor::FullArg,
+        Ctor::Rule,
+        Ctor::Target,
+        Ctor::Jump,
+        Ctor::Raw,
+    ];
+
+    /// The function's name in `pyptables::__private`.
+    fn function(self) -> &'static str {
+        match self {
+            Ctor::Arg => "sa",
+            Ctor::Flag => "sf",
+            Ctor::FullArg => "sx",
+            Ctor::Rule => "sr",
+            Ctor::Target => "st",
+            Ctor::Jump => "sj",
+            Ctor::Raw => "sw",
+        }
+    }
+}
+
+/// The constructors a run of rules uses.
+#[derive(Default)]
+struct Used([bool; Ctor::ALL.len()]);
 
 impl Used {
-    /// The name of constructor `i` of [`CONSTRUCTORS`], marked as used.
-    fn name(&mut self, i: usize) -> Ident {
-        self.0[i] = true;
-        format_ident!("__pyptables_{}", CONSTRUCTORS[i])
+    /// The local name of `ctor`, marked as used.
+    fn name(&mut self, ctor: Ctor) -> Ident {
+        self.0[ctor as usize] = true;
+        format_ident!("__pyptables_{}", ctor.function())
     }
 
+    /// `sa as __pyptables_sa`, … for each constructor used.
     fn imports(self) -> Vec<TokenStream> {
-        CONSTRUCTORS
+        Ctor::ALL
             .iter()
-            .zip(self.0)
-            .filter(|(_, used)| *used)
-            .map(|(c, _)| {
-                let (from, to) = (format_ident!("{}", c), format_ident!("__pyptables_{}", c));
+            .filter(|c| self.0[**c as usize])
+            .map(|c| {
+                let (from, to) = (
+                    format_ident!("{}", c.function()),
+                    format_ident!("__pyptables_{}", c.function()),
+                );
                 quote!(#from as #to)
             })
             .collect()
@@ -221,15 +265,15 @@ fn static_arg(slot: &Slot, alt: Option<&Alt>, used: &mut Used) -> TokenStream {
     let key = alt.map_or(slot.key.as_str(), |a| a.key.as_str());
     match (&slot.module, slot.negated, alt) {
         (None, false, Some(alt)) => {
-            let (f, value) = (used.name(0), &alt.canon);
+            let (f, value) = (used.name(Ctor::Arg), &alt.canon);
             quote!(#f(#key, #value))
         }
         (None, false, None) => {
-            let f = used.name(1);
+            let f = used.name(Ctor::Flag);
             quote!(#f(#key))
         }
         (module, negated, alt) => {
-            let f = used.name(2);
+            let f = used.name(Ctor::FullArg);
             let module = some_str(module.as_deref());
             let value = some_str(alt.map(|a| a.canon.as_str()));
             quote!(#f(#module, #key, #negated, #value))
@@ -253,28 +297,18 @@ fn static_rules(rule: &Rule, used: &mut Used) -> Vec<TokenStream> {
     let column = u32_lit(rule.column);
     let (slots, target) = match &rule.body {
         Body::Raw { text, .. } => {
-            let f = used.name(6);
+            let f = used.name(Ctor::Raw);
             return vec![quote!(#f(#line, #column, #text))];
         }
         Body::Options { slots, target, .. } => (slots, target),
         Body::Zone(_) => return Vec::new(),
     };
-    let counts: Vec<usize> = slots
-        .iter()
-        .map(|s| match &s.value {
-            SlotValue::Static(alts) => alts.len(),
-            _ => 1,
-        })
-        .collect();
+    let counts: Vec<usize> = slots.iter().map(Slot::alternatives).collect();
     let total: usize = counts.iter().product();
     let mut out = Vec::with_capacity(total);
     let mut choice = vec![0usize; slots.len()];
     for n in 0..total {
-        let mut rest = n;
-        for (i, count) in counts.iter().enumerate().rev() {
-            choice[i] = rest % count;
-            rest /= count;
-        }
+        combination(n, &counts, &mut choice);
         let mut args = Vec::new();
         let mut targs = Vec::new();
         for (i, slot) in slots.iter().enumerate() {
@@ -290,15 +324,15 @@ fn static_rules(rule: &Rule, used: &mut Used) -> Vec<TokenStream> {
         }
         out.push(match target {
             None => {
-                let f = used.name(3);
+                let f = used.name(Ctor::Rule);
                 quote!(#f(#line, #column, &[#(#args),*]))
             }
             Some(t) if t.kind == TargetKind::Builtin => {
-                let (f, name) = (used.name(4), &t.name);
+                let (f, name) = (used.name(Ctor::Target), &t.name);
                 quote!(#f(#line, #column, &[#(#args),*], #name, &[#(#targs),*]))
             }
             Some(t) => {
-                let (f, name, goto) = (used.name(5), &t.name, t.kind == TargetKind::Goto);
+                let (f, name, goto) = (used.name(Ctor::Jump), &t.name, t.kind == TargetKind::Goto);
                 quote!(#f(#line, #column, &[#(#args),*], #name, #goto))
             }
         });
@@ -501,53 +535,6 @@ fn dynamic_rules(cv: &Ident, rule: &Rule) -> TokenStream {
     quote! {
         if #p::expansion(&mut #cv, ::core::file!(), #line, #column, &[#(#counts),*]) {
             #code
-        }
-    }
-}
-
-/// What to emit when there are errors: every error, and a value of the right type so that
-/// nothing else is reported. The `{expr}` values are still type-checked (in a closure that is
-/// never called), so their own mistakes show and their variables count as used.
-pub fn fallback(fw: &ast::Firewall, errors: Vec<syn::Error>) -> TokenStream {
-    let errors = crate::parse::combine_errors(errors).map(|e| e.into_compile_error());
-    let mut exprs = Vec::new();
-    for chain in fw
-        .sections
-        .iter()
-        .flat_map(|s| &s.tables)
-        .flat_map(|t| &t.chains)
-    {
-        collect_exprs(&chain.items, &mut exprs);
-    }
-    let uses = if exprs.is_empty() {
-        quote!()
-    } else {
-        quote!(let _ = || { #(let _ = &(#exprs);)* };)
-    };
-    quote! {
-        {
-            #errors
-            #uses
-            ::pyptables::Firewall::new()
-        }
-    }
-}
-
-fn collect_exprs<'a>(items: &'a [ast::Item], out: &mut Vec<&'a syn::Expr>) {
-    let opts = |options: &'a [ast::Opt], out: &mut Vec<&'a syn::Expr>| {
-        for o in options {
-            if let Some(ast::Value::Expr(e)) = &o.value {
-                out.push(&e.expr);
-            }
-        }
-    };
-    for item in items {
-        match item {
-            ast::Item::Rule(r) => opts(&r.options, out),
-            ast::Item::Block(b) => {
-                opts(&b.options, out);
-                collect_exprs(&b.items, out);
-            }
         }
     }
 }

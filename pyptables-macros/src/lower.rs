@@ -15,8 +15,9 @@
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use pyptables_catalog::matches::{self, BUILTIN_OPTIONS};
-use pyptables_catalog::rule::resolve;
+use pyptables_catalog::limits::{multiport_chunks, MULTIPORT_SLOTS};
+use pyptables_catalog::matches;
+use pyptables_catalog::rule::{is_protocol_option, resolve};
 use pyptables_catalog::suggest::did_you_mean;
 use pyptables_catalog::ValueKind;
 use pyptables_catalog::{
@@ -28,10 +29,7 @@ use crate::errors::Errors;
 use crate::model::{Alt, Body, Dynamic, Mode, Rule, Slot, SlotValue, Target};
 use crate::zones::{self, Decls};
 
-/// The most slots (a range counts two) one multiport option takes.
-const MULTIPORT_SLOTS: usize = 15;
-
-/// Where the rules being lowered are.
+/// Where the rules being lowered are: the one context of lowering, zone rules included.
 pub struct Where<'a> {
     /// The user chains of that table (for "write `jump NAME`" hints).
     pub user_chains: &'a [String],
@@ -115,12 +113,7 @@ impl<'e> Lowerer<'e> {
             .filter(|v| matches!(v.kind, VerbKind::Target))
             .and_then(|v| targets::find_verb(&v.word.text));
         if zones::is_zone_rule(&opts, verb_spec) {
-            let zat = zones::At {
-                chain: at.chain,
-                builtin: at.builtin,
-                families: at.families,
-            };
-            let zone = zones::lower(&self.decls, rule.verb.as_ref(), &opts, &zat, self.errors)?;
+            let zone = zones::lower(&self.decls, rule.verb.as_ref(), &opts, at, self.errors)?;
             return Some(Rule {
                 line,
                 column,
@@ -134,47 +127,12 @@ impl<'e> Lowerer<'e> {
             None => None,
             Some(verb) => match &verb.kind {
                 VerbKind::Raw(lit) => {
-                    if let Some(first) = rule.options.first() {
-                        self.errors.error(
-                            first.span,
-                            "a raw rule takes no options: write them in its text",
-                        );
-                    } else if !prefix.is_empty() {
-                        self.errors.error(
-                            verb.word.span,
-                            "a raw rule cannot take the options of the block around it: write \
-                             them in its text, or move the rule out of the block",
-                        );
-                    }
-                    let text = lit.value();
-                    if let Err(reason) = pyptables_catalog::raw::tokens(&text) {
-                        self.errors.error(
-                            SpanRange::single(lit.span()),
-                            Problem::BadRawRule {
-                                text: pyptables_catalog::problem::shown(&text),
-                                reason,
-                            }
-                            .to_string(),
-                        );
-                    } else if let Some(problem) = pyptables_catalog::limits::line_problem(
-                        // The line the renderer writes for it.
-                        &format!("-A {} {text}", at.chain),
-                        true,
-                        "this raw rule",
-                    ) {
-                        self.errors
-                            .error(SpanRange::single(lit.span()), problem.to_string());
-                    }
-                    let jump = pyptables_catalog::raw::jump(&text);
+                    let body = self.raw(prefix, rule, verb, lit, at);
                     return Some(Rule {
                         line,
                         column,
                         span: rule.span,
-                        body: Body::Raw {
-                            text,
-                            span: SpanRange::single(lit.span()),
-                            jump,
-                        },
+                        body,
                     });
                 }
                 VerbKind::Jump(name) | VerbKind::Goto(name) => Some(Target {
@@ -219,9 +177,8 @@ impl<'e> Lowerer<'e> {
 
         let mut slots = Vec::new();
         let mut dyn_protocol = false;
-        // The explicit module in force: its name, its spec if known, where `match=` was
-        // written, and whether an option used it.
-        let mut active: Option<(String, Option<&'static MatchSpec>, SpanRange, bool)> = None;
+        // The explicit module in force (`match=NAME`).
+        let mut active: Option<ActiveMatch> = None;
         for opt in opts {
             if opt.key.text == "match" {
                 self.finish_match(active.take());
@@ -231,14 +188,14 @@ impl<'e> Lowerer<'e> {
             let key = opt.key.text.as_str();
             let module_has = active
                 .as_ref()
-                .is_some_and(|(_, m, _, _)| m.is_some_and(|m| m.option(key).is_some()));
+                .is_some_and(|a| a.spec.is_some_and(|m| m.option(key).is_some()));
             let of_target = !module_has && spec.is_some_and(|s| s.option(key).is_some());
             if opt.value.is_none()
                 && !opt.negated()
                 && !module_has
                 && !of_target
                 && is_verb(key)
-                && !matches!(active, Some((_, None, _, _)))
+                && active.as_ref().is_none_or(|a| a.spec.is_some())
                 && !resolves(key, protocol.as_deref())
             {
                 // `accept proto=tcp drop proto=udp;`: the rest is most likely the next rule.
@@ -256,21 +213,19 @@ impl<'e> Lowerer<'e> {
                 );
                 break;
             }
-            let module = match &active {
-                _ if of_target => None,
-                Some((name, Some(_), _, _))
-                    if module_has || !resolves(key, protocol.as_deref()) =>
+            // An unknown module takes every option after it (its own problem is reported).
+            let module = match &mut active {
+                Some(a)
+                    if !of_target
+                        && (a.spec.is_none()
+                            || module_has
+                            || !resolves(key, protocol.as_deref())) =>
                 {
-                    Some(name.clone())
+                    a.used = true;
+                    Some(a.name.clone())
                 }
-                Some((name, None, _, _)) => Some(name.clone()),
                 _ => None,
             };
-            if module.is_some() {
-                if let Some(active) = &mut active {
-                    active.3 = true;
-                }
-            }
             let option = OptionRef {
                 key,
                 module: module.as_deref(),
@@ -278,48 +233,11 @@ impl<'e> Lowerer<'e> {
                 protocol: protocol.as_deref(),
                 family: at.family,
             };
-            if let Some(spec) = option.spec() {
-                let zat = zones::At {
-                    chain: at.chain,
-                    builtin: at.builtin,
-                    families: at.families,
-                };
-                let written: Vec<&ast::Scalar> = match &opt.value {
-                    Some(ast::Value::Scalar(s)) => vec![s],
-                    Some(ast::Value::List(list)) => list.items.iter().collect(),
-                    _ => Vec::new(),
-                };
-                for s in written {
-                    if let Some(message) =
-                        zones::misused_name(&self.decls, key, spec, &s.text, &zat)
-                    {
-                        self.errors.explained(s.span, message);
-                    }
-                }
+            self.misused_names(opt, &option, at);
+            if matches!(opt.value, Some(ast::Value::Expr(_))) && is_protocol_option(key) {
+                dyn_protocol = true;
             }
-            let value = match &opt.value {
-                None => SlotValue::Flag,
-                Some(ast::Value::Scalar(s)) => SlotValue::Static(vec![Alt {
-                    key: key.to_string(),
-                    canon: option.canonical(&s.text),
-                    text: s.text.clone(),
-                    elems: vec![(s.text.clone(), s.span)],
-                    list: None,
-                }]),
-                Some(ast::Value::List(list)) => {
-                    SlotValue::Static(self.list(opt, list, &option, opt.negated()))
-                }
-                Some(ast::Value::Expr(e)) => {
-                    if is_protocol(key) {
-                        dyn_protocol = true;
-                    }
-                    let index = self.dynamic(e, key, option.mode(), opt.negated());
-                    SlotValue::Dynamic {
-                        index,
-                        span: SpanRange::single(e.span),
-                    }
-                }
-            };
+            let value = self.value(opt, &option);
             slots.push(Slot {
                 key: key.to_string(),
                 module,
@@ -343,11 +261,99 @@ impl<'e> Lowerer<'e> {
         })
     }
 
-    /// `match=NAME`: the module in force from here on.
-    fn start_match(
+    /// Reports a zone or host group name written as an interface or address value.
+    fn misused_names(&mut self, opt: &Opt, option: &OptionRef<'_>, at: &Where<'_>) {
+        let Some(spec) = option.spec() else {
+            return;
+        };
+        let written: Vec<&ast::Scalar> = match &opt.value {
+            Some(ast::Value::Scalar(s)) => vec![s],
+            Some(ast::Value::List(list)) => list.items.iter().collect(),
+            _ => Vec::new(),
+        };
+        for s in written {
+            if let Some(message) = zones::misused_name(&self.decls, option.key, spec, &s.text, at) {
+                self.errors.explained(s.span, message);
+            }
+        }
+    }
+
+    /// The value of option `opt`: a flag, the alternatives written in the source, or an
+    /// `{expr}` (registered).
+    fn value(&mut self, opt: &Opt, option: &OptionRef<'_>) -> SlotValue {
+        let key = option.key;
+        match &opt.value {
+            None => SlotValue::Flag,
+            Some(ast::Value::Scalar(s)) => SlotValue::Static(vec![Alt {
+                key: key.to_string(),
+                canon: option.canonical(&s.text),
+                text: s.text.clone(),
+                elems: vec![(s.text.clone(), s.span)],
+                list: None,
+            }]),
+            Some(ast::Value::List(list)) => {
+                SlotValue::Static(self.list(opt, list, option, opt.negated()))
+            }
+            Some(ast::Value::Expr(e)) => {
+                let index = self.dynamic(e, key, option.mode(), opt.negated());
+                SlotValue::Dynamic {
+                    index,
+                    span: SpanRange::single(e.span),
+                }
+            }
+        }
+    }
+
+    /// `raw "…"`: its text, checked as iptables reads it and against the restore line limits.
+    fn raw(
         &mut self,
-        opt: &Opt,
-    ) -> Option<(String, Option<&'static MatchSpec>, SpanRange, bool)> {
+        prefix: &[&Opt],
+        rule: &ast::Rule,
+        verb: &ast::Verb,
+        lit: &syn::LitStr,
+        at: &Where<'_>,
+    ) -> Body {
+        if let Some(first) = rule.options.first() {
+            self.errors.error(
+                first.span,
+                "a raw rule takes no options: write them in its text",
+            );
+        } else if !prefix.is_empty() {
+            self.errors.error(
+                verb.word.span,
+                "a raw rule cannot take the options of the block around it: write \
+                 them in its text, or move the rule out of the block",
+            );
+        }
+        let text = lit.value();
+        if let Err(reason) = pyptables_catalog::raw::tokens(&text) {
+            self.errors.error(
+                SpanRange::single(lit.span()),
+                Problem::BadRawRule {
+                    text: pyptables_catalog::problem::shown(&text),
+                    reason,
+                }
+                .to_string(),
+            );
+        } else if let Some(problem) = pyptables_catalog::limits::line_problem(
+            // The line the renderer writes for it.
+            &format!("-A {} {text}", at.chain),
+            true,
+            "this raw rule",
+        ) {
+            self.errors
+                .error(SpanRange::single(lit.span()), problem.to_string());
+        }
+        let jump = pyptables_catalog::raw::jump(&text);
+        Body::Raw {
+            text,
+            span: SpanRange::single(lit.span()),
+            jump,
+        }
+    }
+
+    /// `match=NAME`: the module in force from here on.
+    fn start_match(&mut self, opt: &Opt) -> Option<ActiveMatch> {
         if let Some(bang) = opt.bang {
             self.errors.error(
                 SpanRange::single(bang),
@@ -381,14 +387,24 @@ impl<'e> Lowerer<'e> {
             };
             self.errors.error(scalar.span, problem);
         }
-        Some((scalar.text.clone(), spec, scalar.span, spec.is_none()))
+        Some(ActiveMatch {
+            name: scalar.text.clone(),
+            spec,
+            span: scalar.span,
+            // An unknown module is reported once, as unknown.
+            used: spec.is_none(),
+        })
     }
 
-    fn finish_match(
-        &mut self,
-        active: Option<(String, Option<&'static MatchSpec>, SpanRange, bool)>,
-    ) {
-        if let Some((name, _, span, false)) = active {
+    /// The end of a `match=` module's options: one that took none is reported.
+    fn finish_match(&mut self, active: Option<ActiveMatch>) {
+        if let Some(ActiveMatch {
+            name,
+            span,
+            used: false,
+            ..
+        }) = active
+        {
             self.errors.error(
                 span,
                 format!(
@@ -431,25 +447,12 @@ impl<'e> Lowerer<'e> {
             Mode::Join => vec![one(key, elems)],
             Mode::Ports { single, .. } if elems.len() == 1 => vec![one(&single, elems)],
             Mode::Ports { multi, .. } => {
-                let mut chunks: Vec<Vec<(String, SpanRange)>> = Vec::new();
-                let mut used = 0;
-                for elem in elems {
-                    let canon = ValueKind::PortRange
-                        .check(&elem.0, Family::V4)
-                        .map(|c| c.into_owned())
-                        .unwrap_or_else(|_| elem.0.clone());
-                    let slots = if canon.contains(':') { 2 } else { 1 };
-                    match chunks.last_mut() {
-                        Some(chunk) if used + slots <= MULTIPORT_SLOTS => {
-                            chunk.push(elem);
-                            used += slots;
-                        }
-                        _ => {
-                            chunks.push(vec![elem]);
-                            used = slots;
-                        }
-                    }
-                }
+                // A range takes two slots; a wrong value (reported by the check stage) one.
+                let chunks = multiport_chunks(elems, |(text, _)| {
+                    ValueKind::PortRange
+                        .check(text, Family::V4)
+                        .map_or(1, |canon| 1 + usize::from(canon.contains(':')))
+                });
                 if negated && chunks.len() > 1 {
                     self.errors.error(
                         SpanRange::single(list.span),
@@ -547,6 +550,18 @@ impl<'e> Lowerer<'e> {
     }
 }
 
+/// The module of a `match=NAME` in force in a rule.
+struct ActiveMatch {
+    /// The name as written.
+    name: String,
+    /// Its catalog entry, `None` for a module the catalog does not know.
+    spec: Option<&'static MatchSpec>,
+    /// Where `NAME` is.
+    span: SpanRange,
+    /// Whether an option was given to it.
+    used: bool,
+}
+
 /// An option as far as lowering knows it.
 struct OptionRef<'a> {
     key: &'a str,
@@ -625,16 +640,10 @@ fn port_option(key: &str) -> Option<&'static str> {
         .filter(|n| *n == "dport" || *n == "sport")
 }
 
-fn is_protocol(key: &str) -> bool {
-    BUILTIN_OPTIONS
-        .iter()
-        .any(|o| o.name == "protocol" && o.is_named(key))
-}
-
 /// The rule's protocol as written (the first element of a list), for resolving options.
 fn primary_protocol(opts: &[&Opt]) -> Option<String> {
     opts.iter()
-        .filter(|o| !o.negated() && is_protocol(&o.key.text))
+        .filter(|o| !o.negated() && is_protocol_option(&o.key.text))
         .find_map(|o| match &o.value {
             Some(ast::Value::Scalar(s)) => Some(s.text.clone()),
             Some(ast::Value::List(l)) => l.items.first().map(|s| s.text.clone()),

@@ -197,6 +197,27 @@ pub struct Slot {
     pub value: SlotValue,
 }
 
+impl Slot {
+    /// How many rules this option's values give: one each for a list of values written in the
+    /// source, else one.
+    pub fn alternatives(&self) -> usize {
+        match &self.value {
+            SlotValue::Static(alts) => alts.len(),
+            SlotValue::Flag | SlotValue::Dynamic { .. } => 1,
+        }
+    }
+}
+
+/// Combination `n` of lists of `counts` elements: the index chosen in each list, the first
+/// list outermost (mixed radix), so that `0..product` visits every combination in source
+/// order.
+pub fn combination(mut n: usize, counts: &[usize], choice: &mut [usize]) {
+    for (i, count) in counts.iter().enumerate().rev() {
+        choice[i] = n % count;
+        n /= count;
+    }
+}
+
 /// The value(s) of an option.
 pub enum SlotValue {
     /// A flag.

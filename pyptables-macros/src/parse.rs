@@ -18,8 +18,7 @@ use syn::{braced, bracketed, Ident, LitStr, Token};
 
 use crate::ast::{
     Block, ChainDef, ExprValue, FamilyScope, Firewall, HostsDecl, HostsValue, Item, List, Name,
-    Opt, Policy, Rule, Scalar, ScalarKind, Section, SpanRange, TableBlock, Value, Verb, VerbKind,
-    ZoneDecl,
+    Opt, Policy, Rule, Scalar, Section, SpanRange, TableBlock, Value, Verb, VerbKind, ZoneDecl,
 };
 
 /// Parses a whole invocation. Returns the tree of everything that parsed and every syntax error,
@@ -297,57 +296,13 @@ fn starts_value(tt: &TokenTree) -> bool {
     }
 }
 
-/// The hint for a plain value's text.
-pub(crate) fn classify(text: &str) -> ScalarKind {
-    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-    let digits_or_empty = |s: &str| s.is_empty() || digits(s);
-    if digits(text) {
-        return ScalarKind::Int;
-    }
-    if let Some((low, high)) = text.split_once(':') {
-        if !high.contains(':')
-            && digits_or_empty(low)
-            && digits_or_empty(high)
-            && !(low.is_empty() && high.is_empty())
-        {
-            return ScalarKind::Range;
-        }
-    }
-    if let Some((low, high)) = text.split_once('-') {
-        if digits(low) && digits(high) {
-            return ScalarKind::Range;
-        }
-    }
-    if looks_like_address(text) {
-        return ScalarKind::Address;
-    }
-    let mut chars = text.chars();
-    if chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-    {
-        return ScalarKind::Ident;
-    }
-    ScalarKind::Other
-}
-
-fn looks_like_address(text: &str) -> bool {
-    let v4_chars = |c: char| c.is_ascii_digit() || matches!(c, '.' | '/' | ':' | '-');
-    if text.chars().all(v4_chars) {
-        // A dotted quad somewhere: four non-empty digit groups joined by three dots.
-        return text
-            .split(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .any(|part| part.split('.').count() == 4 && part.split('.').all(|g| !g.is_empty()));
-    }
-    let v6_chars = |c: char| c.is_ascii_hexdigit() || matches!(c, '.' | '/' | ':' | '-');
-    text.chars().all(v6_chars) && (text.contains("::") || text.matches(':').count() >= 2)
-}
-
 fn scalar_from_joined(input: ParseStream) -> syn::Result<Scalar> {
     let (text, span) = take_joined(input, continues_value)?;
-    let kind = classify(&text);
-    Ok(Scalar { text, span, kind })
+    Ok(Scalar {
+        text,
+        span,
+        quoted: false,
+    })
 }
 
 fn scalar_from_string(input: ParseStream) -> syn::Result<Scalar> {
@@ -355,7 +310,7 @@ fn scalar_from_string(input: ParseStream) -> syn::Result<Scalar> {
     Ok(Scalar {
         text: lit.value(),
         span: SpanRange::single(lit.span()),
-        kind: ScalarKind::Str,
+        quoted: true,
     })
 }
 
@@ -951,7 +906,6 @@ impl Ctx {
                 let (chains, preserve) = self.table_body(group.stream());
                 Some(Top::Table(TableBlock {
                     name: ident,
-                    brace_span: group.span(),
                     chains,
                     preserve,
                 }))
@@ -1064,7 +1018,7 @@ impl Ctx {
         const WHAT: &str = "a host group, `NAME = [ADDRESS, …];` or `NAME = ipset SET;`";
         let (name, value) = self.declared(&opts, WHAT)?;
         let value = match (value, &opts[1..]) {
-            (Value::Scalar(s), [set]) if s.text == "ipset" && s.kind == ScalarKind::Ident => {
+            (Value::Scalar(s), [set]) if s.text == "ipset" && !s.quoted => {
                 if !set.is_flag() || set.negated() {
                     self.errors.push(set.span.error(format!(
                         "expected the name of the ipset after `ipset`, as in `{} = ipset \
@@ -1076,7 +1030,7 @@ impl Ctx {
                 HostsValue::Set(Scalar {
                     text: set.key.text.clone(),
                     span: set.key.span,
-                    kind: ScalarKind::Ident,
+                    quoted: false,
                 })
             }
             (_, [extra, ..]) => {
@@ -1155,20 +1109,18 @@ impl Ctx {
                     .push(syn::Error::new(end.span, header.expectation())),
             },
         }
-        let (items, body_span) = match &stmt.end {
-            End::Brace(g) => (self.items(g.stream()), Some(g.span())),
-            _ => (Vec::new(), None),
+        let items = match &stmt.end {
+            End::Brace(g) => self.items(g.stream()),
+            _ => Vec::new(),
         };
         let name = header.name?;
         Some(ChainDef {
             line: stmt.first_span().start().line,
             name,
             user: header.chain_keyword.is_some(),
-            chain_keyword: header.chain_keyword,
             comment: header.comment,
             policy: header.policy,
             items,
-            body_span,
         })
     }
 
@@ -1181,7 +1133,6 @@ impl Ctx {
 
     fn item(&mut self, stmt: Stmt) -> Option<Item> {
         let end = stmt.header_end();
-        let line = stmt.first_span().start().line;
         match &stmt.end {
             End::Semi(_) if stmt.tokens.is_empty() => None,
             End::Semi(_) | End::Eof => {
@@ -1200,7 +1151,6 @@ impl Ctx {
                 Some(Item::Rule(Rule {
                     verb,
                     options,
-                    line,
                     span: stmt.span(),
                 }))
             }
@@ -1219,20 +1169,7 @@ impl Ctx {
                 }
                 let items = self.items(group.stream());
                 let options = header.ok()?;
-                let last = stmt
-                    .tokens
-                    .last()
-                    .map_or_else(|| stmt.first_span(), TokenTree::span);
-                Some(Item::Block(Block {
-                    options,
-                    items,
-                    line,
-                    span: SpanRange {
-                        first: stmt.first_span(),
-                        last,
-                    },
-                    brace_span: group.span(),
-                }))
+                Some(Item::Block(Block { options, items }))
             }
         }
     }

@@ -302,7 +302,7 @@ fn random_firewall(rng: &mut Rng) -> String {
             src.push_str(rng.pick(CHAINS));
             src.push_str(" { ");
             for _ in 0..(rng.next() % 4) {
-                let block = rng.next() % 5 == 0;
+                let block = rng.next().is_multiple_of(5);
                 if block {
                     src.push_str(rng.pick(OPTIONS));
                     src.push_str(" { ");
@@ -506,6 +506,27 @@ fn declarations_are_checked() {
                     .to_string()
             ),
         ]
+    );
+}
+
+#[test]
+fn a_zone_channel_with_more_ports_than_multiport_takes_is_an_error() {
+    // 14 ports and a range: 16 slots.
+    let src = format!(
+        "{ZONES}filter {{ FORWARD {{\n\
+         accept from=lan tcp=[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 20:30];\n\
+         accept from=lan tcp=[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 20:30];\n\
+         }} }}"
+    );
+    assert_eq!(
+        errors(&src),
+        [(
+            12,
+            22,
+            "-m multiport takes at most 15 ports (a range counts two); this list needs 16: \
+             write the key again with the rest, as in `tcp=[…] tcp=[…]`"
+                .to_string()
+        )]
     );
 }
 

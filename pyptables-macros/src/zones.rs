@@ -7,19 +7,19 @@
 //! directly runs, so the DSL and the builder cannot disagree on the expansion.
 
 use pyptables_catalog::hosts::parse_host;
-use pyptables_catalog::services;
+use pyptables_catalog::limits::{port_slots, too_many_ports, MULTIPORT_SLOTS};
 use pyptables_catalog::suggest::{did_you_mean, hint};
-use pyptables_catalog::{targets, Family, TargetKind, ValueKind};
+use pyptables_catalog::value::{reversed_range, IPSET_NAME};
+use pyptables_catalog::{matches, services};
+use pyptables_catalog::{targets, Family, OptionSpec, TargetKind, ValueKind};
 
 use crate::ast::{self, HostsDecl, Opt, Scalar, SpanRange, Value, ZoneDecl};
 use crate::errors::Errors;
+use crate::lower::Where;
 use crate::model::{self, Channel, Place, Target, ZoneRule};
 
 /// The keys that make a rule a zone rule.
 pub const ZONE_KEYS: [&str; 6] = ["from", "to", "tcp", "udp", "icmp", "log"];
-
-/// Most slots (a range counts two) one `-m multiport` option takes.
-const MULTIPORT_SLOTS: usize = 15;
 
 /// The checked declarations.
 #[derive(Default)]
@@ -77,18 +77,16 @@ impl Decls {
             }
             seen.push(("hosts", &h.name));
             let value = match &h.value {
-                ast::HostsValue::Set(s) => {
-                    match (ValueKind::Name { max: 31 }).check(&s.text, Family::V4) {
-                        Ok(_) => model::HostsValue::Set(s.text.clone()),
-                        Err(e) => {
-                            errors.error(
-                                s.span,
-                                format!("invalid ipset name `{}`: {}", s.text, reason(e)),
-                            );
-                            model::HostsValue::Set(s.text.clone())
-                        }
+                ast::HostsValue::Set(s) => match IPSET_NAME.check(&s.text, Family::V4) {
+                    Ok(_) => model::HostsValue::Set(s.text.clone()),
+                    Err(e) => {
+                        errors.error(
+                            s.span,
+                            format!("invalid ipset name `{}`: {}", s.text, reason(e)),
+                        );
+                        model::HostsValue::Set(s.text.clone())
                     }
-                }
+                },
                 ast::HostsValue::List(items) => {
                     let mut entries = Vec::new();
                     for item in items {
@@ -116,6 +114,14 @@ impl Decls {
     fn group(&self, name: &str) -> Option<usize> {
         self.hosts.iter().position(|h| h.name == name)
     }
+}
+
+/// The value kind of an option the catalog has (the zone rule writes it), whose absence would
+/// be a mistake in the catalog, not in the user's code.
+fn catalog_kind(option: Option<&OptionSpec>) -> ValueKind {
+    option
+        .map(|o| o.kind)
+        .expect("the catalog has the options a zone rule writes")
 }
 
 fn duplicate(seen: &[(&str, &ast::Name)], name: &ast::Name) -> Option<usize> {
@@ -149,80 +155,20 @@ pub fn is_zone_rule(opts: &[&Opt], spec: Option<&pyptables_catalog::TargetSpec>)
         })
 }
 
-/// Where a zone rule is: the chain, and the families of its section.
-pub struct At<'a> {
-    /// The chain's name.
-    pub chain: &'a str,
-    /// Whether the chain is built in.
-    pub builtin: bool,
-    /// The families of the section (two for `inet`).
-    pub families: &'a [Family],
-}
-
 /// Lowers a zone rule; `None` (with errors reported) if it is wrong.
 pub fn lower(
     decls: &Decls,
     verb: Option<&ast::Verb>,
     opts: &[&Opt],
-    at: &At<'_>,
+    at: &Where<'_>,
     errors: &mut Errors,
 ) -> Option<ZoneRule> {
     let before = errors.len();
     let input = at.chain == "INPUT";
-    if at.builtin && !matches!(at.chain, "INPUT" | "FORWARD") {
-        let span = opts
-            .iter()
-            .find(|o| ZONE_KEYS.contains(&o.key.text.as_str()))
-            .map_or_else(|| opts[0].key.span, |o| o.key.span);
-        errors.error(
-            span,
-            format!(
-                "zone rules (`from=`, `to=`, `tcp=`, …) go in INPUT, FORWARD or a user chain, not \
-                 in {}",
-                at.chain
-            ),
-        );
+    if !allowed_here(opts, at, errors) {
         return None;
     }
-    let verdict = match verb {
-        None => None,
-        Some(v) => match &v.kind {
-            ast::VerbKind::Target => match targets::find_verb(&v.word.text) {
-                Some(spec) if matches!(spec.name, "ACCEPT" | "DROP" | "REJECT") => Some(Target {
-                    name: spec.name.to_string(),
-                    kind: TargetKind::Builtin,
-                    span: v.word.span,
-                }),
-                _ => {
-                    errors.error(
-                        v.word.span,
-                        format!(
-                            "a zone rule's verb is `accept`, `drop`, `reject`, `jump NAME` or \
-                             `goto NAME` (or none, to only log), not `{}`",
-                            v.word.text
-                        ),
-                    );
-                    None
-                }
-            },
-            ast::VerbKind::Jump(n) | ast::VerbKind::Goto(n) => Some(Target {
-                name: n.text.clone(),
-                kind: if matches!(v.kind, ast::VerbKind::Jump(_)) {
-                    TargetKind::Jump
-                } else {
-                    TargetKind::Goto
-                },
-                span: n.span,
-            }),
-            ast::VerbKind::Raw(_) => {
-                errors.error(
-                    v.word.span,
-                    "a raw rule cannot use zone options (`from=`, `to=`, `tcp=`, …)",
-                );
-                None
-            }
-        },
-    };
+    let verdict = verb.and_then(|v| verdict(v, errors));
     let mut rule = ZoneRule {
         input,
         verdict,
@@ -294,30 +240,8 @@ pub fn lower(
                 }
             }
             "icmp" => {
-                let [item] = items[..] else {
-                    errors.error(
-                        value.span(),
-                        "`icmp=` takes one type (or `any`); write `icmp=` once per type",
-                    );
-                    continue;
-                };
-                if let Some(f) = at.families.iter().find(|f| **f == Family::V6) {
-                    errors.error(
-                        opt.key.span,
-                        format!("`icmp=` is IPv4 only, but this rule is for {f}"),
-                    );
-                    continue;
-                }
-                if item.text == "any" {
-                    rule.channels.push(Channel::Icmp(None));
-                } else {
-                    match ValueKind::IcmpType.check(&item.text, Family::V4) {
-                        Ok(_) => rule.channels.push(Channel::Icmp(Some(item.text.clone()))),
-                        Err(e) => errors.error(
-                            item.span,
-                            format!("invalid ICMP type `{}`: {}", item.text, reason(e)),
-                        ),
-                    }
+                if let Some(channel) = icmp(opt, value, &items, at, errors) {
+                    rule.channels.push(channel);
                 }
             }
             "ctstate" => {
@@ -342,33 +266,11 @@ pub fn lower(
                 }
             }
             "log" | "comment" => {
-                let [item] = items[..] else {
-                    errors.error(value.span(), format!("`{key}=` takes one text"));
-                    continue;
-                };
-                let kind = if key == "log" {
-                    targets::find("LOG")
-                        .and_then(|t| t.option("log-prefix"))
-                        .map_or(ValueKind::Text { min: 1, max: 29 }, |o| o.kind)
+                let text = text_option(key, value, &items, errors);
+                if key == "log" {
+                    rule.log = text.or(rule.log);
                 } else {
-                    ValueKind::Text { min: 0, max: 255 }
-                };
-                match kind.check(&item.text, Family::V4) {
-                    Ok(_) if key == "log" => rule.log = Some(item.text.clone()),
-                    Ok(_) => rule.comment = Some(item.text.clone()),
-                    Err(e) => errors.error(
-                        item.span,
-                        format!(
-                            "invalid {} `{}`: {}",
-                            if key == "log" {
-                                "log prefix"
-                            } else {
-                                "comment"
-                            },
-                            item.text,
-                            reason(e)
-                        ),
-                    ),
+                    rule.comment = text.or(rule.comment);
                 }
             }
             _ => errors.error(
@@ -396,8 +298,133 @@ pub fn lower(
     (errors.len() == before).then_some(rule)
 }
 
+/// Whether zone rules may be in the chain of `at` (INPUT, FORWARD or a user chain); if not,
+/// the error is at the first zone key of `opts`.
+fn allowed_here(opts: &[&Opt], at: &Where<'_>, errors: &mut Errors) -> bool {
+    if !at.builtin || matches!(at.chain, "INPUT" | "FORWARD") {
+        return true;
+    }
+    let span = opts
+        .iter()
+        .find(|o| ZONE_KEYS.contains(&o.key.text.as_str()))
+        .map_or_else(|| opts[0].key.span, |o| o.key.span);
+    errors.error(
+        span,
+        format!(
+            "zone rules (`from=`, `to=`, `tcp=`, …) go in INPUT, FORWARD or a user chain, not in \
+             {}",
+            at.chain
+        ),
+    );
+    false
+}
+
+/// The channel of `icmp=TYPE` (`any` for every type), or `None` with the errors reported.
+fn icmp(
+    opt: &Opt,
+    value: &Value,
+    items: &[&Scalar],
+    at: &Where<'_>,
+    errors: &mut Errors,
+) -> Option<Channel> {
+    let [item] = items[..] else {
+        errors.error(
+            value.span(),
+            "`icmp=` takes one type (or `any`); write `icmp=` once per type",
+        );
+        return None;
+    };
+    if let Some(f) = at.families.iter().find(|f| **f == Family::V6) {
+        errors.error(
+            opt.key.span,
+            format!("`icmp=` is IPv4 only, but this rule is for {f}"),
+        );
+        return None;
+    }
+    if item.text == "any" {
+        return Some(Channel::Icmp(None));
+    }
+    match ValueKind::IcmpType.check(&item.text, Family::V4) {
+        Ok(_) => Some(Channel::Icmp(Some(item.text.clone()))),
+        Err(e) => {
+            errors.error(
+                item.span,
+                format!("invalid ICMP type `{}`: {}", item.text, reason(e)),
+            );
+            None
+        }
+    }
+}
+
+/// The text of `log=` (a log prefix) or `comment=` (`key`), checked as the option the rule
+/// becomes; `None` with the errors reported.
+fn text_option(key: &str, value: &Value, items: &[&Scalar], errors: &mut Errors) -> Option<String> {
+    let [item] = items[..] else {
+        errors.error(value.span(), format!("`{key}=` takes one text"));
+        return None;
+    };
+    // The options the rule becomes: `-j LOG --log-prefix`, `-m comment --comment`.
+    let (kind, what) = if key == "log" {
+        let option = targets::find("LOG").and_then(|t| t.option("log-prefix"));
+        (catalog_kind(option), "log prefix")
+    } else {
+        let option = matches::find("comment").and_then(|m| m.option("comment"));
+        (catalog_kind(option), "comment")
+    };
+    match kind.check(&item.text, Family::V4) {
+        Ok(_) => Some(item.text.clone()),
+        Err(e) => {
+            errors.error(
+                item.span,
+                format!("invalid {what} `{}`: {}", item.text, reason(e)),
+            );
+            None
+        }
+    }
+}
+
+/// The verdict of a zone rule's verb, if it is one a zone rule takes (errors reported).
+fn verdict(v: &ast::Verb, errors: &mut Errors) -> Option<Target> {
+    match &v.kind {
+        ast::VerbKind::Target => match targets::find_verb(&v.word.text) {
+            Some(spec) if matches!(spec.name, "ACCEPT" | "DROP" | "REJECT") => Some(Target {
+                name: spec.name.to_string(),
+                kind: TargetKind::Builtin,
+                span: v.word.span,
+            }),
+            _ => {
+                errors.error(
+                    v.word.span,
+                    format!(
+                        "a zone rule's verb is `accept`, `drop`, `reject`, `jump NAME` or \
+                         `goto NAME` (or none, to only log), not `{}`",
+                        v.word.text
+                    ),
+                );
+                None
+            }
+        },
+        ast::VerbKind::Jump(n) | ast::VerbKind::Goto(n) => Some(Target {
+            name: n.text.clone(),
+            kind: if matches!(v.kind, ast::VerbKind::Jump(_)) {
+                TargetKind::Jump
+            } else {
+                TargetKind::Goto
+            },
+            span: n.span,
+        }),
+        ast::VerbKind::Raw(_) => {
+            errors.error(
+                v.word.span,
+                "a raw rule cannot use zone options (`from=`, `to=`, `tcp=`, …)",
+            );
+            None
+        }
+    }
+}
+
 /// `zone`, `group` or `zone:group`.
-fn place(decls: &Decls, item: &Scalar, at: &At<'_>, errors: &mut Errors) -> Option<Place> {
+fn place(decls: &Decls, item: &Scalar, at: &Where<'_>, errors: &mut Errors) -> Option<Place> {
     let zone_names = || decls.zones.iter().map(|z| z.name.as_str());
     let group_names = || decls.hosts.iter().map(|h| h.name.as_str());
     let place = match item.text.split_once(':') {
@@ -524,22 +551,19 @@ fn ports(items: &[&Scalar], protocol: &str, errors: &mut Errors) -> Option<Vec<(
         match (low, high) {
             (Some(l), Some(h)) if l <= h => out.push((l, h)),
             (Some(l), Some(h)) => {
-                errors.error(
-                    item.span,
-                    format!("port range {l}:{h} starts after its end"),
-                );
+                errors.error(item.span, reversed_range("port range", l, ':', h));
                 ok = false;
             }
             _ => ok = false,
         }
     }
-    let slots: usize = out.iter().map(|(l, h)| if l == h { 1 } else { 2 }).sum();
+    let slots: usize = out.iter().map(|&(l, h)| port_slots(l, h)).sum();
     if ok && slots > MULTIPORT_SLOTS {
         errors.error(
             items[0].span.to(items[items.len() - 1].span),
             format!(
-                "{slots} port slots; -m multiport takes at most {MULTIPORT_SLOTS} (a range counts \
-                 twice): write the key again with the rest, as in `tcp=[…] tcp=[…]`"
+                "{}: write the key again with the rest, as in `tcp=[…] tcp=[…]`",
+                too_many_ports(slots)
             ),
         );
         ok = false;
@@ -558,7 +582,7 @@ pub fn misused_name(
     key: &str,
     option: &pyptables_catalog::OptionSpec,
     text: &str,
-    at: &At<'_>,
+    at: &Where<'_>,
 ) -> Option<String> {
     let zone = decls.zone(text).map(|i| &decls.zones[i]);
     let what = match (zone, decls.group(text)) {

@@ -10,6 +10,7 @@
 //! [`push_zone`]).
 
 use crate::value::Text;
+use pyptables_catalog::limits::multiport_chunks;
 use std::borrow::Cow;
 use std::fmt::Display;
 use std::marker::PhantomData;
@@ -312,9 +313,6 @@ pub enum ListMode {
     },
 }
 
-/// The most ports (a range counts two) one `-m multiport` option takes.
-const MULTIPORT_SLOTS: usize = 15;
-
 /// The options one `{expr}` gives: `(key, value)` alternatives, one rule each.
 ///
 /// An empty list gives no rule ("in the empty set" matches nothing), except negated
@@ -352,21 +350,8 @@ pub fn slot(
         }
         ListMode::Ports { multi, .. } if any_negated => vec![(multi, joined(&values))],
         ListMode::Ports { multi, .. } => {
-            let mut chunks: Vec<Vec<Value>> = Vec::new();
-            let mut used = 0;
-            for v in values {
-                let slots = if v.text.contains(':') { 2 } else { 1 };
-                match chunks.last_mut() {
-                    Some(chunk) if used + slots <= MULTIPORT_SLOTS => {
-                        chunk.push(v);
-                        used += slots;
-                    }
-                    _ => {
-                        chunks.push(vec![v]);
-                        used = slots;
-                    }
-                }
-            }
+            // A range (`a:b`, as port values are written) takes two slots.
+            let chunks = multiport_chunks(values, |v| 1 + usize::from(v.text.contains(':')));
             chunks.iter().map(|c| (multi, joined(c))).collect()
         }
     }

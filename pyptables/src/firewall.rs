@@ -32,6 +32,7 @@ impl Default for Firewall {
 
 impl Firewall {
     /// A firewall with no tables.
+    #[must_use]
     pub fn new() -> Firewall {
         Firewall {
             v4: Tables::new(Family::V4),
@@ -40,16 +41,19 @@ impl Firewall {
     }
 
     /// A firewall from the tables of each family.
+    #[must_use]
     pub fn from_tables(v4: Tables, v6: Tables) -> Firewall {
         Firewall { v4, v6 }
     }
 
     /// The IPv4 tables.
+    #[must_use]
     pub fn ipv4(&self) -> &Tables {
         &self.v4
     }
 
     /// The IPv6 tables.
+    #[must_use]
     pub fn ipv6(&self) -> &Tables {
         &self.v6
     }
@@ -65,6 +69,7 @@ impl Firewall {
     }
 
     /// The tables of `family`.
+    #[must_use]
     pub fn family(&self, family: Family) -> &Tables {
         match family {
             Family::V4 => &self.v4,
@@ -88,6 +93,7 @@ impl Firewall {
     }
 
     /// Both families' annotated text, IPv4 first; a family with no tables is left out.
+    #[must_use]
     pub fn to_iptables(&self) -> String {
         [&self.v4, &self.v6]
             .iter()

@@ -20,6 +20,7 @@ pub struct Origin {
 impl Origin {
     /// The place that called the current `#[track_caller]` function.
     #[track_caller]
+    #[must_use]
     pub fn caller() -> Origin {
         let l = Location::caller();
         Origin {
@@ -30,6 +31,7 @@ impl Origin {
     }
 
     /// A place given explicitly (used by the `firewall!` macro for each rule it writes).
+    #[must_use]
     pub const fn new(file: &'static str, line: u32, column: u32) -> Origin {
         Origin { file, line, column }
     }

@@ -74,6 +74,7 @@ pub struct Rendered {
 
 impl Rendered {
     /// What 1-based line `line` came from.
+    #[must_use]
     pub fn source_of(&self, line: usize) -> Option<&LineSource> {
         line.checked_sub(1).and_then(|i| self.lines.get(i))
     }
@@ -172,16 +173,19 @@ impl Tables {
     /// assert!(text.contains("*filter\n:INPUT ACCEPT [0:0]\n"));
     /// assert!(text.contains("-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT\n"));
     /// ```
+    #[must_use]
     pub fn to_iptables(&self) -> String {
         self.render(Style::Annotated)
     }
 
     /// The plain `iptables-restore` text (see [`Style::Plain`]).
+    #[must_use]
     pub fn to_iptables_plain(&self) -> String {
         self.render(Style::Plain)
     }
 
     /// The text in `style`.
+    #[must_use]
     pub fn render(&self, style: Style) -> String {
         let mut out = Out::new(
             String::with_capacity(64 + self.rule_count() * 160),
@@ -216,6 +220,7 @@ impl Tables {
     }
 
     /// The text in `style`, with what each line came from.
+    #[must_use]
     pub fn render_mapped(&self, style: Style) -> Rendered {
         let mut out = Out::new(String::new(), Some(Vec::new()), None);
         render_tables(self, style, &mut out);
@@ -560,6 +565,7 @@ const RESET: &str = "\x1b[0m";
 /// let coloured = pyptables::colorize("*filter\n-A INPUT -j DROP\nCOMMIT\n");
 /// assert!(coloured.contains("\x1b[31mDROP"));
 /// ```
+#[must_use]
 pub fn colorize(text: &str) -> String {
     let mut out = String::with_capacity(text.len() * 2);
     for line in text.lines() {
@@ -603,6 +609,7 @@ pub fn colorize(text: &str) -> String {
 /// ```
 /// assert_eq!(pyptables::add_line_numbers("*filter\nCOMMIT\n"), "1: *filter\n2: COMMIT\n");
 /// ```
+#[must_use]
 pub fn add_line_numbers(text: &str) -> String {
     let count = text.lines().count();
     let width = count.to_string().len();

@@ -35,6 +35,7 @@ pub enum Backend {
 
 impl Backend {
     /// The program for `family`.
+    #[must_use]
     pub fn restore_program(&self, family: Family) -> PathBuf {
         let six = if family == Family::V6 { "6" } else { "" };
         match self {
@@ -46,6 +47,7 @@ impl Backend {
     }
 
     /// The matching `iptables-save` program for `family` (`None` for an explicit path).
+    #[must_use]
     pub fn save_program(&self, family: Family) -> Option<PathBuf> {
         let six = if family == Family::V6 { "6" } else { "" };
         match self {

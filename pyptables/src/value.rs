@@ -22,8 +22,133 @@ pub use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 use pyptables_catalog::{Family, ValueError, ValueKind};
 
 /// The text of option names and values: a string kept inline when short (most are), so
-/// building a rule allocates little.
-pub type Text = compact_str::CompactString;
+/// building a rule allocates little. It reads as a `&str` (`Deref`, `AsRef<str>`, `Display`)
+/// and is made from any string (`From<&str>`, `From<String>`, …); how it is stored is not
+/// part of the API.
+#[derive(Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Text(compact_str::CompactString);
+
+impl Text {
+    /// A text of `s` without copying it (a `'static` string is kept by reference).
+    #[must_use]
+    pub const fn const_new(s: &'static str) -> Text {
+        Text(compact_str::CompactString::const_new(s))
+    }
+
+    /// The text as a `&str`.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        self.0.as_str()
+    }
+
+    /// Appends `s`.
+    pub fn push_str(&mut self, s: &str) {
+        self.0.push_str(s);
+    }
+
+    /// Appends `c`.
+    pub fn push(&mut self, c: char) {
+        self.0.push(c);
+    }
+}
+
+impl std::ops::Deref for Text {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.0.as_str()
+    }
+}
+
+impl AsRef<str> for Text {
+    fn as_ref(&self) -> &str {
+        self.0.as_str()
+    }
+}
+
+impl std::borrow::Borrow<str> for Text {
+    fn borrow(&self) -> &str {
+        self.0.as_str()
+    }
+}
+
+impl fmt::Display for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self.0.as_str(), f)
+    }
+}
+
+impl fmt::Debug for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.0.as_str(), f)
+    }
+}
+
+impl fmt::Write for Text {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        self.0.push_str(s);
+        Ok(())
+    }
+}
+
+impl From<&str> for Text {
+    fn from(s: &str) -> Text {
+        Text(s.into())
+    }
+}
+
+impl From<&String> for Text {
+    fn from(s: &String) -> Text {
+        Text(s.as_str().into())
+    }
+}
+
+impl From<String> for Text {
+    fn from(s: String) -> Text {
+        Text(s.into())
+    }
+}
+
+impl From<Cow<'_, str>> for Text {
+    fn from(s: Cow<'_, str>) -> Text {
+        Text(s.into())
+    }
+}
+
+impl From<Box<str>> for Text {
+    fn from(s: Box<str>) -> Text {
+        Text(s.into())
+    }
+}
+
+impl From<&Text> for Text {
+    fn from(s: &Text) -> Text {
+        s.clone()
+    }
+}
+
+impl From<Text> for String {
+    fn from(t: Text) -> String {
+        t.0.into()
+    }
+}
+
+impl PartialEq<str> for Text {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for Text {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl PartialEq<String> for Text {
+    fn eq(&self, other: &String) -> bool {
+        self.0 == other.as_str()
+    }
+}
 
 /// An option value as text, possibly inverted with `!`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -76,7 +201,7 @@ macro_rules! display_values {
     ($($t:ty),*) => {$(
         impl IntoValue for $t {
             fn into_value(self) -> Value {
-                plain(compact_str::ToCompactString::to_compact_string(&self))
+                plain(Text(compact_str::ToCompactString::to_compact_string(&self)))
             }
         }
     )*};
@@ -315,11 +440,13 @@ impl PortRange {
 
 impl MarkValue {
     /// A mark value with no mask.
+    #[must_use]
     pub fn new(value: u32) -> MarkValue {
         MarkValue(format!("0x{value:x}"))
     }
 
     /// A mark value under a mask.
+    #[must_use]
     pub fn masked(value: u32, mask: u32) -> MarkValue {
         MarkValue(format!("0x{value:x}/0x{mask:x}"))
     }
@@ -340,6 +467,7 @@ pub enum CtState {
 
 impl CtState {
     /// The name iptables uses.
+    #[must_use]
     pub fn as_str(self) -> &'static str {
         match self {
             CtState::Invalid => "INVALID",

@@ -5,6 +5,7 @@ use std::path::Path;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
+use pyptables_catalog::raw::is_counters;
 use pyptables_catalog::Family;
 
 use crate::error::RestoreError;
@@ -670,15 +671,6 @@ pub(crate) fn normalise(text: &str) -> String {
         out.push('\n');
     }
     out
-}
-
-fn is_counters(s: &str) -> bool {
-    s.split_once(':').is_some_and(|(p, b)| {
-        !p.is_empty()
-            && !b.is_empty()
-            && p.bytes().all(|c| c.is_ascii_digit())
-            && b.bytes().all(|c| c.is_ascii_digit())
-    })
 }
 
 /// The `*table` … `COMMIT` blocks of `tables`, in that order (a missing table gives nothing).

@@ -277,6 +277,7 @@ fn read_stdin_line() -> Option<String> {
 /// Runs the command line of the process on `fw` and returns its exit status.
 ///
 /// This is the whole `main` of a per-host firewall binary.
+#[must_use]
 pub fn run(fw: Firewall) -> ExitCode {
     let mut out = std::io::stdout().lock();
     let mut err = std::io::stderr();

@@ -16,7 +16,7 @@ mod codegen;
 
 pub use codegen::{to_builder, to_dsl};
 
-use pyptables_catalog::raw::{self, RawName};
+use pyptables_catalog::raw::{self, is_counters, RawName};
 use pyptables_catalog::{matches, tables as catalog_tables, targets, Family, TargetKind};
 
 use crate::model::rule::{Arg, Rule, Target};
@@ -229,15 +229,6 @@ fn strip_counters(line: &str) -> &str {
         }
     }
     line
-}
-
-fn is_counters(s: &str) -> bool {
-    s.split_once(':').is_some_and(|(p, b)| {
-        !p.is_empty()
-            && !b.is_empty()
-            && p.bytes().all(|c| c.is_ascii_digit())
-            && b.bytes().all(|c| c.is_ascii_digit())
-    })
 }
 
 fn declare_chain(table: &mut Table, decl: &str, n: usize) -> Result<(), ImportError> {

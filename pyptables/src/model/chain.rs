@@ -19,6 +19,7 @@ pub enum Policy {
 
 impl Policy {
     /// `ACCEPT` or `DROP`.
+    #[must_use]
     pub fn as_str(self) -> &'static str {
         match self {
             Policy::Accept => "ACCEPT",
@@ -111,21 +112,25 @@ impl Chain {
     }
 
     /// The chain's name.
+    #[must_use]
     pub fn name(&self) -> &str {
         &self.name
     }
 
     /// Built-in with a policy, or user-defined.
+    #[must_use]
     pub fn kind(&self) -> &ChainKind {
         &self.kind
     }
 
     /// Whether it is a built-in chain.
+    #[must_use]
     pub fn is_builtin(&self) -> bool {
         matches!(self.kind, ChainKind::Builtin(_))
     }
 
     /// The policy of a built-in chain.
+    #[must_use]
     pub fn policy(&self) -> Option<Policy> {
         match self.kind {
             ChainKind::Builtin(p) => Some(p),
@@ -149,6 +154,7 @@ impl Chain {
     }
 
     /// The comment of a user chain.
+    #[must_use]
     pub fn comment(&self) -> Option<&str> {
         match &self.kind {
             ChainKind::User(c) => c.as_deref(),
@@ -157,11 +163,13 @@ impl Chain {
     }
 
     /// Where the chain was created.
+    #[must_use]
     pub fn origin(&self) -> Origin {
         self.origin
     }
 
     /// The same chain, recorded as written at `origin`.
+    #[must_use]
     pub fn at(mut self, origin: Origin) -> Chain {
         self.origin = origin;
         self
@@ -204,16 +212,19 @@ impl Chain {
     }
 
     /// The rule at `index`.
+    #[must_use]
     pub fn get(&self, index: usize) -> Option<&Rule> {
         self.rules.get(index)
     }
 
     /// The number of rules.
+    #[must_use]
     pub fn len(&self) -> usize {
         self.rules.len()
     }
 
     /// Whether the chain has no rules.
+    #[must_use]
     pub fn is_empty(&self) -> bool {
         self.rules.is_empty()
     }
@@ -229,6 +240,7 @@ impl Chain {
     }
 
     /// The rules as a slice.
+    #[must_use]
     pub fn rules(&self) -> &[Rule] {
         &self.rules
     }

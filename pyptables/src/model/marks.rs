@@ -24,6 +24,7 @@ static USED_RANDOM_MARKS: Mutex<Option<HashSet<u32>>> = Mutex::new(None);
 
 impl Mark {
     /// The mark `value`.
+    #[must_use]
     pub fn new(value: u32) -> Mark {
         Mark(value)
     }
@@ -47,18 +48,21 @@ impl Mark {
     }
 
     /// The mark's value.
+    #[must_use]
     pub fn value(self) -> u32 {
         self.0
     }
 
     /// A rule that sets this mark: `-j MARK --set-mark V` (add matches to narrow it).
     #[track_caller]
+    #[must_use]
     pub fn set(self) -> Rule {
         Rule::new().target(Target::new("MARK").opt("set-mark", MarkValue::new(self.0)))
     }
 
     /// A rule that matches packets with this mark: `-m mark --mark V` (add a target).
     #[track_caller]
+    #[must_use]
     pub fn marked(self) -> Rule {
         Rule::new().with_match(Match::new("mark").opt("mark", MarkValue::new(self.0)))
     }
@@ -66,6 +70,7 @@ impl Mark {
 
 /// A rule matching packets marked with `mark`, pyptables' `Marked(mark)`.
 #[track_caller]
+#[must_use]
 pub fn marked(mark: Mark) -> Rule {
     mark.marked()
 }

@@ -1,9 +1,9 @@
 //! The model: [`Tables`] → [`Table`] → [`Chain`] → [`Rule`].
 
-pub mod chain;
-pub mod marks;
-pub mod rule;
-pub mod tables;
+pub(crate) mod chain;
+pub(crate) mod marks;
+pub(crate) mod rule;
+pub(crate) mod tables;
 
 pub use chain::{Chain, ChainKind, Policy};
 pub use marks::{marked, Mark};

@@ -77,18 +77,21 @@ impl Match {
     }
 
     /// Adds `--key value` (or `! --key value` for a [`not`](crate::value::not) value).
+    #[must_use]
     pub fn opt(mut self, key: impl Into<Text>, value: impl IntoValue) -> Match {
         self.args.push(Arg::new(key, value));
         self
     }
 
     /// Adds the flag `--key`.
+    #[must_use]
     pub fn flag(mut self, key: impl Into<Text>) -> Match {
         self.args.push(Arg::flag(key));
         self
     }
 
     /// Adds the inverted flag `! --key`.
+    #[must_use]
     pub fn not_flag(mut self, key: impl Into<Text>) -> Match {
         self.args.push(Arg {
             negated: true,
@@ -172,28 +175,33 @@ impl Target {
     }
 
     /// Adds a target option `--key value`.
+    #[must_use]
     pub fn opt(mut self, key: impl Into<Text>, value: impl IntoValue) -> Target {
         self.args.push(Arg::new(key, value));
         self
     }
 
     /// Adds a target flag `--key`.
+    #[must_use]
     pub fn flag(mut self, key: impl Into<Text>) -> Target {
         self.args.push(Arg::flag(key));
         self
     }
 
     /// The target or chain name.
+    #[must_use]
     pub fn name(&self) -> &str {
         &self.name
     }
 
     /// Whether it is a catalog target, a jump or a goto.
+    #[must_use]
     pub fn kind(&self) -> TargetKind {
         self.kind
     }
 
     /// The target's options.
+    #[must_use]
     pub fn args(&self) -> &[Arg] {
         &self.args
     }
@@ -281,6 +289,7 @@ impl Default for Rule {
 macro_rules! setters {
     ($($(#[$doc:meta])* $method:ident => $key:literal;)*) => {$(
         $(#[$doc])*
+        #[must_use]
         pub fn $method(self, value: impl IntoValue) -> Rule {
             self.opt($key, value)
         }
@@ -290,6 +299,7 @@ macro_rules! setters {
 macro_rules! verbs {
     ($($(#[$doc:meta])* $method:ident => $target:ident;)*) => {$(
         $(#[$doc])*
+        #[must_use]
         pub fn $method(self) -> Rule {
             self.target(Target::$target)
         }
@@ -299,6 +309,7 @@ macro_rules! verbs {
 impl Rule {
     /// An empty rule (it matches every packet and has no target).
     #[track_caller]
+    #[must_use]
     pub fn new() -> Rule {
         Rule {
             body: Body::Options {
@@ -334,17 +345,20 @@ impl Rule {
     }
 
     /// The same rule, recorded as written at `origin` (the `firewall!` macro uses this).
+    #[must_use]
     pub fn at(mut self, origin: Origin) -> Rule {
         self.origin = origin;
         self
     }
 
     /// Where this rule was created (or cloned).
+    #[must_use]
     pub fn origin(&self) -> Origin {
         self.origin
     }
 
     /// The rule's options, empty for a raw rule.
+    #[must_use]
     pub fn args(&self) -> &[Arg] {
         match &self.body {
             Body::Options { args, .. } => args,
@@ -353,6 +367,7 @@ impl Rule {
     }
 
     /// The rule's target, if it has one.
+    #[must_use]
     pub fn get_target(&self) -> Option<&Target> {
         match &self.body {
             Body::Options { target, .. } => target.as_ref(),
@@ -361,6 +376,7 @@ impl Rule {
     }
 
     /// The raw text of a [`Rule::raw`] rule.
+    #[must_use]
     pub fn raw_text(&self) -> Option<&str> {
         match &self.body {
             Body::Raw { text, .. } => Some(text),
@@ -369,6 +385,7 @@ impl Rule {
     }
 
     /// The rule's comment (`-m comment --comment`), if it has one.
+    #[must_use]
     pub fn comment_text(&self) -> Option<&str> {
         self.args()
             .iter()
@@ -392,16 +409,19 @@ impl Rule {
 
     /// Adds `--key value` (`! --key value` for a [`not`](crate::value::not) value). The match
     /// module is found from the catalog (`ctstate` → `-m conntrack`).
+    #[must_use]
     pub fn opt(self, key: impl Into<Text>, value: impl IntoValue) -> Rule {
         self.push_arg(Arg::new(key, value))
     }
 
     /// Adds the flag `--key` (`syn`, `fragment`).
+    #[must_use]
     pub fn flag(self, key: impl Into<Text>) -> Rule {
         self.push_arg(Arg::flag(key))
     }
 
     /// Adds the inverted flag `! --key`.
+    #[must_use]
     pub fn not_flag(self, key: impl Into<Text>) -> Rule {
         self.push_arg(Arg {
             negated: true,
@@ -410,6 +430,7 @@ impl Rule {
     }
 
     /// Adds an explicit match module with its options.
+    #[must_use]
     pub fn with_match(mut self, m: Match) -> Rule {
         for mut arg in m.args {
             arg.module = Some(m.module.clone());
@@ -419,11 +440,13 @@ impl Rule {
     }
 
     /// Adds a finished [`Arg`].
+    #[must_use]
     pub fn arg(self, arg: Arg) -> Rule {
         self.push_arg(arg)
     }
 
     /// Sets the target (replacing any earlier one).
+    #[must_use]
     pub fn target(mut self, target: Target) -> Rule {
         match &mut self.body {
             Body::Options { target: t, args } => {
@@ -439,11 +462,13 @@ impl Rule {
     }
 
     /// Sets the target by name, as pyptables' `jump=`: a catalog target or a user chain.
+    #[must_use]
     pub fn jump(self, target: impl ChainName) -> Rule {
         self.target(Target::new(target.chain_name()))
     }
 
     /// Sets a goto (`-g`) to a user chain.
+    #[must_use]
     pub fn goto(self, chain: impl ChainName) -> Rule {
         self.target(Target::goto(chain))
     }

@@ -48,7 +48,7 @@ impl Table {
     }
 
     fn with_builtin_chains_at(name: &str, origin: Origin) -> Result<Table, Error> {
-        let spec = tables::table(name).ok_or_else(|| Error::Problem(unknown_table(name)))?;
+        let spec = tables::lookup(name).map_err(Error::Problem)?;
         let mut table = Table {
             name: name.to_string(),
             chains: Vec::new(),
@@ -64,16 +64,19 @@ impl Table {
     }
 
     /// The table's name.
+    #[must_use]
     pub fn name(&self) -> &str {
         &self.name
     }
 
     /// Where the table was created.
+    #[must_use]
     pub fn origin(&self) -> Origin {
         self.origin
     }
 
     /// The same table, recorded as written at `origin`.
+    #[must_use]
     pub fn at(mut self, origin: Origin) -> Table {
         self.origin = origin;
         self
@@ -92,6 +95,7 @@ impl Table {
     }
 
     /// The chain called `name`.
+    #[must_use]
     pub fn chain(&self, name: &str) -> Option<&Chain> {
         self.chains.iter().find(|c| c.name() == name)
     }
@@ -194,22 +198,6 @@ impl IndexMut<&str> for Table {
     }
 }
 
-fn unknown_table(name: &str) -> pyptables_catalog::Problem {
-    pyptables_catalog::Problem::UnknownTable {
-        name: name.to_string(),
-        valid: tables::TABLES
-            .iter()
-            .map(|t| format!("`{}`", t.name))
-            .collect::<Vec<_>>()
-            .join(", "),
-        suggestion: pyptables_catalog::suggest::did_you_mean(
-            name,
-            tables::TABLES.iter().map(|t| t.name),
-        )
-        .map(str::to_string),
-    }
-}
-
 /// All the tables for one family: what one `iptables-restore` (or `ip6tables-restore`) loads.
 ///
 /// ```
@@ -227,6 +215,7 @@ pub struct Tables {
 
 impl Tables {
     /// No tables, for `family`.
+    #[must_use]
     pub fn new(family: Family) -> Tables {
         Tables {
             family,
@@ -235,6 +224,7 @@ impl Tables {
     }
 
     /// The family these tables are for.
+    #[must_use]
     pub fn family(&self) -> Family {
         self.family
     }
@@ -247,6 +237,7 @@ impl Tables {
     }
 
     /// The table called `name`.
+    #[must_use]
     pub fn table(&self, name: &str) -> Option<&Table> {
         self.tables.iter().find(|t| t.name() == name)
     }
@@ -277,6 +268,7 @@ impl Tables {
     }
 
     /// Whether there are no tables.
+    #[must_use]
     pub fn is_empty(&self) -> bool {
         self.tables.is_empty()
     }
@@ -332,12 +324,14 @@ fn defaults(family: Family, origin: Origin) -> Tables {
 /// The IPv4 tables python-pyptables' `default_tables()` gives: `filter`, `nat` and `mangle`
 /// with all their built-in chains, policy ACCEPT.
 #[track_caller]
+#[must_use]
 pub fn default_tables() -> Tables {
     defaults(Family::V4, Origin::caller())
 }
 
 /// The IPv6 counterpart of [`default_tables`], for `ip6tables-restore`.
 #[track_caller]
+#[must_use]
 pub fn default_tables_v6() -> Tables {
     defaults(Family::V6, Origin::caller())
 }

@@ -3,6 +3,7 @@
 use std::fmt;
 use std::ops::RangeInclusive;
 
+use pyptables_catalog::limits::{port_slots, MULTIPORT_SLOTS};
 use pyptables_catalog::Family;
 
 use crate::model::rule::{Match, Rule};
@@ -18,21 +19,19 @@ pub struct Ports {
 
 impl Ports {
     /// The first port.
+    #[must_use]
     pub fn low(self) -> u16 {
         self.low
     }
 
     /// The last port (the same as [`low`](Ports::low) for a single port).
+    #[must_use]
     pub fn high(self) -> u16 {
         self.high
     }
 
     fn slots(self) -> usize {
-        if self.low == self.high {
-            1
-        } else {
-            2
-        }
+        port_slots(self.low, self.high)
     }
 }
 
@@ -77,9 +76,6 @@ struct PortChannel {
     dports: Vec<Ports>,
     states: Vec<CtState>,
 }
-
-/// Most ports (a range counts twice) one `-m multiport` option takes.
-const MULTIPORT_SLOTS: usize = 15;
 
 impl PortChannel {
     fn check(&self, proto: &'static str) -> Result<(), ZoneError> {
@@ -155,28 +151,33 @@ macro_rules! port_channel {
             }
 
             /// Adds destination ports: one gives `--dport`, several `-m multiport --dports`.
+            #[must_use]
             pub fn dports(mut self, ports: impl IntoIterator<Item = impl Into<Ports>>) -> $name {
                 self.0.dports.extend(ports.into_iter().map(Into::into));
                 self
             }
 
             /// Adds one destination port or range.
+            #[must_use]
             pub fn dport(self, port: impl Into<Ports>) -> $name {
                 self.dports([port])
             }
 
             /// Adds source ports: one gives `--sport`, several `-m multiport --sports`.
+            #[must_use]
             pub fn sports(mut self, ports: impl IntoIterator<Item = impl Into<Ports>>) -> $name {
                 self.0.sports.extend(ports.into_iter().map(Into::into));
                 self
             }
 
             /// Adds one source port or range.
+            #[must_use]
             pub fn sport(self, port: impl Into<Ports>) -> $name {
                 self.sports([port])
             }
 
             /// Adds connection states (`-m conntrack --ctstate`).
+            #[must_use]
             pub fn states(mut self, states: impl IntoIterator<Item = CtState>) -> $name {
                 self.0.states.extend(states);
                 self
@@ -231,18 +232,21 @@ pub struct IcmpChannel {
 
 impl IcmpChannel {
     /// All ICMP traffic.
+    #[must_use]
     pub fn new() -> IcmpChannel {
         IcmpChannel::default()
     }
 
     /// Only this type (`echo-request`, `8`, `3/4`); checked with the catalog when the rules
     /// are validated.
+    #[must_use]
     pub fn icmp_type(mut self, icmp_type: impl Into<String>) -> IcmpChannel {
         self.icmp_type = Some(icmp_type.into());
         self
     }
 
     /// Adds connection states (`-m conntrack --ctstate`).
+    #[must_use]
     pub fn states(mut self, states: impl IntoIterator<Item = CtState>) -> IcmpChannel {
         self.states.extend(states);
         self
@@ -272,6 +276,7 @@ pub enum Channel {
 
 impl Channel {
     /// The family the channel exists in, if only one (ICMP is IPv4's).
+    #[must_use]
     pub fn family(&self) -> Option<Family> {
         match self {
             Channel::Icmp(_) => Some(Family::V4),

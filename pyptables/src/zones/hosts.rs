@@ -43,6 +43,7 @@ impl Zone {
     }
 
     /// The same zone restricted to one port of the bridge `interface` (`-m physdev`).
+    #[must_use]
     pub fn bridge_port(mut self, port: impl Into<String>) -> Zone {
         self.port = Some(port.into());
         self
@@ -66,16 +67,19 @@ impl Zone {
     }
 
     /// The zone's name (used in comments).
+    #[must_use]
     pub fn name(&self) -> &str {
         &self.name
     }
 
     /// The interface.
+    #[must_use]
     pub fn interface(&self) -> &str {
         &self.interface
     }
 
     /// The bridge port, if the zone is one.
+    #[must_use]
     pub fn port(&self) -> Option<&str> {
         self.port.as_deref()
     }
@@ -133,11 +137,13 @@ impl IpRange {
     }
 
     /// The first address.
+    #[must_use]
     pub fn start(&self) -> IpAddr {
         self.start
     }
 
     /// The last address.
+    #[must_use]
     pub fn end(&self) -> IpAddr {
         self.end
     }
@@ -186,6 +192,7 @@ pub enum Host {
 
 impl Host {
     /// The entry's address family.
+    #[must_use]
     pub fn family(&self) -> Family {
         let v4 = match self {
             Host::Addr(a) => a.is_ipv4(),
@@ -305,11 +312,13 @@ impl Hosts {
     }
 
     /// The group's name (used in comments).
+    #[must_use]
     pub fn name(&self) -> &str {
         &self.name
     }
 
     /// The entries in order.
+    #[must_use]
     pub fn entries(&self) -> &[Host] {
         &self.entries
     }
@@ -348,6 +357,7 @@ impl IpSet {
     }
 
     /// The set's name.
+    #[must_use]
     pub fn name(&self) -> &str {
         &self.name
     }
@@ -436,16 +446,19 @@ impl Location {
     }
 
     /// The location's name.
+    #[must_use]
     pub fn name(&self) -> &str {
         &self.name
     }
 
     /// The zone, if it is in one.
+    #[must_use]
     pub fn zone(&self) -> Option<&Zone> {
         self.zone.as_ref()
     }
 
     /// The addresses, if it is narrower than its zone.
+    #[must_use]
     pub fn addresses(&self) -> Option<&Addresses> {
         self.addresses.as_ref()
     }

@@ -66,6 +66,10 @@ mod tests;
 
 use std::net::IpAddr;
 
+use pyptables_catalog::hosts::HostError;
+use pyptables_catalog::limits::too_many_ports;
+use pyptables_catalog::value::reversed_range;
+
 pub use channel::{Channel, IcmpChannel, Ports, TcpChannel, UdpChannel};
 pub use hosts::{Addresses, Host, Hosts, IpRange, IpSet, Location, Zone};
 pub use rules::{ForwardingRule, InputRule};
@@ -74,7 +78,7 @@ pub use rules::{ForwardingRule, InputRule};
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum ZoneError {
     /// An address range whose start is after its end.
-    #[error("address range {start}-{end} starts after its end")]
+    #[error("{}", HostError::Reversed { start: *start, end: *end })]
     ReversedRange {
         /// The first address given.
         start: IpAddr,
@@ -82,7 +86,7 @@ pub enum ZoneError {
         end: IpAddr,
     },
     /// An address range from one family to the other.
-    #[error("address range {start}-{end} mixes IPv4 and IPv6")]
+    #[error("{}", HostError::Mixed { start: *start, end: *end })]
     MixedFamilyRange {
         /// The first address given.
         start: IpAddr,
@@ -90,7 +94,7 @@ pub enum ZoneError {
         end: IpAddr,
     },
     /// Text that is not an address, network or range.
-    #[error("invalid host `{text}`: {reason}")]
+    #[error("{}", HostError::Bad { text: text.clone(), reason: reason.clone() })]
     BadHost {
         /// The text.
         text: String,
@@ -104,7 +108,7 @@ pub enum ZoneError {
         name: String,
     },
     /// A port range whose first port is after its last.
-    #[error("port range {low}:{high} starts after its end")]
+    #[error("{}", reversed_range("port range", low, ':', high))]
     ReversedPorts {
         /// The first port given.
         low: u16,
@@ -112,7 +116,7 @@ pub enum ZoneError {
         high: u16,
     },
     /// More ports than one `-m multiport` option takes.
-    #[error("channel `{channel}` has {slots} port slots; -m multiport takes at most 15 (a range counts twice): split it into several channels")]
+    #[error("channel `{channel}`: {}: split it into several channels", too_many_ports(*slots))]
     TooManyPorts {
         /// The channel's protocol and ports.
         channel: String,

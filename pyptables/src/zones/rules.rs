@@ -180,12 +180,14 @@ macro_rules! common_builders {
             }
 
             /// Adds a source; several sources multiply the rules.
+            #[must_use]
             pub fn from(mut self, source: impl Into<Location>) -> $name {
                 self.sources.push(source.into());
                 self
             }
 
             /// Adds a channel; several channels multiply the rules.
+            #[must_use]
             pub fn channel(mut self, channel: impl Into<Channel>) -> $name {
                 self.common.channels.push(channel.into());
                 self
@@ -193,12 +195,14 @@ macro_rules! common_builders {
 
             /// Logs each match (`-j LOG --log-prefix PREFIX`) just before its verdict. The
             /// catalog allows at most 29 characters.
+            #[must_use]
             pub fn log(mut self, prefix: impl Into<String>) -> $name {
                 self.common.log = Some(prefix.into());
                 self
             }
 
             /// A comment put in front of each rule's route description.
+            #[must_use]
             pub fn comment(mut self, comment: impl Into<String>) -> $name {
                 self.common.comment = Some(comment.into());
                 self
@@ -263,6 +267,7 @@ impl ForwardingRule {
     }
 
     /// Adds a destination; several destinations multiply the rules.
+    #[must_use]
     pub fn to(mut self, destination: impl Into<Location>) -> ForwardingRule {
         self.destinations.push(destination.into());
         self

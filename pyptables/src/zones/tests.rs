@@ -214,10 +214,14 @@ fn bad_channels_and_empty_rules_are_errors() {
     let many = ForwardingRule::accept()
         .channel(UdpChannel::new().dports(1..=16u16))
         .rules();
-    assert!(matches!(
-        many.unwrap_err(),
-        ZoneError::TooManyPorts { slots: 16, .. }
-    ));
+    let many = many.unwrap_err();
+    assert!(matches!(many, ZoneError::TooManyPorts { slots: 16, .. }));
+    // The limit and its wording are the catalog's, as in the macro and the value checks.
+    assert_eq!(
+        many.to_string(),
+        "channel `udp 1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16`: -m multiport takes at most 15 \
+         ports (a range counts two); this list needs 16: split it into several channels"
+    );
     // 15 slots are fine: 13 ports and one range.
     assert!(ForwardingRule::accept()
         .channel(UdpChannel::new().dports(1..=13u16).dport(100..=200))
