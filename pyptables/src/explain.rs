@@ -395,7 +395,7 @@ fn is_final(action: &str) -> bool {
 }
 
 /// One rule's matches: all options must hold.
-fn rule_matches(rule: &Rule, packet: &Packet) -> Result<bool, String> {
+pub(crate) fn rule_matches(rule: &Rule, packet: &Packet) -> Result<bool, String> {
     if let Some(raw) = rule.raw_text() {
         return Err(format!("raw rule `{raw}` is not evaluated offline"));
     }

@@ -29,6 +29,7 @@ mod error;
 pub mod explain;
 mod firewall;
 pub mod import;
+pub mod lint;
 mod model;
 pub mod nft;
 mod origin;

@@ -180,7 +180,7 @@ fn human(e: &Explanation) -> String {
 }
 
 /// `text` as a JSON string, escaped as RFC 8259 requires.
-fn js(text: &str) -> String {
+pub(crate) fn js(text: &str) -> String {
     let mut s = String::with_capacity(text.len() + 2);
     s.push('"');
     for c in text.chars() {

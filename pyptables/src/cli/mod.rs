@@ -48,6 +48,7 @@
 mod apply_tests;
 mod commands;
 mod explain;
+mod lint;
 mod nft;
 mod save;
 mod scratch;
@@ -157,6 +158,8 @@ enum Command {
         /// (which does not ask the kernel)
         #[arg(long)]
         no_netns: bool,
+        #[command(flatten)]
+        lint: lint::LintArgs,
     },
     /// Apply the rules, IPv4 then IPv6, each atomically; the previous rules come back on a
     /// failure, on SIGINT/SIGTERM and, on a terminal or with --confirm, without a `y`
@@ -373,7 +376,9 @@ fn run_inner(fw: &Firewall, args: Vec<OsString>, mut io: Io<'_>) -> u8 {
     let code = match cli.command {
         None => print(fw, &cli.print, &mut io),
         Some(Command::Print(p)) => print(fw, &merge(&cli.print, &p), &mut io),
-        Some(Command::Check { no_netns }) => commands::check(fw, &tools, no_netns, &mut io),
+        Some(Command::Check { no_netns, lint }) => lint::check(fw, &lint, &mut io, |io| {
+            commands::check(fw, &tools, no_netns, io)
+        }),
         Some(Command::Apply {
             confirm,
             yes,

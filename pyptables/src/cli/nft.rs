@@ -53,7 +53,9 @@ pub(crate) fn dispatch(
                 io,
             )
         }
-        Some(Command::Check { no_netns }) => check(fw, args, *no_netns, io),
+        Some(Command::Check { no_netns, lint }) => {
+            super::lint::check(fw, lint, io, |io| check(fw, args, *no_netns, io))
+        }
         Some(Command::Apply {
             confirm,
             yes,

@@ -1,0 +1,739 @@
+//! Rules that can never match, and other mistakes the compiler does not see.
+//!
+//! [`Tables::lint`] reports, per rule:
+//!
+//! - **unreachable**: the rule follows an unconditional rule that leaves the chain (ACCEPT,
+//!   DROP, REJECT, RETURN, a goto, NAT); or it is in a user chain no built-in chain reaches;
+//! - **shadowed**: an earlier rule of the same chain that leaves the chain with a *different*
+//!   action matches every packet this rule matches;
+//! - **redundant**: the same, with the same action: removing the rule changes nothing;
+//! - **dual-stack**: IPv6 rules whose INPUT drops neighbour discovery (IPv6 then stops
+//!   working on the link).
+//!
+//! The check is sound and conservative: a finding is only made when coverage is certain.
+//! An earlier rule covers a later one when each of its options is implied by an option of the
+//! later rule (same option, with a contained address prefix, port range, interface name,
+//! state list or an equal value). Only options the catalog can decide for a packet (the
+//! evaluators of [`crate::explain`]) may cover: a rule with a rate, a set, a recent list or a
+//! raw rule never shadows another. The search stops at a rule that may change the packet and
+//! come back (a jump, MARK, CONNMARK), because a later rule may then see a different packet.
+//!
+//! Each finding carries a witness packet where one is found: a packet the flagged rule
+//! matches and (for shadowed and redundant) the covering rule decides, both checked with the
+//! same three-valued evaluation [`crate::explain`] uses.
+//!
+//! ```
+//! use pyptables::lint::Kind;
+//! let fw = pyptables::firewall! {
+//!     filter { INPUT policy DROP {
+//!         accept proto=tcp dport="1:1024";
+//!         drop proto=tcp dport=22 source="10.0.0.0/8";
+//!     } }
+//! };
+//! let findings = fw.ipv4().lint();
+//! assert_eq!(findings[0].kind, Kind::Shadowed);
+//! assert_eq!((findings[0].position, findings[0].by.clone()), (Some(2), vec![1]));
+//! ```
+
+use std::collections::{BTreeSet, HashMap};
+use std::fmt;
+use std::net::IpAddr;
+
+use ipnet::IpNet;
+use pyptables_catalog::packet::{parse_mark, protocol_number, CtState, Effect, Packet};
+use pyptables_catalog::rule::{is_protocol_option, resolve};
+use pyptables_catalog::value::protocol_name;
+use pyptables_catalog::{targets, Family, TargetKind};
+
+use crate::explain::{explain, rule_matches, Path, Verdict};
+use crate::model::{Chain, Policy, Rule, Table, Tables};
+use crate::origin::Origin;
+
+/// What is wrong.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Kind {
+    /// No packet can reach the rule (or chain).
+    Unreachable,
+    /// Earlier rules with another action decide every packet the rule matches.
+    Shadowed,
+    /// Earlier rules with the same action decide every packet the rule matches.
+    Redundant,
+    /// IPv6 rules that break IPv6 itself (neighbour discovery dropped).
+    DualStack,
+}
+
+impl Kind {
+    /// `unreachable`, `shadowed`, `redundant` or `dual-stack`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Unreachable => "unreachable",
+            Kind::Shadowed => "shadowed",
+            Kind::Redundant => "redundant",
+            Kind::DualStack => "dual-stack",
+        }
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One finding.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Finding {
+    /// What is wrong.
+    pub kind: Kind,
+    /// IPv4 or IPv6 rules.
+    pub family: Family,
+    /// The table.
+    pub table: String,
+    /// The chain.
+    pub chain: String,
+    /// The flagged rule's 1-based position; `None` for a whole chain (an unreachable user
+    /// chain, a policy).
+    pub position: Option<usize>,
+    /// Where the flagged rule (or chain) was written.
+    pub origin: Origin,
+    /// The 1-based positions, in the same chain, of the rules that decide first.
+    pub by: Vec<usize>,
+    /// Why, in words.
+    pub evidence: String,
+    /// A packet the flagged rule matches (and the rules in `by` decide), when one was found.
+    pub witness: Option<Packet>,
+}
+
+impl fmt::Display for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let family = match self.family {
+            Family::V4 => "ipv4",
+            Family::V6 => "ipv6",
+        };
+        write!(f, "{}: {family} {}/{}", self.kind, self.table, self.chain)?;
+        if let Some(p) = self.position {
+            write!(f, " rule {p}")?;
+        }
+        write!(f, " ({}): {}", self.origin, self.evidence)?;
+        if let Some(w) = &self.witness {
+            write!(f, "; e.g. {}", describe(w))?;
+        }
+        Ok(())
+    }
+}
+
+/// A packet in a few words: `tcp 192.0.2.1:40000 -> 198.51.100.1:22 in eth0`.
+pub fn describe(p: &Packet) -> String {
+    let proto = match p.protocol {
+        Some(6) => "tcp".to_string(),
+        Some(17) => "udp".to_string(),
+        Some(1) => "icmp".to_string(),
+        Some(58) => "icmpv6".to_string(),
+        Some(n) => format!("proto {n}"),
+        None => "any".to_string(),
+    };
+    let addr = |a: Option<IpAddr>, port: Option<u16>| {
+        let a = a.map_or("?".to_string(), |a| a.to_string());
+        match port {
+            Some(port) if a.contains(':') => format!("[{a}]:{port}"),
+            Some(port) => format!("{a}:{port}"),
+            None => a,
+        }
+    };
+    let mut s = format!(
+        "{proto} {} -> {}",
+        addr(p.src, p.sport),
+        addr(p.dst, p.dport)
+    );
+    if let Some((t, c)) = p.icmp {
+        s.push_str(&format!(" type {t}/{c}"));
+    }
+    if let Some(i) = &p.in_interface {
+        s.push_str(&format!(" in {i}"));
+    }
+    if let Some(o) = &p.out_interface {
+        s.push_str(&format!(" out {o}"));
+    }
+    if let Some(st) = p.state {
+        s.push_str(&format!(" state {}", st.name()));
+    }
+    s
+}
+
+impl Tables {
+    /// Unreachable, shadowed and redundant rules, dead user chains and dual-stack traps; see
+    /// [`crate::lint`]. Empty when nothing is found.
+    pub fn lint(&self) -> Vec<Finding> {
+        let mut out = Vec::new();
+        for table in self.iter() {
+            for chain in table.chains() {
+                lint_chain(self.family(), table, chain, &mut out);
+            }
+            dead_chains(self.family(), table, &mut out);
+        }
+        dual_stack(self, &mut out);
+        out
+    }
+}
+
+/// One option of a rule, resolved through the catalog.
+struct Opt<'a> {
+    module: Option<&'static str>,
+    name: &'static str,
+    negated: bool,
+    value: &'a str,
+    /// The catalog can decide it for a packet.
+    definite: bool,
+}
+
+/// A rule's options, or `None` for a rule that is not read (raw, unresolvable).
+fn opts(rule: &Rule) -> Option<Vec<Opt<'_>>> {
+    if rule.raw_text().is_some() {
+        return None;
+    }
+    let protocol = rule
+        .args()
+        .iter()
+        .find(|a| a.module.is_none() && !a.negated && is_protocol_option(&a.key))
+        .and_then(|a| a.value.as_deref())
+        .map(protocol_name);
+    rule.args()
+        .iter()
+        .map(|a| {
+            let r = resolve(&a.as_catalog(), protocol).ok()?;
+            Some(Opt {
+                module: r.module.map(|m| m.name),
+                name: r.option.name,
+                negated: a.negated,
+                value: a.value.as_deref().unwrap_or(""),
+                definite: r.option.eval.is_some(),
+            })
+        })
+        .collect()
+}
+
+/// How a rule's target moves the packet through the chain.
+#[derive(PartialEq, Eq)]
+enum Flow {
+    /// It leaves the chain for good when the rule matches.
+    Leaves,
+    /// It goes on with the next rule, unchanged.
+    Continues,
+    /// It may come back changed (a jump, MARK, an unknown target): stop looking back.
+    Barrier,
+}
+
+fn flow(rule: &Rule) -> Flow {
+    if rule.raw_text().is_some() {
+        return Flow::Barrier;
+    }
+    let Some(t) = rule.get_target() else {
+        return Flow::Continues;
+    };
+    match t.kind() {
+        TargetKind::Goto => Flow::Leaves,
+        TargetKind::Jump => Flow::Barrier,
+        TargetKind::Builtin => match targets::find(t.name()).map(|s| s.effect) {
+            Some(Effect::Accept | Effect::Drop | Effect::Reject | Effect::Return) => Flow::Leaves,
+            Some(Effect::Nat(_)) => Flow::Leaves,
+            Some(Effect::Continue) => Flow::Continues,
+            _ => Flow::Barrier,
+        },
+    }
+}
+
+/// The target with its options, as a key for "same action".
+fn action(rule: &Rule) -> String {
+    match rule.get_target() {
+        None => String::new(),
+        Some(t) => {
+            let mut s = format!("{:?} {}", t.kind(), t.name());
+            for a in t.args() {
+                s.push_str(&format!(
+                    " {}{}={}",
+                    if a.negated { "!" } else { "" },
+                    a.key,
+                    a.value.as_deref().unwrap_or("")
+                ));
+            }
+            s
+        }
+    }
+}
+
+fn target_name(rule: &Rule) -> &str {
+    rule.get_target().map_or("(no target)", |t| t.name())
+}
+
+fn lint_chain(family: Family, table: &Table, chain: &Chain, out: &mut Vec<Finding>) {
+    let rules = chain.rules();
+    let parsed: Vec<Option<Vec<Opt<'_>>>> = rules.iter().map(opts).collect();
+    let flows: Vec<Flow> = rules.iter().map(flow).collect();
+    // The earlier rules that leave the chain and are wholly definite, since the last
+    // barrier: the only candidates to cover a later rule.
+    let mut candidates = Candidates::default();
+    let mut found: Vec<usize> = Vec::new();
+    for j in 0..rules.len() {
+        match &parsed[j] {
+            // A rule that is not read is still unreachable after an unconditional one.
+            None => {
+                if let Some(&i) = candidates.unconditional.first() {
+                    out.push(finding(family, table, chain, rules, i, j, &parsed[i]));
+                }
+            }
+            Some(r) => {
+                candidates.possible(r, &mut found);
+                // The first covering rule decides every packet this one matches.
+                if let Some(&i) = found
+                    .iter()
+                    .find(|&&i| covers(parsed[i].as_deref().unwrap_or(&[]), r))
+                {
+                    out.push(finding(family, table, chain, rules, i, j, &parsed[i]));
+                }
+            }
+        }
+        match flows[j] {
+            Flow::Barrier => candidates = Candidates::default(),
+            Flow::Continues => {}
+            Flow::Leaves => {
+                if let Some(o) = parsed[j].as_ref().filter(|o| o.iter().all(|o| o.definite)) {
+                    candidates.add(j, o);
+                }
+            }
+        }
+    }
+}
+
+/// Candidate covering rules, indexed so that a long chain of rules with distinct source
+/// addresses is not checked pairwise: a rule with a plain `-s` can only cover rules whose
+/// own `-s` lies within it, so it is found through the later rule's supernets.
+#[derive(Default)]
+struct Candidates {
+    /// By their (first) plain source prefix.
+    by_source: HashMap<IpNet, Vec<usize>>,
+    /// The others.
+    other: Vec<usize>,
+    /// Those without options but comments.
+    unconditional: Vec<usize>,
+}
+
+impl Candidates {
+    fn add(&mut self, i: usize, o: &[Opt<'_>]) {
+        if o.iter().all(is_comment) {
+            self.unconditional.push(i);
+        }
+        match o
+            .iter()
+            .find(|o| o.name == "source" && !o.negated)
+            .and_then(|o| net(o.value))
+        {
+            Some(n) => self.by_source.entry(n).or_default().push(i),
+            None => self.other.push(i),
+        }
+    }
+
+    /// The candidates that may cover `r`, in chain order, into `found`.
+    fn possible(&self, r: &[Opt<'_>], found: &mut Vec<usize>) {
+        found.clear();
+        found.extend_from_slice(&self.other);
+        if !self.by_source.is_empty() {
+            for n in r
+                .iter()
+                .filter(|o| o.name == "source" && !o.negated)
+                .filter_map(|o| net(o.value))
+            {
+                let mut cur = Some(n);
+                while let Some(c) = cur {
+                    if let Some(v) = self.by_source.get(&c) {
+                        found.extend_from_slice(v);
+                    }
+                    cur = c.supernet();
+                }
+            }
+        }
+        found.sort_unstable();
+        found.dedup();
+    }
+}
+
+fn is_comment(o: &Opt<'_>) -> bool {
+    o.name == "comment"
+}
+
+fn finding(
+    family: Family,
+    table: &Table,
+    chain: &Chain,
+    rules: &[Rule],
+    i: usize,
+    j: usize,
+    by: &Option<Vec<Opt<'_>>>,
+) -> Finding {
+    let unconditional = by.as_ref().is_some_and(|o| o.iter().all(|o| is_comment(o)));
+    let same = action(&rules[i]) == action(&rules[j]);
+    let kind = if unconditional {
+        Kind::Unreachable
+    } else if same {
+        Kind::Redundant
+    } else {
+        Kind::Shadowed
+    };
+    let evidence = match kind {
+        Kind::Unreachable => format!(
+            "rule {} ({}, {}) leaves the chain for every packet",
+            i + 1,
+            target_name(&rules[i]),
+            rules[i].origin()
+        ),
+        Kind::Redundant => format!(
+            "rule {} ({}, {}) already matches every packet this rule matches, with the same \
+             action {}",
+            i + 1,
+            rules[i].origin(),
+            target_name(&rules[i]),
+            target_name(&rules[j])
+        ),
+        _ => format!(
+            "rule {} ({}, {}) matches every packet this rule matches and decides it first: \
+             {} instead of {}",
+            i + 1,
+            rules[i].origin(),
+            target_name(&rules[i]),
+            target_name(&rules[i]),
+            target_name(&rules[j])
+        ),
+    };
+    // A witness is only given when the one evaluation model agrees: the flagged rule matches
+    // it and the covering rule matches it, both definitely.
+    let witness = witness(family, &rules[j]).filter(|w| {
+        rule_matches(&rules[i], w) == Ok(true) && rule_matches(&rules[j], w) == Ok(true)
+    });
+    Finding {
+        kind,
+        family,
+        table: table.name().to_string(),
+        chain: chain.name().to_string(),
+        position: Some(j + 1),
+        origin: rules[j].origin(),
+        by: vec![i + 1],
+        evidence,
+        witness,
+    }
+}
+
+/// Whether every packet `later` matches is matched by `earlier`: each option of `earlier` is
+/// implied by some option of `later` (extra options of `later` only narrow it).
+fn covers(earlier: &[Opt<'_>], later: &[Opt<'_>]) -> bool {
+    earlier.iter().all(|e| {
+        is_comment(e)
+            || (!e.negated && e.name == "protocol" && protocol_number(e.value) == Some(None))
+            || later.iter().any(|l| implies(l, e))
+    })
+}
+
+/// Whether option `l` (of the later rule) implies option `e` (of the earlier one).
+fn implies(l: &Opt<'_>, e: &Opt<'_>) -> bool {
+    if l.module != e.module || l.name != e.name {
+        return false;
+    }
+    match (e.negated, l.negated) {
+        // l's set within e's set.
+        (false, false) => within(e.name, l.value, e.value),
+        // l excludes at least what e excludes.
+        (true, true) => within(e.name, e.value, l.value),
+        // Conservative: disjointness is not worked out.
+        _ => false,
+    }
+}
+
+/// Whether every value `inner` allows, `outer` allows too, for option `name`.
+fn within(name: &str, inner: &str, outer: &str) -> bool {
+    if inner == outer {
+        return true;
+    }
+    match name {
+        "source" | "destination" => match (net(inner), net(outer)) {
+            (Some(i), Some(o)) => o.contains(&i),
+            _ => false,
+        },
+        "protocol" => {
+            let (i, o) = (protocol_number(inner), protocol_number(outer));
+            i.is_some() && i == o || o == Some(None)
+        }
+        "in-interface" | "out-interface" => match outer.strip_suffix('+') {
+            Some(prefix) => inner.trim_end_matches('+').starts_with(prefix),
+            None => false,
+        },
+        "sport" | "dport" | "sports" | "dports" | "ports" => {
+            let (Some(i), Some(o)) = (port_list(inner), port_list(outer)) else {
+                return false;
+            };
+            i.iter()
+                .all(|&(lo, hi)| o.iter().any(|&(a, b)| a <= lo && hi <= b))
+        }
+        "ctstate" | "state" => {
+            let set = |v: &str| -> BTreeSet<String> {
+                v.split(',')
+                    .map(|s| s.trim().to_ascii_uppercase())
+                    .collect()
+            };
+            set(inner).is_subset(&set(outer))
+        }
+        _ => false,
+    }
+}
+
+fn net(v: &str) -> Option<IpNet> {
+    v.parse::<IpNet>()
+        .ok()
+        .map(|n| n.trunc())
+        .or_else(|| v.parse::<IpAddr>().ok().map(IpNet::from))
+}
+
+fn port(v: &str) -> Option<u16> {
+    v.parse()
+        .ok()
+        .or_else(|| pyptables_catalog::services::port(v))
+}
+
+fn port_list(v: &str) -> Option<Vec<(u16, u16)>> {
+    v.split(',')
+        .map(|item| match item.split_once(':') {
+            None => port(item).map(|p| (p, p)),
+            Some((a, b)) => {
+                let lo = if a.is_empty() { 0 } else { port(a)? };
+                let hi = if b.is_empty() { 65535 } else { port(b)? };
+                Some((lo, hi))
+            }
+        })
+        .collect()
+}
+
+/// A packet `rule` matches, built from its options; checked by the caller with the
+/// evaluator. `None` when the rule is not read.
+pub(crate) fn witness(family: Family, rule: &Rule) -> Option<Packet> {
+    let opts = opts(rule)?;
+    let v6 = family == Family::V6;
+    let (src, dst): (IpAddr, IpAddr) = if v6 {
+        ("2001:db8::1".parse().ok()?, "2001:db8::2".parse().ok()?)
+    } else {
+        ("192.0.2.1".parse().ok()?, "198.51.100.1".parse().ok()?)
+    };
+    let mut p = Packet::tcp(src, dst, 40000, 80);
+    p.state = Some(CtState::New);
+    p.mark = Some(0);
+    p.ctmark = Some(0);
+    for o in &opts {
+        if o.name == "protocol" && !o.negated {
+            match protocol_number(o.value) {
+                Some(Some(n)) => {
+                    p.protocol = Some(n);
+                    if !matches!(n, 6 | 17 | 132 | 33) {
+                        p.sport = None;
+                        p.dport = None;
+                    }
+                    if n != 6 {
+                        p.tcp_flags = None;
+                    }
+                    if n == 1 || n == 58 {
+                        p.icmp = Some(if n == 1 { (8, 0) } else { (128, 0) });
+                    }
+                }
+                Some(None) => {}
+                None => return None,
+            }
+        }
+    }
+    for o in &opts {
+        match (o.name, o.negated) {
+            ("source", false) => p.src = Some(inside(o.value)?),
+            ("destination", false) => p.dst = Some(inside(o.value)?),
+            ("source", true) => p.src = Some(outside(o.value, v6)?),
+            ("destination", true) => p.dst = Some(outside(o.value, v6)?),
+            ("in-interface", false) => p.in_interface = Some(iface(o.value)),
+            ("out-interface", false) => p.out_interface = Some(iface(o.value)),
+            ("in-interface", true) => p.in_interface = Some("wit0".into()),
+            ("out-interface", true) => p.out_interface = Some("wit1".into()),
+            ("sport" | "sports", neg) => p.sport = Some(pick_port(o.value, neg)?),
+            ("dport" | "dports" | "ports", neg) => p.dport = Some(pick_port(o.value, neg)?),
+            ("ctstate" | "state", false) => {
+                p.state = CtState::from_name(o.value.split(',').next()?.trim());
+            }
+            ("icmp-type" | "icmpv6-type", false) => {
+                if let Some((t, c)) = icmp_number(o.value) {
+                    p.icmp = Some((t, c));
+                }
+            }
+            ("mark", false) => p.mark = parse_mark(o.value).map(|(v, _)| v),
+            ("syn", false) => p.tcp_flags = Some(0x02),
+            _ => {}
+        }
+    }
+    Some(p)
+}
+
+fn inside(v: &str) -> Option<IpAddr> {
+    let n = net(v)?;
+    // A host address inside, not the network's own (it is still matched, but a real
+    // host is a better example).
+    Some(n.hosts().next().unwrap_or(n.addr()))
+}
+
+fn outside(v: &str, v6: bool) -> Option<IpAddr> {
+    let n = net(v)?;
+    let tries: &[&str] = if v6 {
+        &["2001:db8::1", "2001:db8:ffff::1", "fd00::1"]
+    } else {
+        &["192.0.2.1", "198.51.100.77", "203.0.113.5", "10.255.255.1"]
+    };
+    tries
+        .iter()
+        .filter_map(|t| t.parse::<IpAddr>().ok())
+        .find(|a| !n.contains(a))
+}
+
+fn iface(v: &str) -> String {
+    match v.strip_suffix('+') {
+        Some(prefix) => format!("{prefix}0"),
+        None => v.to_string(),
+    }
+}
+
+fn pick_port(v: &str, negated: bool) -> Option<u16> {
+    let list = port_list(v)?;
+    if !negated {
+        return list.first().map(|r| r.0);
+    }
+    (1024..=65535u16)
+        .chain(1..1024)
+        .find(|p| !list.iter().any(|&(a, b)| a <= *p && *p <= b))
+}
+
+fn icmp_number(v: &str) -> Option<(u8, u8)> {
+    if let Some((t, c)) = v.split_once('/') {
+        return Some((t.parse().ok()?, c.parse().ok()?));
+    }
+    if let Ok(t) = v.parse() {
+        return Some((t, 0));
+    }
+    Some(match v {
+        "echo-request" => (8, 0),
+        "echo-reply" => (0, 0),
+        "neighbour-solicitation" | "neighbor-solicitation" => (135, 0),
+        "neighbour-advertisement" | "neighbor-advertisement" => (136, 0),
+        _ => return None,
+    })
+}
+
+/// User chains that no built-in chain reaches through jumps and gotos.
+fn dead_chains(family: Family, table: &Table, out: &mut Vec<Finding>) {
+    // Rules outside this model may jump anywhere.
+    if !table.preserved().is_empty() {
+        return;
+    }
+    let mut reached: BTreeSet<&str> = BTreeSet::new();
+    let mut todo: Vec<&Chain> = table.chains().filter(|c| c.is_builtin()).collect();
+    while let Some(c) = todo.pop() {
+        if !reached.insert(c.name()) {
+            continue;
+        }
+        for rule in c.iter() {
+            let mut names: Vec<&str> = Vec::new();
+            if let Some(raw) = rule.raw_text() {
+                names.extend(raw.split_whitespace());
+            } else if let Some(t) = rule.get_target() {
+                if matches!(t.kind(), TargetKind::Jump | TargetKind::Goto) {
+                    names.push(t.name());
+                }
+            }
+            for n in names {
+                if let Some(next) = table.chain(n) {
+                    if !reached.contains(next.name()) {
+                        todo.push(next);
+                    }
+                }
+            }
+        }
+    }
+    for c in table.chains().filter(|c| !c.is_builtin()) {
+        if !reached.contains(c.name()) {
+            out.push(Finding {
+                kind: Kind::Unreachable,
+                family,
+                table: table.name().to_string(),
+                chain: c.name().to_string(),
+                position: None,
+                origin: c.origin(),
+                by: Vec::new(),
+                evidence: format!(
+                    "no built-in chain of {} jumps or goes to {} (directly or through other chains)",
+                    table.name(),
+                    c.name()
+                ),
+                witness: None,
+            });
+        }
+    }
+}
+
+/// IPv6 INPUT that drops neighbour discovery: the host cannot resolve its neighbours, so
+/// IPv6 stops working on the link. Decided by [`explain`] for a neighbour solicitation.
+fn dual_stack(tables: &Tables, out: &mut Vec<Finding>) {
+    if tables.family() != Family::V6 {
+        return;
+    }
+    let Some(filter) = tables.table("filter") else {
+        return;
+    };
+    let Some(input) = filter.chain("INPUT") else {
+        return;
+    };
+    if input.policy() != Some(Policy::Drop) {
+        return;
+    }
+    let (Ok(src), Ok(dst)) = (
+        "fe80::1".parse::<IpAddr>(),
+        "ff02::1:ff00:2".parse::<IpAddr>(),
+    ) else {
+        return;
+    };
+    for (ty, name) in [
+        (135u8, "neighbour solicitation"),
+        (136, "neighbour advertisement"),
+    ] {
+        let mut ns = Packet::new(58, src, dst).in_interface("eth0").icmp(ty, 0);
+        // Neighbour discovery is not tracked as a connection: conntrack calls it UNTRACKED
+        // on some kernels and NEW on others; NEW is what most rules test.
+        ns.state = Some(CtState::New);
+        let e = explain(tables, &ns, Path::Hook(pyptables_catalog::Hook::Input));
+        if !matches!(e.verdict, Verdict::Drop | Verdict::Reject) {
+            continue;
+        }
+        let (position, origin, by) = match &e.rule {
+            Some(r) if r.chain == "INPUT" && r.table == "filter" => {
+                (Some(r.position), r.origin, vec![r.position])
+            }
+            _ => (None, input.origin(), Vec::new()),
+        };
+        out.push(Finding {
+            kind: Kind::DualStack,
+            family: Family::V6,
+            table: "filter".into(),
+            chain: "INPUT".into(),
+            position,
+            origin,
+            by,
+            evidence: format!(
+                "IPv6 INPUT {} ICMPv6 {name} (type {ty}): without neighbour discovery IPv6 \
+                 stops working on the link; accept icmpv6 types 133-136 before",
+                match &e.rule {
+                    Some(r) => format!("drops, by rule {} of {},", r.position, r.chain),
+                    None => "drops, by its policy DROP,".to_string(),
+                }
+            ),
+            witness: Some(e.packet.clone()),
+        });
+        // One finding says it; the advertisement almost always shares the fate.
+        break;
+    }
+}
