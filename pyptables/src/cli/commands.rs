@@ -417,6 +417,23 @@ pub(crate) fn apply(fw: &Firewall, tools: &Tools, settings: &ApplySettings, io: 
     let Some(seconds) = confirm else {
         return EXIT_OK;
     };
+    confirm_or_roll_back(seconds, ask, "rules", tools, io, |io| {
+        rollback(fw, tools, &applied, timeout, io)
+    })
+}
+
+/// The confirmation step of `apply`, for either engine: waits `seconds` for `confirm` (or asks
+/// on a terminal when `ask`), puts the previous `what` ("rules", "tables") back with
+/// `roll_back` unless confirmed, and records the outcome for a `confirm` that may be waiting.
+/// `roll_back` returns whether the previous state is back.
+pub(crate) fn confirm_or_roll_back(
+    seconds: u64,
+    ask: bool,
+    what: &str,
+    tools: &Tools,
+    io: &mut Io<'_>,
+    roll_back: impl FnOnce(&mut Io<'_>) -> bool,
+) -> u8 {
     let dir = system::state_dir(&io.program, tools.netns.as_deref());
     let run_id = format!(
         "{}-{}",
@@ -428,14 +445,14 @@ pub(crate) fn apply(fw: &Firewall, tools: &Tools, settings: &ApplySettings, io: 
     let confirmed = match wait_for_confirmation(&dir, &run_id, seconds, ask, tools, io) {
         Ok(c) => c,
         Err(e) => {
-            let _ = writeln!(io.err, "error: {e}; restoring the previous rules");
+            let _ = writeln!(io.err, "error: {e}; restoring the previous {what}");
             false
         }
     };
     let (code, result) = if confirmed {
         let _ = writeln!(io.out, "confirmed: the new rules stay");
         (EXIT_OK, "kept")
-    } else if rollback(fw, tools, &applied, timeout, io) {
+    } else if roll_back(io) {
         (EXIT_FAILED, "rolled back")
     } else {
         (EXIT_ROLLBACK_FAILED, "rollback failed")
@@ -487,7 +504,7 @@ fn shell_word(program: &str) -> String {
     }
 }
 
-pub(crate) fn wait_for_confirmation(
+fn wait_for_confirmation(
     dir: &Path,
     run_id: &str,
     seconds: u64,

@@ -5,16 +5,13 @@
 //! them. Only the firewall's own tables (`--nft-table`, default `pyptables`) are read or
 //! changed.
 
-use std::fs;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 use pyptables_catalog::Family;
 
-use super::commands::{
-    colour_diff, wait_for_confirmation, write_atomically, ApplySettings, ASK_SECONDS,
-};
+use super::commands::{colour_diff, confirm_or_roll_back, ApplySettings, ASK_SECONDS};
 use super::scratch::{self, ScratchNetns};
 use super::system;
 use super::{Io, Tools, EXIT_ERROR, EXIT_FAILED, EXIT_OK, EXIT_ROLLBACK_FAILED};
@@ -346,43 +343,9 @@ pub(crate) fn apply(
     let Some(seconds) = confirm else {
         return EXIT_OK;
     };
-    let dir = system::state_dir(&io.program, tools.netns.as_deref());
-    let run_id = format!(
-        "{}-{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos())
-    );
-    let confirmed = match wait_for_confirmation(&dir, &run_id, seconds, ask, tools, io) {
-        Ok(c) => c,
-        Err(e) => {
-            let _ = writeln!(io.err, "error: {e}; restoring the previous tables");
-            false
-        }
-    };
-    let (code, result) = if confirmed {
-        let _ = writeln!(io.out, "confirmed: the new rules stay");
-        (EXIT_OK, "kept")
-    } else {
-        let code = put_back(&opts, &saved, EXIT_FAILED, io);
-        (
-            code,
-            if code == EXIT_FAILED {
-                "rolled back"
-            } else {
-                "rollback failed"
-            },
-        )
-    };
-    let _ = write_atomically(&dir.join("result"), &format!("{run_id} {result}\n"));
-    let _ = fs::remove_file(dir.join("pending"));
-    let ours = fs::read_to_string(dir.join("confirmed"))
-        .is_ok_and(|t| t.lines().next().map(str::trim) == Some(run_id.as_str()));
-    if !ours {
-        let _ = fs::remove_dir_all(&dir);
-    }
-    code
+    confirm_or_roll_back(seconds, ask, "tables", tools, io, |io| {
+        put_back(&opts, &saved, EXIT_FAILED, io) == EXIT_FAILED
+    })
 }
 
 fn put_back(opts: &NftOptions, saved: &str, code: u8, io: &mut Io<'_>) -> u8 {
