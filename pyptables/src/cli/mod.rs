@@ -577,6 +577,7 @@ fn print(fw: &Firewall, args: &PrintArgs, io: &mut Io<'_>) -> u8 {
     if !report_problems(fw, &families, "nothing was printed", io) {
         return EXIT_FAILED;
     }
+    commands::note_unchecked(fw, &families, io);
     let colour = colour_enabled(
         args.color,
         io.out_is_terminal,
