@@ -54,6 +54,14 @@ fn unchecked_text_still_cannot_break_the_file_or_jump_to_a_missing_chain() {
             "{text}: {e}"
         );
     }
+    // The restore line limits still apply.
+    let mut t = default_tables();
+    let long = format!("-j SYNPROXY -m comment --comment \"{}\"", "x".repeat(9000));
+    t["filter"]["INPUT"].push(Rule::raw_unchecked(long));
+    let errors = t
+        .validate()
+        .expect_err("a line longer than iptables-restore reads");
+    assert!(errors.to_string().contains("bytes"), "{errors}");
     // A jump to a defined chain is a jump (the chain is reached, not reported as unused).
     let mut t = default_tables();
     t["filter"].add_chain(Chain::user("SYN_GUARD"));
@@ -166,4 +174,29 @@ fn synproxy_loads_unchecked_and_check_reports_it() {
             assert!(saved.contains(expected), "{backend}: {expected}\n{saved}");
         }
     }
+}
+
+#[test]
+fn explain_and_lint_treat_an_unchecked_rule_as_unknown() {
+    use pyptables::explain::{explain, Packet, Path, Verdict};
+    let packet = Packet::tcp(
+        "192.0.2.2".parse().unwrap(),
+        "192.0.2.1".parse().unwrap(),
+        40000,
+        22,
+    )
+    .in_interface("eth0");
+    let mut t = default_tables();
+    t["filter"]["INPUT"].push(Rule::raw_unchecked(SYNPROXY));
+    assert_eq!(explain(&t, &packet, Path::Input).verdict, Verdict::Unknown);
+
+    // A catch-all DROP shadows what follows; the same in unchecked text is not read.
+    let mut t = default_tables();
+    t["filter"]["INPUT"].push(Rule::new().drop());
+    t["filter"]["INPUT"].push(Rule::new().accept());
+    assert!(!t.lint().is_empty());
+    let mut t = default_tables();
+    t["filter"]["INPUT"].push(Rule::raw_unchecked("-j DROP"));
+    t["filter"]["INPUT"].push(Rule::new().accept());
+    assert!(t.lint().is_empty(), "{:?}", t.lint());
 }
