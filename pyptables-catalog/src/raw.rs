@@ -698,6 +698,54 @@ pub fn set_names(rule: &str) -> Vec<String> {
         .collect()
 }
 
+/// Whether `name`, jumped to (`-j`, not `-g`) from an *unchecked* raw rule and not defined as
+/// a chain, is taken as a target extension the catalog does not know rather than a missing
+/// chain: iptables' target extensions are all named in capitals (`SYNPROXY`, `TEE`, `DNPT`),
+/// so a name with a lower-case letter is a chain and still has to exist.
+///
+/// ```
+/// use pyptables_catalog::raw::may_be_unknown_target;
+/// assert!(may_be_unknown_target("SYNPROXY"));
+/// assert!(!may_be_unknown_target("web_in"));
+/// ```
+#[must_use]
+pub fn may_be_unknown_target(name: &str) -> bool {
+    name.bytes().next().is_some_and(|c| c.is_ascii_uppercase())
+        && name
+            .bytes()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == b'_')
+}
+
+/// What in raw rule text the catalog does not know, as written (`-m foo`, `-j SYNPROXY`,
+/// `--sack-perm`): what an unchecked rule leaves to the kernel alone. Empty for text that
+/// does not parse or that the catalog knows entirely.
+///
+/// ```
+/// use pyptables_catalog::raw::unknown_to_catalog;
+/// assert_eq!(unknown_to_catalog("-p tcp -j SYNPROXY --mss 1460"), ["-j SYNPROXY", "--mss"]);
+/// assert!(unknown_to_catalog("-p tcp --dport 22 -j ACCEPT").is_empty());
+/// ```
+#[must_use]
+pub fn unknown_to_catalog(text: &str) -> Vec<String> {
+    let Ok(rule) = parse(text) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for o in &rule.options {
+        match (&o.name, o.value.as_deref()) {
+            (RawName::Own('m'), Some(m)) if crate::matches::find(m).is_none() => {
+                out.push(format!("-m {m}"));
+            }
+            (RawName::Own('j'), Some(t)) if targets::find(t).is_none() => {
+                out.push(format!("-j {t}"));
+            }
+            (RawName::Unknown(w), _) => out.push(w.clone()),
+            _ => {}
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::tokens as raw_tokens;

@@ -275,8 +275,9 @@ pub enum VerbKind {
     Jump(Name),
     /// `goto NAME`: go to a user chain.
     Goto(Name),
-    /// `raw "text"`: a rule written in iptables syntax, passed through.
-    Raw(LitStr),
+    /// `raw "text"`: a rule written in iptables syntax, passed through; `raw unchecked "text"`
+    /// (`true`) leaves what the catalog does not know to the kernel.
+    Raw(LitStr, bool),
 }
 
 impl fmt::Debug for VerbKind {
@@ -285,7 +286,7 @@ impl fmt::Debug for VerbKind {
             VerbKind::Target => f.write_str("Target"),
             VerbKind::Jump(n) => f.debug_tuple("Jump").field(n).finish(),
             VerbKind::Goto(n) => f.debug_tuple("Goto").field(n).finish(),
-            VerbKind::Raw(s) => f.debug_tuple("Raw").field(&s.value()).finish(),
+            VerbKind::Raw(s, u) => f.debug_tuple("Raw").field(&s.value()).field(u).finish(),
         }
     }
 }

@@ -334,6 +334,18 @@ fn check_merged(family: Family, merged: MergedTable<'_>, errors: &mut Errors) ->
                 .iter()
                 .enumerate()
                 .filter_map(|(ri, (rule, _))| jump_of(rule).map(|(to, goto)| (to, goto, ri)))
+                // An unchecked rule may jump to a target the catalog does not know.
+                .filter(|(to, goto, ri)| {
+                    !matches!(
+                        c.rules[*ri].0.body,
+                        Body::Raw {
+                            unchecked: true,
+                            ..
+                        }
+                    ) || *goto
+                        || chains.iter().any(|d| d.name == *to)
+                        || !pyptables_catalog::raw::may_be_unknown_target(to)
+                })
                 .collect(),
         })
         .collect();

@@ -206,10 +206,12 @@ enum Ctor {
     Jump,
     /// `sw(line, column, text)`: a raw rule.
     Raw,
+    /// `su(line, column, text)`: an unchecked raw rule.
+    RawUnchecked,
 }
 
 impl Ctor {
-    const ALL: [Ctor; 7] = [
+    const ALL: [Ctor; 8] = [
         Ctor::Arg,
         Ctor::Flag,
         Ctor::FullArg,
@@ -217,6 +219,7 @@ impl Ctor {
         Ctor::Target,
         Ctor::Jump,
         Ctor::Raw,
+        Ctor::RawUnchecked,
     ];
 
     /// The function's name in `pyptables::__private`.
@@ -229,6 +232,7 @@ impl Ctor {
             Ctor::Target => "st",
             Ctor::Jump => "sj",
             Ctor::Raw => "sw",
+            Ctor::RawUnchecked => "su",
         }
     }
 }
@@ -296,8 +300,14 @@ fn static_rules(rule: &Rule, used: &mut Used) -> Vec<TokenStream> {
     let line = u32_lit(rule.line);
     let column = u32_lit(rule.column);
     let (slots, target) = match &rule.body {
-        Body::Raw { text, .. } => {
-            let f = used.name(Ctor::Raw);
+        Body::Raw {
+            text, unchecked, ..
+        } => {
+            let f = used.name(if *unchecked {
+                Ctor::RawUnchecked
+            } else {
+                Ctor::Raw
+            });
             return vec![quote!(#f(#line, #column, #text))];
         }
         Body::Options { slots, target, .. } => (slots, target),

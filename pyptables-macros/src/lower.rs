@@ -126,8 +126,8 @@ impl<'e> Lowerer<'e> {
         let target = match &rule.verb {
             None => None,
             Some(verb) => match &verb.kind {
-                VerbKind::Raw(lit) => {
-                    let body = self.raw(prefix, rule, verb, lit, at);
+                VerbKind::Raw(lit, unchecked) => {
+                    let body = self.raw(prefix, rule, verb, lit, *unchecked, at);
                     return Some(Rule {
                         line,
                         column,
@@ -311,6 +311,7 @@ impl<'e> Lowerer<'e> {
         rule: &ast::Rule,
         verb: &ast::Verb,
         lit: &syn::LitStr,
+        unchecked: bool,
         at: &Where<'_>,
     ) -> Body {
         if let Some(first) = rule.options.first() {
@@ -349,6 +350,7 @@ impl<'e> Lowerer<'e> {
             text,
             span: SpanRange::single(lit.span()),
             jump,
+            unchecked,
         }
     }
 

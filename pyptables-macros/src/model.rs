@@ -142,6 +142,8 @@ pub enum Body {
         span: SpanRange,
         /// The user chain it jumps to (`-j NAME`/`-g NAME` of a non-target), and whether by goto.
         jump: Option<(String, bool)>,
+        /// `raw unchecked "…"`: what the catalog does not know is left to the kernel.
+        unchecked: bool,
     },
     /// A zone rule.
     Zone(ZoneRule),

@@ -577,6 +577,11 @@ fn parse_verb_rest(input: ParseStream, word: Name, end: HeaderEnd) -> syn::Resul
             }
         }
         "raw" => {
+            // `raw unchecked "…"`: the escape hatch for what the catalog does not know.
+            let unchecked = input.peek(Ident) && input.fork().parse::<Ident>()? == "unchecked";
+            if unchecked {
+                input.parse::<Ident>()?;
+            }
             if !input.peek(LitStr) {
                 return Err(expected(
                     input,
@@ -584,7 +589,7 @@ fn parse_verb_rest(input: ParseStream, word: Name, end: HeaderEnd) -> syn::Resul
                     "expected a string after `raw`, as in `raw \"-p tcp --dport 22 -j ACCEPT\";`",
                 ));
             }
-            VerbKind::Raw(input.parse()?)
+            VerbKind::Raw(input.parse()?, unchecked)
         }
         _ => VerbKind::Target,
     };

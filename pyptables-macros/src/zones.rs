@@ -413,7 +413,7 @@ fn verdict(v: &ast::Verb, errors: &mut Errors) -> Option<Target> {
             },
             span: n.span,
         }),
-        ast::VerbKind::Raw(_) => {
+        ast::VerbKind::Raw(..) => {
             errors.error(
                 v.word.span,
                 "a raw rule cannot use zone options (`from=`, `to=`, `tcp=`, …)",

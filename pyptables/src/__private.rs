@@ -64,6 +64,8 @@ pub struct StaticRule {
     pub target: Option<StaticTarget>,
     /// Raw text, for a `raw "…"` rule.
     pub raw: Option<&'static str>,
+    /// Whether the raw rule is `raw unchecked "…"`.
+    pub unchecked: bool,
 }
 
 // Constructors for the static data, short so that the expansion of a big firewall stays small
@@ -112,6 +114,7 @@ pub const fn sr(line: u32, column: u32, args: &'static [StaticArg]) -> StaticRul
         args,
         target: None,
         raw: None,
+        unchecked: false,
     }
 }
 
@@ -133,6 +136,7 @@ pub const fn st(
             args: target_args,
         }),
         raw: None,
+        unchecked: false,
     }
 }
 
@@ -158,6 +162,7 @@ pub const fn sj(
             args: &[],
         }),
         raw: None,
+        unchecked: false,
     }
 }
 
@@ -169,6 +174,19 @@ pub const fn sw(line: u32, column: u32, text: &'static str) -> StaticRule {
         args: &[],
         target: None,
         raw: Some(text),
+        unchecked: false,
+    }
+}
+
+/// A `raw unchecked "…"` rule.
+pub const fn su(line: u32, column: u32, text: &'static str) -> StaticRule {
+    StaticRule {
+        line,
+        column,
+        args: &[],
+        target: None,
+        raw: Some(text),
+        unchecked: true,
     }
 }
 
@@ -185,6 +203,9 @@ fn static_arg(a: &StaticArg) -> Arg {
 pub fn rule(file: &'static str, r: &StaticRule) -> Rule {
     let origin = Origin::new(file, r.line, r.column);
     if let Some(raw) = r.raw {
+        if r.unchecked {
+            return Rule::raw_unchecked(raw).at(origin);
+        }
         return Rule::raw(raw).at(origin);
     }
     let target = r.target.as_ref().map(|t| {

@@ -116,6 +116,14 @@ pub use pyptables_catalog::{Family, Problem};
 ///   `drop`, `reject`, `return`, `log`, `masquerade`, `snat`, `dnat`, `redirect`, `mark`, `ct`,
 ///   `notrack`, …), `jump NAME`, `goto NAME`, or `raw "iptables text"` (no options). Without a
 ///   verb, a rule has no target; it may then start with a flag (`syn proto=tcp;`).
+/// - **Unchecked rules.** `raw unchecked "iptables text"` is the escape hatch for an extension
+///   the catalog does not know (`raw unchecked "-p tcp -j SYNPROXY --mss 1460";`), as
+///   [`Rule::raw_unchecked`]. Its text is still read as `iptables-restore` reads it and can
+///   never add a line or a command, its gotos and its jumps to names not written in capitals
+///   must name a defined chain, and the line limits apply; the catalog's checks of its
+///   matches, targets and options are skipped, so **the kernel's verdict (`check`, which loads
+///   the rules in a scratch network namespace) is then the only check**. `check` and `print`
+///   list every unchecked rule with its source line.
 /// - **Options.** `key=value`, `key!=value`, `flag`, `!flag`; keys are iptables' long option
 ///   names with `_` or `-`, plus short names (`proto`/`p`, `source`/`s`, `destination`/`d`,
 ///   `in_interface`/`i`, `out_interface`/`o`). The match module is found from the key

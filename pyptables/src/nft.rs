@@ -171,9 +171,24 @@ fn translate(
                     reason: e.reason,
                 })
         }
+        // The catalog knows nothing of what it uses: there is nothing to translate it from.
+        Body::Raw {
+            text,
+            unchecked: true,
+            ..
+        } => Err(Problem::NoNftForm {
+            what: format!(
+                "the unchecked raw rule `{}`",
+                pyptables_catalog::problem::shown(text)
+            ),
+            reason: "the nftables engine only translates what the catalog knows; write it \
+                     with the catalog's matches and targets, or use the iptables engine"
+                .into(),
+        }),
         Body::Raw {
             text,
             extended: false,
+            ..
         } => {
             let jump = |name: &str| chain_name(table, name);
             pyptables_catalog::nft::raw_to_nft(family, text, &jump)

@@ -215,9 +215,17 @@ fn validate_table(
                 .iter()
                 .enumerate()
                 .filter_map(|(ri, rule)| match &rule.body {
-                    Body::Raw { text, .. } => {
-                        pyptables_catalog::raw::jump(text).map(|(name, goto)| (name, goto, ri))
-                    }
+                    Body::Raw {
+                        text, unchecked, ..
+                    } => pyptables_catalog::raw::jump(text)
+                        // An unchecked rule may jump to a target the catalog does not know.
+                        .filter(|(name, goto)| {
+                            !*unchecked
+                                || *goto
+                                || names.contains(name.as_str())
+                                || !pyptables_catalog::raw::may_be_unknown_target(name)
+                        })
+                        .map(|(name, goto)| (name, goto, ri)),
                     Body::Options { .. } | Body::Invalid(_) => None,
                 })
                 .collect()
@@ -316,7 +324,7 @@ fn validate_rule(
     c: &mut Collector<'_>,
 ) {
     match &rule.body {
-        Body::Raw { text, extended } => {
+        Body::Raw { text, extended, .. } => {
             let problem = match pyptables_catalog::raw::tokens(text) {
                 Err(reason) => Some(reason),
                 Ok(_) if *extended => Some(

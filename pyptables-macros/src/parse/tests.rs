@@ -136,7 +136,8 @@ fn show_rule(r: &Rule) -> String {
             VerbKind::Target => v.word.text.clone(),
             VerbKind::Jump(n) => format!("jump->{}", n.text),
             VerbKind::Goto(n) => format!("goto->{}", n.text),
-            VerbKind::Raw(s) => format!("raw<{}>", s.value()),
+            VerbKind::Raw(s, false) => format!("raw<{}>", s.value()),
+            VerbKind::Raw(s, true) => format!("raw unchecked<{}>", s.value()),
         },
     };
     let mut out = format!("L{} {verb}", r.span.line());
@@ -577,6 +578,7 @@ fn verbs_and_their_arguments() {
          !syn proto=tcp;\n\
          set;\n\
          jump=x;\n\
+         raw unchecked \"-j SYNPROXY\";\n\
          } }",
     );
     assert_eq!(
@@ -590,6 +592,7 @@ fn verbs_and_their_arguments() {
             "      L7 - !syn proto=Ident(tcp)",
             "      L8 set",
             "      L9 - jump=Ident(x)",
+            "      L10 raw unchecked<-j SYNPROXY>",
         ]
     );
     let Item::Rule(jump) = &fw.sections[0].tables[0].chains[0].items[0] else {

@@ -44,6 +44,42 @@ fn validate(fw: &Firewall, io: &mut Io<'_>) -> bool {
     }
 }
 
+/// Lists every unchecked raw rule of `families` on stderr with its source line: the catalog
+/// checked nothing of what it uses, so only the kernel's verdict stands behind it.
+pub(crate) fn note_unchecked(fw: &Firewall, families: &[Family], io: &mut Io<'_>) {
+    for family in families {
+        for table in fw.family(*family).iter() {
+            for chain in table.chains() {
+                for rule in chain.iter().filter(|r| r.is_unchecked()) {
+                    let unknown = rule
+                        .raw_text()
+                        .map(pyptables_catalog::raw::unknown_to_catalog)
+                        .unwrap_or_default();
+                    let what = if unknown.is_empty() {
+                        String::new()
+                    } else {
+                        format!(
+                            " (the catalog does not know {})",
+                            unknown
+                                .iter()
+                                .map(|u| format!("`{u}`"))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )
+                    };
+                    let _ = writeln!(
+                        io.err,
+                        "note: {}: unchecked rule{what} in {family} {} {}: only the kernel checks it",
+                        rule.origin(),
+                        table.name(),
+                        chain.name(),
+                    );
+                }
+            }
+        }
+    }
+}
+
 /// Prints a restore error, one problem per line, each naming the source line when known.
 fn report(io: &mut Io<'_>, family: Family, e: &RestoreError) {
     match e {
@@ -121,6 +157,7 @@ pub(crate) fn check(fw: &Firewall, tools: &Tools, no_netns: bool, io: &mut Io<'_
     if !validate(fw, io) {
         return EXIT_FAILED;
     }
+    note_unchecked(fw, &families(fw), io);
     if let Some(Err(e)) = tools.netns.as_deref().map(scratch::require_netns) {
         let _ = writeln!(io.err, "error: {e}");
         return EXIT_ERROR;

@@ -38,6 +38,9 @@
 //!   program and the version. `iptables-restore` reads one family: loading a stream that holds
 //!   both would replace the IPv4 rules with the IPv6 ones, so when both families have rules
 //!   only a terminal gets both; a pipe or file needs `--family`.
+//! - `check` and `print` list every unchecked raw rule (`Rule::raw_unchecked`,
+//!   `raw unchecked "…"`) on stderr with its source line and what the catalog does not know
+//!   in it: only the kernel's load (`check`'s scratch namespace) checks such a rule.
 //! - The scratch namespace of `check` and `diff` (see `scratch`) gets the ipsets the rules
 //!   name, copied from the host or `--netns` namespace, and is deleted also when SIGINT,
 //!   SIGTERM or SIGHUP end the run.
@@ -577,6 +580,7 @@ fn print(fw: &Firewall, args: &PrintArgs, io: &mut Io<'_>) -> u8 {
     if !report_problems(fw, &families, "nothing was printed", io) {
         return EXIT_FAILED;
     }
+    commands::note_unchecked(fw, &families, io);
     let colour = colour_enabled(
         args.color,
         io.out_is_terminal,

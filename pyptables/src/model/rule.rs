@@ -239,8 +239,13 @@ pub(crate) enum Body {
         target: Option<Target>,
     },
     /// Raw text; `extended` records that options were added to it afterwards, which
-    /// validation reports rather than guessing how to combine them.
-    Raw { text: Text, extended: bool },
+    /// validation reports rather than guessing how to combine them; `unchecked` marks a
+    /// [`Rule::raw_unchecked`] rule.
+    Raw {
+        text: Text,
+        extended: bool,
+        unchecked: bool,
+    },
     /// Rules that could not be made (a `firewall!` rule whose run-time lists expand into too
     /// many, a zone rule whose expansion failed; see [`Rule::unbuilt`]): validation reports
     /// the problem, and the line written for it is one iptables refuses, so it can never load
@@ -330,9 +335,54 @@ impl Rule {
             body: Body::Raw {
                 text: text.into(),
                 extended: false,
+                unchecked: false,
             },
             origin: Origin::caller(),
         }
+    }
+
+    /// The escape hatch: a raw rule using a match, target or option the catalog does not know
+    /// (`-j SYNPROXY --sack-perm`, a new extension), written as raw iptables text after
+    /// `-A CHAIN`.
+    ///
+    /// It is still split and quoted exactly as `iptables-restore` reads it and can never add a
+    /// line or a command (a newline, an unclosed quote, `-A`, `-F`, `-t` … are validation
+    /// errors, as for [`Rule::raw`]); a goto, and a jump to a name that is not written in
+    /// capitals like iptables' targets, must name a defined chain; the restore line limits
+    /// apply. What is skipped is the catalog's knowledge of its matches, targets and options,
+    /// so **the kernel's verdict is then the only check**: run `check`, which loads the
+    /// ruleset in a scratch network namespace. `check` and `print` list every unchecked rule
+    /// with its source line, the nftables engine refuses it (it cannot translate what it does
+    /// not know), and `explain`/`lint` treat it as unknown.
+    ///
+    /// ```
+    /// use pyptables::Rule;
+    /// let r = Rule::raw_unchecked("-p tcp -m conntrack --ctstate INVALID,UNTRACKED -j SYNPROXY --mss 1460");
+    /// assert!(r.is_unchecked());
+    /// assert!(!Rule::raw("-j ACCEPT").is_unchecked());
+    /// ```
+    #[track_caller]
+    pub fn raw_unchecked(text: impl Into<Text>) -> Rule {
+        Rule {
+            body: Body::Raw {
+                text: text.into(),
+                extended: false,
+                unchecked: true,
+            },
+            origin: Origin::caller(),
+        }
+    }
+
+    /// Whether this is a [`Rule::raw_unchecked`] rule, which only the kernel checks.
+    #[must_use]
+    pub fn is_unchecked(&self) -> bool {
+        matches!(
+            self.body,
+            Body::Raw {
+                unchecked: true,
+                ..
+            }
+        )
     }
 
     /// A rule standing for one that could not be built, so that the failure is reported by
