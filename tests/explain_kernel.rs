@@ -18,7 +18,7 @@
 //! backend; `PYPTABLES_EXPLAIN_SEED` picks another sequence).
 
 use std::collections::BTreeMap;
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::time::Duration;
 
 use pyptables::explain::{explain, Packet, Path, Verdict};
@@ -421,7 +421,7 @@ fn send(net: &Topology, proto: Proto, src: IpAddr, sport: u16, dst: IpAddr, dpor
                     &one as *const _ as *const libc::c_void,
                     std::mem::size_of::<libc::c_int>() as u32,
                 );
-                let (sa, len) = sockaddr(SocketAddr::new(src, sport));
+                let (sa, len) = pyptables_testkit::probe::sockaddr(src, sport);
                 let rc = libc::bind(fd, &sa as *const _ as *const libc::sockaddr, len);
                 assert_eq!(
                     rc,
@@ -429,7 +429,7 @@ fn send(net: &Topology, proto: Proto, src: IpAddr, sport: u16, dst: IpAddr, dpor
                     "bind {src}:{sport}: {}",
                     std::io::Error::last_os_error()
                 );
-                let (da, len) = sockaddr(SocketAddr::new(dst, dport));
+                let (da, len) = pyptables_testkit::probe::sockaddr(dst, dport);
                 if tcp {
                     libc::connect(fd, &da as *const _ as *const libc::sockaddr, len);
                 } else {
@@ -456,41 +456,6 @@ fn send(net: &Topology, proto: Proto, src: IpAddr, sport: u16, dst: IpAddr, dpor
             }
         })
         .unwrap();
-}
-
-fn sockaddr(addr: SocketAddr) -> (libc::sockaddr_storage, u32) {
-    // SAFETY: sockaddr_storage is plain data, valid all-zero, and large enough for both.
-    let mut ss: libc::sockaddr_storage = unsafe { std::mem::zeroed() };
-    let len = match addr {
-        SocketAddr::V4(a) => {
-            let sin = libc::sockaddr_in {
-                sin_family: libc::AF_INET as u16,
-                sin_port: a.port().to_be(),
-                sin_addr: libc::in_addr {
-                    s_addr: u32::from(*a.ip()).to_be(),
-                },
-                sin_zero: [0; 8],
-            };
-            // SAFETY: sockaddr_in fits in sockaddr_storage.
-            unsafe { std::ptr::write(&mut ss as *mut _ as *mut libc::sockaddr_in, sin) };
-            std::mem::size_of::<libc::sockaddr_in>()
-        }
-        SocketAddr::V6(a) => {
-            let sin6 = libc::sockaddr_in6 {
-                sin6_family: libc::AF_INET6 as u16,
-                sin6_port: a.port().to_be(),
-                sin6_flowinfo: 0,
-                sin6_addr: libc::in6_addr {
-                    s6_addr: a.ip().octets(),
-                },
-                sin6_scope_id: 0,
-            };
-            // SAFETY: sockaddr_in6 fits in sockaddr_storage.
-            unsafe { std::ptr::write(&mut ss as *mut _ as *mut libc::sockaddr_in6, sin6) };
-            std::mem::size_of::<libc::sockaddr_in6>()
-        }
-    };
-    (ss, len as u32)
 }
 
 #[derive(Default)]

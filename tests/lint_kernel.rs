@@ -11,7 +11,7 @@
 //! over IPv6 fails, because neighbour discovery is dropped.
 
 use std::collections::BTreeMap;
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::time::Duration;
 
 use pyptables::lint::{describe, Kind};
@@ -142,7 +142,7 @@ fn send(net: &Topology, tcp: bool, src: IpAddr, sport: u16, dst: IpAddr, dport: 
             unsafe {
                 let fd = libc::socket(domain, socktype | libc::SOCK_NONBLOCK, 0);
                 assert!(fd >= 0, "socket: {}", std::io::Error::last_os_error());
-                let (sa, len) = sockaddr(SocketAddr::new(src, sport));
+                let (sa, len) = pyptables_testkit::probe::sockaddr(src, sport);
                 let rc = libc::bind(fd, &sa as *const _ as *const libc::sockaddr, len);
                 assert_eq!(
                     rc,
@@ -150,7 +150,7 @@ fn send(net: &Topology, tcp: bool, src: IpAddr, sport: u16, dst: IpAddr, dport: 
                     "bind {src}:{sport}: {}",
                     std::io::Error::last_os_error()
                 );
-                let (da, len) = sockaddr(SocketAddr::new(dst, dport));
+                let (da, len) = pyptables_testkit::probe::sockaddr(dst, dport);
                 if tcp {
                     libc::connect(fd, &da as *const _ as *const libc::sockaddr, len);
                 } else {
@@ -170,41 +170,6 @@ fn send(net: &Topology, tcp: bool, src: IpAddr, sport: u16, dst: IpAddr, dport: 
             }
         })
         .unwrap();
-}
-
-fn sockaddr(addr: SocketAddr) -> (libc::sockaddr_storage, u32) {
-    // SAFETY: sockaddr_storage is plain data, valid all-zero, and large enough for both.
-    let mut ss: libc::sockaddr_storage = unsafe { std::mem::zeroed() };
-    let len = match addr {
-        SocketAddr::V4(a) => {
-            let sin = libc::sockaddr_in {
-                sin_family: libc::AF_INET as u16,
-                sin_port: a.port().to_be(),
-                sin_addr: libc::in_addr {
-                    s_addr: u32::from(*a.ip()).to_be(),
-                },
-                sin_zero: [0; 8],
-            };
-            // SAFETY: sockaddr_in fits in sockaddr_storage.
-            unsafe { std::ptr::write(&mut ss as *mut _ as *mut libc::sockaddr_in, sin) };
-            std::mem::size_of::<libc::sockaddr_in>()
-        }
-        SocketAddr::V6(a) => {
-            let sin6 = libc::sockaddr_in6 {
-                sin6_family: libc::AF_INET6 as u16,
-                sin6_port: a.port().to_be(),
-                sin6_flowinfo: 0,
-                sin6_addr: libc::in6_addr {
-                    s6_addr: a.ip().octets(),
-                },
-                sin6_scope_id: 0,
-            };
-            // SAFETY: sockaddr_in6 fits in sockaddr_storage.
-            unsafe { std::ptr::write(&mut ss as *mut _ as *mut libc::sockaddr_in6, sin6) };
-            std::mem::size_of::<libc::sockaddr_in6>()
-        }
-    };
-    (ss, len as u32)
 }
 
 fn pair(name: &str, extra: &[String]) -> Topology {

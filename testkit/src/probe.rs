@@ -772,7 +772,9 @@ fn checksum(data: &[u8]) -> u16 {
     !(sum as u16)
 }
 
-fn sockaddr(addr: IpAddr, port: u16) -> (libc::sockaddr_storage, libc::socklen_t) {
+/// `addr:port` as a `sockaddr_storage` and its length, for `bind`, `connect` and `sendto` on a
+/// raw socket a test drives itself.
+pub fn sockaddr(addr: IpAddr, port: u16) -> (libc::sockaddr_storage, libc::socklen_t) {
     // SAFETY: all-zero is a valid sockaddr_storage.
     let mut storage: libc::sockaddr_storage = unsafe { mem::zeroed() };
     let len = match addr {
