@@ -505,6 +505,28 @@ pub(crate) fn confirm_or_roll_back(
     code
 }
 
+/// Writes the unified diff from the `running` to the `desired` rules of `family` (coloured
+/// when `colour`), for either engine's `diff`; returns whether they differ.
+pub(crate) fn write_diff(
+    running: &str,
+    desired: &str,
+    family: Family,
+    colour: bool,
+    io: &mut Io<'_>,
+) -> bool {
+    if running == desired {
+        return false;
+    }
+    let text = similar::TextDiff::from_lines(running, desired)
+        .unified_diff()
+        .context_radius(3)
+        .header(&format!("running {family}"), &format!("desired {family}"))
+        .to_string();
+    let text = if colour { colour_diff(&text) } else { text };
+    let _ = io.out.write_all(text.as_bytes());
+    true
+}
+
 /// `text`'s non-empty lines, trimmed, joined by "; ".
 fn one_line(text: &str) -> String {
     text.lines()
@@ -820,16 +842,7 @@ pub(crate) fn diff(
         // Other software's chains and jumps, in tables that preserve them, are no difference.
         let desired = select_tables(&normalise(&owned_rules(&desired, tables)), &names);
         let running = select_tables(&normalise(&owned_rules(&running, tables)), &names);
-        if desired != running {
-            differ = true;
-            let text = similar::TextDiff::from_lines(&running, &desired)
-                .unified_diff()
-                .context_radius(3)
-                .header(&format!("running {family}"), &format!("desired {family}"))
-                .to_string();
-            let text = if colour { colour_diff(&text) } else { text };
-            let _ = io.out.write_all(text.as_bytes());
-        }
+        differ |= write_diff(&running, &desired, family, colour, io);
     }
     if differ {
         EXIT_FAILED
@@ -840,7 +853,7 @@ pub(crate) fn diff(
 
 /// A unified diff with the file names bold, hunk headers cyan, removed lines red and added
 /// lines green.
-pub(crate) fn colour_diff(text: &str) -> String {
+fn colour_diff(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + text.len() / 4);
     for line in text.lines() {
         let code = if line.starts_with("---") || line.starts_with("+++") {

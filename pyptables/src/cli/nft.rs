@@ -11,7 +11,7 @@ use std::time::Duration;
 use clap::{Args, ValueEnum};
 use pyptables_catalog::Family;
 
-use super::commands::{colour_diff, confirm_or_roll_back, ApplySettings, ASK_SECONDS};
+use super::commands::{confirm_or_roll_back, write_diff, ApplySettings, ASK_SECONDS};
 use super::scratch::{self, ScratchNetns};
 use super::system;
 use super::{Io, Tools, EXIT_ERROR, EXIT_FAILED, EXIT_OK, EXIT_ROLLBACK_FAILED};
@@ -411,17 +411,7 @@ pub(crate) fn diff(
             continue;
         }
         let clean = |t: Option<String>| normalise(&t.unwrap_or_default());
-        let (want, have) = (clean(want), clean(have));
-        if want != have {
-            differ = true;
-            let text = similar::TextDiff::from_lines(&have, &want)
-                .unified_diff()
-                .context_radius(3)
-                .header(&format!("running {f}"), &format!("desired {f}"))
-                .to_string();
-            let text = if colour { colour_diff(&text) } else { text };
-            let _ = io.out.write_all(text.as_bytes());
-        }
+        differ |= write_diff(&clean(have), &clean(want), f, colour, io);
     }
     if differ {
         EXIT_FAILED
