@@ -468,6 +468,15 @@ fn check_target(
         });
         return;
     };
+    if let Some(reason) = spec.removed {
+        report(Finding {
+            place: Place::Target,
+            problem: Problem::RemovedTarget {
+                name: spec.name.to_string(),
+                reason: reason.to_string(),
+            },
+        });
+    }
     let what = || format!("target {}", spec.name);
     if !scope_ok(ctx, &spec.scope) {
         check_scope(ctx, &what(), &spec.scope, Place::Target, report);

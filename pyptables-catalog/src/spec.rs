@@ -295,6 +295,9 @@ pub struct TargetSpec {
     pub effect: Effect,
     /// Its nftables form; `None` when nft has no equivalent (see [`crate::nft`]).
     pub nft: Option<NftForm>,
+    /// Why no current kernel can load it (the kernel module was removed), if so: the catalog
+    /// still describes it, and validation refuses it with this reason.
+    pub removed: Option<&'static str>,
 }
 
 impl MatchSpec {
@@ -335,6 +338,14 @@ impl TargetSpec {
     /// The same target, with its nftables form.
     pub const fn nft(mut self, form: NftForm) -> Self {
         self.nft = Some(form);
+        self
+    }
+
+    /// The same target, which no current kernel can load, for `reason` (when and why its
+    /// module was removed, and what to use instead).
+    #[must_use]
+    pub const fn removed(mut self, reason: &'static str) -> Self {
+        self.removed = Some(reason);
         self
     }
 
