@@ -39,6 +39,9 @@ mod simple_stateful;
 #[path = "../examples/ssh_template.rs"]
 #[allow(dead_code)]
 mod ssh_template;
+#[path = "../examples/synproxy_web.rs"]
+#[allow(dead_code)]
+mod synproxy_web;
 #[path = "../examples/zone_router.rs"]
 #[allow(dead_code)]
 mod zone_router;
@@ -118,6 +121,7 @@ fn example_cases() -> Vec<Case> {
         ("docker_host", docker_host::firewall()),
         ("firewall_macro", firewall_macro::firewall()),
         ("zone_router_dsl", zone_router::firewall()),
+        ("synproxy_web", synproxy_web::firewall()),
     ] {
         for family in [Family::V4, Family::V6] {
             if !fw.family(family).is_empty() {

@@ -30,6 +30,9 @@ mod per_host;
 #[path = "../examples/docker_host.rs"]
 #[allow(dead_code)]
 mod docker_host;
+#[path = "../examples/synproxy_web.rs"]
+#[allow(dead_code)]
+mod synproxy_web;
 
 /// (kind, chain, position, by) of each finding, in order.
 fn short(f: &[Finding]) -> Vec<(Kind, String, Option<usize>, Vec<usize>)> {
@@ -249,6 +252,7 @@ fn examples_lint_clean() {
         ("firewall_macro", firewall_macro::firewall()),
         ("zone_router", zone_router::firewall()),
         ("docker_host", docker_host::firewall()),
+        ("synproxy_web", synproxy_web::firewall()),
     ] {
         for t in [fw.ipv4(), fw.ipv6()] {
             let f = t.lint();
