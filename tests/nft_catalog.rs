@@ -602,6 +602,15 @@ const SAMPLES: &[(Family, &str, &str, &str, bool)] = &[
     ),
     (V4, "mangle", "INPUT", "-j CLUSTERIP --new", false),
     (V4, "filter", "INPUT", "-j ULOG", false),
+    // No form for shifts yet: iptables-translate writes `meta mark set ( ct mark ) >> 8`, which
+    // the catalog's CONNMARK form does not produce.
+    (
+        V4,
+        "mangle",
+        "PREROUTING",
+        "-j CONNMARK --restore-mark --right-shift-mark 8",
+        false,
+    ),
 ];
 
 /// A target option: name, negated, value.

@@ -263,6 +263,9 @@ pub static TARGETS: &[TargetSpec] = &[
                 O::new("nfmask", MARK_BITS),
                 O::new("ctmask", MARK_BITS),
                 O::new("mask", MARK_BITS),
+                // Revision 2: shift the mark copied or set (the kernel refuses 32 and more).
+                O::new("left-shift-mark", K::UInt { min: 0, max: 31 }),
+                O::new("right-shift-mark", K::UInt { min: 0, max: 31 }),
             ],
         ),
         &[&[
