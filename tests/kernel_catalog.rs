@@ -13,9 +13,15 @@
 //! disagreement is collected and the test fails with the full list.
 //!
 //! Rules the catalog allows are loaded together, one restore per family × table (bisected if
-//! that fails); each rule it refuses is loaded alone. Every rule carries `-s` so that it is
+//! that fails); each rule it refuses is loaded alone. A target, match or option of the other
+//! family only (ECN in IPv6, DNPT in IPv4, `-f` in IPv6) is tried in the first chain only:
+//! that family's iptables has no such extension or option, whatever the chain. Every rule carries `-s` so that it is
 //! conditional: the legacy kernel code skips the chain checks of rules it cannot reach, which
 //! would hide a refusal behind an earlier unconditional rule.
+//!
+//! Each option of each target is also added to the target's recipe and loaded in each table
+//! where the catalog allows the result (in every chain if the option is limited to some):
+//! flags and names included, which the value sweep below does not try.
 //!
 //! Further tests generate their cases from the catalog in the same way:
 //! - protocol requirements: every option, match and target that needs `-p`, with each
@@ -185,7 +191,8 @@ fn leave_out_targets_not_here(cases: &mut Vec<Case>) {
             .any(|b| ns.restore(*b, tk_family(probe.family), &text, &[]).is_ok());
         if !loads {
             eprintln!("target {name} cannot load in this kernel ({why}): its cases are left out");
-            cases.retain(|c| c.what != what);
+            let option = format!("{what} --");
+            cases.retain(|c| c.what != what && !c.what.starts_with(&option));
         }
     }
 }
@@ -200,6 +207,37 @@ fn target_variants(family: Family) -> Vec<(String, Rule)> {
             .flag("syn")
             .target(Target::new("TCPMSS").flag("clamp-mss-to-pmtu")),
     )]
+}
+
+/// Each option of each target that its recipe does not give, added to the recipe (options
+/// that exclude it taken out, required ones put in): `(what, rule, every chain)`. Flags and
+/// names, which the value sweep does not try, are loaded too: in each table where the catalog
+/// allows them, in every chain for an option limited to some chains.
+fn target_option_variants(family: Family) -> Vec<(String, Rule, bool)> {
+    let mut out = Vec::new();
+    for t in TARGETS.iter().filter(|t| t.removed.is_none()) {
+        let owner = Owner::Target(t);
+        let Some(base) = target_recipe(t.name, family) else {
+            continue;
+        };
+        for o in t.options {
+            if owner.has(&base, o.name) || !o.families.contains(family) {
+                continue;
+            }
+            let fitted = owner.fit(&base, &[o.name], family);
+            let mut rule = owner.set(&fitted, o.name, sample(o.kind, family).as_deref(), false);
+            if t.name == "IDLETIMER" && o.name == "alarm" {
+                // A label's timer is of one kind: an alarm timer needs a label of its own.
+                rule = owner.set(&rule, "label", Some("pyptables_kc_alarm"), false);
+            }
+            out.push((
+                format!("target {} --{}", t.name, o.name),
+                rule,
+                o.hooks != Hooks::ALL,
+            ));
+        }
+    }
+    out
 }
 
 /// A minimal valid use of the match module `name`, of the option `module --option`, or of
@@ -393,6 +431,7 @@ fn catalog_verdict(
 /// Every case, or the recipe problems that prevent building them.
 fn cases() -> Result<Vec<Case>, Vec<String>> {
     let mut uses: Vec<(Family, String, Rule)> = Vec::new();
+    let mut variants: Vec<(Family, String, Rule, bool)> = Vec::new();
     let mut problems = Vec::new();
     for family in [Family::V4, Family::V6] {
         // Targets no current kernel can load are checked by `removed_targets_are_refused`.
@@ -408,6 +447,9 @@ fn cases() -> Result<Vec<Case>, Vec<String>> {
         for (what, rule) in target_variants(family) {
             uses.push((family, what, rule));
         }
+        for (what, rule, every_chain) in target_option_variants(family) {
+            variants.push((family, what, rule, every_chain));
+        }
         for name in matches_to_test() {
             match match_recipe(&name, family) {
                 Some(rule) => uses.push((family, format!("match {name}"), rule)),
@@ -419,7 +461,7 @@ fn cases() -> Result<Vec<Case>, Vec<String>> {
     }
     let mut cases = Vec::new();
     for (family, what, rule) in uses {
-        for table in TABLES {
+        'places: for table in TABLES {
             for &chain in table.chains {
                 // `-s` first keeps every rule conditional (see the module docs).
                 let mut full = Rule::new().source(addr(family));
@@ -428,6 +470,18 @@ fn cases() -> Result<Vec<Case>, Vec<String>> {
                 }
                 if let Some(t) = rule.get_target() {
                     full = full.target(t.clone());
+                }
+                // What the other family's iptables has no extension or option for is refused
+                // the same way in every chain: one case says it.
+                if !cases.is_empty()
+                    && cases.last().is_some_and(|c: &Case| {
+                        c.family == family && c.what == what && c.catalog_says.contains(" only;")
+                    })
+                    && findings(&full, family, table.name, chain)
+                        .iter()
+                        .any(|f| matches!(f.problem, Problem::FamilyOnly { .. }))
+                {
+                    break 'places;
                 }
                 match catalog_verdict(&full, family, table.name, chain, true) {
                     Ok((catalog_ok, catalog_says)) => cases.push(Case {
@@ -443,6 +497,36 @@ fn cases() -> Result<Vec<Case>, Vec<String>> {
                         "{family} {}/{chain} {what}: the recipe itself is invalid: {e}",
                         table.name
                     )),
+                }
+            }
+        }
+    }
+    // Option variants only where the catalog finds nothing wrong with them at all; in the
+    // first such chain of each table unless the option is limited to some chains (the
+    // target's own chains are the recipe's cases above).
+    for (family, what, rule, every_chain) in variants {
+        for table in TABLES {
+            for &chain in table.chains {
+                let mut full = Rule::new().source(addr(family));
+                for arg in rule.args() {
+                    full = full.arg(arg.clone());
+                }
+                if let Some(t) = rule.get_target() {
+                    full = full.target(t.clone());
+                }
+                if let Ok((true, _)) = catalog_verdict(&full, family, table.name, chain, false) {
+                    cases.push(Case {
+                        family,
+                        table: table.name,
+                        chain,
+                        what: what.clone(),
+                        rule: full,
+                        catalog_ok: true,
+                        catalog_says: String::new(),
+                    });
+                    if !every_chain {
+                        break;
+                    }
                 }
             }
         }
