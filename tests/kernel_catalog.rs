@@ -1173,6 +1173,7 @@ fn sample(kind: ValueKind, family: Family) -> Option<String> {
         ValueKind::HexString => s("|61|"),
         ValueKind::Probability => s("0.5"),
         ValueKind::Owner => s("0"),
+        ValueKind::TcpOptionList => s("mss"),
     }
 }
 
@@ -1325,6 +1326,13 @@ fn values_to_try(kind: ValueKind, family: Family) -> Vec<String> {
             format!("{}:{min}", min + 1),
             min.to_string(),
         ],
+        ValueKind::TcpOptionList => {
+            let mut out = words(&[&catalog::value::TCP_OPTION_NAMES.map(|(n, _)| n)]);
+            out.extend(
+                ["0", "1", "2", "255", "256", "mss,2", "sack,timestamp,30"].map(String::from),
+            );
+            out
+        }
         ValueKind::Probability => ["0", "1", ".5", "0.25", "1.5", "-0.1", "1.0"]
             .map(String::from)
             .to_vec(),

@@ -628,24 +628,10 @@ pub static TARGETS: &[TargetSpec] = &[
     .effect(E::Continue),
     // No nft form: iptables-translate has none, and nft's `reset tcp option NAME` is not the
     // same on every packet: xt_TCPOPTSTRIP drops a packet whose TCP header it cannot read or
-    // make writable, and strips every occurrence of an option. Options by name only
-    // (iptables also takes numbers 2-255).
+    // make writable, and strips every occurrence of an option.
     needs(
         at(
-            t(
-                "TCPOPTSTRIP",
-                &[O::new(
-                    "strip-options",
-                    K::ChoiceList(&[
-                        "wscale",
-                        "mss",
-                        "sack-permitted",
-                        "sack",
-                        "timestamp",
-                        "md5",
-                    ]),
-                )],
-            ),
+            t("TCPOPTSTRIP", &[O::new("strip-options", K::TcpOptionList)]),
             &["mangle"],
             Hooks::ALL,
         ),

@@ -129,6 +129,9 @@ pub enum ValueKind {
     HexString,
     /// A probability from 0 to 1 in decimal (`0.25`, `.5`, `1`).
     Probability,
+    /// A comma list of TCP option kinds, each once: a name of [`TCP_OPTION_NAMES`] or a
+    /// number 2-255 (TCPOPTSTRIP's `--strip-options`; iptables-save prints the numbers).
+    TcpOptionList,
     /// A range `low:high` with `low < high`, both within `min..=max` (`queue-balance`).
     AscendingRange {
         /// Smallest accepted value.
@@ -379,6 +382,7 @@ impl ValueKind {
             | ValueKind::Owner
             | ValueKind::Host
             | ValueKind::PrefixLength
+            | ValueKind::TcpOptionList
             | ValueKind::AscendingRange { .. } => true,
             ValueKind::Flag
             | ValueKind::Interface
@@ -460,6 +464,10 @@ impl ValueKind {
                 "a pattern of at most 128 bytes, with `|hex|` blocks such as `GET |20|/`".into()
             }
             ValueKind::Probability => "a probability from 0 to 1, such as `0.25`".into(),
+            ValueKind::TcpOptionList => format!(
+                "a comma list of TCP options, each {} or a number 2-255",
+                list(&TCP_OPTION_NAMES.map(|(n, _)| n))
+            ),
             ValueKind::AscendingRange { min, max } => {
                 format!("a range `low:high` with low < high, within {min}-{max}")
             }
@@ -552,6 +560,7 @@ impl ValueKind {
             }
             ValueKind::HexString => hex_string(text).map(|_| Cow::Borrowed(text)),
             ValueKind::Probability => probability(text).map(|_| Cow::Borrowed(text)),
+            ValueKind::TcpOptionList => tcp_option_list(text),
             ValueKind::AscendingRange { min, max } => ascending_range(text, min, max),
         }
     }
@@ -585,7 +594,7 @@ impl ValueKind {
             }
             ValueKind::Choice(choices) => !choices.contains(&text),
             ValueKind::ChoiceList(choices) => !text.split(',').all(|item| choices.contains(&item)),
-            ValueKind::TcpFlags => true,
+            ValueKind::TcpFlags | ValueKind::TcpOptionList => true,
             // Numbers are written in one form (decimal, or hex for marks and TOS), whatever
             // form they were given in.
             ValueKind::UInt { .. }
@@ -1141,6 +1150,57 @@ fn choice_list<'a>(text: &'a str, choices: &[&str]) -> Checked<'a> {
         out.push(c);
     }
     Ok(Cow::Owned(out.join(",")))
+}
+
+/// TCPOPTSTRIP's option names and the kinds they stand for (libxt_TCPOPTSTRIP).
+pub const TCP_OPTION_NAMES: [(&str, u64); 6] = [
+    ("wscale", 3),
+    ("mss", 2),
+    ("sack-permitted", 4),
+    ("sack", 5),
+    ("timestamp", 8),
+    ("md5", 19),
+];
+
+/// A [`ValueKind::TcpOptionList`]: names in their spelling, numbers in decimal; an option
+/// given twice (also as a name and its number) is refused, as iptables does.
+fn tcp_option_list(text: &str) -> Checked<'_> {
+    let mut kinds: Vec<u64> = Vec::new();
+    let mut out: Vec<String> = Vec::new();
+    for item in text.split(',') {
+        let (word, kind) = match TCP_OPTION_NAMES
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(item))
+        {
+            Some((name, kind)) => ((*name).to_string(), *kind),
+            None if parse_number(item).is_some() => {
+                let n = uint(item, 0, 255)?;
+                if n < 2 {
+                    return Err(ValueError::new(format!(
+                        "TCP option kind {n} (the end or a no-op of the option list) cannot be \
+                         stripped: use 2-255"
+                    )));
+                }
+                (n.to_string(), n)
+            }
+            None => {
+                let names = TCP_OPTION_NAMES.map(|(n, _)| n);
+                return Err(ValueError::new(format!(
+                    "`{item}` is not a TCP option: use {} or a number 2-255{}",
+                    list(&names),
+                    crate::suggest::hint(did_you_mean(item, names.iter().copied()))
+                )));
+            }
+        };
+        if kinds.contains(&kind) {
+            return Err(ValueError::new(format!(
+                "TCP option `{item}` is listed twice"
+            )));
+        }
+        kinds.push(kind);
+        out.push(word);
+    }
+    Ok(same_or(text, out.join(",")))
 }
 
 fn icmp_type<'a>(text: &'a str, names: &[&str], max: u64) -> Checked<'a> {
@@ -1771,6 +1831,21 @@ mod tests {
             "192.0.2.1-192.0.2.9"
         );
         assert!(ValueKind::Address.check("010.0.0.1", v4).is_err());
+    }
+
+    #[test]
+    fn tcp_option_lists_take_names_and_the_numbers_iptables_save_prints() {
+        let k = ValueKind::TcpOptionList;
+        let c = |text: &str| k.check(text, Family::V4).map(Cow::into_owned);
+        // iptables-save prints `--strip-options 4,8` for `sack-permitted,timestamp`.
+        assert_eq!(c("4,8").unwrap(), "4,8");
+        assert_eq!(c("MSS,Timestamp").unwrap(), "mss,timestamp");
+        assert_eq!(c("0x1e").unwrap(), "30");
+        for bad in ["1", "0", "256", "02", "mss,2", "sack,sack", "nop", ""] {
+            assert!(c(bad).is_err(), "{bad}");
+        }
+        let e = c("timestmp").unwrap_err();
+        assert!(format!("{e:?}").contains("timestamp"), "{e:?}");
     }
 
     #[test]
