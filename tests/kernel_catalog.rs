@@ -19,8 +19,9 @@
 //! conditional: the legacy kernel code skips the chain checks of rules it cannot reach, which
 //! would hide a refusal behind an earlier unconditional rule.
 //!
-//! Each option of each target is also added to the target's recipe and loaded in each table
-//! where the catalog allows the result (in every chain if the option is limited to some):
+//! Each option of each target is also added to the target's recipe: an option limited to some
+//! tables or chains (TCPMSS's `--clamp-mss-to-pmtu`, SET's `--map-set`) is tried in every
+//! table × chain like a target, any other in each table where the catalog allows the result;
 //! flags and names included, which the value sweep below does not try.
 //!
 //! Further tests generate their cases from the catalog in the same way:
@@ -210,9 +211,9 @@ fn target_variants(family: Family) -> Vec<(String, Rule)> {
 }
 
 /// Each option of each target that its recipe does not give, added to the recipe (options
-/// that exclude it taken out, required ones put in): `(what, rule, every chain)`. Flags and
-/// names, which the value sweep does not try, are loaded too: in each table where the catalog
-/// allows them, in every chain for an option limited to some chains.
+/// that exclude it taken out, required and needed ones put in): `(what, rule, restricted)`,
+/// restricted if the option is limited to some tables or chains. Flags and names, which the
+/// value sweep does not try, are loaded too.
 fn target_option_variants(family: Family) -> Vec<(String, Rule, bool)> {
     let mut out = Vec::new();
     for t in TARGETS.iter().filter(|t| t.removed.is_none()) {
@@ -226,6 +227,18 @@ fn target_option_variants(family: Family) -> Vec<(String, Rule, bool)> {
             }
             let fitted = owner.fit(&base, &[o.name], family);
             let mut rule = owner.set(&fitted, o.name, sample(o.kind, family).as_deref(), false);
+            // Options it needs, and theirs (SET's --map-prio needs --map-set).
+            for _ in 0..2 {
+                for c in t.constraints {
+                    if let Constraint::Needs(a, others) = *c {
+                        if owner.has(&rule, a) && !others.iter().any(|x| owner.has(&rule, x)) {
+                            let x = owner.option(others[0]);
+                            rule =
+                                owner.set(&rule, x.name, sample(x.kind, family).as_deref(), false);
+                        }
+                    }
+                }
+            }
             if t.name == "IDLETIMER" && o.name == "alarm" {
                 // A label's timer is of one kind: an alarm timer needs a label of its own.
                 rule = owner.set(&rule, "label", Some("pyptables_kc_alarm"), false);
@@ -233,7 +246,7 @@ fn target_option_variants(family: Family) -> Vec<(String, Rule, bool)> {
             out.push((
                 format!("target {} --{}", t.name, o.name),
                 rule,
-                o.hooks != Hooks::ALL,
+                o.hooks != Hooks::ALL || !o.tables.is_empty(),
             ));
         }
     }
@@ -447,8 +460,15 @@ fn cases() -> Result<Vec<Case>, Vec<String>> {
         for (what, rule) in target_variants(family) {
             uses.push((family, what, rule));
         }
-        for (what, rule, every_chain) in target_option_variants(family) {
-            variants.push((family, what, rule, every_chain));
+        for (what, rule, restricted) in target_option_variants(family) {
+            // An option limited to some tables or chains is tried everywhere, as a target is.
+            if restricted {
+                if !uses.iter().any(|u| u.0 == family && u.1 == what) {
+                    uses.push((family, what, rule));
+                }
+            } else {
+                variants.push((family, what, rule, false));
+            }
         }
         for name in matches_to_test() {
             match match_recipe(&name, family) {

@@ -199,6 +199,9 @@ fn options_table(out: &mut String, options: &[OptionSpec]) {
         if o.families != Families::BOTH {
             notes.push(format!("{} only", families(o.families)));
         }
+        if !o.tables.is_empty() {
+            notes.push(format!("only in {}", words(o.tables, ", ")));
+        }
         if let Some(p) = o.protocols {
             notes.push(format!("needs protocol {}", words(p, " or ")));
         }

@@ -652,7 +652,7 @@ fn check_option(
     // The family was checked just above; the scope adds the hooks.
     let in_user_chain = Hook::from_chain_name(ctx.chain).is_none();
     let scope = Scope {
-        tables: &[],
+        tables: option.tables,
         hooks: if option.hooks_direct_only && in_user_chain {
             Hooks::ALL
         } else {

@@ -64,6 +64,9 @@ pub struct OptionSpec {
     /// Its nftables form, for the built-in rule options (`-s` → `ip saddr`); match and
     /// target options are translated by their match or target's form.
     pub nft: Option<NftForm>,
+    /// Tables it is allowed in, where its match or target allows more; empty means every
+    /// table its owner allows (SET's `--map-set` works in mangle only).
+    pub tables: &'static [&'static str],
 }
 
 impl OptionSpec {
@@ -83,6 +86,7 @@ impl OptionSpec {
             eval: None,
             hooks_direct_only: false,
             nft: None,
+            tables: &[],
         }
     }
 
@@ -129,6 +133,13 @@ impl OptionSpec {
     #[must_use]
     pub const fn flag(mut self, flag: &'static str) -> Self {
         self.flag = Some(flag);
+        self
+    }
+
+    /// The same option, allowed only in `tables`.
+    #[must_use]
+    pub const fn tables(mut self, tables: &'static [&'static str]) -> Self {
+        self.tables = tables;
         self
     }
 

@@ -447,7 +447,13 @@ pub static TARGETS: &[TargetSpec] = &[
     ),
     TargetSpec {
         // One rule may add to one set and delete from another.
-        required: &[&["add-set", "del-set"]],
+        required: &[&["add-set", "del-set", "map-set"]],
+        constraints: &[
+            C::Needs("map-mark", &["map-set"]),
+            C::Needs("map-prio", &["map-set"]),
+            C::Needs("map-queue", &["map-set"]),
+            C::Needs("map-set", &["map-mark", "map-prio", "map-queue"]),
+        ],
         ..t(
             "SET",
             &[
@@ -455,6 +461,13 @@ pub static TARGETS: &[TargetSpec] = &[
                 O::new("del-set", K::SetRef),
                 O::new("timeout", K::UInt { min: 0, max: U32 }),
                 O::new("exist", FLAG),
+                // xt_set: the packet's mark, priority or queue from the set's entry
+                // (skbinfo), in the mangle table only; priority and queue only where the
+                // packet leaves.
+                O::new("map-set", K::SetRef).tables(&["mangle"]),
+                O::new("map-mark", FLAG),
+                O::new("map-prio", FLAG).hooks(SET_MAP_HOOKS),
+                O::new("map-queue", FLAG).hooks(SET_MAP_HOOKS),
             ],
         )
     },
@@ -793,6 +806,9 @@ fn hmark_spi_and_ports(given: &Given<'_>) -> Result<(), Violation> {
     }
     Ok(())
 }
+
+/// Where SET's `--map-prio` and `--map-queue` work (xt_set).
+const SET_MAP_HOOKS: Hooks = Hooks::FORWARD.or(Hooks::OUTPUT).or(Hooks::POSTROUTING);
 
 /// DNPT's and SNPT's options: two IPv6 prefixes.
 const NPT_OPTIONS: &[O] = &[O::new("src-pfx", K::Network), O::new("dst-pfx", K::Network)];
