@@ -645,7 +645,8 @@ pub static MATCHES: &[MatchSpec] = &[
             hooks: Hooks::PREROUTING,
             families: Families::BOTH,
         },
-    ),
+    )
+    .nft(nft::rpfilter),
     // socket: xt_socket looks the packet's socket up on the way in only.
     scoped(
         m(
@@ -658,7 +659,8 @@ pub static MATCHES: &[MatchSpec] = &[
             ],
         ),
         hooks_only(Hooks::PREROUTING.or(Hooks::INPUT)),
-    ),
+    )
+    .nft(nft::socket),
     // cgroup: xt_cgroup needs a local socket (INPUT, OUTPUT, POSTROUTING). A `--path` must
     // exist in the cgroup2 hierarchy when the rule is loaded, which only the kernel can say;
     // libxt_cgroup cuts a longer path at 511 bytes.
@@ -676,7 +678,8 @@ pub static MATCHES: &[MatchSpec] = &[
         ),
         &[&["path", "cgroup"]],
         &[&["path", "cgroup"]],
-    ),
+    )
+    .nft(nft::cgroup),
     rules(
         m(
             "connbytes",
@@ -696,7 +699,8 @@ pub static MATCHES: &[MatchSpec] = &[
         ),
         &[&["connbytes"], &["connbytes-dir"], &["connbytes-mode"]],
         &[],
-    ),
+    )
+    .nft(nft::connbytes),
     // connlabel: a label is a bit 0-127 (nf_connlabels_get). iptables reads names from
     // /etc/xtables/connlabel.conf when that file exists, and then only names; the catalog
     // takes bit numbers, which iptables reads when the file is absent.
@@ -711,8 +715,12 @@ pub static MATCHES: &[MatchSpec] = &[
         ),
         &[&["label"]],
         &[],
-    ),
+    )
+    .nft(nft::connlabel),
     // cluster: libxt_cluster takes node numbers and masks 1-32 (XT_CLUSTER_NODES_MAX).
+    // No nft form: nft's `jhash ct original saddr mod N` hashes the address bytes, xt_cluster
+    // the address as a number with another seed mix, so a node would take other connections;
+    // and xt_cluster also turns multicast link-layer packets into host ones.
     rules(
         m(
             "cluster",
@@ -740,7 +748,8 @@ pub static MATCHES: &[MatchSpec] = &[
         ),
         &[&["cpu"]],
         &[],
-    ),
+    )
+    .nft(nft::cpu),
     // devgroup: xt_devgroup checks the hooks (also through jumps): the incoming device's group
     // where there is one, the outgoing device's where there is one. Group names from
     // /etc/iproute2/group are not read: numbers only.
@@ -755,7 +764,8 @@ pub static MATCHES: &[MatchSpec] = &[
         ),
         &[&["src-group", "dst-group"]],
         &[],
-    ),
+    )
+    .nft(nft::devgroup),
     // policy: one policy element. Several (`--next`, which repeats the element options) are
     // not modelled; write such a rule with `raw unchecked`.
     rules(
@@ -777,7 +787,8 @@ pub static MATCHES: &[MatchSpec] = &[
         .constrained(&[C::Check(combos::policy_element)]),
         &[&["dir"]],
         &[],
-    ),
+    )
+    .nft(nft::policy),
     // realm: IPv4 only (libipt_realm); the route's realm is known once it is routed, so not
     // in PREROUTING. Realm names from /etc/iproute2/rt_realms are not read: numbers only.
     rules(
@@ -795,12 +806,14 @@ pub static MATCHES: &[MatchSpec] = &[
         ),
         &[&["realm"]],
         &[],
-    ),
+    )
+    .nft(nft::realm),
     // rateest: compares the rates of estimators made by `-j RATEEST` (xt_rateest refuses a
     // name no RATEEST rule has made). `--rateest-bps1` … `--rateest-pps2` are written without
     // a rate (they name what is compared); `--rateest-bps`/`--rateest-pps` (iptables' names of
     // `--rateest-bps2`/`--rateest-pps2` with a rate) carry the rate in absolute mode: bits
-    // and packets per second, as plain numbers (iptables' unit suffixes are not read).
+    // and packets per second, as plain numbers (iptables' unit suffixes are not read). No nft
+    // form: nft has no rate estimators.
     rules(
         m(
             "rateest",
@@ -839,7 +852,8 @@ pub static MATCHES: &[MatchSpec] = &[
         ],
     ),
     // nfacct: the accounting object must exist (made with `nfacct add NAME`) when the rule
-    // is loaded; its name has at most 31 characters (NFACCT_NAME_MAX).
+    // is loaded; its name has at most 31 characters (NFACCT_NAME_MAX). No nft form: nft's
+    // named counters are not nfacct objects.
     rules(
         m(
             "nfacct",
@@ -850,7 +864,8 @@ pub static MATCHES: &[MatchSpec] = &[
         &[],
     ),
     // osf: IPv4 TCP SYNs on the way in (xt_osf); a genre has at most 31 characters. Matching
-    // needs fingerprints loaded with `nfnl_osf`, loading the rule does not.
+    // needs fingerprints loaded with `nfnl_osf`, loading the rule does not. No nft form:
+    // nft's `osf name` compares the genre of the first fingerprint that fits, xt_osf any.
     rules(
         needs(
             scoped(
@@ -874,7 +889,8 @@ pub static MATCHES: &[MatchSpec] = &[
         &[&["genre"]],
         &[],
     ),
-    // ipvs: needs the kernel's IPVS (ip_vs), and for IPv6 one built with IP_VS_IPV6.
+    // ipvs: needs the kernel's IPVS (ip_vs), and for IPv6 one built with IP_VS_IPV6. No nft
+    // form: nft has no IPVS expression.
     rules(
         m(
             "ipvs",
