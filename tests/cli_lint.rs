@@ -5,7 +5,8 @@ use pyptables::cli::run_with_args;
 use pyptables::{Family, Firewall, Policy, Rule, Tables};
 
 /// IPv4: rule 2 (DROP tcp 22 from 10.1/16) is shadowed by rule 1 (ACCEPT tcp 1:1024 from
-/// 10/8); IPv6: nothing (INPUT accepts).
+/// 10/8); IPv6: nothing (ICMPv6 accepted, SSH only from fd00::/8, so a client elsewhere is
+/// dropped by both families).
 fn shadowing() -> Firewall {
     let mut v4 = Tables::new(Family::V4);
     let input = &mut v4.table_or_default("filter").unwrap()["INPUT"];
@@ -25,7 +26,17 @@ fn shadowing() -> Firewall {
             .drop(),
     );
     let mut v6 = Tables::new(Family::V6);
-    v6.table_or_default("filter").unwrap()["INPUT"].push(Rule::new().in_interface("lo").accept());
+    let input = &mut v6.table_or_default("filter").unwrap()["INPUT"];
+    input.set_policy(Policy::Drop).unwrap();
+    input.push(Rule::new().in_interface("lo").accept());
+    input.push(Rule::new().proto("ipv6-icmp").accept());
+    input.push(
+        Rule::new()
+            .proto("tcp")
+            .dport("1:1024")
+            .source("fd00::/8")
+            .accept(),
+    );
     Firewall::from_tables(v4, v6)
 }
 
