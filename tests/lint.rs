@@ -434,7 +434,10 @@ fn dual(v4: Vec<Rule>, v6: Vec<Rule>) -> Firewall {
     Firewall::from_tables(a, b)
 }
 
-fn dual_short(f: &[Finding]) -> Vec<(Kind, Family, String, Option<usize>, Option<u16>)> {
+/// (kind, family, chain, position, witness port) of a finding.
+type DualShort = (Kind, Family, String, Option<usize>, Option<u16>);
+
+fn dual_short(f: &[Finding]) -> Vec<DualShort> {
     f.iter()
         .map(|f| {
             let port = f.witness.as_ref().and_then(|w| w.dport);

@@ -7,8 +7,30 @@
 //! - **shadowed**: an earlier rule of the same chain that leaves the chain with a *different*
 //!   action matches every packet this rule matches;
 //! - **redundant**: the same, with the same action: removing the rule changes nothing;
+//! - **return-only**: a jump or goto to a user chain that can only return — it has no
+//!   rules, or each of its rules is a RETURN, a rule without target, or a jump or goto to
+//!   such a chain, and every match in them is one the catalog decides for a packet (a
+//!   `limit`, `recent` or `quota` match keeps state, a side effect). A LOG, MARK or any other
+//!   target, or a verdict, means the chain does something. The jump is reached, so this is
+//!   its own kind rather than *unreachable*: a jump to such a chain does nothing, a goto acts
+//!   as RETURN (from a built-in chain: the policy applies). Jumps inside such chains are
+//!   not reported again;
 //! - **dual-stack**: IPv6 rules whose INPUT drops neighbour discovery (IPv6 then stops
 //!   working on the link).
+//!
+//! [`Firewall::lint`] adds, for a firewall with a filter table in both families, the
+//! services whose IPv4 and IPv6 verdicts differ (also **dual-stack**). For each TCP and UDP
+//! destination port the rules of either family name (the first port of each range, at most
+//! 128 per protocol), a new connection into INPUT and one through FORWARD are walked with
+//! [`crate::explain`] in each family. The probe comes from a source address no rule of its
+//! family names (a client elsewhere), has no destination address, and arrives on each
+//! interface the rules name other than `lo` (or one no rule names, when none is named;
+//! through FORWARD, pairs of them). Only definite verdicts compare: when either family's
+//! walk meets a rule it cannot decide (a rate, a set, a rule on the destination address, …)
+//! the verdict is unknown and nothing is reported. A definite accept in one family and a drop
+//! or reject in the other is a finding that says what each family decides and by which rule
+//! or policy; it points at the deciding rule of one family (the one with a rule, the
+//! accepting one when both have one). Ports decided by the same rules are one finding.
 //!
 //! The check is sound and conservative: a finding is only made when coverage is certain.
 //! An earlier rule covers a later one when each of its options is implied by an option of the
@@ -20,7 +42,12 @@
 //!
 //! Each finding carries a witness packet where one is found: a packet the flagged rule
 //! matches and (for shadowed and redundant) the covering rule decides, both checked with the
-//! same three-valued evaluation [`crate::explain`] uses.
+//! same three-valued evaluation [`crate::explain`] uses. A return-only finding's witness is a
+//! packet the jump rule matches; a dual-stack verdict finding's is the flagged family's probe
+//! (no destination address: send it to the host's own).
+//!
+//! The per-host binary's `check` prints [`Firewall::lint`]'s findings; `pyptables lint FILE`
+//! prints those of a saved ruleset, each naming its line in the file.
 //!
 //! ```
 //! use pyptables::lint::Kind;
@@ -167,8 +194,9 @@ pub fn describe(p: &Packet) -> String {
 }
 
 impl Tables {
-    /// Unreachable, shadowed and redundant rules, dead user chains and dual-stack traps; see
-    /// [`crate::lint`]. Empty when nothing is found.
+    /// Unreachable, shadowed and redundant rules, dead user chains, jumps to chains that can
+    /// only return and dual-stack traps; see [`crate::lint`]. Empty when nothing is found.
+    /// [`Firewall::lint`] also compares the IPv4 and IPv6 verdicts.
     pub fn lint(&self) -> Vec<Finding> {
         let mut out = Vec::new();
         for table in self.iter() {

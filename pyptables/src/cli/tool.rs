@@ -3,8 +3,8 @@
 //! `pyptables import` turns an `iptables-save` dump (a file, standard input or the running
 //! rules) into the `src/main.rs` of a per-host binary; `pyptables check FILE` runs the
 //! per-host `check` on a saved ruleset; `pyptables lint` prints a saved ruleset's lint
-//! findings as `check` does, each naming the dump's line. Further saved-ruleset commands (`explain`, `lint`,
-//! `nft`) are added as variants of [`ToolCommand`], each reading its input with
+//! findings as `check` does, each naming the dump's line. Further saved-ruleset commands
+//! (`explain`, `nft`) are added as variants of [`ToolCommand`], each reading its input with
 //! [`read_ruleset`] and handing the [`Firewall`] to the per-host code.
 
 use std::io::{Read, Write};
