@@ -13,7 +13,8 @@
 //! disagreement is collected and the test fails with the full list.
 //!
 //! Rules the catalog allows are loaded together, one restore per family × table (bisected if
-//! that fails); each rule it refuses is loaded alone. Every rule carries `-s` so that it is
+//! that fails); each rule it refuses is loaded alone. Each backend and family has a namespace
+//! of its own, and the four load in parallel. Every rule carries `-s` so that it is
 //! conditional: the legacy kernel code skips the chain checks of rules it cannot reach, which
 //! would hide a refusal behind an earlier unconditional rule.
 //!
@@ -529,8 +530,12 @@ fn load_bisect(
 }
 
 /// Every case's verdict with `backend`.
-fn kernel_verdicts(backend: tk::Backend, cases: &[Case]) -> BTreeMap<usize, Result<(), String>> {
-    let ns = Netns::new(&format!("catalog_{backend}")).unwrap();
+fn kernel_verdicts(
+    backend: tk::Backend,
+    family: Family,
+    cases: &[Case],
+) -> BTreeMap<usize, Result<(), String>> {
+    let ns = Netns::new(&format!("catalog_{backend}_{}", tk_family(family))).unwrap();
     ns.exec_ok("ipset", &["create", SET_V4, "hash:ip"])
         .expect("ipset create (is ipset installed?)");
     ns.exec_ok("ipset", &["create", SET_V6, "hash:ip", "family", "inet6"])
@@ -538,7 +543,7 @@ fn kernel_verdicts(backend: tk::Backend, cases: &[Case]) -> BTreeMap<usize, Resu
     make_kernel_objects(&ns, backend);
     let mut out = BTreeMap::new();
     let mut groups: BTreeMap<(u8, &str), Vec<(usize, &Case)>> = BTreeMap::new();
-    for (i, case) in cases.iter().enumerate() {
+    for (i, case) in cases.iter().enumerate().filter(|(_, c)| c.family == family) {
         let fam = match case.family {
             Family::V4 => 4,
             Family::V6 => 6,
@@ -689,10 +694,24 @@ fn compare(cases: &[Case]) -> Vec<String> {
     let cases = &cases[..];
     let started = Instant::now();
     let before = RESTORES.load(Ordering::Relaxed);
+    // One namespace per backend and family, loading in parallel.
     let (nft, legacy) = std::thread::scope(|s| {
-        let nft = s.spawn(|| kernel_verdicts(tk::Backend::Nft, cases));
-        let legacy = s.spawn(|| kernel_verdicts(tk::Backend::Legacy, cases));
-        (nft.join().unwrap(), legacy.join().unwrap())
+        let run = |backend: tk::Backend| {
+            let threads: Vec<_> = Family::ALL
+                .map(|f| s.spawn(move || kernel_verdicts(backend, f, cases)))
+                .into_iter()
+                .collect();
+            threads
+        };
+        let (nft, legacy) = (run(tk::Backend::Nft), run(tk::Backend::Legacy));
+        let join = |threads: Vec<std::thread::ScopedJoinHandle<'_, _>>| {
+            let mut all: BTreeMap<usize, Result<(), String>> = BTreeMap::new();
+            for t in threads {
+                all.extend(t.join().unwrap());
+            }
+            all
+        };
+        (join(nft), join(legacy))
     });
 
     let mut disagreements = Vec::new();
