@@ -67,6 +67,9 @@ pub struct OptionSpec {
     /// Tables it is allowed in, where its match or target allows more; empty means every
     /// table its owner allows (SET's `--map-set` works in mangle only).
     pub tables: &'static [&'static str],
+    /// For options whose values are allowed in different hooks (policy's `--dir in` not in
+    /// OUTPUT/POSTROUTING): the hooks a (valid) value is allowed in.
+    pub value_hooks: Option<fn(&str) -> Hooks>,
 }
 
 impl OptionSpec {
@@ -87,7 +90,15 @@ impl OptionSpec {
             hooks_direct_only: false,
             nft: None,
             tables: &[],
+            value_hooks: None,
         }
+    }
+
+    /// The same option, each of whose values is allowed only in the hooks `hooks` gives.
+    #[must_use]
+    pub const fn value_hooks(mut self, hooks: fn(&str) -> Hooks) -> Self {
+        self.value_hooks = Some(hooks);
+        self
     }
 
     /// The same option, decided for a packet by `eval`.
