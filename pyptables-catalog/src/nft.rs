@@ -296,6 +296,8 @@ pub fn protocol(g: &Given<'_>) -> Result<String, String> {
     }
     let v = match v.as_str() {
         "icmpv6" | "ipv6-icmp" | "58" => "ipv6-icmp".to_string(),
+        // nft knows the mobility header only by its /etc/protocols name.
+        "mh" | "ipv6-mh" | "135" => "mobility-header".to_string(),
         _ => v,
     };
     Ok(match g.family {
@@ -892,6 +894,193 @@ pub fn statistic(g: &Given<'_>) -> Result<String, String> {
         }
         _ => Err("statistic needs --mode".into()),
     }
+}
+
+// ---- packet-header matches ----------------------------------------------------------------
+
+/// A 32-bit range value (`a:b`, canonical) as nft's `a-b` on a field of `bits` bits:
+/// the high end is cut to the field (a narrower field cannot hold more), and a range wholly
+/// above it has no form (the iptables rule never matches).
+fn narrow_range(v: &str, bits: u32, what: &str) -> Result<String, String> {
+    let max = (1u64 << bits) - 1;
+    let (lo, hi) = v.split_once(':').unwrap_or((v, v));
+    let lo: u64 = lo.parse().map_err(|_| format!("bad range {v}"))?;
+    let hi: u64 = hi.parse().map_err(|_| format!("bad range {v}"))?;
+    if lo > max {
+        return Err(format!(
+            "{what} is a {bits}-bit field: {v} never matches, and nft refuses such a value"
+        ));
+    }
+    let hi = hi.min(max);
+    Ok(if lo == hi {
+        lo.to_string()
+    } else {
+        format!("{lo}-{hi}")
+    })
+}
+
+/// `-m ecn`: `tcp flags cwr`, `tcp flags ecn` (ECE), `ip ecn ect0`.
+pub fn ecn(g: &Given<'_>) -> Result<String, String> {
+    let mut out = Vec::new();
+    for &(name, v, n) in g.options {
+        out.push(match name {
+            // Only the one bit: `tcp flags != ecn` (iptables-translate's) compares all flags.
+            "ecn-tcp-cwr" | "ecn-tcp-ece" => {
+                let flag = if name == "ecn-tcp-cwr" { "cwr" } else { "ecn" };
+                format!("tcp flags {}{flag}", if n { "! " } else { "" })
+            }
+            "ecn-ip-ect" => {
+                let ect = match value(v, name)? {
+                    "0" => "not-ect",
+                    "1" => "ect1",
+                    "2" => "ect0",
+                    "3" => "ce",
+                    other => return Err(format!("--ecn-ip-ect {other} is not 0-3")),
+                };
+                // ip6tables-translate writes `ip ecn` for IPv6 too, which never matches there.
+                format!("{} ecn {}{ect}", ip(g.family), neq(n))
+            }
+            other => return Err(format!("nft has no form of --{other}")),
+        });
+    }
+    Ok(out.join(" "))
+}
+
+/// `-m esp`: `esp spi 5` (a 32-bit field).
+pub fn esp(g: &Given<'_>) -> Result<String, String> {
+    let (name, v, n) = g.options[0];
+    Ok(format!(
+        "esp spi {}{}",
+        neq(n),
+        narrow_range(value(v, name)?, 32, "the SPI")?
+    ))
+}
+
+/// `-m ah` (IPv4): `ah spi 5`. In IPv6 nft's `ah` expressions test the protocol after the
+/// extension headers, which is never AH, so there is no form.
+pub fn ah(g: &Given<'_>) -> Result<String, String> {
+    if g.family == Family::V6 {
+        return Err(
+            "in IPv6 nft's `ah` expressions follow the protocol after the extension headers, \
+             which is never AH: nothing would match"
+                .into(),
+        );
+    }
+    let (name, v, n) = g.options[0];
+    if name != "ahspi" {
+        return Err(format!("nft has no form of --{name}"));
+    }
+    Ok(format!(
+        "ah spi {}{}",
+        neq(n),
+        narrow_range(value(v, name)?, 32, "the SPI")?
+    ))
+}
+
+/// `-m ipcomp`: `comp cpi 5`; the CPI is 16 bits, `--compres` is ignored by the kernel.
+pub fn ipcomp(g: &Given<'_>) -> Result<String, String> {
+    let mut out = Vec::new();
+    for &(name, v, n) in g.options {
+        match name {
+            "ipcompspi" => out.push(format!(
+                "comp cpi {}{}",
+                neq(n),
+                narrow_range(value(v, name)?, 16, "the CPI")?
+            )),
+            "compres" => {}
+            other => return Err(format!("nft has no form of --{other}")),
+        }
+    }
+    if out.is_empty() {
+        out.push("meta l4proto ipcomp".into());
+    }
+    Ok(out.join(" "))
+}
+
+/// `-m frag`: `frag id`, `frag frag-off`, `frag more-fragments`, `frag reserved`. The
+/// kernel ignores `--fraglen` (a fragment header has no length), so it adds nothing beyond
+/// the header itself.
+pub fn frag(g: &Given<'_>) -> Result<String, String> {
+    let mut out = Vec::new();
+    for &(name, v, n) in g.options {
+        match name {
+            "fragid" => out.push(format!(
+                "frag id {}{}",
+                neq(n),
+                narrow_range(value(v, name)?, 32, "the fragment id")?
+            )),
+            "fraglen" => {}
+            // ip6t_frag: both reserved fields zero (iptables-translate's `frag reserved 1`
+            // is the opposite).
+            "fragres" => out.push("frag reserved 0 frag reserved2 0".into()),
+            "fragfirst" => out.push("frag frag-off 0".into()),
+            "fragmore" => out.push("frag more-fragments 1".into()),
+            "fraglast" => out.push("frag more-fragments 0".into()),
+            other => return Err(format!("nft has no form of --{other}")),
+        }
+    }
+    if out.is_empty() {
+        out.push("exthdr frag exists".into());
+    }
+    Ok(out.join(" "))
+}
+
+/// `-m hbh` and `-m dst`: no form. The kernel compares `--*-len` with the header's length
+/// in bytes, nft's `hdrlength` is the raw field (8-byte units less one), and nft has no
+/// option list; iptables-translate's `hbh hdrlength N` compares the wrong unit.
+fn opts_header(_: &Given<'_>) -> Result<String, String> {
+    Err(
+        "the kernel compares the header length in bytes, nft's `hdrlength` in 8-byte units, \
+         and nft cannot list options"
+            .into(),
+    )
+}
+
+/// `-m hbh`: see [`opts_header`].
+pub fn hbh(g: &Given<'_>) -> Result<String, String> {
+    opts_header(g)
+}
+
+/// `-m dst`: see [`opts_header`].
+pub fn dst(g: &Given<'_>) -> Result<String, String> {
+    opts_header(g)
+}
+
+/// `-m rt`: `rt type`, `rt seg-left`; `--rt-len` (bytes in the kernel, 8-byte units in nft)
+/// and the type-0 options have no form.
+pub fn rt(g: &Given<'_>) -> Result<String, String> {
+    let mut out = Vec::new();
+    for &(name, v, n) in g.options {
+        match name {
+            "rt-type" => out.push(format!(
+                "rt type {}{}",
+                neq(n),
+                narrow_range(value(v, name)?, 8, "the routing type")?
+            )),
+            "rt-segsleft" => out.push(format!(
+                "rt seg-left {}{}",
+                neq(n),
+                narrow_range(value(v, name)?, 8, "segments left")?
+            )),
+            other => {
+                return Err(format!(
+                    "nft has no form of --{other} (the kernel compares --rt-len in bytes, nft \
+                     in 8-byte units; nft has no type-0 address list)"
+                ))
+            }
+        }
+    }
+    Ok(out.join(" "))
+}
+
+/// `-m mh`: `mh type 1-3` (the types in numbers, as the catalog writes them).
+pub fn mh(g: &Given<'_>) -> Result<String, String> {
+    let (name, v, n) = g.options[0];
+    Ok(format!(
+        "mh type {}{}",
+        neq(n),
+        narrow_range(value(v, name)?, 8, "the type")?
+    ))
 }
 
 // ---- targets ------------------------------------------------------------------------------
