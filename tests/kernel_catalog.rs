@@ -191,7 +191,7 @@ fn match_recipe(name: &str, family: Family) -> Option<Rule> {
                 .opt("mode", "random")
                 .opt("probability", "0.5"),
         ),
-        _ => return None,
+        _ => return header_match_recipe(name, family),
     })
 }
 
@@ -222,6 +222,11 @@ fn matches_to_test() -> Vec<String> {
     for extra in EXTRA_OPTIONS {
         if !out.iter().any(|o| o == extra) {
             out.push(extra.to_string());
+        }
+    }
+    for extra in header_option_uses() {
+        if !out.contains(&extra) {
+            out.push(extra);
         }
     }
     out
@@ -324,6 +329,9 @@ fn cases() -> Result<Vec<Case>, Vec<String>> {
             uses.push((family, what, rule));
         }
         for name in matches_to_test() {
+            if !header_use_applies(&name, family) {
+                continue;
+            }
             match match_recipe(&name, family) {
                 Some(rule) => uses.push((family, format!("match {name}"), rule)),
                 None => problems.push(format!(
@@ -958,6 +966,11 @@ fn sample(kind: ValueKind, family: Family) -> Option<String> {
         ValueKind::HexString => s("|61|"),
         ValueKind::Probability => s("0.5"),
         ValueKind::Owner => s("0"),
+        ValueKind::U32 => s("0=0"),
+        ValueKind::SctpChunks => s("any INIT"),
+        ValueKind::Ip6Options => s("1:2"),
+        ValueKind::Ip6AddressList => s("2001:db8::1"),
+        ValueKind::MhType => s("1"),
     }
 }
 
@@ -1125,6 +1138,14 @@ fn values_to_try(kind: ValueKind, family: Family) -> Vec<String> {
             }
             out
         }
+        ValueKind::UIntRange { min: 0, max } if max == u64::from(u32::MAX) => {
+            header_values_to_try(kind)
+        }
+        ValueKind::U32
+        | ValueKind::SctpChunks
+        | ValueKind::Ip6Options
+        | ValueKind::Ip6AddressList
+        | ValueKind::MhType => header_values_to_try(kind),
         ValueKind::Host => vec![
             addr(family).to_string(),
             format!(
@@ -1434,6 +1455,204 @@ fn computed_cases() -> Vec<Case> {
     cases
 }
 
+// ---- packet-header matches (ecn, esp, ah, ipcomp, u32, IPv6's extension headers) ----------
+
+/// The packet-header match modules: each of their options is tested in every table × chain ×
+/// family, not only those the catalog restricts.
+const HEADER_MATCHES: &[&str] = &[
+    "ecn",
+    "esp",
+    "ah",
+    "ipcomp",
+    "u32",
+    "frag",
+    "hbh",
+    "dst",
+    "rt",
+    "mh",
+    "ipv6header",
+    "srh",
+];
+
+/// Options of the protocol matches that belong to the packet-header work.
+const HEADER_OPTIONS_OF_PROTOCOL_MATCHES: &[&str] = &[
+    "sctp --chunk-types",
+    "dccp --dccp-types",
+    "dccp --dccp-option",
+];
+
+/// `module --option` for every option of [`HEADER_MATCHES`], and the protocol matches' ones.
+fn header_option_uses() -> Vec<String> {
+    let mut out: Vec<String> = HEADER_MATCHES
+        .iter()
+        .flat_map(|name| {
+            let spec = catalog::matches::find(name).expect("catalog match");
+            spec.options
+                .iter()
+                .map(move |o| format!("{name} --{}", o.name))
+        })
+        .collect();
+    out.extend(
+        HEADER_OPTIONS_OF_PROTOCOL_MATCHES
+            .iter()
+            .map(|s| s.to_string()),
+    );
+    out
+}
+
+/// Whether `module --option` of a packet-header match is tested in `family`: an option of a
+/// match that does not exist in the family is not (the match's own case in every chain
+/// already shows the family refused, and each such case is a load of its own).
+fn header_use_applies(name: &str, family: Family) -> bool {
+    match name.split_once(" --") {
+        Some((module, _)) if HEADER_MATCHES.contains(&module) => catalog::matches::find(module)
+            .is_some_and(|m| m.scope.families.contains(family)),
+        _ => true,
+    }
+}
+
+/// A minimal valid use of a packet-header match, or of one of its options (the match's
+/// recipe with the option added, with the protocol the option needs).
+fn header_match_recipe(name: &str, family: Family) -> Option<Rule> {
+    let v4 = family == Family::V4;
+    Some(match name {
+        "ecn" => Rule::new().opt("ecn-ip-ect", "1"),
+        "esp" => Rule::new().proto("esp").opt("espspi", "5"),
+        // IPv4's ipt_ah needs `-p ah`; in IPv6 `-p ah` never matches.
+        "ah" if v4 => Rule::new().proto("ah").opt("ahspi", "5"),
+        "ah" => Rule::new().opt("ahspi", "5"),
+        "ipcomp" => Rule::new().proto("ipcomp").opt("ipcompspi", "5"),
+        "u32" => Rule::new().opt("u32", "0=0"),
+        "frag" => Rule::new().opt("fragid", "1:10"),
+        "hbh" => Rule::new().opt("hbh-len", "8"),
+        "dst" => Rule::new().opt("dst-len", "8"),
+        // Type 0, so that the type-0 options may follow.
+        "rt" => Rule::new().opt("rt-type", "0"),
+        "mh" => Rule::new().proto("mh").opt("mh-type", "1"),
+        "ipv6header" => {
+            Rule::new().with_match(Match::new("ipv6header").opt("header", "frag"))
+        }
+        "srh" => Rule::new().opt("srh-next-hdr", "17"),
+        "rt --rt-0-not-strict" => Rule::new()
+            .opt("rt-type", "0")
+            .opt("rt-0-addrs", "2001:db8::1")
+            .flag("rt-0-not-strict"),
+        _ => {
+            let (module, option) = name.split_once(" --")?;
+            let spec = catalog::matches::find(module)?;
+            let o = spec.option(option)?;
+            let owner = Owner::Match(spec);
+            let base = match_recipe(module, family)?;
+            let mut rule = owner.fit(&base, &[o.name], family);
+            if let Some(protocols) = o.protocols {
+                let mut r = Rule::new().proto(protocols[0]);
+                for a in rule.args() {
+                    if !catalog::rule::is_protocol_option(&a.key) {
+                        r = r.arg(a.clone());
+                    }
+                }
+                rule = r;
+            }
+            owner.set(&rule, o.name, sample(o.kind, family).as_deref(), false)
+        }
+    })
+}
+
+/// Values to try for the kinds of the packet-header options: u32's limits (10 tests, 10
+/// numbers per location, 10 values per test), SPI ranges, chunk types, option lists, …
+fn header_values_to_try(kind: ValueKind) -> Vec<String> {
+    let join = |n: usize, f: &dyn Fn(usize) -> String, sep: &str| {
+        (0..n).map(f).collect::<Vec<_>>().join(sep)
+    };
+    let v = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    match kind {
+        ValueKind::UIntRange { .. } => v(&[
+            "4294967295",
+            "4294967296",
+            "0:4294967295",
+            "5:",
+            ":5",
+            "0x10:0x20",
+        ]),
+        ValueKind::U32 => {
+            let mut out = v(&[
+                "0=0",
+                "0 = 5 && 4 = 6",
+                "0&0xFF=6",
+                "0>>22&0x3C@12>>26&0x3C@0=0:0x10,0x20",
+                "0<<2=1",
+                "0=0xffffffff",
+                "0=0x100000000",
+                "0=",
+                "=5",
+                "0",
+                "0=1&2=3",
+                "0<2=1",
+                "0=1,",
+                "0=1&&",
+                "0=5:1",
+            ]);
+            for n in [10, 11] {
+                out.push(join(n, &|i| format!("{i}=1"), "&&"));
+                out.push(format!("{}=1", join(n, &|i| i.to_string(), "&")));
+                out.push(format!("0={}", join(n, &|i| i.to_string(), ",")));
+            }
+            out
+        }
+        ValueKind::SctpChunks => {
+            let all: Vec<&str> = catalog::value::SCTP_CHUNK_TYPES
+                .iter()
+                .map(|c| c.0)
+                .collect();
+            let mut out = v(&[
+                "any DATA",
+                "all INIT,DATA:Be",
+                "only ALL",
+                "any NONE",
+                "ANY data:iUbE",
+                "any abort:t,SHUTDOWN_COMPLETE:T",
+                "none DATA",
+                "any DATA:T",
+                "any INIT:T",
+                "any FOO",
+                "any",
+            ]);
+            out.push(format!("any {}", all.join(",")));
+            out
+        }
+        ValueKind::Ip6Options => {
+            let mut out = v(&["1", "1:2,5", "0", "0:2", "255:255", "0x10:0x8", "1,,2"]);
+            out.push(join(16, &|i| (i + 1).to_string(), ","));
+            out.push(join(17, &|i| (i + 1).to_string(), ","));
+            out.push(format!("{},1:2", join(15, &|i| (i + 1).to_string(), ",")));
+            out
+        }
+        ValueKind::Ip6AddressList => {
+            let mut out = v(&["2001:db8::1", "::1,2001:db8::2", "192.0.2.1", "2001:db8::/64"]);
+            out.push(join(16, &|i| format!("2001:db8::{:x}", i + 1), ","));
+            out.push(join(17, &|i| format!("2001:db8::{:x}", i + 1), ","));
+            out
+        }
+        ValueKind::MhType => v(&[
+            "0",
+            "255",
+            "256",
+            "bu",
+            "BU",
+            "binding-update",
+            "binding-acknowledgement",
+            "1:3",
+            "3:1",
+            ":3",
+            "5:",
+            "brr:be",
+            "0x7",
+            "nosuch",
+        ]),
+        _ => Vec::new(),
+    }
+}
+
 /// Where the catalog and the kernel disagree on values and combinations, on purpose:
 /// `(case, why, always)`. The test fails if a case with `always` starts to agree.
 const KNOWN_VALUE_GAPS: &[(&str, &str, bool)] = &[
@@ -1456,6 +1675,27 @@ const KNOWN_VALUE_GAPS: &[(&str, &str, bool)] = &[
         "IPv4 raw/PREROUTING match connlimit --connlimit-mask 129",
         "iptables takes a mask beyond 128 in IPv4 (where only 0-32 mean something); the \
          catalog's range is 0-128 for both families",
+        true,
+    ),
+    (
+        "match u32 --u32 0=5:1",
+        "a range whose low end is above its high end never matches: the catalog refuses it",
+        true,
+    ),
+    (
+        "with --srh-hdr-len-",
+        "libip6t_srh keeps --srh-hdr-len-eq/-gt/-lt in one field, so the last one given counts \
+         for all: the catalog refuses more than one",
+        true,
+    ),
+    (
+        "with --srh-segs-left-",
+        "as above, for --srh-segs-left-eq/-gt/-lt",
+        true,
+    ),
+    (
+        "with --srh-last-entry-",
+        "as above, for --srh-last-entry-eq/-gt/-lt",
         true,
     ),
     (
