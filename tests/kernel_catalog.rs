@@ -1505,8 +1505,9 @@ fn header_option_uses() -> Vec<String> {
 /// already shows the family refused, and each such case is a load of its own).
 fn header_use_applies(name: &str, family: Family) -> bool {
     match name.split_once(" --") {
-        Some((module, _)) if HEADER_MATCHES.contains(&module) => catalog::matches::find(module)
-            .is_some_and(|m| m.scope.families.contains(family)),
+        Some((module, _)) if HEADER_MATCHES.contains(&module) => {
+            catalog::matches::find(module).is_some_and(|m| m.scope.families.contains(family))
+        }
         _ => true,
     }
 }
@@ -1529,9 +1530,7 @@ fn header_match_recipe(name: &str, family: Family) -> Option<Rule> {
         // Type 0, so that the type-0 options may follow.
         "rt" => Rule::new().opt("rt-type", "0"),
         "mh" => Rule::new().proto("mh").opt("mh-type", "1"),
-        "ipv6header" => {
-            Rule::new().with_match(Match::new("ipv6header").opt("header", "frag"))
-        }
+        "ipv6header" => Rule::new().with_match(Match::new("ipv6header").opt("header", "frag")),
         "srh" => Rule::new().opt("srh-next-hdr", "17"),
         "rt --rt-0-not-strict" => Rule::new()
             .opt("rt-type", "0")
@@ -1628,7 +1627,12 @@ fn header_values_to_try(kind: ValueKind) -> Vec<String> {
             out
         }
         ValueKind::Ip6AddressList => {
-            let mut out = v(&["2001:db8::1", "::1,2001:db8::2", "192.0.2.1", "2001:db8::/64"]);
+            let mut out = v(&[
+                "2001:db8::1",
+                "::1,2001:db8::2",
+                "192.0.2.1",
+                "2001:db8::/64",
+            ]);
             out.push(join(16, &|i| format!("2001:db8::{:x}", i + 1), ","));
             out.push(join(17, &|i| format!("2001:db8::{:x}", i + 1), ","));
             out

@@ -344,9 +344,30 @@ pub fn sctp(g: &Given<'_>) -> Result<String, String> {
     proto_ports(g, "sctp")
 }
 
-/// `-m dccp`.
+/// `-m dccp`: ports and `--dccp-types` (`dccp type { … }`); `--dccp-option` has no form.
 pub fn dccp(g: &Given<'_>) -> Result<String, String> {
-    proto_ports(g, "dccp")
+    let mut out = Vec::new();
+    for &(name, v, n) in g.options {
+        if name != "dccp-types" {
+            let one = [(name, v, n)];
+            out.push(proto_ports(
+                &Given {
+                    family: g.family,
+                    options: &one,
+                    rule: g.rule,
+                },
+                "dccp",
+            )?);
+            continue;
+        }
+        // xt_dccp's INVALID is type 10 alone (iptables-translate's `10-15` takes more).
+        let types: Vec<String> = lower_list(value(v, name)?)
+            .into_iter()
+            .map(|t| if t == "invalid" { "10".to_string() } else { t })
+            .collect();
+        out.push(format!("dccp type {}{}", neq(n), set_of(&types)));
+    }
+    Ok(out.join(" "))
 }
 
 fn flags(list: &str) -> String {
