@@ -673,6 +673,7 @@ fn protocol_cases() -> Vec<Case> {
             }
         }
     }
+    cases.extend(header_protocol_cases());
     cases
 }
 
@@ -695,6 +696,12 @@ const KNOWN_PROTOCOL_GAPS: &[(&str, &str)] = &[
          which helper serves which protocol",
     ),
     ("CT --helper ftp with -p 17", "as above: 17 is udp"),
+    (
+        "ah --ahspi (IPv6) with -p ah",
+        "in IPv6 `-p ah` never matches (AH is an extension header, `-p` the protocol after \
+         them): ip6tables only warns, the catalog refuses it",
+    ),
+    ("ah --ahspi (IPv6) with -p 51", "as above: 51 is ah"),
 ];
 
 #[test]
@@ -1555,6 +1562,52 @@ fn header_match_recipe(name: &str, family: Family) -> Option<Rule> {
             owner.set(&rule, o.name, sample(o.kind, family).as_deref(), false)
         }
     })
+}
+
+/// The protocols the packet-header matches need, each tried by name and number, with a
+/// wrong one and without one, in filter INPUT.
+fn header_protocol_cases() -> Vec<Case> {
+    type Use = (Family, &'static str, &'static [&'static str], fn(Rule) -> Rule);
+    let uses: [Use; 7] = [
+        (Family::V4, "esp --espspi", &["esp", "50", "ah"], |r| r.opt("espspi", "5")),
+        (Family::V6, "esp --espspi", &["esp", "50", "udp"], |r| r.opt("espspi", "5")),
+        (Family::V4, "ah --ahspi", &["ah", "51", "esp"], |r| r.opt("ahspi", "5")),
+        (Family::V6, "ah --ahspi (IPv6)", &["ah", "51", "esp"], |r| r.opt("ahspi", "5")),
+        (Family::V4, "ipcomp --ipcompspi", &["ipcomp", "108", "esp"], |r| {
+            r.opt("ipcompspi", "5")
+        }),
+        (
+            Family::V6,
+            "mh --mh-type",
+            &["mh", "ipv6-mh", "mobility-header", "135", "udp"],
+            |r| r.opt("mh-type", "1"),
+        ),
+        (Family::V6, "ecn --ecn-tcp-ece", &["tcp", "6", "udp"], |r| {
+            r.flag("ecn-tcp-ece")
+        }),
+    ];
+    let mut cases = Vec::new();
+    for (family, what, protos, add) in uses {
+        for proto in std::iter::once(None).chain(protos.iter().copied().map(Some)) {
+            let mut rule = Rule::new().source(addr(family));
+            if let Some(p) = proto {
+                rule = rule.proto(p);
+            }
+            let rule = add(rule);
+            let (catalog_ok, catalog_says) =
+                catalog_verdict(&rule, family, "filter", "INPUT", false).expect("full verdict");
+            cases.push(Case {
+                family,
+                table: "filter",
+                chain: "INPUT",
+                what: format!("{what} with -p {}", proto.unwrap_or("(none)")),
+                rule,
+                catalog_ok,
+                catalog_says,
+            });
+        }
+    }
+    cases
 }
 
 /// Values to try for the kinds of the packet-header options: u32's limits (10 tests, 10
