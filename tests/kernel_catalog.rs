@@ -1567,15 +1567,31 @@ fn header_match_recipe(name: &str, family: Family) -> Option<Rule> {
 /// The protocols the packet-header matches need, each tried by name and number, with a
 /// wrong one and without one, in filter INPUT.
 fn header_protocol_cases() -> Vec<Case> {
-    type Use = (Family, &'static str, &'static [&'static str], fn(Rule) -> Rule);
+    type Use = (
+        Family,
+        &'static str,
+        &'static [&'static str],
+        fn(Rule) -> Rule,
+    );
     let uses: [Use; 7] = [
-        (Family::V4, "esp --espspi", &["esp", "50", "ah"], |r| r.opt("espspi", "5")),
-        (Family::V6, "esp --espspi", &["esp", "50", "udp"], |r| r.opt("espspi", "5")),
-        (Family::V4, "ah --ahspi", &["ah", "51", "esp"], |r| r.opt("ahspi", "5")),
-        (Family::V6, "ah --ahspi (IPv6)", &["ah", "51", "esp"], |r| r.opt("ahspi", "5")),
-        (Family::V4, "ipcomp --ipcompspi", &["ipcomp", "108", "esp"], |r| {
-            r.opt("ipcompspi", "5")
+        (Family::V4, "esp --espspi", &["esp", "50", "ah"], |r| {
+            r.opt("espspi", "5")
         }),
+        (Family::V6, "esp --espspi", &["esp", "50", "udp"], |r| {
+            r.opt("espspi", "5")
+        }),
+        (Family::V4, "ah --ahspi", &["ah", "51", "esp"], |r| {
+            r.opt("ahspi", "5")
+        }),
+        (Family::V6, "ah --ahspi (IPv6)", &["ah", "51", "esp"], |r| {
+            r.opt("ahspi", "5")
+        }),
+        (
+            Family::V4,
+            "ipcomp --ipcompspi",
+            &["ipcomp", "108", "esp"],
+            |r| r.opt("ipcompspi", "5"),
+        ),
         (
             Family::V6,
             "mh --mh-type",

@@ -1021,3 +1021,67 @@ fn multiport_either_port_keeps_ranges_and_negation() {
         )
     );
 }
+
+/// Packet-header forms where iptables-translate's differs from the match (so the comparison
+/// above cannot hold them): each must load and list as written here, by hand from the
+/// kernel's match code.
+#[test]
+#[ignore = "needs root and nftables (kernel test)"]
+fn header_forms_iptables_translate_gets_wrong() {
+    pyptables_testkit::require_root_and_iptables();
+    let ns = Netns::new("nft_headers").unwrap();
+    let cases: &[(Family, &str, &str)] = &[
+        // ip6tables-translate writes `ip ecn`, which never matches an IPv6 packet.
+        (V6, "-m ecn --ecn-ip-ect 2", "ip6 ecn ect0"),
+        (V6, "-m ecn ! --ecn-ip-ect 0", "ip6 ecn != not-ect"),
+        // xt_ecn tests one bit; `tcp flags != ecn` would compare the whole flags byte.
+        (V4, "-p tcp -m ecn ! --ecn-tcp-ece", "tcp flags ! ecn"),
+        (V6, "-p tcp -m ecn --ecn-tcp-cwr", "tcp flags cwr"),
+        // ip6t_frag: --fragres wants both reserved fields zero; --fraglen is ignored, the
+        // header must still be there.
+        (V6, "-m frag --fragres", "frag reserved 0 frag reserved2 0"),
+        (V6, "-m frag --fraglen 3", "exthdr frag exists"),
+        // xt_dccp's INVALID is type 10 alone.
+        (V4, "-p dccp -m dccp --dccp-types INVALID", "dccp type 10"),
+        // The CPI is 16 bits: a range beyond is cut to it.
+        (V4, "-p ipcomp -m ipcomp --ipcompspi 5:", "comp cpi 5-65535"),
+        // nft lists type 5 by its name.
+        (
+            V6,
+            "-p mh -m mh ! --mh-type bu",
+            "meta l4proto mobility-header mh type != binding-update",
+        ),
+    ];
+    let mut problems = Vec::new();
+    for &(family, text, expected) in cases {
+        let fam = match family {
+            Family::V4 => "ip",
+            Family::V6 => "ip6",
+        };
+        let ours = match catalog_form(family, &format!("{text} -j ACCEPT")) {
+            Ok(o) => o,
+            Err(e) => {
+                problems.push(format!("{text}: no form: {e}"));
+                continue;
+            }
+        };
+        let script = format!(
+            "table {fam} kc {{}}\ndelete table {fam} kc\ntable {fam} kc {{\n\tchain a {{\n\t\t{}\n\t\t{ours}\n\t}}\n}}\n",
+            hook("filter", "INPUT")
+        );
+        // A file of its own: the other kernel test writes `nft`'s at the same time.
+        let path = std::env::temp_dir().join(format!("nft_headers_{}.nft", std::process::id()));
+        std::fs::write(&path, &script).unwrap();
+        if let Err(e) = ns.exec_ok("nft", &["-f", path.to_str().unwrap()]) {
+            problems.push(format!("{text}: the kernel refuses `{ours}`: {e}"));
+            continue;
+        }
+        let listed = listed(&ns, fam, "a");
+        if listed != format!("{expected} accept") {
+            problems.push(format!(
+                "{text}: `{ours}` lists as `{listed}`, expected `{expected} accept`"
+            ));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
