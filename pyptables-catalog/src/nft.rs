@@ -1057,12 +1057,12 @@ fn opts_header(_: &Given<'_>) -> Result<String, String> {
     )
 }
 
-/// `-m hbh`: see [`opts_header`].
+/// `-m hbh`: no form (the kernel compares `--hbh-len` in bytes, nft in 8-byte units).
 pub fn hbh(g: &Given<'_>) -> Result<String, String> {
     opts_header(g)
 }
 
-/// `-m dst`: see [`opts_header`].
+/// `-m dst`: no form (the kernel compares `--dst-len` in bytes, nft in 8-byte units).
 pub fn dst(g: &Given<'_>) -> Result<String, String> {
     opts_header(g)
 }
