@@ -300,7 +300,12 @@ fn resolve_long(name: &str, loaded: &[Loaded]) -> Long<'static> {
             .chain(o.aliases.iter().copied())
             .filter(|n| n.len() > 1)
     };
-    if let Some(o) = loaded.iter().find(|o| ext_names(o.spec).any(|n| n == name)) {
+    // xtables puts a newly loaded extension's options before the older ones: the latest wins.
+    if let Some(o) = loaded
+        .iter()
+        .rev()
+        .find(|o| ext_names(o.spec).any(|n| n == name))
+    {
         return Long::Extension(*o);
     }
     let own: Vec<&'static IptablesOption> = IPTABLES_OPTIONS
@@ -893,6 +898,26 @@ mod tests {
             (true, Some("10.0.0.0/8"))
         );
         assert!(r.stray.is_empty());
+    }
+
+    /// xtables merges a newly loaded match's options before the older ones, so an option name
+    /// two loaded matches share belongs to the later one: iptables reads
+    /// `-m mark --mark 1 -m connmark --mark 2` as connmark's `--mark 2` (and saves it so).
+    #[test]
+    fn a_shared_option_name_belongs_to_the_match_loaded_last() {
+        use super::RawName;
+        let r = super::parse("-m mark --mark 1 -m connmark ! --mark 2").unwrap();
+        let owners: Vec<String> = r
+            .options
+            .iter()
+            .filter_map(|o| match &o.name {
+                RawName::Extension { owner, option, .. } => {
+                    Some(format!("{owner}:{}", option.name))
+                }
+                _ => None,
+            })
+            .collect();
+        assert_eq!(owners, ["mark:mark", "connmark:mark"]);
     }
 
     #[test]
