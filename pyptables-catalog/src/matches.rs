@@ -385,6 +385,9 @@ pub static MATCHES: &[MatchSpec] = &[
         &[&["fragmore", "fraglast"]],
     )
     .nft(nft::frag),
+    // No nft form for hbh and dst: the kernel compares `--*-len` with the header's length in
+    // bytes, nft's `hdrlength` is the raw field (8-byte units less one; iptables-translate's
+    // `hbh hdrlength N` compares the wrong unit), and nft cannot list options.
     scoped(
         m(
             "hbh",
@@ -395,8 +398,7 @@ pub static MATCHES: &[MatchSpec] = &[
             ],
         ),
         family_only(Families::V6),
-    )
-    .nft(nft::hbh),
+    ),
     scoped(
         m(
             "dst",
@@ -407,8 +409,7 @@ pub static MATCHES: &[MatchSpec] = &[
             ],
         ),
         family_only(Families::V6),
-    )
-    .nft(nft::dst),
+    ),
     scoped(
         m(
             "rt",

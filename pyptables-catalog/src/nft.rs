@@ -1046,27 +1046,6 @@ pub fn frag(g: &Given<'_>) -> Result<String, String> {
     Ok(out.join(" "))
 }
 
-/// `-m hbh` and `-m dst`: no form. The kernel compares `--*-len` with the header's length
-/// in bytes, nft's `hdrlength` is the raw field (8-byte units less one), and nft has no
-/// option list; iptables-translate's `hbh hdrlength N` compares the wrong unit.
-fn opts_header(_: &Given<'_>) -> Result<String, String> {
-    Err(
-        "the kernel compares the header length in bytes, nft's `hdrlength` in 8-byte units, \
-         and nft cannot list options"
-            .into(),
-    )
-}
-
-/// `-m hbh`: no form (the kernel compares `--hbh-len` in bytes, nft in 8-byte units).
-pub fn hbh(g: &Given<'_>) -> Result<String, String> {
-    opts_header(g)
-}
-
-/// `-m dst`: no form (the kernel compares `--dst-len` in bytes, nft in 8-byte units).
-pub fn dst(g: &Given<'_>) -> Result<String, String> {
-    opts_header(g)
-}
-
 /// `-m rt`: `rt type`, `rt seg-left`; `--rt-len` (bytes in the kernel, 8-byte units in nft)
 /// and the type-0 options have no form.
 pub fn rt(g: &Given<'_>) -> Result<String, String> {
