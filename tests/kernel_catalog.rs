@@ -978,6 +978,7 @@ fn sample(kind: ValueKind, family: Family) -> Option<String> {
         ValueKind::Ip6Options => s("1:2"),
         ValueKind::Ip6AddressList => s("2001:db8::1"),
         ValueKind::MhType => s("1"),
+        ValueKind::BpfBytecode => s("1,6 0 0 0"),
     }
 }
 
@@ -1152,7 +1153,8 @@ fn values_to_try(kind: ValueKind, family: Family) -> Vec<String> {
         | ValueKind::SctpChunks
         | ValueKind::Ip6Options
         | ValueKind::Ip6AddressList
-        | ValueKind::MhType => header_values_to_try(kind),
+        | ValueKind::MhType
+        | ValueKind::BpfBytecode => header_values_to_try(kind),
         ValueKind::Host => vec![
             addr(family).to_string(),
             format!(
@@ -1472,6 +1474,7 @@ const HEADER_MATCHES: &[&str] = &[
     "ah",
     "ipcomp",
     "u32",
+    "bpf",
     "frag",
     "hbh",
     "dst",
@@ -1531,6 +1534,7 @@ fn header_match_recipe(name: &str, family: Family) -> Option<Rule> {
         "ah" => Rule::new().opt("ahspi", "5"),
         "ipcomp" => Rule::new().proto("ipcomp").opt("ipcompspi", "5"),
         "u32" => Rule::new().opt("u32", "0=0"),
+        "bpf" => Rule::new().with_match(Match::new("bpf").opt("bytecode", "1,6 0 0 0")),
         "frag" => Rule::new().opt("fragid", "1:10"),
         "hbh" => Rule::new().opt("hbh-len", "8"),
         "dst" => Rule::new().opt("dst-len", "8"),
@@ -1704,6 +1708,35 @@ fn header_values_to_try(kind: ValueKind) -> Vec<String> {
             ]);
             out.push(join(16, &|i| format!("2001:db8::{:x}", i + 1), ","));
             out.push(join(17, &|i| format!("2001:db8::{:x}", i + 1), ","));
+            out
+        }
+        ValueKind::BpfBytecode => {
+            let mut out = v(&[
+                "4,48 0 0 9,21 0 1 6,6 0 0 1,6 0 0 0",
+                "1,6 0 0 0",
+                "1,22 0 0 0",
+                "1,48 0 0 9",
+                "0,6 0 0 0",
+                "2,6 0 0 0",
+                "1,6 0 0",
+                "2,52 0 0 0,6 0 0 0",
+                "2,52 0 0 1,6 0 0 0",
+                "2,100 0 0 32,6 0 0 0",
+                "2,100 0 0 31,6 0 0 0",
+                "2,96 0 0 1,6 0 0 0",
+                "3,2 0 0 1,96 0 0 1,6 0 0 0",
+                "3,2 0 0 16,96 0 0 16,6 0 0 0",
+                "2,5 0 0 1,6 0 0 0",
+                "3,5 0 0 1,6 0 0 1,6 0 0 0",
+                "3,21 0 2 6,6 0 0 1,6 0 0 0",
+                "3,21 0 1 6,6 0 0 1,6 0 0 0",
+                "2,255 0 0 0,6 0 0 0",
+                // A store on one branch only: the load after the join may read an unset slot.
+                "5,21 0 1 6,2 0 0 1,96 0 0 1,6 0 0 0,6 0 0 1",
+            ]);
+            for n in [64, 65] {
+                out.push(format!("{n},{}", vec!["6 0 0 0"; n].join(",")));
+            }
             out
         }
         ValueKind::MhType => v(&[

@@ -746,6 +746,7 @@ fn packet_header_matches() {
                 drop u32="0>>22&0x3C@12>>26&0x3C@0=0x1F90";
                 accept proto=sctp chunk_types="any INIT,data:Be";
                 accept proto=dccp dccp_types="sync,RESET" dccp_option=4;
+                accept match=bpf bytecode="4,48 0 0 9,21 0 1 6,6 0 0 1,6 0 0 0";
             }
         }
         ip6 {
@@ -775,6 +776,7 @@ fn packet_header_matches() {
             "-m u32 --u32 \"0>>22&0x3C@12>>26&0x3C@0=0x1F90\" -j DROP",
             "-p sctp -m sctp --chunk-types any INIT,DATA:Be -j ACCEPT",
             "-p dccp -m dccp --dccp-types SYNC,RESET --dccp-option 4 -j ACCEPT",
+            "-m bpf --bytecode \"4,48 0 0 9,21 0 1 6,6 0 0 1,6 0 0 0\" -j ACCEPT",
         ]
     );
     assert_eq!(

@@ -575,6 +575,13 @@ const SAMPLES: &[(Family, &str, &str, &str, bool)] = &[
         V6,
         "filter",
         "INPUT",
+        "-m bpf --bytecode \"1,6 0 0 0\" -j ACCEPT",
+        false,
+    ),
+    (
+        V6,
+        "filter",
+        "INPUT",
         "-m frag --fragid 1:10 --fragfirst -j DROP",
         true,
     ),

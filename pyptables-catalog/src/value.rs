@@ -147,6 +147,9 @@ pub enum ValueKind {
     Ip6AddressList,
     /// A mobility header type (a name or 0-255), or a range `a:b` of them.
     MhType,
+    /// bpf's `--bytecode`: a classic BPF program as `nfbpf_compile` prints it, see
+    /// [`check_bpf`].
+    BpfBytecode,
 }
 
 /// Why a value was refused.
@@ -405,7 +408,9 @@ impl ValueKind {
             | ValueKind::Ip6Options
             | ValueKind::Ip6AddressList
             | ValueKind::MhType => true,
-            ValueKind::SctpChunks
+            // Read with sscanf's %u: always decimal, a leading zero changes nothing.
+            ValueKind::BpfBytecode
+            | ValueKind::SctpChunks
             | ValueKind::Flag
             | ValueKind::Interface
             | ValueKind::Text { .. }
@@ -499,6 +504,9 @@ impl ValueKind {
             ValueKind::Ip6AddressList => "up to 16 IPv6 addresses, comma-separated".into(),
             ValueKind::MhType => {
                 "a mobility header type name or number 0-255, or a range `low:high`".into()
+            }
+            ValueKind::BpfBytecode => {
+                "a classic BPF program `N,code jt jf k,…` such as `1,6 0 0 0`".into()
             }
         }
     }
@@ -595,6 +603,7 @@ impl ValueKind {
             ValueKind::Ip6Options => ip6_options(text).map(|()| Cow::Borrowed(text)),
             ValueKind::Ip6AddressList => ip6_address_list(text),
             ValueKind::MhType => mh_type(text),
+            ValueKind::BpfBytecode => check_bpf(text).map(|()| Cow::Borrowed(text)),
         }
     }
 
@@ -1863,6 +1872,124 @@ fn mh_type(text: &str) -> Checked<'_> {
         }
     };
     Ok(same_or(text, canonical))
+}
+
+/// xt_bpf's `XT_BPF_MAX_NUM_INSTR`: the most instructions a `--bytecode` program may have.
+pub const BPF_MAX_INSTRUCTIONS: usize = 64;
+
+/// Checks a `--bytecode` program as libxt_bpf reads it (`N,code jt jf k,…`, decimal numbers,
+/// exactly `N` instructions, at most [`BPF_MAX_INSTRUCTIONS`]) and as the kernel's classic BPF
+/// checker (`bpf_check_classic`) judges it: known opcodes only, no division by a constant 0,
+/// shifts below 32, scratch memory slots 0-15 written before they are read, jumps inside the
+/// program, and a return at the end. Ancillary loads (offsets from `0xfffff000`) are refused.
+///
+/// ```
+/// use pyptables_catalog::value::check_bpf;
+/// // Accept TCP (IPv4 protocol byte 9 == 6), drop the rest.
+/// assert!(check_bpf("4,48 0 0 9,21 0 1 6,6 0 0 1,6 0 0 0").is_ok());
+/// assert!(check_bpf("1,48 0 0 9").is_err(), "no return at the end");
+/// ```
+pub fn check_bpf(text: &str) -> Result<(), ValueError> {
+    let bad = |why: String| Err(ValueError::new(format!("bpf: {why}")));
+    let mut parts = text.split(',');
+    let count = parts.next().unwrap_or_default().trim();
+    let n = match parse_decimal(count) {
+        Some(Ok(n)) => n as usize,
+        Some(Err(e)) => return Err(e),
+        None => return bad(format!("`{count}` is not the number of instructions")),
+    };
+    if n == 0 || n > BPF_MAX_INSTRUCTIONS {
+        return bad(format!(
+            "a program has 1 to {BPF_MAX_INSTRUCTIONS} instructions, not {n}"
+        ));
+    }
+    let mut program: Vec<(u16, u8, u8, u32)> = Vec::new();
+    for (i, insn) in parts.enumerate() {
+        let words: Vec<&str> = insn.split_whitespace().collect();
+        let num = |w: &str, max: u64| -> Result<u64, ValueError> {
+            match parse_decimal(w) {
+                Some(Ok(v)) if v <= max => Ok(v),
+                Some(Err(e)) => Err(e),
+                _ => Err(ValueError::new(format!(
+                    "bpf: instruction {i}: `{w}` is not a number 0-{max}"
+                ))),
+            }
+        };
+        if words.len() != 4 {
+            return bad(format!(
+                "instruction {i} `{insn}` is not four numbers `code jt jf k`"
+            ));
+        }
+        program.push((
+            num(words[0], 0xffff)? as u16,
+            num(words[1], 0xff)? as u8,
+            num(words[2], 0xff)? as u8,
+            num(words[3], u64::from(u32::MAX))? as u32,
+        ));
+    }
+    if program.len() != n {
+        return bad(format!(
+            "the program says {n} instructions but has {}",
+            program.len()
+        ));
+    }
+    // The opcodes bpf_check_classic allows.
+    const ALLOWED: &[u16] = &[
+        0x04, 0x0c, 0x14, 0x1c, 0x24, 0x2c, 0x34, 0x3c, 0x44, 0x4c, 0x54, 0x5c, 0x64, 0x6c, 0x74,
+        0x7c, 0x84, 0x94, 0x9c, 0xa4, 0xac, // ALU
+        0x20, 0x28, 0x30, 0x40, 0x48, 0x50, 0x80, 0x00, 0x60, // LD
+        0x81, 0x01, 0x61, 0xb1, // LDX
+        0x02, 0x03, // ST, STX
+        0x07, 0x87, // TAX, TXA
+        0x06, 0x16, // RET K, RET A
+        0x05, 0x15, 0x1d, 0x25, 0x2d, 0x35, 0x3d, 0x45, 0x4d, // JMP
+    ];
+    let len = program.len();
+    let mut masks = vec![u16::MAX; len];
+    // No scratch slot is written at the start.
+    let mut valid: u16 = 0;
+    for (pc, &(code, jt, jf, k)) in program.iter().enumerate() {
+        let at = |why: &str| bad(format!("instruction {pc} ({code} {jt} {jf} {k}): {why}"));
+        if !ALLOWED.contains(&code) {
+            return at("the kernel does not know this opcode");
+        }
+        valid &= masks[pc];
+        match code {
+            0x34 | 0x94 if k == 0 => return at("division by 0"),
+            0x64 | 0x74 if k >= 32 => return at("a shift of 32 or more"),
+            0x60 | 0x61 | 0x02 | 0x03 if k >= 16 => {
+                return at("scratch memory has slots 0-15");
+            }
+            0x02 | 0x03 => valid |= 1 << k,
+            0x60 | 0x61 if valid & (1 << k) == 0 => {
+                return at("reads a scratch memory slot that may not have been written");
+            }
+            0x20 | 0x28 | 0x30 if k >= 0xffff_f000 => {
+                return at("ancillary loads are not checked here");
+            }
+            0x05 => {
+                if k as usize >= len - pc - 1 {
+                    return at("jumps past the end");
+                }
+                masks[pc + 1 + k as usize] &= valid;
+                valid = u16::MAX;
+            }
+            0x15 | 0x1d | 0x25 | 0x2d | 0x35 | 0x3d | 0x45 | 0x4d => {
+                let (t, f) = (pc + jt as usize + 1, pc + jf as usize + 1);
+                if t >= len || f >= len {
+                    return at("jumps past the end");
+                }
+                masks[t] &= valid;
+                masks[f] &= valid;
+                valid = u16::MAX;
+            }
+            _ => {}
+        }
+    }
+    if !matches!(program[len - 1].0, 0x06 | 0x16) {
+        return bad("the last instruction must be a return (`6 0 0 k` or `22 0 0 0`)".into());
+    }
+    Ok(())
 }
 
 /// Bytes that may stand in an unquoted token.
