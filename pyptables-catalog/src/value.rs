@@ -2268,6 +2268,61 @@ mod tests {
         assert_eq!(quote(""), "\"\"");
     }
 
+    /// The limits libxt_u32 and xt_u32 share (10 tests, 10 numbers per location, 10 values
+    /// per test) and the packet-header kinds' canonical text; the kernel's verdicts on the same
+    /// values are in tests/kernel_catalog.rs.
+    #[test]
+    fn packet_header_kinds() {
+        let v6 = Family::V6;
+        let ok = |kind: ValueKind, t: &str| kind.check(t, v6).map(Cow::into_owned);
+        let tests = |n: usize| {
+            (0..n)
+                .map(|i| format!("{i}=1"))
+                .collect::<Vec<_>>()
+                .join("&&")
+        };
+        assert!(check_u32(&tests(10)).is_ok());
+        assert!(check_u32(&tests(11)).is_err());
+        let location = |n: usize| (0..n).map(|i| i.to_string()).collect::<Vec<_>>().join("&");
+        assert!(check_u32(&format!("{}=1", location(10))).is_ok());
+        assert!(check_u32(&format!("{}=1", location(11))).is_err());
+        let values = |n: usize| (0..n).map(|i| i.to_string()).collect::<Vec<_>>().join(",");
+        assert!(check_u32(&format!("0={}", values(10))).is_ok());
+        assert!(check_u32(&format!("0={}", values(11))).is_err());
+        for bad in [
+            "",
+            "=1",
+            "0",
+            "0=",
+            "0=1&",
+            "0=1&&",
+            "0<1=2",
+            "0=1,",
+            "0=0x100000000",
+        ] {
+            assert!(check_u32(bad).is_err(), "{bad:?}");
+        }
+        assert_eq!(
+            ok(ValueKind::SctpChunks, "ANY data:iUbE,init").unwrap(),
+            "any DATA:iUbE,INIT"
+        );
+        assert!(ok(ValueKind::SctpChunks, "any I_DATA:I").is_err());
+        assert!(ok(ValueKind::SctpChunks, "any DATA,data").is_err());
+        assert_eq!(ok(ValueKind::MhType, "bu:0x7").unwrap(), "5:7");
+        assert_eq!(ok(ValueKind::MhType, ":hoti").unwrap(), "0:1");
+        assert!(ok(ValueKind::MhType, "be:bu").is_err());
+        assert!(ok(ValueKind::Ip6Options, "0:2").is_err());
+        assert!(ok(ValueKind::Ip6Options, "1:2,0,255:255").is_ok());
+        assert!(ok(ValueKind::Ip6AddressList, "2001:db8::1,192.0.2.1").is_err());
+        assert!(check_bpf("3,2 0 0 1,96 0 0 1,6 0 0 0").is_ok());
+        assert!(
+            check_bpf("2,96 0 0 1,6 0 0 0").is_err(),
+            "slot 1 read before a store"
+        );
+        assert!(check_bpf("2,52 0 0 0,6 0 0 0").is_err(), "division by 0");
+        assert!(check_bpf("2,5 0 0 1,6 0 0 0").is_err(), "jump past the end");
+    }
+
     #[test]
     fn chain_names_likewise() {
         use crate::chains::chain_name_problem;
