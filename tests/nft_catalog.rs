@@ -593,9 +593,24 @@ const SAMPLES: &[(Family, &str, &str, &str, bool)] = &[
         true,
     ),
     (V6, "filter", "INPUT", "-m frag --fraglast -j DROP", true),
-    // The kernel compares --*-len in bytes, nft's hdrlength in 8-byte units.
-    (V6, "filter", "INPUT", "-m hbh --hbh-len 8 -j ACCEPT", false),
-    (V6, "filter", "INPUT", "-m dst --dst-len 8 -j ACCEPT", false),
+    // The kernel compares --*-len in bytes, nft's hdrlength in 8-byte units: a length that is
+    // no multiple of 8 never matches and has no form (the converted ones are checked in
+    // header_forms_iptables_translate_gets_wrong); nft cannot list options.
+    (
+        V6,
+        "filter",
+        "INPUT",
+        "-m hbh --hbh-len 12 -j ACCEPT",
+        false,
+    ),
+    (
+        V6,
+        "filter",
+        "INPUT",
+        "-m dst --dst-opts 1:2 -j ACCEPT",
+        false,
+    ),
+    (V6, "filter", "INPUT", "-m rt --rt-len 4 -j ACCEPT", false),
     (
         V6,
         "filter",
@@ -1048,6 +1063,16 @@ fn header_forms_iptables_translate_gets_wrong() {
         // header must still be there.
         (V6, "-m frag --fragres", "frag reserved 0 frag reserved2 0"),
         (V6, "-m frag --fraglen 3", "exthdr frag exists"),
+        // ip6t_hbh and ip6t_rt compare the header length in bytes; nft's field is in 8-byte
+        // units less one (ip6tables-translate copies the bytes).
+        (V6, "-m hbh --hbh-len 8", "hbh hdrlength 0"),
+        (V6, "-m dst ! --dst-len 16", "dst hdrlength != 1"),
+        (
+            V6,
+            "-m rt --rt-type 2 --rt-len 24",
+            "rt type 2 rt hdrlength 2",
+        ),
+        (V6, "-m hbh ! --hbh-len 12", "exthdr hbh exists"),
         // xt_dccp's INVALID is type 10 alone.
         (V4, "-p dccp -m dccp --dccp-types INVALID", "dccp type 10"),
         // The CPI is 16 bits: a range beyond is cut to it.

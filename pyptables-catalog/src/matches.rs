@@ -396,9 +396,9 @@ pub static MATCHES: &[MatchSpec] = &[
         &[&["fragmore", "fraglast"]],
     )
     .nft(nft::frag),
-    // No nft form for hbh and dst: the kernel compares `--*-len` with the header's length in
-    // bytes, nft's `hdrlength` is the raw field (8-byte units less one; iptables-translate's
-    // `hbh hdrlength N` compares the wrong unit), and nft cannot list options.
+    // hbh and dst: the kernel compares `--*-len` with the header's length in bytes, nft's
+    // `hdrlength` is the raw field (8-byte units less one), which the forms convert
+    // (iptables-translate's `hbh hdrlength N` does not); nft cannot list options.
     scoped(
         m(
             "hbh",
@@ -409,7 +409,8 @@ pub static MATCHES: &[MatchSpec] = &[
             ],
         ),
         family_only(Families::V6),
-    ),
+    )
+    .nft(nft::hbh),
     scoped(
         m(
             "dst",
@@ -420,7 +421,8 @@ pub static MATCHES: &[MatchSpec] = &[
             ],
         ),
         family_only(Families::V6),
-    ),
+    )
+    .nft(nft::dst),
     scoped(
         m(
             "rt",

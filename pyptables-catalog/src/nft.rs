@@ -1046,8 +1046,54 @@ pub fn frag(g: &Given<'_>) -> Result<String, String> {
     Ok(out.join(" "))
 }
 
-/// `-m rt`: `rt type`, `rt seg-left`; `--rt-len` (bytes in the kernel, 8-byte units in nft)
-/// and the type-0 options have no form.
+/// An extension header's length as ip6t_hbh/ip6t_rt compare it, in bytes, as nft's
+/// `hdrlength` field (8-byte units less one). A length no header can have never matches, so
+/// it has no form; inverted, it holds for every packet that has the header.
+fn ext_len(header: &str, option: &str, v: &str, negated: bool) -> Result<String, String> {
+    let bytes: u64 = v.parse().map_err(|_| format!("bad length {v}"))?;
+    if bytes.is_multiple_of(8) && (8..=2048).contains(&bytes) {
+        return Ok(format!(
+            "{header} hdrlength {}{}",
+            neq(negated),
+            bytes / 8 - 1
+        ));
+    }
+    if negated {
+        return Ok(format!("exthdr {header} exists"));
+    }
+    Err(format!(
+        "--{option} is the header's length in bytes, a multiple of 8 from 8 to 2048: {v} never          matches"
+    ))
+}
+
+/// `-m hbh` / `-m dst`: `--*-len` as `hdrlength` (the kernel compares bytes, iptables-translate
+/// writes the bytes as nft's 8-byte units); `--*-opts` has no form (nft cannot list options).
+fn opts_header(g: &Given<'_>, header: &str) -> Result<String, String> {
+    let mut out = Vec::new();
+    for &(name, v, n) in g.options {
+        if name.ends_with("-len") {
+            out.push(ext_len(header, name, value(v, name)?, n)?);
+        } else {
+            return Err(format!(
+                "nft has no form of --{name} (it cannot list options)"
+            ));
+        }
+    }
+    Ok(out.join(" "))
+}
+
+/// `-m hbh`: `hbh hdrlength` from `--hbh-len` in bytes (8-byte units less one).
+pub fn hbh(g: &Given<'_>) -> Result<String, String> {
+    opts_header(g, "hbh")
+}
+
+/// `-m dst`: `dst hdrlength` from `--dst-len` in bytes (8-byte units less one).
+pub fn dst(g: &Given<'_>) -> Result<String, String> {
+    opts_header(g, "dst")
+}
+
+/// `-m rt`: `rt type`, `rt seg-left`, `rt hdrlength` (from `--rt-len` in bytes); the type-0 options
+/// have no form.
 pub fn rt(g: &Given<'_>) -> Result<String, String> {
     let mut out = Vec::new();
     for &(name, v, n) in g.options {
@@ -1062,10 +1108,10 @@ pub fn rt(g: &Given<'_>) -> Result<String, String> {
                 neq(n),
                 narrow_range(value(v, name)?, 8, "segments left")?
             )),
+            "rt-len" => out.push(ext_len("rt", name, value(v, name)?, n)?),
             other => {
                 return Err(format!(
-                    "nft has no form of --{other} (the kernel compares --rt-len in bytes, nft \
-                     in 8-byte units; nft has no type-0 address list)"
+                    "nft has no form of --{other} (nft has no type-0 address list)"
                 ))
             }
         }
