@@ -303,10 +303,10 @@ pub static MATCHES: &[MatchSpec] = &[
     )
     .nft(nft::icmp6),
     // ---- packet-header matches: ecn, esp, ah, ipcomp, u32 and IPv6's extension headers ----
-    // None needs a kernel module beyond its own (xt_ecn, xt_esp, ipt_ah/ip6t_ah, xt_ipcomp,
-    // xt_u32, xt_bpf, ip6t_frag, ip6t_hbh (also dst), ip6t_rt, ip6t_mh, ip6t_ipv6header, ip6t_srh);
-    // none is limited to tables or chains. `eui64` is not here: it has no options, and the
-    // model writes a match only with its options.
+    // Their kernel modules: xt_ecn, xt_esp, ipt_ah/ip6t_ah, xt_ipcomp, xt_u32, xt_bpf,
+    // ip6t_frag, ip6t_hbh (also dst), ip6t_rt, ip6t_mh, ip6t_ipv6header, ip6t_srh. None is
+    // limited to tables or chains. `eui64` is not here: it has no options, and the model
+    // writes a match only with its options.
     rules(
         m(
             "ecn",
