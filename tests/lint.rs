@@ -467,3 +467,26 @@ fn the_split_is_capped_and_one_covering_rule_still_found() {
     assert_eq!(short(&f), vec![at(Kind::Shadowed, "INPUT", 402, &[401])]);
     assert!(start.elapsed().as_secs() < 5, "{:?}", start.elapsed());
 }
+
+#[test]
+fn after_an_unconditional_rule() {
+    let t = input(vec![
+        Rule::new().proto("tcp").source("10.0.0.0/8").drop(),
+        Rule::new().comment("everything").accept(),
+        // Its witness: TCP not from 10/8 (rule 1 decides those first).
+        Rule::new().proto("tcp").dport(22).drop(),
+        // All of its packets are decided by rule 1, before rule 2: shadowed by 1.
+        Rule::new().proto("tcp").source("10.1.0.0/16").reject(),
+    ]);
+    let f = t.lint();
+    assert_eq!(
+        short(&f),
+        vec![
+            at(Kind::Unreachable, "INPUT", 3, &[2]),
+            at(Kind::Shadowed, "INPUT", 4, &[1]),
+        ]
+    );
+    let w = f[0].witness.as_ref().expect("a witness");
+    assert!(!w.src.unwrap().to_string().starts_with("10."), "{w:?}");
+    assert!(f[1].witness.is_some());
+}

@@ -4,23 +4,46 @@
 //!
 //! - **unreachable**: the rule follows an unconditional rule that leaves the chain (ACCEPT,
 //!   DROP, REJECT, RETURN, a goto, NAT); or it is in a user chain no built-in chain reaches;
-//! - **shadowed**: an earlier rule of the same chain that leaves the chain with a *different*
-//!   action matches every packet this rule matches;
-//! - **redundant**: the same, with the same action: removing the rule changes nothing;
+//! - **shadowed**: earlier rules of the same chain that leave the chain match, together,
+//!   every packet this rule matches, and at least one of them that decides some of those
+//!   packets has a *different* action;
+//! - **redundant**: the same, where every one of them has the same action: removing the rule
+//!   changes nothing;
 //! - **dual-stack**: IPv6 rules whose INPUT drops neighbour discovery (IPv6 then stops
 //!   working on the link).
 //!
+//! # Coverage
+//!
 //! The check is sound and conservative: a finding is only made when coverage is certain.
-//! An earlier rule covers a later one when each of its options is implied by an option of the
-//! later rule (same option, with a contained address prefix, port range, interface name,
-//! state list or an equal value). Only options the catalog can decide for a packet (the
-//! evaluators of [`crate::explain`]) may cover: a rule with a rate, a set, a recent list or a
-//! raw rule never shadows another. The search stops at a rule that may change the packet and
-//! come back (a jump, MARK, CONNMARK), because a later rule may then see a different packet.
+//! Each rule's match set is a *box*: per packet field — protocol, source and destination
+//! address (`-s`, `-d`, iprange), source and destination port (tcp, udp, sctp, dccp,
+//! multiport `--sports`/`--dports`), ICMP type and code, TCP flags (`--syn`, `--tcp-flags`),
+//! in and out interface (with `+` wildcards), conntrack state (`--ctstate`, `--state`),
+//! fragment (`-f`), packet and connection mark (full masks, or masks of high bits) — the set
+//! of values the rule allows; a negated option (`! -s 10.0.0.0/8`, `! -i eth0`,
+//! `! --ctstate INVALID`, `! -p tcp`) is the complement of its set, so disjoint negations
+//! cover too. Protocol, state, TCP flags and ICMP types are read from the catalog's
+//! evaluators (those of [`crate::explain`]) value by value; the others are parsed as the
+//! evaluators parse them.
+//!
+//! A later rule is covered when subtracting the boxes of the earlier rules that leave the
+//! chain, in chain order, leaves nothing of its box (a box minus a box is a few boxes).
+//! `by` then lists every earlier rule that decides some packet of the later rule first,
+//! in chain order — not the ones whose packets were all decided before them.
+//!
+//! Only options whose evaluator is definite may cover: a rule with a rate, a set, a recent
+//! list, `--ports`, a mark with another mask, or a raw rule neither covers nor is found
+//! covered. The look-back stops at a rule that may change the packet and come back (a jump,
+//! MARK, CONNMARK, a raw rule, an unknown target), because a later rule may then see a
+//! different packet. The work per rule is capped (256 pieces, 16384 subtractions): past it
+//! only one earlier rule that covers the whole rule on its own is reported (the rules that
+//! decide parts before it are then not named), or nothing.
 //!
 //! Each finding carries a witness packet where one is found: a packet the flagged rule
-//! matches and (for shadowed and redundant) the covering rule decides, both checked with the
-//! same three-valued evaluation [`crate::explain`] uses.
+//! matches and one covering rule decides (one with another action, for shadowed) — taken
+//! from the part of the box that rule decides first, and checked with the same three-valued
+//! evaluation [`crate::explain`] uses: the flagged rule and that rule match it, and every
+//! earlier rule in the look-back that leaves the chain does not.
 //!
 //! ```
 //! use pyptables::lint::Kind;
@@ -33,6 +56,17 @@
 //! let findings = fw.ipv4().lint();
 //! assert_eq!(findings[0].kind, Kind::Shadowed);
 //! assert_eq!((findings[0].position, findings[0].by.clone()), (Some(2), vec![1]));
+//!
+//! // Two rules together: each half of the address space is dropped.
+//! let fw = pyptables::firewall! {
+//!     filter { INPUT {
+//!         drop source="0.0.0.0/1";
+//!         drop source="128.0.0.0/1";
+//!         accept proto=tcp dport=22;
+//!     } }
+//! };
+//! let f = &fw.ipv4().lint()[0];
+//! assert_eq!((f.kind, f.position, f.by.clone()), (Kind::Shadowed, Some(3), vec![1, 2]));
 //! ```
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -293,35 +327,99 @@ fn lint_chain(family: Family, table: &Table, chain: &Chain, out: &mut Vec<Findin
     // Rules since the last barrier that leave the chain but cannot be boxed: a witness
     // must be definitely not matched by them to be decided where the finding says.
     let mut opaque: Vec<usize> = Vec::new();
+    // Every rule since the last barrier that leaves the chain.
+    let mut leaving: Vec<usize> = Vec::new();
     let mut found: Vec<usize> = Vec::new();
+    let ctx = Ctx {
+        family,
+        table,
+        chain,
+        rules,
+        parsed: &parsed,
+    };
     for j in 0..rules.len() {
         if let Some(&i) = candidates.unconditional.first() {
-            // Every rule after an unconditional one is unreachable, read or not.
-            out.push(unreachable(family, table, chain, rules, i, j));
-        } else if let Some(l) = regions[j].as_ref().filter(|r| !r.is_empty()) {
-            candidates.possible(l, &mut found);
-            if let Some(cover) = covered(l, &found, &regions) {
-                let ctx = Ctx {
-                    family,
-                    table,
-                    chain,
-                    rules,
-                    regions: &regions,
-                    parsed: &parsed,
-                };
+            // Every rule after an unconditional one is unreachable, read or not; but when
+            // earlier rules decide all of its packets before that one, they are the better
+            // answer (shadowed or redundant). Otherwise its witness is one the unconditional
+            // rule decides: from the part of the rule no earlier rule decides, or else the
+            // rule's own example, checked against the earlier rules (not too many: a witness
+            // is an extra).
+            let mut witness = None;
+            if let Some(l) = regions[j]
+                .as_ref()
+                .map(Region::tight)
+                .filter(|r| !r.is_empty())
+            {
+                candidates.possible(&l, &mut found);
+                if let Some(cover) = covered(&l, &found, &regions) {
+                    match cover.iter().find(|(k, _)| *k == i) {
+                        Some((_, parts)) => {
+                            witness = parts
+                                .iter()
+                                .find_map(|p| ctx.witness(j, i, Some(p), &found, &opaque));
+                        }
+                        None => {
+                            out.push(ctx.covered_finding(j, cover, &found, &opaque));
+                            continue_flow(
+                                j,
+                                &flows,
+                                &regions,
+                                &mut candidates,
+                                &mut opaque,
+                                &mut leaving,
+                            );
+                            continue;
+                        }
+                    }
+                }
+            } else if leaving.len() <= 1000 {
+                witness = ctx.witness(j, i, None, &leaving, &[]);
+            }
+            out.push(ctx.unreachable(i, j, witness));
+        } else if let Some(l) = regions[j]
+            .as_ref()
+            .map(Region::tight)
+            .filter(|r| !r.is_empty())
+        {
+            candidates.possible(&l, &mut found);
+            if let Some(cover) = covered(&l, &found, &regions) {
                 out.push(ctx.covered_finding(j, cover, &found, &opaque));
             }
         }
-        match flows[j] {
-            Flow::Barrier => {
-                candidates = Candidates::default();
-                opaque.clear();
-            }
-            Flow::Continues => {}
-            Flow::Leaves => match &regions[j] {
+        continue_flow(
+            j,
+            &flows,
+            &regions,
+            &mut candidates,
+            &mut opaque,
+            &mut leaving,
+        );
+    }
+}
+
+/// Rule `j`'s part in what the later rules look back at.
+fn continue_flow(
+    j: usize,
+    flows: &[Flow],
+    regions: &[Option<Region>],
+    candidates: &mut Candidates,
+    opaque: &mut Vec<usize>,
+    leaving: &mut Vec<usize>,
+) {
+    match flows[j] {
+        Flow::Barrier => {
+            *candidates = Candidates::default();
+            opaque.clear();
+            leaving.clear();
+        }
+        Flow::Continues => {}
+        Flow::Leaves => {
+            leaving.push(j);
+            match &regions[j] {
                 Some(r) => candidates.add(j, r),
                 None => opaque.push(j),
-            },
+            }
         }
     }
 }
@@ -333,7 +431,7 @@ fn covered(
     l: &Region,
     found: &[usize],
     regions: &[Option<Region>],
-) -> Option<Vec<(usize, Region)>> {
+) -> Option<Vec<(usize, Vec<Region>)>> {
     let mut rest = vec![l.clone()];
     let mut next = Vec::new();
     let mut by = Vec::new();
@@ -345,16 +443,18 @@ fn covered(
         if !c.intersects(l) {
             continue;
         }
-        let mut decided = None;
+        // A few of the parts it decides, for the witness (some parts may hold no real
+        // packet: the boxes' space is larger than real packets).
+        let mut decided = Vec::new();
         for piece in rest.drain(..) {
             work += 1;
-            if piece.minus(c, &mut next) && decided.is_none() {
-                decided = Some(piece.intersect(c));
+            if piece.minus(c, &mut next) && decided.len() < 4 {
+                decided.push(piece.intersect(c));
             }
         }
         std::mem::swap(&mut rest, &mut next);
-        if let Some(d) = decided {
-            by.push((i, d));
+        if !decided.is_empty() {
+            by.push((i, decided));
         }
         if rest.is_empty() {
             return Some(by);
@@ -370,7 +470,7 @@ fn covered(
                     l.minus(c, &mut next);
                     next.is_empty()
                 })
-                .map(|(i, _)| vec![(i, l.clone())]);
+                .map(|(i, _)| vec![(i, vec![l.clone()])]);
         }
     }
     None
@@ -460,54 +560,42 @@ fn prefix(ranges: &[(u128, u128)], bits: u8) -> Option<(u128, u8)> {
     Some((*a, len))
 }
 
-/// Rule `j`, after rule `i` that leaves the chain for every packet.
-fn unreachable(
-    family: Family,
-    table: &Table,
-    chain: &Chain,
-    rules: &[Rule],
-    i: usize,
-    j: usize,
-) -> Finding {
-    // A witness is only given when the one evaluation model agrees that the flagged rule
-    // matches it (the unconditional rule matches everything).
-    let witness = witness(family, &rules[j]).filter(|w| {
-        rule_matches(&rules[i], w) == Ok(true) && rule_matches(&rules[j], w) == Ok(true)
-    });
-    Finding {
-        kind: Kind::Unreachable,
-        family,
-        table: table.name().to_string(),
-        chain: chain.name().to_string(),
-        position: Some(j + 1),
-        origin: rules[j].origin(),
-        by: vec![i + 1],
-        evidence: format!(
-            "rule {} ({}, {}) leaves the chain for every packet",
-            i + 1,
-            target_name(&rules[i]),
-            rules[i].origin()
-        ),
-        witness,
-    }
-}
-
 /// What a covered-rule finding needs of its chain.
 struct Ctx<'a, 'r> {
     family: Family,
     table: &'a Table,
     chain: &'a Chain,
     rules: &'a [Rule],
-    regions: &'a [Option<Region>],
     parsed: &'a [Option<Vec<Opt<'r>>>],
 }
 
 impl Ctx<'_, '_> {
+    /// Rule `j`, after rule `i` that leaves the chain for every packet.
+    fn unreachable(&self, i: usize, j: usize, witness: Option<Packet>) -> Finding {
+        let rules = self.rules;
+        Finding {
+            kind: Kind::Unreachable,
+            family: self.family,
+            table: self.table.name().to_string(),
+            chain: self.chain.name().to_string(),
+            position: Some(j + 1),
+            origin: rules[j].origin(),
+            by: vec![i + 1],
+            evidence: format!(
+                "rule {} ({}, {}) leaves the chain for every packet",
+                i + 1,
+                target_name(&rules[i]),
+                rules[i].origin()
+            ),
+            witness,
+        }
+    }
+
     /// Rule `j`, whose every packet the rules of `cover` decide first.
     fn covered_finding(
         &self,
         j: usize,
-        cover: Vec<(usize, Region)>,
+        cover: Vec<(usize, Vec<Region>)>,
         found: &[usize],
         opaque: &[usize],
     ) -> Finding {
@@ -549,12 +637,12 @@ impl Ctx<'_, '_> {
                 target_name(&rules[j])
             ),
             _ => {
-                let mut other: Vec<&str> = by
-                    .iter()
-                    .filter(|&&i| differs(i))
-                    .map(|&i| target_name(&rules[i]))
-                    .collect();
-                other.dedup();
+                let mut other: Vec<&str> = Vec::new();
+                for &i in by.iter().filter(|&&i| differs(i)) {
+                    if !other.contains(&target_name(&rules[i])) {
+                        other.push(target_name(&rules[i]));
+                    }
+                }
                 format!(
                     "rules {} together match every packet this rule matches and decide it \
                      first: {} instead of {}",
@@ -567,11 +655,14 @@ impl Ctx<'_, '_> {
         // A witness from the part of this rule one covering rule decides first (one with
         // another action when there is one), checked with the evaluator: this rule and
         // that rule match it, and every earlier rule that could decide it does not.
-        let mut order: Vec<&(usize, Region)> = cover.iter().filter(|(i, _)| differs(*i)).collect();
+        let mut order: Vec<&(usize, Vec<Region>)> =
+            cover.iter().filter(|(i, _)| differs(*i)).collect();
         order.extend(cover.iter().filter(|(i, _)| !differs(*i)));
-        let witness = order
-            .iter()
-            .find_map(|(k, part)| self.witness(j, *k, part, found, opaque));
+        let witness = order.iter().find_map(|(k, parts)| {
+            parts
+                .iter()
+                .find_map(|p| self.witness(j, *k, Some(p), found, opaque))
+        });
         Finding {
             kind,
             family: self.family,
@@ -586,12 +677,14 @@ impl Ctx<'_, '_> {
     }
 
     /// A packet of rule `j` that rule `k` decides: from `part` (within both boxes, outside
-    /// every earlier candidate's), checked with the evaluator.
+    /// every earlier candidate's), or without one the example [`witness`] makes of rule `j`;
+    /// checked with the evaluator: `j` and `k` match it, the rules of `found` and `opaque`
+    /// before `k` do not.
     fn witness(
         &self,
         j: usize,
         k: usize,
-        part: &Region,
+        part: Option<&Region>,
         found: &[usize],
         opaque: &[usize],
     ) -> Option<Packet> {
@@ -606,14 +699,16 @@ impl Ctx<'_, '_> {
                 names.push(o.value);
             }
         }
-        let w = part.witness(&names)?;
+        let w = match part {
+            Some(part) => part.witness(&names)?,
+            None => witness(self.family, &rules[j])?,
+        };
         let matches = |i: usize| rule_matches(&rules[i], &w);
         let first = found
             .iter()
             .chain(opaque)
             .filter(|&&i| i < k)
             .all(|&i| matches(i) == Ok(false));
-        debug_assert!(self.regions[k].is_some());
         (first && matches(k) == Ok(true) && matches(j) == Ok(true)).then_some(w)
     }
 }

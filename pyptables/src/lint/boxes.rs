@@ -200,6 +200,17 @@ const NO_ICMP: u128 = 1 << 16;
 /// The "no TCP header" value of the flags dimension.
 const NO_FLAGS: u128 = 1 << 8;
 
+/// The protocols whose matches have ports: tcp, udp, dccp, sctp.
+const PORT_PROTOCOLS: [u128; 4] = [6, 17, 33, 132];
+
+/// The ICMP of the family: the protocol `--icmp-type` or `--icmpv6-type` is for.
+fn icmp_protocol(family: Family) -> u128 {
+    match family {
+        Family::V4 => 1,
+        Family::V6 => 58,
+    }
+}
+
 /// The conntrack states, by their number in the state dimension.
 const STATES: [CtState; 5] = [
     CtState::New,
@@ -255,6 +266,8 @@ pub(super) type Cache<'a> = HashMap<(u8, &'a str), Option<Set>>;
 pub(super) struct Region {
     family: Family,
     dims: [Option<Set>; DIMS],
+    /// A port or TCP flags match read the transport header.
+    transport: bool,
 }
 
 impl Region {
@@ -262,6 +275,7 @@ impl Region {
         Region {
             family,
             dims: Default::default(),
+            transport: false,
         }
     }
 
@@ -273,6 +287,7 @@ impl Region {
         cache: &mut Cache<'a>,
     ) -> Option<Region> {
         let mut r = Region::full(family);
+        let mut transport = false;
         for o in opts {
             let Some((dim, set)) = option_set(family, o, cache)? else {
                 continue;
@@ -285,9 +300,43 @@ impl Region {
             r.narrow(dim, set);
             if dim.needs_header() {
                 r.narrow(Dim::Fragment, Set::point(0));
+                transport |= dim != Dim::Icmp;
             }
         }
+        r.transport = transport;
         Some(r)
+    }
+
+    /// The same box without points no real packet has, for a rule that is checked for
+    /// coverage (a covering rule keeps them: more impossible points in a covering box, fewer
+    /// in a covered one, both only make coverage easier to prove, never wrong). A packet's
+    /// point has real ports (and TCP flags) only when a port match can read them — a TCP,
+    /// UDP, DCCP or SCTP packet that is not a later fragment — and "no port" otherwise; so a
+    /// rule whose match read the header saw real ports, and a rule for protocols without
+    /// ports sees none.
+    pub(super) fn tight(&self) -> Region {
+        let mut r = self.clone();
+        let protocols = r.get(Dim::Protocol).cloned().unwrap_or(Set::range(0, 255));
+        let real = |max: u128| Set::range(0, max - 1);
+        if self.transport {
+            r.narrow(Dim::Sport, real(NO_PORT));
+            r.narrow(Dim::Dport, real(NO_PORT));
+            if protocols == Set::point(6) {
+                r.narrow(Dim::Flags, real(NO_FLAGS));
+            }
+        }
+        let port_protocols = Set::from_ranges(PORT_PROTOCOLS.map(|p| (p, p)).to_vec());
+        if !protocols.intersects(&port_protocols) {
+            r.narrow(Dim::Sport, Set::point(NO_PORT));
+            r.narrow(Dim::Dport, Set::point(NO_PORT));
+        }
+        if !protocols.contains(6) {
+            r.narrow(Dim::Flags, Set::point(NO_FLAGS));
+        }
+        if !protocols.contains(icmp_protocol(self.family)) {
+            r.narrow(Dim::Icmp, Set::point(NO_ICMP));
+        }
+        r
     }
 
     fn narrow(&mut self, dim: Dim, set: Set) {
@@ -377,7 +426,7 @@ impl Region {
 
     /// A real packet in the box, built from "nice" values where the box allows them (TCP to
     /// port 80 from 40000, state NEW, marks 0, a documentation address, an interface named in
-    /// `names`, `eth0`); `None` when none is found. The caller checks it with the evaluator.
+    /// `names`, `eth0`, `eth1`, `wan0`); `None` when none is found. The caller checks it with the evaluator.
     pub(super) fn witness(&self, names: &[&str]) -> Option<Packet> {
         let v6 = self.family == Family::V6;
         let all = Set::range(0, 255);
@@ -388,12 +437,22 @@ impl Region {
             .filter(|&p| protocols.contains(p))
             .collect();
         tries.extend(protocols.0.iter().take(4).map(|r| r.0));
-        tries
-            .into_iter()
-            .find_map(|proto| self.packet(proto as u8, names))
+        let fragments = self.get(Dim::Fragment).map_or(vec![false, true], |s| {
+            [false, true]
+                .into_iter()
+                .filter(|&f| s.contains(f.into()))
+                .collect()
+        });
+        tries.into_iter().find_map(|proto| {
+            fragments
+                .iter()
+                .find_map(|&fragment| self.packet(proto as u8, fragment, names))
+        })
     }
 
-    fn packet(&self, proto: u8, names: &[&str]) -> Option<Packet> {
+    /// A packet of protocol `proto` in the box; a later fragment (no ports, flags or ICMP
+    /// type) when `fragment`.
+    fn packet(&self, proto: u8, fragment: bool, names: &[&str]) -> Option<Packet> {
         let v6 = self.family == Family::V6;
         let addr = |dim: Dim, pref: &str| -> Option<IpAddr> {
             let pref = to_number(pref.parse().ok()?);
@@ -438,26 +497,24 @@ impl Region {
                     None
                 }
             };
-        let ports = matches!(proto, 6 | 17 | 33 | 132 | 136);
+        p.fragment = fragment;
+        let ports = PORT_PROTOCOLS.contains(&proto.into()) && !fragment;
         let n16 = |v: Option<u128>| v.map(|v| v as u16);
         p.sport = n16(field(Dim::Sport, NO_PORT, ports, &[40000])?);
         p.dport = n16(field(Dim::Dport, NO_PORT, ports, &[80, 22, 443])?);
-        let is_icmp = proto == if v6 { 58 } else { 1 };
+        let is_icmp = u128::from(proto) == icmp_protocol(self.family);
         let echo = if v6 { 128 << 8 } else { 8 << 8 };
-        p.icmp = field(Dim::Icmp, NO_ICMP, is_icmp, &[echo])?.map(|v| ((v >> 8) as u8, v as u8));
-        p.tcp_flags = field(Dim::Flags, NO_FLAGS, proto == 6, &[0x02])?.map(|v| v as u8);
-        if let Some(s) = self.get(Dim::Fragment) {
-            if !s.contains(0) {
-                return None;
-            }
-        }
+        p.icmp = field(Dim::Icmp, NO_ICMP, is_icmp && !fragment, &[echo])?
+            .map(|v| ((v >> 8) as u8, v as u8));
+        p.tcp_flags =
+            field(Dim::Flags, NO_FLAGS, proto == 6 && !fragment, &[0x02])?.map(|v| v as u8);
         let iface = |dim: Dim| -> Option<Option<String>> {
             let Some(s) = self.get(dim) else {
                 return Some(None);
             };
             let prefs: Vec<u128> = names
                 .iter()
-                .chain(&["eth0"])
+                .chain(&["eth0", "eth1", "wan0"])
                 .filter_map(|n| iface_number(n))
                 .collect();
             let v = s.pick(&prefs, |v| iface_name(v).is_some())?;
