@@ -490,3 +490,18 @@ fn after_an_unconditional_rule() {
     assert!(!w.src.unwrap().to_string().starts_with("10."), "{w:?}");
     assert!(f[1].witness.is_some());
 }
+
+#[test]
+fn icmp_type_255_is_any_type() {
+    // iptables keeps `--icmp-type 255` (with any code) as "any" (iptables-save prints
+    // `--icmp-type any`; the nf_tables rule has no type test): rule 2 also matches echo
+    // requests, which rule 1 does not decide.
+    let t = input(vec![
+        Rule::new()
+            .proto("icmp")
+            .icmp_type(not("echo-request"))
+            .drop(),
+        Rule::new().proto("icmp").icmp_type("255").accept(),
+    ]);
+    assert_eq!(t.lint(), vec![]);
+}
