@@ -200,8 +200,8 @@ const NO_ICMP: u128 = 1 << 16;
 /// The "no TCP header" value of the flags dimension.
 const NO_FLAGS: u128 = 1 << 8;
 
-/// The protocols whose matches have ports: tcp, udp, dccp, sctp.
-const PORT_PROTOCOLS: [u128; 4] = [6, 17, 33, 132];
+/// The protocols whose matches have ports: tcp, udp, dccp, sctp, udplite (multiport).
+const PORT_PROTOCOLS: [u128; 5] = [6, 17, 33, 132, 136];
 
 /// The ICMP of the family: the protocol `--icmp-type` or `--icmpv6-type` is for.
 fn icmp_protocol(family: Family) -> u128 {
