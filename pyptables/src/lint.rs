@@ -568,8 +568,11 @@ impl Candidates {
                 }
             }
         }
-        found.sort_unstable();
-        found.dedup();
+        // `other` alone is in order already (a long chain without sources).
+        if found.len() > self.other.len() {
+            found.sort_unstable();
+            found.dedup();
+        }
     }
 }
 

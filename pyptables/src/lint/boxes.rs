@@ -268,6 +268,10 @@ pub(super) struct Region {
     dims: [Option<Set>; DIMS],
     /// A port or TCP flags match read the transport header.
     transport: bool,
+    /// Per dimension, the smallest range holding its set as [`Region::of`] and
+    /// [`Region::tight`] made it: still holding it in every part cut from the box, so a
+    /// quick test of whether two boxes can share a packet.
+    hull: [(u128, u128); DIMS],
 }
 
 impl Region {
@@ -276,6 +280,7 @@ impl Region {
             family,
             dims: Default::default(),
             transport: false,
+            hull: std::array::from_fn(|i| (0, dim_at(i).max(family))),
         }
     }
 
@@ -345,6 +350,11 @@ impl Region {
             None => set,
             Some(old) => old.intersect(&set),
         };
+        // An empty set's hull is an empty range (lo > hi).
+        self.hull[dim as usize] = match (new.0.first(), new.0.last()) {
+            (Some(a), Some(b)) => (a.0, b.1),
+            _ => (1, 0),
+        };
         *d = (!new.is_full(dim.max(self.family))).then_some(new);
     }
 
@@ -377,6 +387,15 @@ impl Region {
 
     /// Whether some packet is in both boxes.
     pub(super) fn intersects(&self, o: &Region) -> bool {
+        // The hulls first: a long chain checks many pairs, most of them apart.
+        let apart = self
+            .hull
+            .iter()
+            .zip(&o.hull)
+            .any(|(a, b)| a.0 > b.1 || b.0 > a.1 || a.0 > a.1 || b.0 > b.1);
+        if apart {
+            return false;
+        }
         self.dims.iter().zip(&o.dims).all(|pair| match pair {
             (Some(a), Some(b)) => a.intersects(b),
             (Some(a), None) | (None, Some(a)) => !a.is_empty(),
