@@ -89,6 +89,21 @@ const SAMPLES: &[(Family, &str, &str, &str, bool)] = &[
         "-p icmp -m icmp --icmp-type port-unreachable -j ACCEPT",
         true,
     ),
+    // Type 255 is xt_icmp's "any type" (iptables-save prints `any`), with any code.
+    (
+        V4,
+        "filter",
+        "INPUT",
+        "-p icmp -m icmp --icmp-type 255 -j ACCEPT",
+        true,
+    ),
+    (
+        V4,
+        "filter",
+        "INPUT",
+        "-p icmp -m icmp --icmp-type 255/3 -j ACCEPT",
+        true,
+    ),
     (
         V6,
         "filter",

@@ -498,7 +498,10 @@ const ICMP6_CODES: &[(&str, &str, &str)] = &[
 fn icmp_any(g: &Given<'_>, proto: &str, codes: &[(&str, &str, &str)]) -> Result<String, String> {
     let (name, v, n) = g.options[0];
     let v = value(v, name)?;
-    if v == "any" {
+    // xt_icmp reads type 255 as any type, whatever the code (iptables-save prints `any`);
+    // ICMPv6 type 255 is a type like the others.
+    let any_type = proto == "icmp" && v.split('/').next() == Some("255");
+    if v == "any" || any_type {
         return Ok(if n {
             "meta l4proto != 0 meta l4proto 0"
         } else {
