@@ -192,6 +192,70 @@ const SAMPLES: &[(Family, &str, &str, &str, bool)] = &[
         "filter",
         "INPUT",
         "-m recent --name kc --set -j ACCEPT",
+        true,
+    ),
+    (V6, "filter", "INPUT", "-m recent --set", true),
+    (
+        V4,
+        "filter",
+        "INPUT",
+        "-m recent --name kc --rcheck --rdest -j DROP",
+        true,
+    ),
+    (
+        V4,
+        "filter",
+        "INPUT",
+        "-m recent --name kc ! --rcheck --rsource -j DROP",
+        true,
+    ),
+    (
+        V6,
+        "filter",
+        "INPUT",
+        "-m recent --name kc --update -j DROP",
+        true,
+    ),
+    (
+        V4,
+        "filter",
+        "INPUT",
+        "-m recent --name kc --remove --mask 255.255.255.255 -j ACCEPT",
+        true,
+    ),
+    (
+        V4,
+        "filter",
+        "INPUT",
+        "-m recent --name kc --rcheck --seconds 60 --reap -j DROP",
+        false,
+    ),
+    (
+        V4,
+        "filter",
+        "INPUT",
+        "-m recent --name kc --update --hitcount 3 -j DROP",
+        false,
+    ),
+    (
+        V4,
+        "filter",
+        "INPUT",
+        "-m recent --name kc --rcheck --rttl -j DROP",
+        false,
+    ),
+    (
+        V4,
+        "filter",
+        "INPUT",
+        "-m recent --name kc --rcheck --mask 255.255.255.0 -j DROP",
+        false,
+    ),
+    (
+        V4,
+        "filter",
+        "INPUT",
+        "-m recent --name kc ! --set -j DROP",
         false,
     ),
     (
@@ -269,6 +333,27 @@ const SAMPLES: &[(Family, &str, &str, &str, bool)] = &[
         "filter",
         "INPUT",
         "-m set --match-set kc src -j ACCEPT",
+        true,
+    ),
+    (
+        V6,
+        "filter",
+        "INPUT",
+        "-m set ! --match-set kc dst -j DROP",
+        true,
+    ),
+    (
+        V4,
+        "filter",
+        "INPUT",
+        "-m set --match-set kc src,dst -j ACCEPT",
+        false,
+    ),
+    (
+        V4,
+        "filter",
+        "INPUT",
+        "-m set --match-set kc src --return-nomatch -j ACCEPT",
         false,
     ),
     (
@@ -624,6 +709,21 @@ fn parse(text: &str) -> Parsed {
 
 /// The catalog's nft form of a sample, or its refusal.
 fn catalog_form(family: Family, text: &str) -> Result<String, String> {
+    catalog_rule(family, text).map(|r| match r.comment {
+        Some(c) => format!("{} comment \"{c}\"", r.text),
+        None => r.text,
+    })
+}
+
+/// The declarations of the named sets a sample's form refers to (`set kc { … }`).
+fn catalog_sets(family: Family, text: &str) -> Vec<String> {
+    catalog_rule(family, text)
+        .map(|r| r.sets.iter().map(|s| s.declaration()).collect())
+        .unwrap_or_default()
+}
+
+/// The catalog's translation of a sample, or its refusal.
+fn catalog_rule(family: Family, text: &str) -> Result<catalog::nft::NftRule, String> {
     let p = parse(text);
     let args: Vec<catalog::Arg<'_>> = p
         .args
@@ -652,10 +752,6 @@ fn catalog_form(family: Family, text: &str) -> Result<String, String> {
         args: &targs,
     });
     rule_to_nft(family, &args, call.as_ref(), &|c| c.to_string())
-        .map(|r| match r.comment {
-            Some(c) => format!("{} comment \"{c}\"", r.text),
-            None => r.text,
-        })
         .map_err(|e| format!("{}: {}", e.what, e.reason))
 }
 
@@ -705,7 +801,12 @@ fn validation_names_rule_line_and_module() {
     let mut v4 = Tables::new(Family::V4);
     let mut filter = Table::with_builtin_chains("filter").unwrap();
     let line = line!() + 1;
-    let rule = Rule::new().with_match(pyptables::Match::new("recent").opt("name", "x").flag("set"));
+    let rule = Rule::new().with_match(
+        pyptables::Match::new("recent")
+            .opt("name", "x")
+            .flag("rcheck")
+            .opt("hitcount", 3),
+    );
     filter["INPUT"].push(rule.accept());
     v4.add(filter);
     let fw = Firewall::from_tables(v4, Tables::new(Family::V6));
@@ -813,8 +914,13 @@ fn catalog_forms_load_and_agree_with_iptables_translate() {
             }
         };
         let base = hook(table, chain);
+        // The named sets the form refers to, declared as the engine declares them.
+        let sets: String = catalog_sets(family, text)
+            .iter()
+            .map(|d| format!("\t{d}\n"))
+            .collect();
         let mut script = format!(
-            "table {fam} kc {{}}\ndelete table {fam} kc\ntable {fam} kc {{\n\tchain a {{\n\t\t{base}\n\t\t{ours}\n\t}}\n"
+            "table {fam} kc {{}}\ndelete table {fam} kc\ntable {fam} kc {{\n{sets}\tchain a {{\n\t\t{base}\n\t\t{ours}\n\t}}\n"
         );
         if let Some(t) = &theirs {
             script.push_str(&format!("\tchain b {{\n\t\t{base}\n\t\t{t}\n\t}}\n"));

@@ -63,7 +63,7 @@ fn print_writes_the_nft_script_of_both_families() {
 #[test]
 fn print_and_check_refuse_what_nft_cannot_express() {
     let fw = firewall! {
-        filter { INPUT { match=recent name=ssh set; } }
+        filter { INPUT { match=recent name=ssh rcheck hitcount=3; } }
     };
     for command in ["print", "check"] {
         let (code, out, err) = run(&fw, &["fw", "--engine", "nftables", command]);

@@ -375,3 +375,137 @@ fn ct_notrack_and_zone_act_on_the_connection() {
     );
     assert!(to("80").is_empty(), "{table}");
 }
+
+/// A firewall whose INPUT drops the sources in set `blocklist` (`-m set --match-set
+/// blocklist src`), in both families, and accepts tcp `port`.
+fn blocklisted(port: u16) -> Firewall {
+    use pyptables::{Family, Match, Policy, Rule, Table, Tables};
+    let family = |f: Family| {
+        let mut t = Tables::new(f);
+        let mut filter = Table::with_builtin_chains("filter").unwrap();
+        filter["INPUT"].set_policy(Policy::Drop).unwrap();
+        filter["INPUT"].push(
+            Rule::new()
+                .with_match(Match::new("set").opt("match-set", "blocklist src"))
+                .drop(),
+        );
+        filter["INPUT"].push(Rule::new().proto("tcp").dport(port).accept());
+        t.add(filter);
+        t
+    };
+    Firewall::from_tables(family(Family::V4), family(Family::V6))
+}
+
+/// The elements of set `name` of our table of family `fam`, as `nft list set` shows them.
+fn elements(ns: &Netns, fam: &str, name: &str) -> String {
+    let listed = ns
+        .exec_ok("nft", &["list", "set", fam, "pyptables", name])
+        .unwrap();
+    listed
+        .split_once("elements = {")
+        .map(|(_, e)| {
+            e.split('}')
+                .next()
+                .unwrap()
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .unwrap_or_default()
+}
+
+/// `-m set` on the nftables engine: a named set of our own table, which drops the sources the
+/// operator adds to it, and whose elements survive the firewall being applied again (the
+/// table is replaced, the blocklist is not emptied).
+#[test]
+#[ignore = "needs root and nftables (kernel test)"]
+fn a_named_set_drops_its_elements_and_keeps_them_when_the_firewall_is_applied_again() {
+    require_root_and_iptables();
+    let net = pair("nft_set");
+    let server = net.ns("server");
+    blocklisted(22).apply_nft(&opts(server)).unwrap();
+    let listed = server
+        .exec_ok("nft", &["list", "table", "ip", "pyptables"])
+        .unwrap();
+    assert!(
+        listed.contains("set blocklist {\n\t\ttype ipv4_addr\n\t\tflags interval\n\t}"),
+        "{listed}"
+    );
+    assert!(listed.contains("ip saddr @blocklist drop"), "{listed}");
+    let listed6 = server
+        .exec_ok("nft", &["list", "table", "ip6", "pyptables"])
+        .unwrap();
+    assert!(
+        listed6.contains("type ipv6_addr") && listed6.contains("ip6 saddr @blocklist drop"),
+        "{listed6}"
+    );
+    assert_eq!(net.tcp("client", "server", 22), Accepted, "not listed yet");
+
+    server
+        .exec_ok(
+            "nft",
+            &["add element ip pyptables blocklist { 192.0.2.2, 203.0.113.0/24 }"],
+        )
+        .unwrap();
+    server
+        .exec_ok(
+            "nft",
+            &["add element ip6 pyptables blocklist { 2001:db8::7 }"],
+        )
+        .unwrap();
+    assert_eq!(net.tcp("client", "server", 22), TimedOut, "listed: dropped");
+
+    // Applied again, with another port: the rules change, the elements stay (IPv6 too).
+    blocklisted(80).apply_nft(&opts(server)).unwrap();
+    assert_eq!(
+        elements(server, "ip", "blocklist"),
+        "192.0.2.2, 203.0.113.0/24"
+    );
+    assert_eq!(elements(server, "ip6", "blocklist"), "2001:db8::7");
+    assert_eq!(net.tcp("client", "server", 80), TimedOut, "still dropped");
+    server
+        .exec_ok(
+            "nft",
+            &["delete element ip pyptables blocklist { 192.0.2.2 }"],
+        )
+        .unwrap();
+    assert_eq!(
+        net.tcp("client", "server", 80),
+        Accepted,
+        "taken off the list"
+    );
+}
+
+/// A rollback (`apply --confirm` without a confirmation) puts the previous rules back but
+/// keeps the blocklist as it is now: an address added after the apply stays listed.
+#[test]
+#[ignore = "needs root and nftables (kernel test)"]
+fn a_rollback_keeps_the_current_elements_of_the_sets() {
+    use pyptables::nft::{put_back, snapshot};
+    require_root_and_iptables();
+    let ns = Netns::new("nft_set_back").unwrap();
+    blocklisted(22).apply_nft(&opts(&ns)).unwrap();
+    ns.exec_ok("nft", &["add element ip pyptables blocklist { 192.0.2.7 }"])
+        .unwrap();
+    let saved = snapshot(&opts(&ns)).unwrap();
+    blocklisted(80).apply_nft(&opts(&ns)).unwrap();
+    ns.exec_ok(
+        "nft",
+        &["add element ip pyptables blocklist { 198.51.100.9 }"],
+    )
+    .unwrap();
+    put_back(&opts(&ns), &saved).unwrap();
+    let listed = ns
+        .exec_ok("nft", &["list", "table", "ip", "pyptables"])
+        .unwrap();
+    assert!(
+        listed.contains("tcp dport 22 accept"),
+        "the old rules: {listed}"
+    );
+    assert!(!listed.contains("tcp dport 80 accept"), "{listed}");
+    assert_eq!(
+        elements(&ns, "ip", "blocklist"),
+        "192.0.2.7, 198.51.100.9",
+        "the elements as they are now"
+    );
+}

@@ -74,6 +74,7 @@ const fn m(name: &'static str, implicit: Implicit, options: &'static [O]) -> Mat
         exclusive: &[],
         constraints: &[],
         nft: None,
+        nft_sets: None,
     }
 }
 
@@ -389,7 +390,9 @@ pub static MATCHES: &[MatchSpec] = &[
             &["set", "rcheck", "update", "remove"],
             &["rsource", "rdest"],
         ],
-    ),
+    )
+    .nft(nft::recent)
+    .nft_sets(nft::recent_sets),
     m(
         "iprange",
         Implicit::ByKey,
@@ -475,7 +478,8 @@ pub static MATCHES: &[MatchSpec] = &[
             O::new("physdev-is-bridged", FLAG).negatable(),
         ],
     ),
-    // No nft form: an ipset is not an nft set, and this table declares none.
+    // On nft: a named set of the firewall's table, declared by the engine, filled by the
+    // operator (`nft add element`) as the ipset is (`ipset add`).
     m(
         "set",
         Implicit::ByKey,
@@ -485,7 +489,9 @@ pub static MATCHES: &[MatchSpec] = &[
                 .eval(ev::eval_match_set),
             O::new("return-nomatch", FLAG),
         ],
-    ),
+    )
+    .nft(nft::match_set)
+    .nft_sets(nft::match_set_sets),
     rules(
         m(
             "string",

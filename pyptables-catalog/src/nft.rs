@@ -41,7 +41,39 @@ pub struct NftRule {
     pub text: String,
     /// The rule's `--comment`, if it has one.
     pub comment: Option<String>,
+    /// The named sets `text` refers to (`@blocklist`), which the table must declare.
+    pub sets: Vec<NftSet>,
 }
+
+/// A named set a rule's nft form refers to (`ip saddr @blocklist`), declared by the nftables
+/// engine in the firewall's own table. Its elements are not the firewall's: they are filled
+/// at run time (`nft add element …`, or by the rules themselves for `-m recent`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NftSet {
+    /// The set's name, as the rule refers to it after `@`.
+    pub name: String,
+    /// Its key type: `ipv4_addr` or `ipv6_addr`.
+    pub key: &'static str,
+    /// Its flags, comma separated as `nft list` writes them: `interval`, `dynamic`.
+    pub flags: &'static str,
+    /// What uses it (`-m set`, `-m recent`), for the messages about it.
+    pub by: &'static str,
+}
+
+impl NftSet {
+    /// The declaration inside a `table { … }` block:
+    /// `set blocklist { type ipv4_addr; flags interval; }`.
+    #[must_use]
+    pub fn declaration(&self) -> String {
+        format!(
+            "set {} {{ type {}; flags {}; }}",
+            self.name, self.key, self.flags
+        )
+    }
+}
+
+/// The named sets a match's nft form refers to, for the options given.
+pub type NftSets = fn(&Given<'_>) -> Vec<NftSet>;
 
 /// Translates one rule of `family` (its options and target, as the catalog checks them) into
 /// nft. `chain` names the nft chain a jump or goto to user chain `name` goes to.
@@ -112,12 +144,15 @@ pub fn rule_to_nft(
                 "nftables has no equivalent of this match; use the iptables engine for this rule",
             )
         })?;
-        let text = form(&Given {
+        let g = Given {
             family,
             options: &given,
             rule: args,
-        })
-        .map_err(|r| no(&what, r))?;
+        };
+        let text = form(&g).map_err(|r| no(&what, r))?;
+        if let Some(sets) = module.nft_sets {
+            out.sets.extend(sets(&g));
+        }
         push(&mut parts, text);
     }
     match target {
@@ -1218,6 +1253,163 @@ pub fn nfqueue(g: &Given<'_>) -> Result<String, String> {
         format!(" {}", flags.join(","))
     };
     Ok(format!("queue{flags} num {num}"))
+}
+
+// ---- named sets ---------------------------------------------------------------------------
+
+fn address_key(f: Family) -> &'static str {
+    match f {
+        Family::V4 => "ipv4_addr",
+        Family::V6 => "ipv6_addr",
+    }
+}
+
+/// The set name and its one direction of `--match-set NAME DIR`.
+fn set_ref<'a>(g: &Given<'a>) -> Result<(&'a str, &'a str), String> {
+    let v = value(g.value("match-set"), "match-set")?;
+    let (name, dirs) = v
+        .split_once(' ')
+        .ok_or("--match-set takes a set name and directions")?;
+    if dirs.contains(',') {
+        return Err(format!(
+            "`{dirs}` looks the set up with several fields at once; the nft set's key type \
+             depends on the ipset's type (hash:ip,port is `ipv4_addr . inet_service`, \
+             hash:net,net two addresses), which the rule does not say; use one direction \
+             (`src` or `dst`) or the iptables engine"
+        ));
+    }
+    Ok((name, dirs))
+}
+
+/// `-m set --match-set NAME src|dst`: `ip saddr @NAME` / `ip daddr @NAME` (`ip6` in IPv6,
+/// `!=` when negated), on a set the engine declares in the firewall's table (see
+/// [`match_set_sets`]). One direction is read as an address set (ipset's hash:ip and
+/// hash:net uses); several directions are refused (the key type is unknown).
+pub fn match_set(g: &Given<'_>) -> Result<String, String> {
+    if g.has("return-nomatch") {
+        return Err(
+            "--return-nomatch turns on ipset's `nomatch` entries, which nft sets \
+                    do not have; use the iptables engine"
+                .into(),
+        );
+    }
+    let (name, dir) = set_ref(g)?;
+    let negated = g.options.iter().any(|o| o.0 == "match-set" && o.2);
+    let field = if dir == "src" { "saddr" } else { "daddr" };
+    Ok(format!("{} {field} {}@{name}", ip(g.family), neq(negated)))
+}
+
+/// The set [`match_set`] refers to: `set NAME { type ipv4_addr; flags interval; }`.
+///
+/// `interval` so that it holds single addresses and prefixes alike (what ipset's hash:ip
+/// and hash:net hold). Without `auto-merge`: with it, nft merges `192.0.2.1` and
+/// `192.0.2.2` into one range, after which `nft delete element … { 192.0.2.1 }` fails,
+/// where `ipset del` of a hash:ip entry works; the price is that an element overlapping an
+/// existing one is refused on `add element` (hash:net would take both).
+pub fn match_set_sets(g: &Given<'_>) -> Vec<NftSet> {
+    match set_ref(g) {
+        Ok((name, _)) => vec![NftSet {
+            name: name.to_string(),
+            key: address_key(g.family),
+            flags: "interval",
+            by: "-m set",
+        }],
+        Err(_) => Vec::new(),
+    }
+}
+
+/// `-m recent`: xt_recent's list `NAME` becomes a dynamic set `NAME` in the firewall's table
+/// (see [`recent_sets`]), keyed on the source address (`--rdest`: the destination):
+/// - `--set` → `add @NAME { ip saddr }`, which always matches, as `--set` does;
+/// - `--rcheck` → `ip saddr @NAME` (`!=` when negated);
+/// - `--update` → `ip saddr @NAME update @NAME { ip saddr }`;
+/// - `--remove` → `ip saddr @NAME delete @NAME { ip saddr }`.
+///
+/// Refused: `--seconds` and `--reap` (xt_recent keeps the time of each address's last hits
+/// and each rule checks its own window; an nft element has one timeout, set by whoever adds
+/// it), `--hitcount` (nft keeps no hit counts per element), `--rttl` (xt_recent also stores
+/// the TTL), `--mask` other than all ones (the masked key is not translated), and `!` with
+/// `--set`, `--update` or `--remove` (a statement with a side effect that does not match).
+///
+/// One difference remains and is documented: xt_recent forgets its oldest address when a
+/// list is full (`ip_list_tot`, 100 by default), where the nft set holds up to 65535 and a
+/// full set makes the adding rule stop matching.
+pub fn recent(g: &Given<'_>) -> Result<String, String> {
+    for (opt, why) in [
+        (
+            "seconds",
+            "xt_recent checks the time of an address's last hit against each rule's own \
+             window; an nft set element has one timeout, given when it is added",
+        ),
+        (
+            "reap",
+            "it goes with --seconds, which nft cannot express (an element's timeout is set \
+             when it is added, not by the rule that checks it)",
+        ),
+        ("hitcount", "nft sets keep no count of hits per element"),
+        (
+            "rttl",
+            "xt_recent also compares the TTL it stored, which an nft set does not keep",
+        ),
+    ] {
+        if g.has(opt) {
+            return Err(format!(
+                "--{opt}: {why}; use the iptables engine for this rule"
+            ));
+        }
+    }
+    if let Some(mask) = g.value("mask") {
+        let all_ones = match g.family {
+            Family::V4 => mask == "255.255.255.255",
+            Family::V6 => mask
+                .parse::<std::net::Ipv6Addr>()
+                .is_ok_and(|a| a == std::net::Ipv6Addr::from(u128::MAX)),
+        };
+        if !all_ones {
+            return Err(
+                "--mask: the masked address as the set's key is not translated; use the \
+                 iptables engine for this rule"
+                    .into(),
+            );
+        }
+    }
+    let name = recent_name(g);
+    let field = if g.has("rdest") { "daddr" } else { "saddr" };
+    let key = format!("{} {field}", ip(g.family));
+    let (command, negated) = g
+        .options
+        .iter()
+        .find(|o| matches!(o.0, "set" | "rcheck" | "update" | "remove"))
+        .map(|o| (o.0, o.2))
+        .ok_or("one of --set, --rcheck, --update, --remove is needed")?;
+    if negated && command != "rcheck" {
+        return Err(format!(
+            "! --{command}: the list changes and the rule does not match, which nft \
+             cannot say in one rule; use the iptables engine for this rule"
+        ));
+    }
+    Ok(match command {
+        "set" => format!("add @{name} {{ {key} }}"),
+        "rcheck" => format!("{key} {}@{name}", neq(negated)),
+        "update" => format!("{key} @{name} update @{name} {{ {key} }}"),
+        _ => format!("{key} @{name} delete @{name} {{ {key} }}"),
+    })
+}
+
+/// xt_recent's list name: `--name`, `DEFAULT` without it.
+fn recent_name<'a>(g: &Given<'a>) -> &'a str {
+    g.value("name").unwrap_or("DEFAULT")
+}
+
+/// The set [`recent`] uses: `set NAME { type ipv4_addr; flags dynamic; }`, filled by the
+/// rules.
+pub fn recent_sets(g: &Given<'_>) -> Vec<NftSet> {
+    vec![NftSet {
+        name: recent_name(g).to_string(),
+        key: address_key(g.family),
+        flags: "dynamic",
+        by: "-m recent",
+    }]
 }
 
 /// The nft statement for a built-in option spec, for tests and tools: its form, if any.

@@ -349,7 +349,8 @@ pub(crate) fn apply(
 }
 
 fn put_back(opts: &NftOptions, saved: &str, code: u8, io: &mut Io<'_>) -> u8 {
-    match run_nft(opts, saved) {
+    // The previous rules, with the sets' current elements (not those of the snapshot).
+    match crate::nft::put_back(opts, saved) {
         Ok(()) => {
             let _ = writeln!(io.err, "rolled back: the previous tables are back");
             code
