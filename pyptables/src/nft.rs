@@ -21,6 +21,18 @@
 //! so it replaces exactly that table (creating it the first time) and never touches other
 //! tables: no `flush ruleset`.
 //!
+//! # Named sets
+//!
+//! Rules that use an ipset (`-m set --match-set NAME src`) or an xt_recent list
+//! (`-m recent --name NAME`) refer to a named set `@NAME` of the firewall's table, which the
+//! script declares before the chains (the catalog entries say which sets their forms need:
+//! [`pyptables_catalog::nft::NftSet`]). A set's elements are not part of the firewall: they
+//! are filled at run time (`nft add element ip pyptables NAME { 203.0.113.7 }`, or by the
+//! recent rules themselves). So that replacing the table does not empty them,
+//! [`Firewall::apply_nft`] reads the running table first (only when the new one declares
+//! sets) and adds the elements of each set the new table declares again, with the same type
+//! and flags, back inside the same transaction; [`put_back`] does the same for a rollback.
+//!
 //! How the match and target forms are translated is the catalog's business
 //! ([`pyptables_catalog::nft`]); what nft cannot express is a validation error
 //! ([`Firewall::validate_nft`]).
@@ -620,6 +632,10 @@ impl Firewall {
     /// Validates, then loads both families with one `nft -f`: one kernel transaction, so a
     /// refusal leaves the previous tables (and everything else) as they were. The error
     /// names the rule and the line that wrote it.
+    ///
+    /// The elements of the running table's named sets that the new table declares again
+    /// (same name, type and flags) are kept: they are read first and added back in the same
+    /// transaction (see [Named sets](crate::nft#named-sets)).
     pub fn apply_nft(&self, options: &NftOptions) -> Result<(), RestoreError> {
         apply_families(&[self.ipv4(), self.ipv6()], options)
     }
