@@ -185,7 +185,28 @@ const SAMPLES: &[(Family, &str, &str, &str, bool)] = &[
         "filter",
         "INPUT",
         "-m connlimit --connlimit-above 5 -j DROP",
-        false,
+        true,
+    ),
+    (
+        V4,
+        "filter",
+        "INPUT",
+        "-p tcp -m connlimit --connlimit-upto 3 --connlimit-mask 24 --connlimit-daddr -j ACCEPT",
+        true,
+    ),
+    (
+        V6,
+        "filter",
+        "INPUT",
+        "-m connlimit --connlimit-above 2 --connlimit-mask 64 --connlimit-saddr -j DROP",
+        true,
+    ),
+    (
+        V4,
+        "filter",
+        "INPUT",
+        "-m connlimit --connlimit-above 2 --connlimit-mask 0 -j DROP",
+        true,
     ),
     (
         V4,
@@ -752,7 +773,23 @@ fn catalog_rule(family: Family, text: &str) -> Result<catalog::nft::NftRule, Str
         args: &targs,
     });
     rule_to_nft(family, &args, call.as_ref(), &|c| c.to_string())
+        .map(numbered)
         .map_err(|e| format!("{}: {}", e.what, e.reason))
+}
+
+/// `rule` with each set of its own numbered, as the engine and iptables-translate number
+/// them (`connlimit0`).
+fn numbered(mut rule: catalog::nft::NftRule) -> catalog::nft::NftRule {
+    let own: Vec<String> = rule
+        .sets
+        .iter()
+        .filter(|s| s.per_rule)
+        .map(|s| s.name.clone())
+        .collect();
+    for prefix in own {
+        rule.rename_set(&prefix, &format!("{prefix}0"));
+    }
+    rule
 }
 
 #[test]
@@ -970,6 +1007,7 @@ fn catalog_forms_load_and_agree_with_iptables_translate() {
 fn raw_rules_translate_like_rules_with_options() {
     for &(family, _, _, text, translated) in SAMPLES {
         let raw = pyptables::catalog::nft::raw_to_nft(family, text, &|c| c.to_string())
+            .map(numbered)
             .map(|r| match r.comment {
                 Some(c) => format!("{} comment \"{c}\"", r.text),
                 None => r.text,

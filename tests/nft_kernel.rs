@@ -509,3 +509,53 @@ fn a_rollback_keeps_the_current_elements_of_the_sets() {
         "the elements as they are now"
     );
 }
+
+/// `-m connlimit` on the nftables engine counts in a set of the rule's own, keyed by the
+/// masked source address: above 0 connections, every new connection to port 22 is dropped
+/// (port 80 is not limited), and the client's /24 is the set's element.
+#[test]
+#[ignore = "needs root and nftables (kernel test)"]
+fn connlimit_counts_per_masked_address_in_a_set_of_the_rules_own() {
+    use pyptables::{Family, Match, Rule, Table, Tables};
+    require_root_and_iptables();
+    let net = pair("nft_connlimit");
+    let server = net.ns("server");
+    let mut v4 = Tables::new(Family::V4);
+    let mut filter = Table::with_builtin_chains("filter").unwrap();
+    filter["INPUT"].push(
+        Rule::new()
+            .proto("tcp")
+            .dport(22)
+            .with_match(
+                Match::new("connlimit")
+                    .opt("connlimit-above", 0)
+                    .opt("connlimit-mask", 24),
+            )
+            .drop(),
+    );
+    filter["INPUT"].push(
+        Rule::new()
+            .proto("tcp")
+            .dport(80)
+            .with_match(Match::new("connlimit").opt("connlimit-above", 5))
+            .drop(),
+    );
+    v4.add(filter);
+    Firewall::from_tables(v4, pyptables::Tables::new(Family::V6))
+        .apply_nft(&opts(server))
+        .unwrap();
+    assert_eq!(net.tcp("client", "server", 22), TimedOut, "over the limit");
+    assert_eq!(net.tcp("client", "server", 80), Accepted, "under its limit");
+    let listed = server
+        .exec_ok("nft", &["list", "table", "ip", "pyptables"])
+        .unwrap();
+    assert!(
+        listed.contains("add @connlimit0 { ip saddr & 255.255.255.0 ct count over 0 } drop")
+            && listed.contains("add @connlimit1 { ip saddr ct count over 5 } drop"),
+        "{listed}"
+    );
+    assert!(
+        elements(server, "ip", "connlimit0").starts_with("192.0.2.0 "),
+        "the masked client address: {listed}"
+    );
+}

@@ -338,8 +338,8 @@ pub static MATCHES: &[MatchSpec] = &[
         &[&["hashlimit-name"], &["hashlimit-upto", "hashlimit-above"]],
         &[&["hashlimit-upto", "hashlimit-above"]],
     ),
-    // No nft form: `ct count` per address needs a named dynamic set (`add @set { ip saddr ct
-    // count over N }`) that this table does not declare; `ct count` alone counts for the rule.
+    // On nft: `add @connlimitN { ip saddr ct count over N }`, a dynamic set of the rule's own
+    // that the engine declares; both count with nf_conncount.
     rules(
         m(
             "connlimit",
@@ -357,7 +357,9 @@ pub static MATCHES: &[MatchSpec] = &[
             &["connlimit-upto", "connlimit-above"],
             &["connlimit-saddr", "connlimit-daddr"],
         ],
-    ),
+    )
+    .nft(nft::connlimit)
+    .nft_sets(nft::connlimit_sets),
     rules(
         m(
             "recent",

@@ -58,6 +58,12 @@ pub struct NftSet {
     pub flags: &'static str,
     /// What uses it (`-m set`, `-m recent`), for the messages about it.
     pub by: &'static str,
+    /// Whether each rule has a set of its own, whose state is the rule's (connlimit's
+    /// counts): `name` is then a prefix, numbered by the engine per table (`connlimit0`,
+    /// `connlimit1`, as `iptables-translate` names them; see [`NftRule::rename_set`]), and
+    /// its elements are not kept when the firewall is applied again (iptables starts such a
+    /// rule's state afresh too).
+    pub per_rule: bool,
 }
 
 impl NftSet {
@@ -69,6 +75,18 @@ impl NftSet {
             "set {} {{ type {}; flags {}; }}",
             self.name, self.key, self.flags
         )
+    }
+}
+
+impl NftRule {
+    /// Renames set `from` to `to`, in the rule's text (`@from {`) and in its sets.
+    pub fn rename_set(&mut self, from: &str, to: &str) {
+        self.text = self
+            .text
+            .replace(&format!("@{from} {{"), &format!("@{to} {{"));
+        for set in self.sets.iter_mut().filter(|s| s.name == from) {
+            set.name = to.to_string();
+        }
     }
 }
 
@@ -1313,6 +1331,7 @@ pub fn match_set_sets(g: &Given<'_>) -> Vec<NftSet> {
             key: address_key(g.family),
             flags: "interval",
             by: "-m set",
+            per_rule: false,
         }],
         Err(_) => Vec::new(),
     }
@@ -1409,6 +1428,75 @@ pub fn recent_sets(g: &Given<'_>) -> Vec<NftSet> {
         key: address_key(g.family),
         flags: "dynamic",
         by: "-m recent",
+        per_rule: false,
+    }]
+}
+
+/// `-m connlimit`: `add @connlimit0 { ip saddr ct count over 5 }` (`--connlimit-upto N`:
+/// `ct count N`; `--connlimit-daddr`: `ip daddr`; `--connlimit-mask 24`:
+/// `ip saddr and 255.255.255.0`), as `iptables-translate` writes it. Both count with the
+/// kernel's nf_conncount: per masked address, the connections the rule has seen that
+/// conntrack still holds. Each rule counts in a set of its own (see [`connlimit_sets`]), as
+/// each xt_connlimit rule keeps its own counts.
+pub fn connlimit(g: &Given<'_>) -> Result<String, String> {
+    let field = if g.has("connlimit-daddr") {
+        "daddr"
+    } else {
+        "saddr"
+    };
+    let bits = match g.family {
+        Family::V4 => 32,
+        Family::V6 => 128,
+    };
+    let mask: u32 = match g.value("connlimit-mask") {
+        Some(m) => m
+            .parse()
+            .map_err(|_| format!("--connlimit-mask `{m}` is not a prefix length"))?,
+        None => bits,
+    };
+    if mask > bits {
+        return Err(format!(
+            "--connlimit-mask {mask} is longer than an {} address",
+            ip(g.family)
+        ));
+    }
+    let masked = if mask == bits {
+        String::new()
+    } else {
+        let ones = |n: u32, width: u32| -> u128 {
+            if n == 0 {
+                0
+            } else {
+                (u128::MAX >> (128 - width)) & !((1u128 << (width - n)) - 1)
+            }
+        };
+        match g.family {
+            Family::V4 => format!(" and {}", std::net::Ipv4Addr::from(ones(mask, 32) as u32)),
+            Family::V6 => format!(" and {}", std::net::Ipv6Addr::from(ones(mask, 128))),
+        }
+    };
+    let (over, n) = match (g.value("connlimit-above"), g.value("connlimit-upto")) {
+        (Some(n), _) => ("over ", n),
+        (None, Some(n)) => ("", n),
+        (None, None) => return Err("--connlimit-upto or --connlimit-above is needed".into()),
+    };
+    Ok(format!(
+        "add @{CONNLIMIT} {{ {} {field}{masked} ct count {over}{n} }}",
+        ip(g.family)
+    ))
+}
+
+/// The prefix of the per-rule sets of [`connlimit`].
+const CONNLIMIT: &str = "connlimit";
+
+/// The set of one [`connlimit`] rule: `set connlimitN { type ipv4_addr; flags dynamic; }`.
+pub fn connlimit_sets(g: &Given<'_>) -> Vec<NftSet> {
+    vec![NftSet {
+        name: CONNLIMIT.to_string(),
+        key: address_key(g.family),
+        flags: "dynamic",
+        by: "-m connlimit",
+        per_rule: true,
     }]
 }
 

@@ -235,12 +235,26 @@ impl<'t> Translated<'t> {
             sets: Vec::new(),
             set_problems: Vec::new(),
         };
+        // Sets of one rule's own are numbered in table order (`connlimit0`, `connlimit1`).
+        let mut numbered = 0;
         for table in tables.iter() {
             let mut chains = Vec::new();
             for chain in table.chains() {
                 let mut rules = Vec::new();
                 for (index, rule) in chain.iter().enumerate() {
-                    let result = translate(rule, family, table.name());
+                    let mut result = translate(rule, family, table.name());
+                    if let Ok(r) = &mut result {
+                        let own: Vec<String> = r
+                            .sets
+                            .iter()
+                            .filter(|s| s.per_rule)
+                            .map(|s| s.name.clone())
+                            .collect();
+                        for prefix in own {
+                            r.rename_set(&prefix, &format!("{prefix}{numbered}"));
+                            numbered += 1;
+                        }
+                    }
                     if let Ok(r) = &result {
                         let error = |problem| ValidationError {
                             problem,
@@ -283,12 +297,31 @@ impl<'t> Translated<'t> {
             });
         }
         match self.sets.iter().find(|(s, _)| s.name == set.name) {
-            Some((s, _)) if s.key == set.key && s.flags == set.flags => None,
+            Some((s, _))
+                if s.key == set.key && s.flags == set.flags && !s.per_rule && !set.per_rule =>
+            {
+                None
+            }
+            Some((s, first)) if set.per_rule => Some(Problem::NoNftForm {
+                what: format!("the set `{}` of {}", set.name, set.by),
+                reason: format!(
+                    "the engine names this rule's own set `{}`, which is already the {} set \
+                     of {}{}: rename that one",
+                    set.name,
+                    s.flags,
+                    s.by,
+                    match first {
+                        LineSource::Rule { origin, .. } => format!(" ({origin})"),
+                        _ => String::new(),
+                    }
+                ),
+            }),
             Some((s, first)) => Some(Problem::NoNftForm {
                 what: format!("the set `{}` of {}", set.name, set.by),
                 reason: format!(
-                    "the name is already the {} set of {}{}; the firewall's table has one set \
-                     of each name: rename one of them",
+                    "the name is already the {}{} set of {}{}; the firewall's table has one \
+                     set of each name: rename one of them",
+                    if s.per_rule { "rule's own " } else { "" },
                     s.flags,
                     s.by,
                     match first {
@@ -765,7 +798,7 @@ fn kept_elements(
         .filter(|l| {
             tr.sets
                 .iter()
-                .any(|(s, _)| s.name == l.name && same_kind(l, s))
+                .any(|(s, _)| s.name == l.name && same_kind(l, s) && !s.per_rule)
         })
         .filter_map(|l| Some((l.name, l.elements?)))
         .collect())
@@ -1052,6 +1085,43 @@ mod tests {
         let script = v4.to_nft("t");
         assert_eq!(script.matches("set seen {").count(), 1, "{script}");
         assert!(script.find("set seen {") < script.find("chain filter.INPUT"));
+    }
+
+    #[test]
+    fn each_connlimit_rule_has_a_set_of_its_own() {
+        use crate::Match;
+        let mut v4 = Tables::new(Family::V4);
+        let mut filter = Table::with_builtin_chains("filter").unwrap();
+        let limit = || Match::new("connlimit").opt("connlimit-above", 3);
+        filter["INPUT"].push(Rule::new().with_match(limit()).drop());
+        filter["FORWARD"].push(Rule::new().with_match(limit()).drop());
+        v4.add(filter);
+        assert!(v4.validate_nft().is_ok());
+        let script = render_all(&[&v4], "t", Style::Plain).text;
+        for n in [0, 1] {
+            assert!(
+                script.contains(&format!(
+                    "\tset connlimit{n} {{ type ipv4_addr; flags dynamic; }}\n"
+                )) && script.contains(&format!(
+                    "add @connlimit{n} {{ ip saddr ct count over 3 }} drop"
+                )),
+                "{script}"
+            );
+        }
+        // A recent list of one of those names is another set.
+        v4.table_mut("filter").unwrap()["INPUT"].push(
+            Rule::new().with_match(Match::new("recent").opt("name", "connlimit1").flag("set")),
+        );
+        let e = v4.validate_nft().unwrap_err().to_string();
+        assert!(
+            e.contains("FORWARD rule 1")
+                && e.contains(
+                    "the engine names this rule's own set `connlimit1`, which is already \
+                     the dynamic set of -m recent"
+                )
+                && e.contains("rename that one"),
+            "{e}"
+        );
     }
 
     #[test]
