@@ -184,6 +184,53 @@ const SAMPLES: &[(Family, &str, &str, &str, bool)] = &[
         V4,
         "filter",
         "INPUT",
+        "-m hashlimit --hashlimit-above 10/sec --hashlimit-mode srcip --hashlimit-name kc -j DROP",
+        true,
+    ),
+    (
+        V4,
+        "filter",
+        "INPUT",
+        "-m hashlimit --hashlimit-upto 10/min --hashlimit-burst 3 --hashlimit-mode srcip,dstip \
+         --hashlimit-srcmask 24 --hashlimit-name kc -j ACCEPT",
+        true,
+    ),
+    (
+        V6,
+        "filter",
+        "INPUT",
+        "-m hashlimit --hashlimit-upto 1/min --hashlimit-burst 2 --hashlimit-mode dstip \
+         --hashlimit-dstmask 64 --hashlimit-name kc --hashlimit-htable-expire 120000 -j ACCEPT",
+        true,
+    ),
+    (
+        V4,
+        "filter",
+        "INPUT",
+        "-m hashlimit --hashlimit-upto 1/min --hashlimit-burst 5 --hashlimit-mode srcip \
+         --hashlimit-name kc -j ACCEPT",
+        false,
+    ),
+    (
+        V4,
+        "filter",
+        "INPUT",
+        "-p tcp -m hashlimit --hashlimit-upto 10/sec --hashlimit-mode srcip,dstport \
+         --hashlimit-name kc -j ACCEPT",
+        false,
+    ),
+    (
+        V4,
+        "filter",
+        "INPUT",
+        "-m hashlimit --hashlimit-upto 10/sec --hashlimit-mode srcip --hashlimit-name kc \
+         --hashlimit-htable-max 100 -j ACCEPT",
+        false,
+    ),
+    (
+        V4,
+        "filter",
+        "INPUT",
         "-m connlimit --connlimit-above 5 -j DROP",
         true,
     ),
@@ -626,6 +673,15 @@ const SAMPLES: &[(Family, &str, &str, &str, bool)] = &[
     ),
 ];
 
+/// Samples whose catalog form differs from `iptables-translate`'s on purpose, and why: for
+/// these the kernel must read ours back as written, as for a sample it has no form of.
+const NOT_COMPARED: &[(&str, &str)] = &[(
+    "-m hashlimit",
+    "iptables-translate 1.8.9 writes `meter NAME { KEY limit rate … }`: no timeout (an \
+     xt_hashlimit entry expires when idle, which ours does with `timeout` and `update`) and \
+     no burst (ours writes it)",
+)];
+
 /// A target option: name, negated, value.
 type TargetOption = (String, bool, Option<String>);
 
@@ -936,7 +992,11 @@ fn catalog_forms_load_and_agree_with_iptables_translate() {
             Family::V4 => "ip",
             Family::V6 => "ip6",
         };
-        let theirs = translate(family, chain, table, text);
+        let theirs = translate(family, chain, table, text).filter(|_| {
+            !NOT_COMPARED
+                .iter()
+                .any(|(m, _)| text.contains(&format!("{m} ")))
+        });
         let ours = catalog_form(family, text);
         let ours = match (ours, translated) {
             (Ok(o), _) => o,

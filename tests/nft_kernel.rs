@@ -559,3 +559,55 @@ fn connlimit_counts_per_masked_address_in_a_set_of_the_rules_own() {
         "the masked client address: {listed}"
     );
 }
+
+/// `-m hashlimit` per source address, on packets, with both engines: a burst of two new
+/// connections to port 22 at one a minute gets through, the third is dropped; port 80 is not
+/// limited. The same rules through iptables-restore give the same answers.
+#[test]
+#[ignore = "needs root, nftables and iptables (kernel test)"]
+fn hashlimit_lets_a_burst_through_then_drops_with_both_engines() {
+    use pyptables::{Family, Match, Rule, Table, Tables};
+    require_root_and_iptables();
+    let mut v4 = Tables::new(Family::V4);
+    let mut filter = Table::with_builtin_chains("filter").unwrap();
+    filter["INPUT"].push(
+        Rule::new()
+            .proto("tcp")
+            .dport(22)
+            .with_match(Match::new("tcp").flag("syn"))
+            .with_match(
+                Match::new("hashlimit")
+                    .opt("hashlimit-above", "1/min")
+                    .opt("hashlimit-burst", 2)
+                    .opt("hashlimit-mode", "srcip")
+                    .opt("hashlimit-name", "ssh")
+                    .opt("hashlimit-htable-expire", 120_000),
+            )
+            .drop(),
+    );
+    v4.add(filter);
+    let fw = Firewall::from_tables(v4, pyptables::Tables::new(Family::V6));
+    for engine in ["iptables", "nftables"] {
+        let net = pair(&format!("nft_hashlimit_{engine}"));
+        let server = net.ns("server");
+        if engine == "nftables" {
+            fw.apply_nft(&opts(server)).unwrap();
+        } else {
+            fw.ipv4()
+                .restore(&pyptables::RestoreOptions {
+                    netns: Some(server.name().to_string()),
+                    backend: pyptables::Backend::Nft,
+                    ..pyptables::RestoreOptions::default()
+                })
+                .unwrap();
+        }
+        assert_eq!(net.tcp("client", "server", 22), Accepted, "{engine}: 1st");
+        assert_eq!(net.tcp("client", "server", 22), Accepted, "{engine}: 2nd");
+        assert_eq!(net.tcp("client", "server", 22), TimedOut, "{engine}: 3rd");
+        assert_eq!(
+            net.tcp("client", "server", 80),
+            Accepted,
+            "{engine}: port 80"
+        );
+    }
+}

@@ -304,8 +304,8 @@ pub static MATCHES: &[MatchSpec] = &[
     )
     .constrained(&[C::Check(combos::limit_overflow)])
     .nft(nft::limit),
-    // No nft form: `meter NAME { ip saddr limit rate … }` needs --hashlimit-mode, keeps its
-    // own burst and expiry defaults, and a named meter this table does not declare.
+    // On nft (address modes): `update @NAME { ip saddr timeout … limit rate … }` on a
+    // dynamic set the engine declares; what stays refused says why in nft::hashlimit.
     rules(
         m(
             "hashlimit",
@@ -337,7 +337,9 @@ pub static MATCHES: &[MatchSpec] = &[
         .constrained(&[C::Check(combos::hashlimit_overflow)]),
         &[&["hashlimit-name"], &["hashlimit-upto", "hashlimit-above"]],
         &[&["hashlimit-upto", "hashlimit-above"]],
-    ),
+    )
+    .nft(nft::hashlimit)
+    .nft_sets(nft::hashlimit_sets),
     // On nft: `add @connlimitN { ip saddr ct count over N }`, a dynamic set of the rule's own
     // that the engine declares; both count with nf_conncount.
     rules(

@@ -64,6 +64,13 @@ pub struct NftSet {
     /// its elements are not kept when the firewall is applied again (iptables starts such a
     /// rule's state afresh too).
     pub per_rule: bool,
+    /// Whether applying the firewall again carries its elements over: an address list's
+    /// are the operator's (or, for recent, what iptables keeps too); elements with a state
+    /// of their own (a count, a token bucket) are not put back.
+    pub keep_elements: bool,
+    /// What each element carries (`timeout 1s limit rate 10/second burst 2 packets`): the
+    /// rules that share a set must agree on it, empty for a plain set.
+    pub template: String,
 }
 
 impl NftSet {
@@ -1332,6 +1339,8 @@ pub fn match_set_sets(g: &Given<'_>) -> Vec<NftSet> {
             flags: "interval",
             by: "-m set",
             per_rule: false,
+            keep_elements: true,
+            template: String::new(),
         }],
         Err(_) => Vec::new(),
     }
@@ -1429,12 +1438,14 @@ pub fn recent_sets(g: &Given<'_>) -> Vec<NftSet> {
         flags: "dynamic",
         by: "-m recent",
         per_rule: false,
+        keep_elements: true,
+        template: String::new(),
     }]
 }
 
 /// `-m connlimit`: `add @connlimit0 { ip saddr ct count over 5 }` (`--connlimit-upto N`:
 /// `ct count N`; `--connlimit-daddr`: `ip daddr`; `--connlimit-mask 24`:
-/// `ip saddr and 255.255.255.0`), as `iptables-translate` writes it. Both count with the
+/// `ip saddr & 255.255.255.0`), as `iptables-translate` writes it (`and` for `&`). Both count with the
 /// kernel's nf_conncount: per masked address, the connections the rule has seen that
 /// conntrack still holds. Each rule counts in a set of its own (see [`connlimit_sets`]), as
 /// each xt_connlimit rule keeps its own counts.
@@ -1454,27 +1465,7 @@ pub fn connlimit(g: &Given<'_>) -> Result<String, String> {
             .map_err(|_| format!("--connlimit-mask `{m}` is not a prefix length"))?,
         None => bits,
     };
-    if mask > bits {
-        return Err(format!(
-            "--connlimit-mask {mask} is longer than an {} address",
-            ip(g.family)
-        ));
-    }
-    let masked = if mask == bits {
-        String::new()
-    } else {
-        let ones = |n: u32, width: u32| -> u128 {
-            if n == 0 {
-                0
-            } else {
-                (u128::MAX >> (128 - width)) & !((1u128 << (width - n)) - 1)
-            }
-        };
-        match g.family {
-            Family::V4 => format!(" and {}", std::net::Ipv4Addr::from(ones(mask, 32) as u32)),
-            Family::V6 => format!(" and {}", std::net::Ipv6Addr::from(ones(mask, 128))),
-        }
-    };
+    let masked = address_mask(g.family, mask)?;
     let (over, n) = match (g.value("connlimit-above"), g.value("connlimit-upto")) {
         (Some(n), _) => ("over ", n),
         (None, Some(n)) => ("", n),
@@ -1497,6 +1488,192 @@ pub fn connlimit_sets(g: &Given<'_>) -> Vec<NftSet> {
         flags: "dynamic",
         by: "-m connlimit",
         per_rule: true,
+        keep_elements: false,
+        template: String::new(),
+    }]
+}
+
+/// The key, timeout and limit of a [`hashlimit`] rule, or why nft cannot say it exactly.
+fn hashlimit_parts(g: &Given<'_>) -> Result<(Vec<&'static str>, String, String), String> {
+    let refuse = |why: &str| Err(format!("{why}; use the iptables engine for this rule"));
+    if g.has("hashlimit-htable-max") {
+        return refuse(
+            "--hashlimit-htable-max: a full xt_hashlimit table drops the packet, a full nft \
+             set makes the rule not match",
+        );
+    }
+    let mode = g.value("hashlimit-mode").unwrap_or("");
+    if mode.is_empty() {
+        return refuse(
+            "without --hashlimit-mode every packet of every rule of this name shares one \
+             bucket, which an nft rule's `limit` does not (write -m limit for one rule's own)",
+        );
+    }
+    let bits = match g.family {
+        Family::V4 => 32,
+        Family::V6 => 128,
+    };
+    let mut key = Vec::new();
+    let mut types = Vec::new();
+    // xt_hashlimit's own order: addresses, then ports.
+    for (field, ip_mode, mask_opt) in [
+        ("saddr", "srcip", "hashlimit-srcmask"),
+        ("daddr", "dstip", "hashlimit-dstmask"),
+    ] {
+        if !mode.split(',').any(|m| m == ip_mode) {
+            continue;
+        }
+        let mask: u32 = match g.value(mask_opt) {
+            Some(m) => m
+                .parse()
+                .map_err(|_| format!("--{mask_opt} `{m}` is not a prefix length"))?,
+            None => bits,
+        };
+        key.push(format!(
+            "{} {field}{}",
+            ip(g.family),
+            address_mask(g.family, mask)?
+        ));
+        types.push(address_key(g.family));
+    }
+    if mode.split(',').any(|m| m == "srcport" || m == "dstport") {
+        return refuse(
+            "--hashlimit-mode with ports: xt_hashlimit drops a fragment it cannot read the \
+             ports of, where nft's port expression does not match it",
+        );
+    }
+    let (avg, over) = match (g.value("hashlimit-upto"), g.value("hashlimit-above")) {
+        (Some(r), _) => (r, ""),
+        (None, Some(r)) => (r, "over "),
+        (None, None) => return Err("--hashlimit-upto or --hashlimit-above is needed".into()),
+    };
+    let (count, per) = crate::value::parse_rate(avg).ok_or("a rate such as 10/second")?;
+    let burst: u64 = g
+        .value("hashlimit-burst")
+        .map_or(Ok(5), str::parse)
+        .map_err(|_| "--hashlimit-burst is not a number".to_string())?;
+    // An idle entry expires after --hashlimit-htable-expire ms (default: one unit of the
+    // rate, as iptables sets it); nft's element timeout, refreshed by `update`, does the
+    // same, but xt_hashlimit reaps expired entries only at its next garbage collection,
+    // and a packet in between finds the old bucket. That bucket is already full (the same
+    // as a new one) only if it refills within the timeout: burst / rate <= expire.
+    let expire_ms: u64 = match g.value("hashlimit-htable-expire") {
+        Some(e) => e
+            .parse()
+            .map_err(|_| "--hashlimit-htable-expire is not a number".to_string())?,
+        None => per * 1000,
+    };
+    if u128::from(burst) * u128::from(per) * 1000 > u128::from(expire_ms) * u128::from(count) {
+        return refuse(&format!(
+            "a bucket of {burst} at {avg} refills more slowly than its entry expires \
+             ({expire_ms} ms), and xt_hashlimit reaps an expired entry only at its next \
+             garbage collection, so the two would disagree in between; raise \
+             --hashlimit-htable-expire to at least burst / rate"
+        ));
+    }
+    // As nft lists it: `timeout 1m`, the burst only when it is not nft's default 5.
+    let burst = if burst == 5 {
+        String::new()
+    } else {
+        format!(" burst {burst} packets")
+    };
+    let template = format!(
+        "timeout {} limit rate {over}{}{burst}",
+        nft_duration(expire_ms),
+        rate(avg)?
+    );
+    Ok((types, key.join(" . "), template))
+}
+
+/// A duration as nft writes it: `1m`, `1s500ms`, `2h30m`.
+fn nft_duration(ms: u64) -> String {
+    let mut out = String::new();
+    let mut rest = ms;
+    for (unit, size) in [
+        ("d", 86_400_000),
+        ("h", 3_600_000),
+        ("m", 60_000),
+        ("s", 1000),
+    ] {
+        if rest >= size {
+            out.push_str(&format!("{}{unit}", rest / size));
+            rest %= size;
+        }
+    }
+    if rest > 0 || out.is_empty() {
+        out.push_str(&format!("{rest}ms"));
+    }
+    out
+}
+
+/// ` & 255.255.255.0` for a prefix shorter than the address, else nothing.
+fn address_mask(family: Family, prefix: u32) -> Result<String, String> {
+    let bits = match family {
+        Family::V4 => 32,
+        Family::V6 => 128,
+    };
+    if prefix > bits {
+        return Err(format!(
+            "a mask of {prefix} bits is longer than the address"
+        ));
+    }
+    if prefix == bits {
+        return Ok(String::new());
+    }
+    let ones = |width: u32| -> u128 {
+        if prefix == 0 {
+            0
+        } else {
+            (u128::MAX >> (128 - width)) & !((1u128 << (width - prefix)) - 1)
+        }
+    };
+    Ok(match family {
+        Family::V4 => format!(" & {}", std::net::Ipv4Addr::from(ones(32) as u32)),
+        Family::V6 => format!(" & {}", std::net::Ipv6Addr::from(ones(128))),
+    })
+}
+
+/// `-m hashlimit` with `--hashlimit-mode` of addresses: the table `--hashlimit-name` becomes
+/// a dynamic set of that name (see [`hashlimit_sets`]), each entry an element with the rule's
+/// token bucket that expires when idle:
+/// `update @NAME { ip saddr timeout 1s limit rate over 10/second }`.
+/// `update` refreshes the timeout on each packet, as xt_hashlimit refreshes an entry's
+/// expiry, and a new element starts with a full bucket, as a new entry does.
+///
+/// Refused, with the reason: no `--hashlimit-mode` (one bucket shared by every rule of the
+/// name), port modes (fragments), `--hashlimit-htable-max` (a full table drops the packet),
+/// and a bucket that refills more slowly than its entry expires (xt_hashlimit's garbage
+/// collection then decides). Not kept over a re-apply: the reloaded rules start with full
+/// buckets, where iptables-restore hands the old table over by name.
+pub fn hashlimit(g: &Given<'_>) -> Result<String, String> {
+    let (_, key, template) = hashlimit_parts(g)?;
+    let name = value(g.value("hashlimit-name"), "hashlimit-name")?;
+    Ok(format!("update @{name} {{ {key} {template} }}"))
+}
+
+/// The set of [`hashlimit`]: `set NAME { type ipv4_addr; flags dynamic,timeout; }`, keyed on
+/// the concatenation of the mode's addresses. Rules of one name share it (as they share
+/// xt_hashlimit's table) and must agree on its key and on what its elements carry.
+pub fn hashlimit_sets(g: &Given<'_>) -> Vec<NftSet> {
+    let (Ok((types, _, template)), Some(name)) = (hashlimit_parts(g), g.value("hashlimit-name"))
+    else {
+        return Vec::new();
+    };
+    vec![NftSet {
+        name: name.to_string(),
+        key: match types.as_slice() {
+            [one] => one,
+            // srcip,dstip: the same address type twice.
+            _ => match g.family {
+                Family::V4 => "ipv4_addr . ipv4_addr",
+                Family::V6 => "ipv6_addr . ipv6_addr",
+            },
+        },
+        flags: "dynamic,timeout",
+        by: "-m hashlimit",
+        per_rule: false,
+        keep_elements: false,
+        template,
     }]
 }
 

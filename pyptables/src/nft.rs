@@ -298,7 +298,11 @@ impl<'t> Translated<'t> {
         }
         match self.sets.iter().find(|(s, _)| s.name == set.name) {
             Some((s, _))
-                if s.key == set.key && s.flags == set.flags && !s.per_rule && !set.per_rule =>
+                if s.key == set.key
+                    && s.flags == set.flags
+                    && s.template == set.template
+                    && !s.per_rule
+                    && !set.per_rule =>
             {
                 None
             }
@@ -316,6 +320,21 @@ impl<'t> Translated<'t> {
                     }
                 ),
             }),
+            Some((s, first)) if s.key == set.key && s.flags == set.flags && !s.per_rule => {
+                Some(Problem::NoNftForm {
+                    what: format!("the set `{}` of {}", set.name, set.by),
+                    reason: format!(
+                        "the rules that share it must agree on what its elements carry: \
+                         `{}` here, `{}` in the rule that first uses it{}",
+                        set.template,
+                        s.template,
+                        match first {
+                            LineSource::Rule { origin, .. } => format!(" ({origin})"),
+                            _ => String::new(),
+                        }
+                    ),
+                })
+            }
             Some((s, first)) => Some(Problem::NoNftForm {
                 what: format!("the set `{}` of {}", set.name, set.by),
                 reason: format!(
@@ -798,7 +817,7 @@ fn kept_elements(
         .filter(|l| {
             tr.sets
                 .iter()
-                .any(|(s, _)| s.name == l.name && same_kind(l, s) && !s.per_rule)
+                .any(|(s, _)| s.name == l.name && same_kind(l, s) && s.keep_elements)
         })
         .filter_map(|l| Some((l.name, l.elements?)))
         .collect())
@@ -1120,6 +1139,51 @@ mod tests {
                      the dynamic set of -m recent"
                 )
                 && e.contains("rename that one"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn hashlimit_rules_of_one_name_share_its_set_and_must_agree() {
+        use crate::Match;
+        let limit = |rate: &'static str, expire: u32| {
+            Rule::new()
+                .with_match(
+                    Match::new("hashlimit")
+                        .opt("hashlimit-upto", rate)
+                        .opt("hashlimit-mode", "srcip")
+                        .opt("hashlimit-name", "web")
+                        .opt("hashlimit-htable-expire", expire),
+                )
+                .accept()
+        };
+        let mut v4 = Tables::new(Family::V4);
+        let mut filter = Table::with_builtin_chains("filter").unwrap();
+        filter["INPUT"].push(limit("10/second", 1500));
+        filter["FORWARD"].push(limit("10/second", 1500));
+        v4.add(filter);
+        assert!(v4.validate_nft().is_ok());
+        let script = render_all(&[&v4], "t", Style::Plain).text;
+        assert_eq!(
+            script
+                .matches("\tset web { type ipv4_addr; flags dynamic,timeout; }\n")
+                .count(),
+            1,
+            "{script}"
+        );
+        assert_eq!(
+            script
+                .matches("update @web { ip saddr timeout 1s500ms limit rate 10/second }")
+                .count(),
+            2,
+            "{script}"
+        );
+        v4.table_mut("filter").unwrap()["OUTPUT"].push(limit("20/second", 1500));
+        let e = v4.validate_nft().unwrap_err().to_string();
+        assert!(
+            e.contains("OUTPUT rule 1")
+                && e.contains("must agree on what its elements carry")
+                && e.contains("limit rate 20/second"),
             "{e}"
         );
     }
