@@ -3,10 +3,15 @@
 //! Each match, target and built-in option of the catalog carries an [`NftForm`] (set with
 //! `.nft(…)` next to its iptables spec): a function from the options a rule gives it to the
 //! nft expression or statement that does the same, or the reason nft cannot say it. Entries
-//! without one (`recent`, `string`, `u32`-like matches, `hashlimit`, ipset references, …) have
-//! no nft equivalent that works the same; a rule using them is refused under the nftables
-//! engine, never translated into less. The forms follow `iptables-translate` (iptables 1.8.9)
-//! where it has one; `tests/nft_catalog.rs` compares them and loads each into the kernel.
+//! without one (`string`, `u32`-like matches, `physdev`, …) have no nft equivalent that works
+//! the same; a rule using them is refused under the nftables engine, never translated into
+//! less. The forms follow `iptables-translate` (iptables 1.8.9) where it has one;
+//! `tests/nft_catalog.rs` compares them and loads each into the kernel.
+//!
+//! Some forms refer to a named set of the firewall's table (`ip saddr @blocklist`): ipsets
+//! (`-m set`), xt_recent lists, connlimit's counts and hashlimit's buckets. Their entries
+//! also say which sets they need (`.nft_sets(…)`, an [`NftSets`]), which the engine
+//! declares once per table ([`NftSet`]).
 
 use crate::family::Family;
 use crate::rule::{protocol_of, resolve, Arg, TargetCall, TargetKind};
