@@ -58,6 +58,7 @@ pub mod packet;
 pub mod preserve;
 pub mod problem;
 pub mod raw;
+pub mod reference;
 pub mod rule;
 pub mod services;
 pub mod spec;

@@ -7,8 +7,30 @@
 //! - **shadowed**: an earlier rule of the same chain that leaves the chain with a *different*
 //!   action matches every packet this rule matches;
 //! - **redundant**: the same, with the same action: removing the rule changes nothing;
+//! - **return-only**: a jump or goto to a user chain that can only return — it has no
+//!   rules, or each of its rules is a RETURN, a rule without target, or a jump or goto to
+//!   such a chain, and every match in them is one the catalog decides for a packet (a
+//!   `limit`, `recent` or `quota` match keeps state, a side effect). A LOG, MARK or any other
+//!   target, or a verdict, means the chain does something. The jump is reached, so this is
+//!   its own kind rather than *unreachable*: a jump to such a chain does nothing, a goto acts
+//!   as RETURN (from a built-in chain: the policy applies). Jumps inside such chains are
+//!   not reported again;
 //! - **dual-stack**: IPv6 rules whose INPUT drops neighbour discovery (IPv6 then stops
 //!   working on the link).
+//!
+//! [`Firewall::lint`] adds, for a firewall with a filter table in both families, the
+//! services whose IPv4 and IPv6 verdicts differ (also **dual-stack**). For each TCP and UDP
+//! destination port the rules of either family name (the first port of each range, at most
+//! 128 per protocol), a new connection into INPUT and one through FORWARD are walked with
+//! [`crate::explain`] in each family. The probe comes from a source address no rule of its
+//! family names (a client elsewhere), has no destination address, and arrives on each
+//! interface the rules name other than `lo` (or one no rule names, when none is named;
+//! through FORWARD, pairs of them). Only definite verdicts compare: when either family's
+//! walk meets a rule it cannot decide (a rate, a set, a rule on the destination address, …)
+//! the verdict is unknown and nothing is reported. A definite accept in one family and a drop
+//! or reject in the other is a finding that says what each family decides and by which rule
+//! or policy; it points at the deciding rule of one family (the one with a rule, the
+//! accepting one when both have one). Ports decided by the same rules are one finding.
 //!
 //! The check is sound and conservative: a finding is only made when coverage is certain.
 //! An earlier rule covers a later one when each of its options is implied by an option of the
@@ -20,7 +42,12 @@
 //!
 //! Each finding carries a witness packet where one is found: a packet the flagged rule
 //! matches and (for shadowed and redundant) the covering rule decides, both checked with the
-//! same three-valued evaluation [`crate::explain`] uses.
+//! same three-valued evaluation [`crate::explain`] uses. A return-only finding's witness is a
+//! packet the jump rule matches; a dual-stack verdict finding's is the flagged family's probe
+//! (no destination address: send it to the host's own).
+//!
+//! The per-host binary's `check` prints [`Firewall::lint`]'s findings; `pyptables lint FILE`
+//! prints those of a saved ruleset, each naming its line in the file.
 //!
 //! ```
 //! use pyptables::lint::Kind;
@@ -45,7 +72,8 @@ use pyptables_catalog::rule::{is_protocol_option, resolve};
 use pyptables_catalog::value::protocol_name;
 use pyptables_catalog::{targets, Family, TargetKind};
 
-use crate::explain::{explain, rule_matches, Path, Verdict};
+use crate::explain::{explain, rule_matches, Path, RuleAt, Verdict};
+use crate::firewall::Firewall;
 use crate::model::{Chain, Policy, Rule, Table, Tables};
 use crate::origin::Origin;
 
@@ -58,18 +86,23 @@ pub enum Kind {
     Shadowed,
     /// Earlier rules with the same action decide every packet the rule matches.
     Redundant,
-    /// IPv6 rules that break IPv6 itself (neighbour discovery dropped).
+    /// IPv6 rules that break IPv6 itself (neighbour discovery dropped), or a firewall whose
+    /// IPv4 and IPv6 rules decide the same service differently ([`Firewall::lint`]).
     DualStack,
+    /// A jump or goto to a user chain whose rules can only return: they never decide the
+    /// packet nor change anything (see [`crate::lint`]).
+    ReturnOnly,
 }
 
 impl Kind {
-    /// `unreachable`, `shadowed`, `redundant` or `dual-stack`.
+    /// `unreachable`, `shadowed`, `redundant`, `dual-stack` or `return-only`.
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::Unreachable => "unreachable",
             Kind::Shadowed => "shadowed",
             Kind::Redundant => "redundant",
             Kind::DualStack => "dual-stack",
+            Kind::ReturnOnly => "return-only",
         }
     }
 }
@@ -161,8 +194,9 @@ pub fn describe(p: &Packet) -> String {
 }
 
 impl Tables {
-    /// Unreachable, shadowed and redundant rules, dead user chains and dual-stack traps; see
-    /// [`crate::lint`]. Empty when nothing is found.
+    /// Unreachable, shadowed and redundant rules, dead user chains, jumps to chains that can
+    /// only return and dual-stack traps; see [`crate::lint`]. Empty when nothing is found.
+    /// [`Firewall::lint`] also compares the IPv4 and IPv6 verdicts.
     pub fn lint(&self) -> Vec<Finding> {
         let mut out = Vec::new();
         for table in self.iter() {
@@ -170,6 +204,7 @@ impl Tables {
                 lint_chain(self.family(), table, chain, &mut out);
             }
             dead_chains(self.family(), table, &mut out);
+            return_only_jumps(self.family(), table, &mut out);
         }
         dual_stack(self, &mut out);
         out
@@ -735,5 +770,474 @@ fn dual_stack(tables: &Tables, out: &mut Vec<Finding>) {
         });
         // One finding says it; the advertisement almost always shares the fate.
         break;
+    }
+}
+
+// Jumps to chains that can only return.
+
+/// Why a user chain can only return, or `None` when one of its rules may decide the packet
+/// or change something. Memoised per chain name; a chain being worked out (a loop, which
+/// validation refuses) counts as "may decide", so the answer stays conservative.
+fn return_only<'t>(
+    table: &'t Table,
+    name: &'t str,
+    memo: &mut HashMap<&'t str, Option<String>>,
+) -> Option<String> {
+    if let Some(known) = memo.get(name) {
+        return known.clone();
+    }
+    let chain = table.chain(name).filter(|c| !c.is_builtin())?;
+    memo.insert(chain.name(), None);
+    let mut through: Vec<String> = Vec::new();
+    let mut all = true;
+    for rule in chain.iter() {
+        match passes(table, rule, memo) {
+            Some(Some(via)) => {
+                if !through.contains(&via) {
+                    through.push(via);
+                }
+            }
+            Some(None) => {}
+            None => {
+                all = false;
+                break;
+            }
+        }
+    }
+    let why = all.then(|| {
+        if chain.is_empty() {
+            format!("`{}` has no rules", chain.name())
+        } else {
+            let mut why = format!(
+                "every rule of `{}` ({}) returns, has no target, or jumps to a chain that can \
+                 only return",
+                chain.name(),
+                match chain.len() {
+                    1 => "1 rule".to_string(),
+                    n => format!("{n} rules"),
+                }
+            );
+            if !through.is_empty() {
+                why.push_str(&format!(" ({})", through.join(", ")));
+            }
+            why
+        }
+    });
+    memo.insert(chain.name(), why.clone());
+    why
+}
+
+/// Whether `rule` lets the packet go on unchanged and undecided: `Some(None)` for a rule
+/// without target or a RETURN, `Some(Some(chain))` for a jump or goto to a chain that can
+/// only return, `None` otherwise. Its matches must all be decidable offline: those the
+/// catalog cannot decide (a rate, `recent`, a quota, …) may keep state, a side effect.
+fn passes<'t>(
+    table: &'t Table,
+    rule: &'t Rule,
+    memo: &mut HashMap<&'t str, Option<String>>,
+) -> Option<Option<String>> {
+    if !opts(rule)?.iter().all(|o| o.definite) {
+        return None;
+    }
+    let Some(t) = rule.get_target() else {
+        return Some(None);
+    };
+    match t.kind() {
+        TargetKind::Jump | TargetKind::Goto => {
+            return_only(table, t.name(), memo).map(|_| Some(t.name().to_string()))
+        }
+        TargetKind::Builtin => {
+            (targets::find(t.name()).map(|s| s.effect) == Some(Effect::Return)).then_some(None)
+        }
+    }
+}
+
+/// Jumps and gotos to user chains that can only return. A jump to such a chain does
+/// nothing; a goto acts as RETURN (in a built-in chain: its policy applies). Rules inside
+/// such chains are not flagged again: the jump that reaches them is.
+fn return_only_jumps(family: Family, table: &Table, out: &mut Vec<Finding>) {
+    let mut memo: HashMap<&str, Option<String>> = HashMap::new();
+    for chain in table.chains() {
+        if !chain.is_builtin() && return_only(table, chain.name(), &mut memo).is_some() {
+            continue;
+        }
+        for (j, rule) in chain.iter().enumerate() {
+            let Some(t) = rule.get_target() else {
+                continue;
+            };
+            if rule.raw_text().is_some() || !matches!(t.kind(), TargetKind::Jump | TargetKind::Goto)
+            {
+                continue;
+            }
+            let Some(why) = return_only(table, t.name(), &mut memo) else {
+                continue;
+            };
+            let evidence = if t.kind() == TargetKind::Jump {
+                format!(
+                    "jumps to `{}`, whose rules never decide the packet nor change it: {why}; \
+                     every packet comes back to the next rule, so the jump does nothing",
+                    t.name()
+                )
+            } else if chain.is_builtin() {
+                format!(
+                    "goes to `{}`, whose rules never decide the packet nor change it: {why}; \
+                     the packet comes back to the policy of {}, as if this rule were `-j {}`",
+                    t.name(),
+                    chain.name(),
+                    chain.policy().unwrap_or(Policy::Accept).as_str()
+                )
+            } else {
+                format!(
+                    "goes to `{}`, whose rules never decide the packet nor change it: {why}; \
+                     the goto only leaves {}, as `-j RETURN` would",
+                    t.name(),
+                    chain.name()
+                )
+            };
+            let witness = witness(family, rule).filter(|w| rule_matches(rule, w) == Ok(true));
+            out.push(Finding {
+                kind: Kind::ReturnOnly,
+                family,
+                table: table.name().to_string(),
+                chain: chain.name().to_string(),
+                position: Some(j + 1),
+                origin: rule.origin(),
+                by: Vec::new(),
+                evidence,
+                witness,
+            });
+        }
+    }
+}
+
+// IPv4 and IPv6 verdicts for the same service.
+
+/// At most this many destination ports per protocol are compared (the lowest), so that a
+/// firewall with thousands of port rules still lints in a fraction of a second.
+const MAX_DUAL_STACK_PORTS: usize = 128;
+
+/// At most this many interfaces (or, through FORWARD, interface pairs) per port.
+const MAX_DUAL_STACK_INTERFACES: usize = 8;
+
+impl Firewall {
+    /// Both families' [`Tables::lint`] findings, then, when the firewall has a filter table
+    /// for each family, the services whose IPv4 and IPv6 verdicts differ (kind
+    /// [`Kind::DualStack`]; see [`crate::lint`]).
+    ///
+    /// ```
+    /// use pyptables::lint::Kind;
+    /// let fw = pyptables::firewall! {
+    ///     inet { filter { INPUT policy DROP { accept proto=tcp dport=80; } } }
+    ///     filter { INPUT { accept proto=tcp dport=22; } }
+    ///     ip6 { filter { INPUT { accept proto=ipv6-icmp; } } }
+    /// };
+    /// let f = fw.lint();
+    /// assert_eq!(f.len(), 1, "{f:?}");
+    /// assert_eq!((f[0].kind, f[0].position), (Kind::DualStack, Some(2)));
+    /// assert!(f[0].evidence.contains("tcp connections to port 22"), "{}", f[0].evidence);
+    /// ```
+    pub fn lint(&self) -> Vec<Finding> {
+        let mut out = self.ipv4().lint();
+        out.extend(self.ipv6().lint());
+        dual_stack_verdicts(self, &mut out);
+        out
+    }
+}
+
+/// How one family decides a probe: the verdict and what decided it.
+struct Decision {
+    verdict: Verdict,
+    /// The deciding rule, or `None` for a policy.
+    rule: Option<RuleAt>,
+    /// (table, chain, origin) of the policy that decided, when no rule did.
+    policy: Option<(String, String, Origin)>,
+    /// The probe, as it entered.
+    packet: Packet,
+}
+
+impl Decision {
+    fn new(tables: &Tables, packet: Packet, path: Path) -> Decision {
+        let e = explain(tables, &packet, path);
+        let policy = e.policy.as_ref().map(|(t, c)| {
+            let origin = tables
+                .table(t)
+                .and_then(|t| t.chain(c))
+                .map_or(Origin::new("?", 0, 0), |c| c.origin());
+            (t.clone(), c.clone(), origin)
+        });
+        Decision {
+            verdict: e.verdict,
+            rule: e.rule,
+            policy,
+            packet,
+        }
+    }
+
+    /// `accepts (filter/INPUT rule 3, rules.v4:7)`.
+    fn describe(&self) -> String {
+        let what = match self.verdict {
+            Verdict::Accept => "accepts",
+            Verdict::Drop => "drops",
+            Verdict::Reject => "rejects",
+            Verdict::Unknown => "cannot decide",
+        };
+        match (&self.rule, &self.policy) {
+            (Some(r), _) => format!(
+                "{what} by {}/{} rule {} ({})",
+                r.table, r.chain, r.position, r.origin
+            ),
+            (None, Some((t, c, o))) => format!("{what} by the policy of {t}/{c} ({o})"),
+            (None, None) => format!("{what} (no chain on its way)"),
+        }
+    }
+}
+
+/// The destination ports (per protocol, 6 or 17) the rules of both families name, the
+/// first of each range; at most [`MAX_DUAL_STACK_PORTS`] each, the lowest.
+fn probe_ports(fw: &Firewall) -> Vec<(u8, u16)> {
+    let mut ports: BTreeSet<(u8, u16)> = BTreeSet::new();
+    for rule in [fw.ipv4(), fw.ipv6()]
+        .into_iter()
+        .flat_map(|t| t.iter())
+        .flat_map(|t| t.chains())
+        .flat_map(|c| c.iter())
+    {
+        let Some(o) = opts(rule) else { continue };
+        let proto = o
+            .iter()
+            .find(|o| o.name == "protocol" && !o.negated)
+            .and_then(|o| protocol_number(o.value))
+            .flatten();
+        let Some(proto @ (6 | 17)) = proto else {
+            continue;
+        };
+        for o in o
+            .iter()
+            .filter(|o| matches!(o.name, "dport" | "dports" | "ports"))
+        {
+            for (lo, _) in port_list(o.value).unwrap_or_default() {
+                ports.insert((proto, lo));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for proto in [6u8, 17] {
+        out.extend(
+            ports
+                .iter()
+                .filter(|p| p.0 == proto)
+                .take(MAX_DUAL_STACK_PORTS),
+        );
+    }
+    out
+}
+
+/// The interface names `option` (`in-interface`, `out-interface`) has in the rules of both
+/// families, `lo` left out (loopback traffic is the host talking to itself); a `+`
+/// wildcard becomes one name it matches. With none, one name no rule mentions.
+fn probe_interfaces(fw: &Firewall, option: &str, fallback: &[&str]) -> Vec<String> {
+    let mut named: BTreeSet<String> = BTreeSet::new();
+    let mut mentioned: BTreeSet<String> = BTreeSet::new();
+    for rule in [fw.ipv4(), fw.ipv6()]
+        .into_iter()
+        .flat_map(|t| t.iter())
+        .flat_map(|t| t.chains())
+        .flat_map(|c| c.iter())
+    {
+        for o in opts(rule).unwrap_or_default() {
+            if o.name == option {
+                mentioned.insert(o.value.to_string());
+                if !o.negated && o.value != "lo" && !o.value.is_empty() {
+                    named.insert(iface(o.value));
+                }
+            }
+        }
+    }
+    if named.is_empty() {
+        let free = fallback.iter().chain(&["wit0", "wit1", "wit2"]).find(|n| {
+            !mentioned
+                .iter()
+                .any(|m| m == *n || m.strip_suffix('+').is_some_and(|p| n.starts_with(p)))
+        });
+        return free.map(|n| n.to_string()).into_iter().collect();
+    }
+    named.into_iter().take(MAX_DUAL_STACK_INTERFACES).collect()
+}
+
+/// A source address outside every source prefix the rules of `tables` name: a client
+/// elsewhere, that no rule singles out. `None` when none of a few tries is.
+fn probe_source(tables: &Tables) -> Option<IpAddr> {
+    let v6 = tables.family() == Family::V6;
+    let nets: Vec<IpNet> = tables
+        .iter()
+        .flat_map(|t| t.chains())
+        .flat_map(|c| c.iter())
+        .flat_map(|r| opts(r).unwrap_or_default())
+        .filter(|o| o.name == "source")
+        .filter_map(|o| net(o.value))
+        .filter(|n| n.prefix_len() > 0)
+        .collect();
+    let tries: &[&str] = if v6 {
+        &["2001:db8::1", "2001:db8:ffff::1", "2a00::1", "fd00::1"]
+    } else {
+        &[
+            "192.0.2.1",
+            "198.51.100.77",
+            "203.0.113.5",
+            "100.64.0.1",
+            "10.255.255.1",
+        ]
+    };
+    tries
+        .iter()
+        .filter_map(|t| t.parse::<IpAddr>().ok())
+        .find(|a| !nets.iter().any(|n| n.contains(a)))
+}
+
+/// New TCP/UDP connections to the same port, into INPUT and through FORWARD, that one
+/// family accepts and the other drops or rejects. Each family's packet comes from a source
+/// no rule of it names and has no destination address (a rule that tests it makes the
+/// verdict unknown); only definite verdicts are compared.
+fn dual_stack_verdicts(fw: &Firewall, out: &mut Vec<Finding>) {
+    let (v4, v6) = (fw.ipv4(), fw.ipv6());
+    // A family without a filter table keeps whatever runs: nothing to compare.
+    if v4.table("filter").is_none() || v6.table("filter").is_none() {
+        return;
+    }
+    let ports = probe_ports(fw);
+    if ports.is_empty() {
+        return;
+    }
+    let ins = probe_interfaces(fw, "in-interface", &["eth0", "eth1"]);
+    let outs = probe_interfaces(fw, "out-interface", &["eth1", "eth0"]);
+    let mut pairs: Vec<(String, String)> = ins
+        .iter()
+        .flat_map(|i| outs.iter().map(move |o| (i.clone(), o.clone())))
+        .filter(|(i, o)| i != o)
+        .take(MAX_DUAL_STACK_INTERFACES)
+        .collect();
+    if pairs.is_empty() {
+        // The same name in and out: routed back out of the interface it came in on.
+        pairs.extend(ins.first().map(|i| (i.clone(), i.clone())));
+    }
+    let (src4, src6) = (probe_source(v4), probe_source(v6));
+    let probe = |src: Option<IpAddr>, v6: bool, proto: u8, port: u16| {
+        let placeholder: IpAddr = if v6 {
+            IpAddr::from([0u16, 0, 0, 0, 0, 0, 0, 0])
+        } else {
+            IpAddr::from([0u8, 0, 0, 0])
+        };
+        let mut p = if proto == 6 {
+            Packet::tcp(placeholder, placeholder, 40000, port)
+        } else {
+            Packet::udp(placeholder, placeholder, 40000, port)
+        };
+        p.src = src;
+        p.dst = None;
+        p.state = Some(CtState::New);
+        p
+    };
+    // Ports with the same deciding rules (or policies) in both families make one finding.
+    let mut found: Vec<(String, Finding, Vec<u16>)> = Vec::new();
+    for (path, name) in [(Path::Input, "INPUT"), (Path::Forward, "FORWARD")] {
+        let ifaces: Vec<(String, Option<String>)> = match path {
+            Path::Input => ins.iter().map(|i| (i.clone(), None)).collect(),
+            _ => pairs
+                .iter()
+                .map(|(i, o)| (i.clone(), Some(o.clone())))
+                .collect(),
+        };
+        for &(proto, port) in &ports {
+            for (i, o) in &ifaces {
+                let with = |mut p: Packet| {
+                    p.in_interface = Some(i.clone());
+                    p.out_interface = o.clone();
+                    p
+                };
+                let d4 = Decision::new(v4, with(probe(src4, false, proto, port)), path);
+                if d4.verdict == Verdict::Unknown {
+                    continue;
+                }
+                let d6 = Decision::new(v6, with(probe(src6, true, proto, port)), path);
+                let open = |d: &Decision| d.verdict == Verdict::Accept;
+                if d6.verdict == Verdict::Unknown || open(&d4) == open(&d6) {
+                    continue;
+                }
+                let key = format!(
+                    "{name} {proto} {i} {o:?} {} {}",
+                    d4.describe(),
+                    d6.describe()
+                );
+                match found.iter_mut().find(|f| f.0 == key) {
+                    Some(f) => f.2.push(port),
+                    None => {
+                        let f = dual_stack_finding(name, proto, port, i, o.as_deref(), d4, d6);
+                        found.push((key, f, Vec::new()));
+                    }
+                }
+                // One finding per service and path: the first interface that shows it.
+                break;
+            }
+        }
+    }
+    for (_, mut f, also) in found {
+        if !also.is_empty() {
+            let list: Vec<String> = also.iter().map(u16::to_string).collect();
+            f.evidence.push_str(&format!(
+                " (so do ports {} of the same protocol)",
+                list.join(", ")
+            ));
+        }
+        out.push(f);
+    }
+}
+
+fn dual_stack_finding(
+    path: &str,
+    proto: u8,
+    port: u16,
+    in_iface: &str,
+    out_iface: Option<&str>,
+    d4: Decision,
+    d6: Decision,
+) -> Finding {
+    // Point at a rule where there is one (the rule one family has and the other lacks),
+    // the accepting family's where both have one.
+    let v4_flagged = match (&d4.rule, &d6.rule) {
+        (Some(_), None) => true,
+        (None, Some(_)) => false,
+        _ => d4.verdict == Verdict::Accept,
+    };
+    let (family, flagged) = if v4_flagged {
+        (Family::V4, &d4)
+    } else {
+        (Family::V6, &d6)
+    };
+    let (table, chain, position, origin) = match (&flagged.rule, &flagged.policy) {
+        (Some(r), _) => (r.table.clone(), r.chain.clone(), Some(r.position), r.origin),
+        (None, Some((t, c, o))) => (t.clone(), c.clone(), None, *o),
+        (None, None) => ("filter".into(), path.into(), None, Origin::new("?", 0, 0)),
+    };
+    let route = match out_iface {
+        None => format!("into INPUT in {in_iface}"),
+        Some(o) => format!("through FORWARD in {in_iface} out {o}"),
+    };
+    let proto_name = if proto == 6 { "tcp" } else { "udp" };
+    let evidence = format!(
+        "new {proto_name} connections to port {port} {route}, from a source no rule names: \
+         IPv4 {}, IPv6 {}; the same service gets a different verdict in each family",
+        d4.describe(),
+        d6.describe()
+    );
+    Finding {
+        kind: Kind::DualStack,
+        family,
+        table,
+        chain,
+        position,
+        origin,
+        by: Vec::new(),
+        evidence,
+        witness: Some(flagged.packet.clone()),
     }
 }

@@ -1,5 +1,5 @@
-//! `check`'s lint step: the findings of [`Tables::lint`](crate::Tables::lint) for both
-//! families, as warnings (exit status unchanged unless `--deny-warnings`) or, with `--json`,
+//! `check`'s lint step: the findings of [`Firewall::lint`] (both families' rules, and the
+//! services whose IPv4 and IPv6 verdicts differ), as warnings (exit status unchanged unless `--deny-warnings`) or, with `--json`,
 //! as one JSON object on standard output (the rest of `check`'s messages then go to standard
 //! error, so standard output stays parseable).
 
@@ -14,8 +14,8 @@ use crate::Firewall;
 /// The lint options of `check`.
 #[derive(Args, Debug, Default, Clone)]
 pub(crate) struct LintArgs {
-    /// Fail (exit status 1) when the lint finds shadowed, unreachable or redundant rules or
-    /// a dual-stack trap; without it they are warnings
+    /// Fail (exit status 1) when the lint finds shadowed, unreachable, redundant or
+    /// return-only rules or a dual-stack trap; without it they are warnings
     #[arg(long)]
     deny_warnings: bool,
     /// Print the lint findings as JSON on standard output (other messages go to standard
@@ -50,14 +50,17 @@ pub(crate) fn check(
     } else {
         run(io)
     };
-    let findings: Vec<Finding> = [Family::V4, Family::V6]
-        .into_iter()
-        .flat_map(|f| fw.family(f).lint())
-        .collect();
+    report(&fw.lint(), a, io, code)
+}
+
+/// Prints `findings` as `check` does (warnings on standard error, or the JSON object on
+/// standard output) and gives the exit status: `code`, or 1 when it was 0 and there are
+/// findings under `--deny-warnings`.
+pub(crate) fn report(findings: &[Finding], a: &LintArgs, io: &mut Io<'_>, code: u8) -> u8 {
     if a.json {
-        let _ = io.out.write_all(json(&findings).as_bytes());
+        let _ = io.out.write_all(json(findings).as_bytes());
     } else {
-        for f in &findings {
+        for f in findings {
             let _ = writeln!(io.err, "warning: {f}");
         }
     }
