@@ -611,3 +611,37 @@ fn hashlimit_lets_a_burst_through_then_drops_with_both_engines() {
         );
     }
 }
+
+/// A set named like an nft keyword (`counter`) passes validation (nft's keywords depend on
+/// its version) but nft refuses its declaration: nothing changes, and the error names the
+/// rule that uses the set and where it was written.
+#[test]
+#[ignore = "needs root and nftables (kernel test)"]
+fn a_set_named_like_an_nft_keyword_is_refused_naming_the_rule() {
+    use pyptables::{Family, Match, Rule, Table, Tables};
+    require_root_and_iptables();
+    let ns = Netns::new("nft_set_keyword").unwrap();
+    first().apply_nft(&opts(&ns)).unwrap();
+    let before = ruleset(&ns);
+    let mut v4 = Tables::new(Family::V4);
+    let mut filter = Table::with_builtin_chains("filter").unwrap();
+    filter["INPUT"].push(Rule::new().proto("tcp").dport(22).accept());
+    let line = line!() + 2;
+    filter["INPUT"].push(
+        Rule::new()
+            .with_match(Match::new("set").opt("match-set", "counter src"))
+            .drop(),
+    );
+    v4.add(filter);
+    let fw = Firewall::from_tables(v4, Tables::new(Family::V6));
+    assert!(fw.validate_nft().is_ok());
+    let err = fw.apply_nft(&opts(&ns)).unwrap_err();
+    let text = err.to_string();
+    assert!(
+        matches!(&err, RestoreError::Rejected { rule: Some(_), .. })
+            && text.contains(&format!("tests/nft_kernel.rs:{line}"))
+            && text.contains("filter INPUT rule 2"),
+        "{text}"
+    );
+    assert_eq!(ruleset(&ns), before, "nothing changed");
+}
