@@ -511,20 +511,16 @@ fn render_chain(
     line("\t}".into(), LineSource::Other);
 }
 
-/// The script of `families` for tables named `name`, with what each line came from.
-pub(crate) fn render_families(families: &[&Tables], name: &str, style: Style) -> Rendered {
-    render_all(families, name, style)
-}
-
 fn render_all(families: &[&Tables], name: &str, style: Style) -> Rendered {
     let translated: Vec<_> = families.iter().map(|t| Translated::new(t)).collect();
-    render_translated(&translated, name, style, &[])
+    let all: Vec<&Translated<'_>> = translated.iter().collect();
+    render_translated(&all, name, style, &[])
 }
 
 /// The script of families already translated; `kept[i]` holds the set elements to put back
 /// into family `i`'s table.
 fn render_translated(
-    translated: &[Translated<'_>],
+    translated: &[&Translated<'_>],
     name: &str,
     style: Style,
     kept: &[Vec<(String, String)>],
@@ -702,35 +698,71 @@ impl Tables {
 }
 
 fn apply_families(families: &[&Tables], options: &NftOptions) -> Result<(), RestoreError> {
-    // Translated once: the same forms are checked and then rendered.
+    prepare(families, &options.table)
+        .map_err(RestoreError::Invalid)?
+        .apply(options)
+}
+
+/// Families translated and validated once, ready to render and apply: the same forms are
+/// checked and then written.
+pub(crate) struct Prepared<'t> {
+    translated: Vec<Translated<'t>>,
+}
+
+/// Translates `families` once and validates them ([`Tables::validate`], what nft cannot
+/// express, and the table name `table`).
+pub(crate) fn prepare<'t>(
+    families: &[&'t Tables],
+    table: &str,
+) -> Result<Prepared<'t>, ValidationErrors> {
     let translated: Vec<_> = families.iter().map(|t| Translated::new(t)).collect();
     let mut errors = Vec::new();
     for tr in &translated {
         errors.extend(validate_translated(tr));
     }
-    if !nft_identifier(&options.table) {
+    if !nft_identifier(table) {
         errors.push(ValidationError {
             problem: Problem::NftName {
                 what: "table",
-                name: options.table.clone(),
+                name: table.to_string(),
             },
             family: Family::V4,
-            table: options.table.clone(),
+            table: table.to_string(),
             chain: None,
             rule: None,
             option: None,
             origin: crate::Origin::caller(),
         });
     }
-    if !errors.is_empty() {
-        return Err(RestoreError::Invalid(ValidationErrors(errors)));
+    if errors.is_empty() {
+        Ok(Prepared { translated })
+    } else {
+        Err(ValidationErrors(errors))
     }
-    let mut kept = Vec::new();
-    for tr in &translated {
-        kept.push(kept_elements(tr, options)?);
+}
+
+impl Prepared<'_> {
+    /// The script for tables named `name`, of `family` only if given.
+    pub(crate) fn render(&self, name: &str, style: Style, family: Option<Family>) -> Rendered {
+        let only: Vec<&Translated<'_>> = self
+            .translated
+            .iter()
+            .filter(|tr| family.is_none_or(|f| tr.tables.family() == f))
+            .collect();
+        render_translated(&only, name, style, &[])
     }
-    let rendered = render_translated(&translated, &options.table, Style::Plain, &kept);
-    run_nft(options, &rendered.text).map_err(|e| map_line(e, &rendered))
+
+    /// Loads the families with one `nft -f`, keeping the elements of the sets declared
+    /// again (see [Named sets](crate::nft#named-sets)).
+    pub(crate) fn apply(&self, options: &NftOptions) -> Result<(), RestoreError> {
+        let mut kept = Vec::new();
+        for tr in &self.translated {
+            kept.push(kept_elements(tr, options)?);
+        }
+        let all: Vec<&Translated<'_>> = self.translated.iter().collect();
+        let rendered = render_translated(&all, &options.table, Style::Plain, &kept);
+        run_nft(options, &rendered.text).map_err(|e| map_line(e, &rendered))
+    }
 }
 
 /// A named set as `nft list table` shows it.
