@@ -296,7 +296,14 @@ const SAMPLES: &[(Family, &str, &str, &str, bool)] = &[
         "filter",
         "INPUT",
         "-m recent --name kc --rcheck --seconds 60 --reap -j DROP",
-        false,
+        true,
+    ),
+    (
+        V6,
+        "filter",
+        "INPUT",
+        "-m recent --name kc --update --seconds 3600 -j DROP",
+        true,
     ),
     (
         V4,

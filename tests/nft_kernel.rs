@@ -645,3 +645,79 @@ fn a_set_named_like_an_nft_keyword_is_refused_naming_the_rule() {
     );
     assert_eq!(ruleset(&ns), before, "nothing changed");
 }
+
+/// `-m recent --rcheck --seconds` on packets, with both engines: port 22 opens for two
+/// seconds after a knock on port 1234 (`--set`), and closes again; the same rules through
+/// iptables-restore give the same answers. On the nftables engine the list is a set whose
+/// timeout is the checks' `--seconds`.
+#[test]
+#[ignore = "needs root, nftables and iptables (kernel test)"]
+fn a_knock_opens_a_port_for_the_recent_seconds_with_both_engines() {
+    use pyptables::{Family, Match, Policy, Rule, Table, Tables};
+    require_root_and_iptables();
+    let mut v4 = Tables::new(Family::V4);
+    let mut filter = Table::with_builtin_chains("filter").unwrap();
+    filter["INPUT"].set_policy(Policy::Drop).unwrap();
+    filter["INPUT"].push(
+        Rule::new()
+            .with_match(Match::new("conntrack").opt("ctstate", "ESTABLISHED"))
+            .accept(),
+    );
+    filter["INPUT"].push(
+        Rule::new()
+            .proto("tcp")
+            .dport(1234)
+            .with_match(Match::new("recent").opt("name", "knock").flag("set"))
+            .drop(),
+    );
+    filter["INPUT"].push(
+        Rule::new()
+            .proto("tcp")
+            .dport(22)
+            .with_match(
+                Match::new("recent")
+                    .opt("name", "knock")
+                    .flag("rcheck")
+                    .opt("seconds", 2),
+            )
+            .accept(),
+    );
+    v4.add(filter);
+    let fw = Firewall::from_tables(v4, pyptables::Tables::new(Family::V6));
+    for engine in ["iptables", "nftables"] {
+        let net = pair(&format!("nft_knock_{engine}"));
+        let server = net.ns("server");
+        if engine == "nftables" {
+            fw.apply_nft(&opts(server)).unwrap();
+            let listed = server
+                .exec_ok("nft", &["list", "set", "ip", "pyptables", "knock"])
+                .unwrap();
+            assert!(listed.contains("timeout 2s"), "{listed}");
+        } else {
+            fw.ipv4()
+                .restore(&pyptables::RestoreOptions {
+                    netns: Some(server.name().to_string()),
+                    backend: pyptables::Backend::Nft,
+                    ..pyptables::RestoreOptions::default()
+                })
+                .unwrap();
+        }
+        assert_eq!(
+            net.tcp("client", "server", 22),
+            TimedOut,
+            "{engine}: closed"
+        );
+        assert_eq!(
+            net.tcp("client", "server", 1234),
+            TimedOut,
+            "{engine}: knock"
+        );
+        assert_eq!(net.tcp("client", "server", 22), Accepted, "{engine}: open");
+        std::thread::sleep(std::time::Duration::from_millis(2500));
+        assert_eq!(
+            net.tcp("client", "server", 22),
+            TimedOut,
+            "{engine}: closed again after 2 s"
+        );
+    }
+}

@@ -76,6 +76,13 @@ pub struct NftSet {
     /// What each element carries (`timeout 1s limit rate 10/second burst 2 packets`): the
     /// rules that share a set must agree on it, empty for a plain set.
     pub template: String,
+    /// The timeout of its elements, in seconds (`-m recent --seconds`), declared with the
+    /// set (`flags dynamic,timeout; timeout 1m;`); the rules that share the set must agree
+    /// on it, except those that work with any ([`NftSet::any_timeout`]).
+    pub timeout: Option<u64>,
+    /// Whether the rule works with the set whatever its timeout (recent's `--set`, whose
+    /// `update` refreshes it): the set then takes the timeout of the rules that give one.
+    pub any_timeout: bool,
 }
 
 impl NftSet {
@@ -83,10 +90,33 @@ impl NftSet {
     /// `set blocklist { type ipv4_addr; flags interval; }`.
     #[must_use]
     pub fn declaration(&self) -> String {
-        format!(
-            "set {} {{ type {}; flags {}; }}",
-            self.name, self.key, self.flags
-        )
+        match self.listed_timeout() {
+            None => format!(
+                "set {} {{ type {}; flags {}; }}",
+                self.name, self.key, self.flags
+            ),
+            Some(t) => format!(
+                "set {} {{ type {}; flags {}; timeout {t}; }}",
+                self.name,
+                self.key,
+                self.listed_flags()
+            ),
+        }
+    }
+
+    /// Its flags as `nft list` writes them (`dynamic,timeout` for a set with a timeout).
+    #[must_use]
+    pub fn listed_flags(&self) -> String {
+        match self.timeout {
+            Some(_) => format!("{},timeout", self.flags),
+            None => self.flags.to_string(),
+        }
+    }
+
+    /// Its timeout as `nft list` writes it (`1m`), if it has one.
+    #[must_use]
+    pub fn listed_timeout(&self) -> Option<String> {
+        self.timeout.map(|s| nft_duration(s.saturating_mul(1000)))
     }
 }
 
@@ -1346,6 +1376,8 @@ pub fn match_set_sets(g: &Given<'_>) -> Vec<NftSet> {
             per_rule: false,
             keep_elements: true,
             template: String::new(),
+            timeout: None,
+            any_timeout: false,
         }],
         Err(_) => Vec::new(),
     }
@@ -1353,32 +1385,29 @@ pub fn match_set_sets(g: &Given<'_>) -> Vec<NftSet> {
 
 /// `-m recent`: xt_recent's list `NAME` becomes a dynamic set `NAME` in the firewall's table
 /// (see [`recent_sets`]), keyed on the source address (`--rdest`: the destination):
-/// - `--set` → `add @NAME { ip saddr }`, which always matches, as `--set` does;
+/// - `--set` → `update @NAME { ip saddr }`, which always matches, as `--set` does, and
+///   restarts the address's timeout if the set has one, as `--set` records a new hit;
 /// - `--rcheck` → `ip saddr @NAME` (`!=` when negated);
-/// - `--update` → `ip saddr @NAME update @NAME { ip saddr }`;
+/// - `--update` → `ip saddr @NAME update @NAME { ip saddr }` (only a match records a hit);
 /// - `--remove` → `ip saddr @NAME delete @NAME { ip saddr }`.
 ///
-/// Refused: `--seconds` and `--reap` (xt_recent keeps the time of each address's last hits
-/// and each rule checks its own window; an nft element has one timeout, set by whoever adds
-/// it), `--hitcount` (nft keeps no hit counts per element), `--rttl` (xt_recent also stores
-/// the TTL), `--mask` other than all ones (the masked key is not translated), and `!` with
-/// `--set`, `--update` or `--remove` (a statement with a side effect that does not match).
+/// `--seconds S` (with or without `--reap`) is the set's timeout: an address is in the set
+/// for S seconds after its last hit, which is what `--rcheck --seconds S` and
+/// `--update --seconds S` ask. That is exact only if every rule that checks the list gives
+/// the same S: xt_recent keeps the address (and `--remove` or a check without `--seconds`
+/// still finds it) after S, the set does not, and a set has one timeout; the engine refuses
+/// a list checked both ways (see [`NftSet::timeout`]). `--reap` then changes nothing.
+///
+/// Refused: `--hitcount` (nft keeps no hit counts per element), `--rttl` (xt_recent also
+/// stores the TTL), `--mask` other than all ones (the masked key is not translated), and `!`
+/// with `--set`, `--update` or `--remove` (a statement with a side effect that does not
+/// match).
 ///
 /// One difference remains and is documented: xt_recent forgets its oldest address when a
 /// list is full (`ip_list_tot`, 100 by default), where the nft set holds up to 65535 and a
 /// full set makes the adding rule stop matching.
 pub fn recent(g: &Given<'_>) -> Result<String, String> {
     for (opt, why) in [
-        (
-            "seconds",
-            "xt_recent checks the time of an address's last hit against each rule's own \
-             window; an nft set element has one timeout, given when it is added",
-        ),
-        (
-            "reap",
-            "it goes with --seconds, which nft cannot express (an element's timeout is set \
-             when it is added, not by the rule that checks it)",
-        ),
         ("hitcount", "nft sets keep no count of hits per element"),
         (
             "rttl",
@@ -1422,7 +1451,7 @@ pub fn recent(g: &Given<'_>) -> Result<String, String> {
         ));
     }
     Ok(match command {
-        "set" => format!("add @{name} {{ {key} }}"),
+        "set" => format!("update @{name} {{ {key} }}"),
         "rcheck" => format!("{key} {}@{name}", neq(negated)),
         "update" => format!("{key} @{name} update @{name} {{ {key} }}"),
         _ => format!("{key} @{name} delete @{name} {{ {key} }}"),
@@ -1435,7 +1464,7 @@ fn recent_name<'a>(g: &Given<'a>) -> &'a str {
 }
 
 /// The set [`recent`] uses: `set NAME { type ipv4_addr; flags dynamic; }`, filled by the
-/// rules.
+/// rules, with `timeout S` for a check with `--seconds S`.
 pub fn recent_sets(g: &Given<'_>) -> Vec<NftSet> {
     vec![NftSet {
         name: recent_name(g).to_string(),
@@ -1445,6 +1474,8 @@ pub fn recent_sets(g: &Given<'_>) -> Vec<NftSet> {
         per_rule: false,
         keep_elements: true,
         template: String::new(),
+        timeout: g.value("seconds").and_then(|s| s.parse().ok()),
+        any_timeout: g.has("set"),
     }]
 }
 
@@ -1495,6 +1526,8 @@ pub fn connlimit_sets(g: &Given<'_>) -> Vec<NftSet> {
         per_rule: true,
         keep_elements: false,
         template: String::new(),
+        timeout: None,
+        any_timeout: false,
     }]
 }
 
@@ -1679,6 +1712,8 @@ pub fn hashlimit_sets(g: &Given<'_>) -> Vec<NftSet> {
         per_rule: false,
         keep_elements: false,
         template,
+        timeout: None,
+        any_timeout: false,
     }]
 }
 

@@ -296,16 +296,54 @@ impl<'t> Translated<'t> {
                 name: set.name.clone(),
             });
         }
-        match self.sets.iter().find(|(s, _)| s.name == set.name) {
-            Some((s, _))
-                if s.key == set.key
-                    && s.flags == set.flags
-                    && s.template == set.template
-                    && !s.per_rule
-                    && !set.per_rule =>
+        let at = |first: &LineSource| match first {
+            LineSource::Rule { origin, .. } => format!(" ({origin})"),
+            _ => String::new(),
+        };
+        if let Some((s, first)) = self.sets.iter_mut().find(|(s, _)| s.name == set.name) {
+            if s.key == set.key
+                && s.flags == set.flags
+                && s.template == set.template
+                && !s.per_rule
+                && !set.per_rule
             {
-                None
+                // One timeout for the set: a rule that works with any takes the others'.
+                if set.any_timeout || (!s.any_timeout && s.timeout == set.timeout) {
+                    return None;
+                }
+                if s.any_timeout {
+                    s.timeout = set.timeout;
+                    s.any_timeout = false;
+                    // The rule the set's timeout comes from, for the messages.
+                    *first = LineSource::Rule {
+                        table: table.name().to_string(),
+                        chain: chain.name().to_string(),
+                        index,
+                        origin: rule.origin(),
+                    };
+                    return None;
+                }
+                let window = |t: Option<u64>| match t {
+                    Some(t) => format!("--seconds {t}"),
+                    None => "no --seconds (or --remove)".to_string(),
+                };
+                return Some(Problem::NoNftForm {
+                    what: format!("the set `{}` of {}", set.name, set.by),
+                    reason: format!(
+                        "{} here, {} in an earlier rule{}: xt_recent checks \
+                         each rule's own time window against an address's last hit, but an \
+                         nft set has one timeout for its elements (and after it the address \
+                         is gone, where xt_recent still finds it without --seconds or with \
+                         --remove); give every rule that checks `{}` the same --seconds",
+                        window(set.timeout),
+                        window(s.timeout),
+                        at(first),
+                        set.name
+                    ),
+                });
             }
+        }
+        match self.sets.iter().find(|(s, _)| s.name == set.name) {
             Some((s, first)) if set.per_rule => Some(Problem::NoNftForm {
                 what: format!("the set `{}` of {}", set.name, set.by),
                 reason: format!(
@@ -773,6 +811,8 @@ struct ListedSet {
     key: String,
     /// The `flags` line's value: `interval`, `dynamic`.
     flags: String,
+    /// The `timeout` line's value: `1m`.
+    timeout: Option<String>,
     /// What is between the braces of `elements = { … }`, on one line; `None` when empty.
     elements: Option<String>,
 }
@@ -802,6 +842,7 @@ fn listed_sets(listing: &str) -> Vec<ListedSet> {
                 name: name.to_string(),
                 key: String::new(),
                 flags: String::new(),
+                timeout: None,
                 elements: None,
             });
         } else if let Some(set) = &mut current {
@@ -809,6 +850,8 @@ fn listed_sets(listing: &str) -> Vec<ListedSet> {
                 set.key = k.to_string();
             } else if let Some(f) = t.strip_prefix("flags ") {
                 set.flags = f.to_string();
+            } else if let Some(f) = t.strip_prefix("timeout ") {
+                set.timeout = Some(f.to_string());
             } else if let Some(rest) = t.strip_prefix("elements = {") {
                 if rest.ends_with('}') {
                     set.elements = Some(rest.trim_end_matches('}').trim().to_string());
@@ -825,7 +868,9 @@ fn listed_sets(listing: &str) -> Vec<ListedSet> {
 
 /// Whether a listed set is the same kind of set as `set` (so its elements fit it).
 fn same_kind(listed: &ListedSet, set: &NftSet) -> bool {
-    listed.key == set.key && listed.flags == set.flags
+    listed.key == set.key
+        && listed.flags == set.listed_flags()
+        && listed.timeout == set.listed_timeout()
 }
 
 /// The elements of the running table's sets that the new table declares again (same name,
@@ -912,7 +957,7 @@ pub fn put_back(options: &NftOptions, saved: &str) -> Result<(), RestoreError> {
                 let now = find(&running, fw, name);
                 let was = find(&snapshot_sets, fw, name);
                 if let (Some(now), Some(was)) = (now, was) {
-                    if now.key == was.key && now.flags == was.flags {
+                    if now.key == was.key && now.flags == was.flags && now.timeout == was.timeout {
                         if let Some(e) = &now.elements {
                             let _ = writeln!(
                                 adds,
@@ -933,9 +978,10 @@ pub fn put_back(options: &NftOptions, saved: &str) -> Result<(), RestoreError> {
     for (fw, sets) in &snapshot_sets {
         for was in sets.iter().filter(|s| s.elements.is_none()) {
             if let Some(now) = find(&running, fw, &was.name) {
-                if let (true, Some(e)) =
-                    (now.key == was.key && now.flags == was.flags, &now.elements)
-                {
+                if let (true, Some(e)) = (
+                    now.key == was.key && now.flags == was.flags && now.timeout == was.timeout,
+                    &now.elements,
+                ) {
                     let _ = writeln!(
                         adds,
                         "add element {fw} {} {} {{ {e} }}",
@@ -1221,6 +1267,48 @@ mod tests {
     }
 
     #[test]
+    fn a_recent_list_takes_the_timeout_of_its_checks_which_must_agree() {
+        use crate::Match;
+        let recent = |command: &'static str, seconds: Option<u32>| {
+            let m = Match::new("recent").opt("name", "knock").flag(command);
+            let m = match seconds {
+                Some(s) => m.opt("seconds", s),
+                None => m,
+            };
+            Rule::new().with_match(m).accept()
+        };
+        let mut v4 = Tables::new(Family::V4);
+        let mut filter = Table::with_builtin_chains("filter").unwrap();
+        filter["INPUT"].push(recent("set", None));
+        filter["INPUT"].push(recent("rcheck", Some(30)));
+        filter["INPUT"].push(recent("update", Some(30)));
+        v4.add(filter);
+        assert!(v4.validate_nft().is_ok(), "{:?}", v4.validate_nft());
+        let script = render_all(&[&v4], "t", Style::Plain).text;
+        assert!(
+            script
+                .contains("\tset knock { type ipv4_addr; flags dynamic,timeout; timeout 30s; }\n")
+                && script.contains("update @knock { ip saddr } accept")
+                && script.contains("ip saddr @knock accept")
+                && script.contains("ip saddr @knock update @knock { ip saddr } accept"),
+            "{script}"
+        );
+        // Another window on the same list, or a check without one, cannot share the set.
+        v4.table_mut("filter").unwrap()["FORWARD"].push(recent("rcheck", Some(60)));
+        v4.table_mut("filter").unwrap()["OUTPUT"].push(recent("remove", None));
+        let e = v4.validate_nft().unwrap_err();
+        let text = e.to_string();
+        assert_eq!(e.0.len(), 2, "{text}");
+        assert!(
+            text.contains("FORWARD rule 1")
+                && text.contains("--seconds 60 here, --seconds 30 in an earlier rule")
+                && text.contains("OUTPUT rule 1")
+                && text.contains("no --seconds (or --remove) here, --seconds 30"),
+            "{text}"
+        );
+    }
+
+    #[test]
     fn the_elements_of_a_listed_set_are_read_over_several_lines() {
         let listing = "table ip pyptables {\n\tset bl {\n\t\ttype ipv4_addr\n\t\tflags interval\n\t\telements = { 192.0.2.1, 192.0.2.7,\n\t\t\t     198.51.100.0/24 }\n\t}\n\n\tset empty {\n\t\ttype ipv4_addr\n\t\tsize 65535\n\t\tflags dynamic\n\t}\n\n\tchain filter.INPUT {\n\t}\n}\n";
         let sets = listed_sets(listing);
@@ -1231,12 +1319,14 @@ mod tests {
                     name: "bl".into(),
                     key: "ipv4_addr".into(),
                     flags: "interval".into(),
+                    timeout: None,
                     elements: Some("192.0.2.1, 192.0.2.7, 198.51.100.0/24".into()),
                 },
                 ListedSet {
                     name: "empty".into(),
                     key: "ipv4_addr".into(),
                     flags: "dynamic".into(),
+                    timeout: None,
                     elements: None,
                 },
             ]
