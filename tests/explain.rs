@@ -473,6 +473,32 @@ fn nat_without_conntrack_rules_may_not_be_walked() {
     assert!(e.path.iter().any(|s| s.table == "nat"), "{:?}", e.path);
 }
 
+/// connlabel and cluster need conntrack too (with the legacy backend, a rule of either made
+/// the kernel track a datagram that a plain rule did not: /proc/net/nf_conntrack), and so does
+/// ipvs (xt_ipvs asks for it like them, nf_ct_netns_get).
+#[test]
+fn connlabel_cluster_and_ipvs_make_nat_certain() {
+    let uses: [Match; 3] = [
+        Match::new("connlabel").opt("label", 1),
+        Match::new("cluster")
+            .opt("cluster-total-nodes", 2)
+            .opt("cluster-local-node", 1)
+            .opt("cluster-hash-seed", 1),
+        Match::new("ipvs").flag("ipvs"),
+    ];
+    for m in uses {
+        let mut t = default_tables();
+        t["nat"]["PREROUTING"].push(Rule::new().proto("udp").dport(80).target(Target::RETURN));
+        t["filter"]["INPUT"].push(Rule::new().with_match(m.clone()).accept());
+        let e = fwd(&t, udp("192.0.2.2", "198.51.100.2", 80), "a", "b");
+        assert!(
+            e.path.iter().any(|s| s.table == "nat"),
+            "{m:?}: {:?}",
+            e.path
+        );
+    }
+}
+
 fn cli(args: &[&str]) -> (u8, String, String) {
     let fw = per_host_firewall();
     let (mut out, mut err) = (Vec::new(), Vec::new());

@@ -640,15 +640,17 @@ fn import_reads_the_running_rules() {
     );
 }
 
-/// A running ruleset with an extension the catalog does not know is refused with the line
-/// of the saved text that holds it, not imported without it.
+/// A running ruleset with what the catalog does not know (here policy's `--next`, which
+/// describes a second policy element) is refused with the line of the saved text that holds
+/// it, not imported without it.
 #[test]
 #[ignore = "needs root and iptables (kernel test)"]
 fn an_unknown_extension_in_the_running_rules_is_refused_with_its_line() {
     require_root_and_iptables();
     let ns = Netns::new("import_unknown").expect("namespace");
     let rules = "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -i lo -j ACCEPT\n\
-                 -A INPUT -m policy --dir in --pol ipsec -j ACCEPT\nCOMMIT\n";
+                 -A INPUT -m policy --dir in --pol ipsec --strict --proto esp --next --proto ah \
+                 -j ACCEPT\nCOMMIT\n";
     ns.restore(tk::Backend::Nft, tk::Family::V4, rules, &[])
         .expect("load");
     let saved = ns
@@ -669,7 +671,9 @@ fn an_unknown_extension_in_the_running_rules_is_refused_with_its_line() {
     assert_eq!(code, 1, "{err}");
     assert!(out.is_empty());
     assert!(
-        err.contains(&format!("line {line}: match `-m policy` is not supported")),
+        err.contains(&format!(
+            "line {line}: option `--next` is not supported (match `policy` has no such option"
+        )),
         "{err}\n{saved}"
     );
 }

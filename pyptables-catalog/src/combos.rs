@@ -9,6 +9,7 @@
 //! [`Constraint::Check`]: crate::spec::Constraint::Check
 
 use crate::family::Family;
+use crate::hooks::Hooks;
 use crate::rule::same_key;
 use crate::spec::{Given, Violation};
 use crate::value::{parse_rate, parse_uint};
@@ -260,6 +261,109 @@ pub fn tcpmss(given: &Given<'_>) -> Result<(), Violation> {
         "it works on TCP SYN packets only: add `syn` (or `tcp-flags` with SYN set); the legacy \
          backend refuses the rule without it (nf_tables loads it)",
     ))
+}
+
+/// `-m cluster`: the local node (or each node of the mask) must be one of the
+/// `--cluster-total-nodes` (libxt_cluster and xt_cluster: the mask below `2^total`).
+pub fn cluster_nodes(given: &Given<'_>) -> Result<(), Violation> {
+    let Some(total) = given.value("cluster-total-nodes").and_then(parse_uint) else {
+        return Ok(());
+    };
+    if let Some(node) = given.value("cluster-local-node").and_then(parse_uint) {
+        if node > total {
+            return Err(Violation::new(
+                Some("cluster-local-node"),
+                format!("node {node} is not one of the {total} nodes (`cluster-total-nodes`)"),
+            ));
+        }
+    }
+    if let Some(mask) = given.value("cluster-local-nodemask").and_then(parse_uint) {
+        if mask >= 1 << total {
+            return Err(Violation::new(
+                Some("cluster-local-nodemask"),
+                format!(
+                    "mask {mask} names nodes beyond the {total} nodes (`cluster-total-nodes`): \
+                     at most {}",
+                    (1u64 << total) - 1
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The hooks policy's `--dir` value is allowed in: the kernel (xt_policy) refuses an input
+/// policy in OUTPUT and POSTROUTING and an output policy in PREROUTING and INPUT.
+#[must_use]
+pub fn policy_dir_hooks(value: &str) -> Hooks {
+    if value.eq_ignore_ascii_case("out") {
+        Hooks::FORWARD.or(Hooks::OUTPUT).or(Hooks::POSTROUTING)
+    } else {
+        Hooks::PREROUTING.or(Hooks::INPUT).or(Hooks::FORWARD)
+    }
+}
+
+/// The options of one policy element (`--reqid` … `--tunnel-dst`).
+const POLICY_ELEMENT: [&str; 6] = ["reqid", "spi", "proto", "mode", "tunnel-src", "tunnel-dst"];
+
+/// `-m policy` (libxt_policy's final check): `--pol none` takes neither `--strict` nor
+/// element options, `--strict` needs an element option, and the tunnel addresses need
+/// `--mode tunnel`.
+pub fn policy_element(given: &Given<'_>) -> Result<(), Violation> {
+    let none = given
+        .value("pol")
+        .is_some_and(|p| p.eq_ignore_ascii_case("none"));
+    let element = POLICY_ELEMENT.iter().find(|o| given.has(o));
+    if none {
+        if given.has("strict") {
+            return Err(Violation::new(
+                Some("strict"),
+                "policy none takes no `strict` (there is no policy to match exactly)",
+            ));
+        }
+        if let Some(o) = element {
+            return Err(Violation::new(
+                Some(o),
+                format!("policy none takes no `{o}` (it matches packets without IPsec policy)"),
+            ));
+        }
+        return Ok(());
+    }
+    if given.has("strict") && element.is_none() {
+        return Err(Violation::new(
+            Some("strict"),
+            "`strict` needs at least one of `reqid`, `spi`, `proto`, `mode`, `tunnel-src`, \
+             `tunnel-dst`",
+        ));
+    }
+    let tunnel = given.options.iter().any(|&(name, value, negated)| {
+        name == "mode" && value.is_some_and(|v| v.eq_ignore_ascii_case("tunnel")) != negated
+    });
+    if let Some(o) = ["tunnel-src", "tunnel-dst"].iter().find(|o| given.has(o)) {
+        if !tunnel {
+            return Err(Violation::new(
+                Some(o),
+                format!("`{o}` is only valid with `mode tunnel`"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// `-m ipvs`: `! --ipvs` (no IPVS connection) cannot be combined with the options that
+/// describe an IPVS connection (libxt_ipvs).
+pub fn ipvs_inverted(given: &Given<'_>) -> Result<(), Violation> {
+    let inverted = given.options.iter().any(|o| o.0 == "ipvs" && o.2);
+    match given.options.iter().find(|o| o.0 != "ipvs") {
+        Some(other) if inverted => Err(Violation::new(
+            Some("ipvs"),
+            format!(
+                "`! ipvs` (no IPVS connection) cannot be used with `{}`, which describes one",
+                other.0
+            ),
+        )),
+        _ => Ok(()),
+    }
 }
 
 #[cfg(test)]

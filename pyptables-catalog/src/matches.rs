@@ -637,6 +637,290 @@ pub static MATCHES: &[MatchSpec] = &[
         &[],
     )
     .nft(nft::statistic),
+    // rpfilter: the kernel (ipt_rpfilter, ip6t_rpfilter) allows it in raw and mangle, on the
+    // PREROUTING hook only.
+    scoped(
+        m(
+            "rpfilter",
+            Implicit::Never,
+            &[
+                O::new("loose", FLAG),
+                O::new("validmark", FLAG),
+                O::new("accept-local", FLAG),
+                O::new("invert", FLAG),
+            ],
+        ),
+        Scope {
+            tables: &["raw", "mangle"],
+            hooks: Hooks::PREROUTING,
+            families: Families::BOTH,
+        },
+    )
+    .nft(nft::rpfilter),
+    // socket: xt_socket looks the packet's socket up on the way in only.
+    scoped(
+        m(
+            "socket",
+            Implicit::Never,
+            &[
+                O::new("transparent", FLAG),
+                O::new("nowildcard", FLAG),
+                O::new("restore-skmark", FLAG),
+            ],
+        ),
+        hooks_only(Hooks::PREROUTING.or(Hooks::INPUT)),
+    )
+    .nft(nft::socket),
+    // cgroup: xt_cgroup needs a local socket (INPUT, OUTPUT, POSTROUTING). A `--path` must
+    // exist in the cgroup2 hierarchy when the rule is loaded, which only the kernel can say;
+    // libxt_cgroup cuts a longer path at 511 bytes.
+    rules(
+        scoped(
+            m(
+                "cgroup",
+                Implicit::Never,
+                &[
+                    O::new("path", K::Text { min: 1, max: 511 }).negatable(),
+                    O::new("cgroup", K::UInt { min: 0, max: U32 }).negatable(),
+                ],
+            ),
+            hooks_only(Hooks::INPUT.or(Hooks::OUTPUT).or(Hooks::POSTROUTING)),
+        ),
+        &[&["path", "cgroup"]],
+        &[&["path", "cgroup"]],
+    )
+    .nft(nft::cgroup),
+    rules(
+        m(
+            "connbytes",
+            Implicit::ByKey,
+            &[
+                O::new(
+                    "connbytes",
+                    K::UIntRange {
+                        min: 0,
+                        max: u64::MAX,
+                    },
+                )
+                .negatable(),
+                O::new("connbytes-dir", K::Choice(&["original", "reply", "both"])),
+                O::new("connbytes-mode", K::Choice(&["packets", "bytes", "avgpkt"])),
+            ],
+        ),
+        &[&["connbytes"], &["connbytes-dir"], &["connbytes-mode"]],
+        &[],
+    )
+    .nft(nft::connbytes),
+    // connlabel: a label is a bit 0-127 (nf_connlabels_get). iptables reads names from
+    // /etc/xtables/connlabel.conf when that file exists, and then only names; the catalog
+    // takes bit numbers, which iptables reads when the file is absent.
+    rules(
+        m(
+            "connlabel",
+            Implicit::Never,
+            &[
+                O::new("label", K::UInt { min: 0, max: 127 }).negatable(),
+                O::new("set", FLAG),
+            ],
+        ),
+        &[&["label"]],
+        &[],
+    )
+    .nft(nft::connlabel),
+    // cluster: libxt_cluster takes node numbers and masks 1-32 (XT_CLUSTER_NODES_MAX).
+    // No nft form: nft's `jhash ct original saddr mod N` hashes the address bytes, xt_cluster
+    // the address as a number with another seed mix, so a node would take other connections;
+    // and xt_cluster also turns multicast link-layer packets into host ones.
+    rules(
+        m(
+            "cluster",
+            Implicit::ByKey,
+            &[
+                O::new("cluster-total-nodes", K::UInt { min: 1, max: 32 }),
+                O::new("cluster-local-node", K::UInt { min: 1, max: 32 }).negatable(),
+                O::new("cluster-local-nodemask", K::UInt { min: 1, max: 32 }).negatable(),
+                O::new("cluster-hash-seed", K::UInt { min: 0, max: U32 }),
+            ],
+        )
+        .constrained(&[C::Check(combos::cluster_nodes)]),
+        &[
+            &["cluster-total-nodes"],
+            &["cluster-local-node", "cluster-local-nodemask"],
+            &["cluster-hash-seed"],
+        ],
+        &[&["cluster-local-node", "cluster-local-nodemask"]],
+    ),
+    rules(
+        m(
+            "cpu",
+            Implicit::ByKey,
+            &[O::new("cpu", K::UInt { min: 0, max: U32 }).negatable()],
+        ),
+        &[&["cpu"]],
+        &[],
+    )
+    .nft(nft::cpu),
+    // devgroup: xt_devgroup checks the hooks (also through jumps): the incoming device's group
+    // where there is one, the outgoing device's where there is one. Group names from
+    // /etc/iproute2/group are not read: numbers only.
+    rules(
+        m(
+            "devgroup",
+            Implicit::ByKey,
+            &[
+                O::new("src-group", K::Mark).negatable().hooks(IN_HOOKS),
+                O::new("dst-group", K::Mark).negatable().hooks(OUT_HOOKS),
+            ],
+        ),
+        &[&["src-group", "dst-group"]],
+        &[],
+    )
+    .nft(nft::devgroup),
+    // policy: one policy element. Several (`--next`, which repeats the element options) are
+    // not modelled; write such a rule with `raw unchecked`.
+    rules(
+        m(
+            "policy",
+            Implicit::Never,
+            &[
+                O::new("dir", K::Choice(&["in", "out"])).value_hooks(combos::policy_dir_hooks),
+                O::new("pol", K::Choice(&["none", "ipsec"])),
+                O::new("strict", FLAG),
+                O::new("reqid", K::UInt { min: 0, max: U32 }).negatable(),
+                O::new("spi", K::UInt { min: 0, max: U32 }).negatable(),
+                O::new("proto", K::Choice(&["ah", "esp", "ipcomp"])).negatable(),
+                O::new("mode", K::Choice(&["transport", "tunnel"])).negatable(),
+                O::new("tunnel-src", K::Address).negatable(),
+                O::new("tunnel-dst", K::Address).negatable(),
+            ],
+        )
+        .constrained(&[C::Check(combos::policy_element)]),
+        &[&["dir"]],
+        &[],
+    )
+    .nft(nft::policy),
+    // realm: IPv4 only (libipt_realm); the route's realm is known once it is routed, so not
+    // in PREROUTING. Realm names from /etc/iproute2/rt_realms are not read: numbers only.
+    rules(
+        scoped(
+            m(
+                "realm",
+                Implicit::ByKey,
+                &[O::new("realm", K::Mark).negatable()],
+            ),
+            Scope {
+                tables: &[],
+                hooks: Hooks::ALL.minus(Hooks::PREROUTING),
+                families: Families::V4,
+            },
+        ),
+        &[&["realm"]],
+        &[],
+    )
+    .nft(nft::realm),
+    // rateest: compares the rates of estimators made by `-j RATEEST` (xt_rateest refuses a
+    // name no RATEEST rule has made). `--rateest-bps1` … `--rateest-pps2` are written without
+    // a rate (they name what is compared); `--rateest-bps`/`--rateest-pps` (iptables' names of
+    // `--rateest-bps2`/`--rateest-pps2` with a rate) carry the rate in absolute mode: bits
+    // and packets per second, as plain numbers (iptables' unit suffixes are not read). No nft
+    // form: nft has no rate estimators.
+    rules(
+        m(
+            "rateest",
+            Implicit::ByKey,
+            &[
+                O::new("rateest1", K::Name { max: 15 }).aliases(&["rateest"]),
+                O::new("rateest2", K::Name { max: 15 }),
+                O::new("rateest-delta", FLAG),
+                O::new("rateest-bps1", FLAG),
+                O::new("rateest-pps1", FLAG),
+                O::new("rateest-bps2", FLAG),
+                O::new("rateest-pps2", FLAG),
+                O::new("rateest-bps", K::UInt { min: 0, max: U32 }),
+                O::new("rateest-pps", K::UInt { min: 0, max: U32 }),
+                O::new("rateest-lt", FLAG).negatable(),
+                O::new("rateest-gt", FLAG).negatable(),
+                O::new("rateest-eq", FLAG).negatable(),
+            ],
+        ),
+        &[
+            &["rateest1"],
+            &[
+                "rateest-bps1",
+                "rateest-pps1",
+                "rateest-bps2",
+                "rateest-pps2",
+                "rateest-bps",
+                "rateest-pps",
+            ],
+            &["rateest-lt", "rateest-gt", "rateest-eq"],
+        ],
+        &[
+            &["rateest-lt", "rateest-gt", "rateest-eq"],
+            &["rateest-bps2", "rateest-bps"],
+            &["rateest-pps2", "rateest-pps"],
+        ],
+    ),
+    // nfacct: the accounting object must exist (made with `nfacct add NAME`) when the rule
+    // is loaded; its name has at most 31 characters (NFACCT_NAME_MAX). No nft form: nft's
+    // named counters are not nfacct objects.
+    rules(
+        m(
+            "nfacct",
+            Implicit::ByKey,
+            &[O::new("nfacct-name", K::Name { max: 31 })],
+        ),
+        &[&["nfacct-name"]],
+        &[],
+    ),
+    // osf: IPv4 TCP SYNs on the way in (xt_osf); a genre has at most 31 characters. Matching
+    // needs fingerprints loaded with `nfnl_osf`, loading the rule does not. No nft form:
+    // nft's `osf name` compares the genre of the first fingerprint that fits, xt_osf any.
+    rules(
+        needs(
+            scoped(
+                m(
+                    "osf",
+                    Implicit::Never,
+                    &[
+                        O::new("genre", K::Name { max: 31 }).negatable(),
+                        O::new("ttl", K::UInt { min: 0, max: 2 }),
+                        O::new("log", K::UInt { min: 0, max: 2 }),
+                    ],
+                ),
+                Scope {
+                    tables: &[],
+                    hooks: IN_HOOKS,
+                    families: Families::V4,
+                },
+            ),
+            &["tcp"],
+        ),
+        &[&["genre"]],
+        &[],
+    ),
+    // ipvs: needs the kernel's IPVS (ip_vs), and for IPv6 one built with IP_VS_IPV6. No nft
+    // form: nft has no IPVS expression.
+    rules(
+        m(
+            "ipvs",
+            Implicit::ByKey,
+            &[
+                O::new("ipvs", FLAG).negatable(),
+                O::new("vproto", K::Protocol).negatable(),
+                O::new("vaddr", K::Address).negatable(),
+                O::new("vport", K::Port).negatable(),
+                O::new("vdir", K::Choice(&["ORIGINAL", "REPLY"])),
+                O::new("vmethod", K::Choice(&["GATE", "IPIP", "MASQ"])).negatable(),
+                O::new("vportctl", K::Port).negatable(),
+            ],
+        )
+        .constrained(&[C::Check(combos::ipvs_inverted)]),
+        &[&[
+            "ipvs", "vproto", "vaddr", "vport", "vdir", "vmethod", "vportctl",
+        ]],
+        &[],
+    ),
 ];
 
 /// The match module called `name`.

@@ -989,6 +989,144 @@ pub fn statistic(g: &Given<'_>) -> Result<String, String> {
     }
 }
 
+/// `-m rpfilter`: `fib saddr . iif oif != 0` (`--loose` leaves out `. iif`, `--validmark`
+/// adds `. mark`, `--invert` compares with 0), as `iptables-translate` writes it.
+/// `--accept-local` has no form: nft's fib gives no interface for a local source address.
+pub fn rpfilter(g: &Given<'_>) -> Result<String, String> {
+    if g.has("accept-local") {
+        return Err(
+            "--accept-local has no nft form: fib gives no output interface for a local \
+             source address"
+                .into(),
+        );
+    }
+    let mark = if g.has("validmark") { " . mark" } else { "" };
+    let iif = if g.has("loose") { "" } else { " . iif" };
+    let cmp = if g.has("invert") { "0" } else { "!= 0" };
+    Ok(format!("fib saddr{mark}{iif} oif {cmp}"))
+}
+
+/// `-m socket --transparent --nowildcard`: `socket transparent 1`. The other combinations
+/// have no form: without `--nowildcard` xt_socket ignores sockets bound to the wildcard
+/// address (nft's `socket wildcard 0` also skips time-wait sockets, which xt_socket counts),
+/// without `--transparent` it matches any socket found (nft has no such test), and
+/// `--restore-skmark` also sets the packet mark.
+pub fn socket(g: &Given<'_>) -> Result<String, String> {
+    if g.has("restore-skmark") {
+        return Err("--restore-skmark also sets the packet mark; nft cannot do both".into());
+    }
+    if g.has("transparent") && g.has("nowildcard") {
+        return Ok("socket transparent 1".into());
+    }
+    Err(
+        "only --transparent with --nowildcard has an nft form (`socket transparent 1`): \
+         xt_socket's treatment of wildcard-bound and time-wait sockets has none"
+            .into(),
+    )
+}
+
+/// `-m cgroup --cgroup N`: `meta cgroup N`. `--path` has no form: nft's `socket cgroupv2`
+/// looks a socket up for incoming packets where xt_cgroup uses only the packet's own, is
+/// refused in POSTROUTING, and is given the path's depth besides the path.
+pub fn cgroup(g: &Given<'_>) -> Result<String, String> {
+    let (name, v, n) = g.options[0];
+    match name {
+        "cgroup" => Ok(format!("meta cgroup {}{}", neq(n), value(v, name)?)),
+        _ => Err("--path has no exact nft form (`socket cgroupv2` finds other sockets)".into()),
+    }
+}
+
+/// `-m connbytes`: `ct original packets 10-100`, `ct bytes ge 10`. Like xt_connbytes, the
+/// rule turns conntrack accounting on; a connection that began before it has no counters,
+/// which xt_connbytes never matches and nft reads as 0.
+pub fn connbytes(g: &Given<'_>) -> Result<String, String> {
+    let count = value(g.value("connbytes"), "connbytes")?;
+    let negated = g.options.iter().any(|o| o.0 == "connbytes" && o.2);
+    let dir = match value(g.value("connbytes-dir"), "connbytes-dir")? {
+        "original" => "original ",
+        "reply" => "reply ",
+        _ => "",
+    };
+    let what = value(g.value("connbytes-mode"), "connbytes-mode")?;
+    let (from, to) = count.split_once(':').unwrap_or((count, ""));
+    let open = to.is_empty() || to == u64::MAX.to_string();
+    let cmp = match (open, negated) {
+        (true, false) => format!("ge {from}"),
+        (true, true) => format!("lt {from}"),
+        (false, _) => format!("{}{}", neq(negated), range(count, u64::MAX)),
+    };
+    Ok(format!("ct {dir}{what} {cmp}"))
+}
+
+/// `-m connlabel --label N`: `ct label N`; with `--set`, `ct label set N ct label N` (the
+/// label is set, then the rule matches if that worked). `! --label` has no form: xt_connlabel
+/// matches packets without conntrack then, which nft's `ct label` never does.
+pub fn connlabel(g: &Given<'_>) -> Result<String, String> {
+    let label = value(g.value("label"), "label")?;
+    if g.options.iter().any(|o| o.0 == "label" && o.2) {
+        return Err("! --label has no nft form: it also matches packets without conntrack".into());
+    }
+    Ok(if g.has("set") {
+        format!("ct label set {label} ct label {label}")
+    } else {
+        format!("ct label {label}")
+    })
+}
+
+/// `-m cpu`: `meta cpu 1`.
+pub fn cpu(g: &Given<'_>) -> Result<String, String> {
+    let (name, v, n) = g.options[0];
+    Ok(format!("meta cpu {}{}", neq(n), value(v, name)?))
+}
+
+/// `-m devgroup`: `meta iifgroup 0x1`, `meta oifgroup and 0xff != 0x2`.
+pub fn devgroup(g: &Given<'_>) -> Result<String, String> {
+    let mut out = Vec::new();
+    for o in each(g) {
+        let (name, v, n) = o?;
+        let key = match name {
+            "src-group" => "meta iifgroup",
+            _ => "meta oifgroup",
+        };
+        out.push(mark_match(key, value(v, name)?, n));
+    }
+    Ok(out.join(" "))
+}
+
+/// `-m policy --dir in` without policy elements: `meta secpath exists` (`--pol ipsec`) or
+/// `meta secpath missing` (`--pol none`). An element (`--spi`, `--mode`, …), `--strict` and
+/// `--dir out` (the policy the packet will get) have no nft form.
+pub fn policy(g: &Given<'_>) -> Result<String, String> {
+    if g.value("dir")
+        .is_some_and(|d| d.eq_ignore_ascii_case("out"))
+    {
+        return Err(
+            "--dir out has no nft form (nft sees only the secpath of received packets)".into(),
+        );
+    }
+    if let Some(o) = g.options.iter().find(|o| !matches!(o.0, "dir" | "pol")) {
+        return Err(format!(
+            "--{} has no nft form: nft can only test whether a packet came through IPsec",
+            o.0
+        ));
+    }
+    Ok(
+        if g.value("pol")
+            .is_some_and(|p| p.eq_ignore_ascii_case("none"))
+        {
+            "meta secpath missing".into()
+        } else {
+            "meta secpath exists".into()
+        },
+    )
+}
+
+/// `-m realm`: `meta rtclassid 0x1`, `meta rtclassid and 0xff != 0x1`.
+pub fn realm(g: &Given<'_>) -> Result<String, String> {
+    let (name, v, n) = g.options[0];
+    Ok(mark_match("meta rtclassid", value(v, name)?, n))
+}
+
 // ---- targets ------------------------------------------------------------------------------
 
 /// `-j ACCEPT`.

@@ -300,7 +300,13 @@ fn resolve_long(name: &str, loaded: &[Loaded]) -> Long<'static> {
             .chain(o.aliases.iter().copied())
             .filter(|n| n.len() > 1)
     };
-    if let Some(o) = loaded.iter().find(|o| ext_names(o.spec).any(|n| n == name)) {
+    // iptables merges the options of each newly loaded match or target in before the
+    // earlier ones' (xtables_merge_options), so the last one loaded wins a shared name.
+    if let Some(o) = loaded
+        .iter()
+        .rev()
+        .find(|o| ext_names(o.spec).any(|n| n == name))
+    {
         return Long::Extension(*o);
     }
     let own: Vec<&'static IptablesOption> = IPTABLES_OPTIONS
@@ -893,6 +899,34 @@ mod tests {
             (true, Some("10.0.0.0/8"))
         );
         assert!(r.stray.is_empty());
+    }
+
+    /// Loaded with iptables 1.8.9 (both backends): `-m connmark --mark 0x1 -m mark --mark 0x2`
+    /// saves as it was written, and in `-m mark -m connmark --mark 0x3` connmark gets the
+    /// `--mark` (mark then says `--mark` must be specified): iptables puts the options of
+    /// the match loaded last before the others', so of two options of the same name the later
+    /// match's is read.
+    #[test]
+    fn an_option_two_loaded_matches_have_goes_to_the_later_one() {
+        use super::RawName;
+        let owners = |text: &str| -> Vec<String> {
+            super::parse(text)
+                .unwrap()
+                .options
+                .iter()
+                .filter_map(|o| match &o.name {
+                    RawName::Extension { owner, option, .. } => {
+                        Some(format!("{owner}:{}", option.name))
+                    }
+                    _ => None,
+                })
+                .collect()
+        };
+        assert_eq!(
+            owners("-m connmark --mark 0x1 -m mark --mark 0x2"),
+            ["connmark:mark", "mark:mark"]
+        );
+        assert_eq!(owners("-m mark -m connmark --mark 0x3"), ["connmark:mark"]);
     }
 
     #[test]

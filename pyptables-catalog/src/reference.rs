@@ -205,6 +205,19 @@ fn options_table(out: &mut String, options: &[OptionSpec]) {
                 words(needs.protocols, " or ")
             ));
         }
+        if let Some(hooks) = o.value_hooks {
+            match o.kind {
+                ValueKind::Choice(c) => {
+                    for v in c {
+                        let h = hooks(v);
+                        if h != Hooks::ALL {
+                            notes.push(format!("`{v}` only in {}", h.names()));
+                        }
+                    }
+                }
+                _ => notes.push("some values only in some chains".into()),
+            }
+        }
         let _ = writeln!(
             out,
             "| {flag} | {} | {} | {} | {} |",

@@ -678,15 +678,28 @@ fn check_option(
                     place: value_at,
                     problem: value_problem(arg.key, value, ctx.family, e),
                 });
-            } else if let Some(needs) = option.value_needs_protocol {
-                if (needs.applies)(value) {
-                    check_protocol(
-                        &format!("{key} {value}"),
-                        needs.protocols,
-                        protocol,
-                        value_at,
-                        report,
-                    );
+            } else {
+                if let Some(needs) = option.value_needs_protocol {
+                    if (needs.applies)(value) {
+                        check_protocol(
+                            &format!("{key} {value}"),
+                            needs.protocols,
+                            protocol,
+                            value_at,
+                            report,
+                        );
+                    }
+                }
+                if let Some(hooks) = option.value_hooks {
+                    let scope = Scope {
+                        tables: &[],
+                        hooks: hooks(value),
+                        families: Families::BOTH,
+                    };
+                    if !scope_ok(ctx, &scope) {
+                        let what = format!("option `{key} {value}`");
+                        check_scope(ctx, &what, &scope, value_at, report);
+                    }
                 }
             }
         }

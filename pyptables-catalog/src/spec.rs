@@ -64,6 +64,9 @@ pub struct OptionSpec {
     /// Its nftables form, for the built-in rule options (`-s` → `ip saddr`); match and
     /// target options are translated by their match or target's form.
     pub nft: Option<NftForm>,
+    /// For options whose values are allowed in different hooks (policy's `--dir in` not in
+    /// OUTPUT/POSTROUTING): the hooks a (valid) value is allowed in.
+    pub value_hooks: Option<fn(&str) -> Hooks>,
 }
 
 impl OptionSpec {
@@ -83,7 +86,15 @@ impl OptionSpec {
             eval: None,
             hooks_direct_only: false,
             nft: None,
+            value_hooks: None,
         }
+    }
+
+    /// The same option, each of whose values is allowed only in the hooks `hooks` gives.
+    #[must_use]
+    pub const fn value_hooks(mut self, hooks: fn(&str) -> Hooks) -> Self {
+        self.value_hooks = Some(hooks);
+        self
     }
 
     /// The same option, decided for a packet by `eval`.

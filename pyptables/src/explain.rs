@@ -344,6 +344,9 @@ const CONNTRACK_MATCHES: &[&str] = &[
     "helper",
     "connlimit",
     "connbytes",
+    "connlabel",
+    "cluster",
+    "ipvs",
 ];
 const CONNTRACK_TARGETS: &[&str] = &[
     "DNAT",

@@ -632,3 +632,24 @@ fn jumps_to_preserved_chains_are_valid_and_patterns_are_checked() {
         "{errors}"
     );
 }
+
+/// A match given no options is not silently left out: the rule would then match every packet
+/// (`-m socket -j ACCEPT` would become `-j ACCEPT`). The model writes a match only with its
+/// options, so the rule is refused and the message says how to write it.
+#[test]
+fn a_match_without_options_is_refused_not_dropped() {
+    let mut t = Tables::new(Family::V4);
+    let mangle = t.add(Table::with_builtin_chains("mangle").unwrap());
+    let line = line!() + 1;
+    let rule = Rule::new()
+        .with_match(pyptables::Match::new("socket"))
+        .accept();
+    mangle["PREROUTING"].push(rule);
+    let e = only_error(&t, line);
+    let shown = e.to_string();
+    assert!(
+        shown.contains("match `socket` is given no options") && shown.contains("Rule::raw"),
+        "{shown}"
+    );
+    assert!(!t.to_iptables_plain().contains("-A PREROUTING -j ACCEPT"));
+}

@@ -479,9 +479,20 @@ impl Rule {
         })
     }
 
-    /// Adds an explicit match module with its options.
+    /// Adds an explicit match module with its options. A match without options makes the
+    /// rule invalid (reported by validation): the model writes a match only with its options,
+    /// and leaving it out would make the rule match every packet.
     #[must_use]
     pub fn with_match(mut self, m: Match) -> Rule {
+        if m.args.is_empty() {
+            let reason = format!(
+                "match `{0}` is given no options, and the model writes a match only with its \
+                 options (without it the rule would match every packet); write this rule as a \
+                 raw rule, `Rule::raw(\"-m {0} …\")`",
+                m.module
+            );
+            return Rule::invalid(pyptables_catalog::Problem::Unbuilt { reason }, self.origin);
+        }
         for mut arg in m.args {
             arg.module = Some(m.module.clone());
             self = self.push_arg(arg);
