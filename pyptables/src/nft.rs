@@ -33,6 +33,19 @@
 //! sets) and adds the elements of each set the new table declares again, with the same type
 //! and flags, back inside the same transaction; [`put_back`] does the same for a rollback.
 //!
+//! ```
+//! use pyptables::{Family, Firewall, Match, Rule, Style, Table, Tables};
+//! let mut v4 = Tables::new(Family::V4);
+//! let mut filter = Table::with_builtin_chains("filter").unwrap();
+//! let blocklist = Match::new("set").opt("match-set", "blocklist src");
+//! filter["INPUT"].push(Rule::new().with_match(blocklist).drop());
+//! v4.add(filter);
+//! let fw = Firewall::from_tables(v4, Tables::new(Family::V6));
+//! let script = fw.render_nft("pyptables", Style::Plain).text;
+//! assert!(script.contains("\tset blocklist { type ipv4_addr; flags interval; }\n"));
+//! assert!(script.contains("ip saddr @blocklist drop comment"));
+//! ```
+//!
 //! How the match and target forms are translated is the catalog's business
 //! ([`pyptables_catalog::nft`]); what nft cannot express is a validation error
 //! ([`Firewall::validate_nft`]).
