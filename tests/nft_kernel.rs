@@ -444,7 +444,7 @@ fn a_named_set_drops_its_elements_and_keeps_them_when_the_firewall_is_applied_ag
     server
         .exec_ok(
             "nft",
-            &["add element ip pyptables blocklist { 192.0.2.2, 203.0.113.0/24 }"],
+            &["add element ip pyptables blocklist { 192.0.2.2, 192.0.2.3, 203.0.113.0/24 }"],
         )
         .unwrap();
     server
@@ -459,10 +459,12 @@ fn a_named_set_drops_its_elements_and_keeps_them_when_the_firewall_is_applied_ag
     blocklisted(80).apply_nft(&opts(server)).unwrap();
     assert_eq!(
         elements(server, "ip", "blocklist"),
-        "192.0.2.2, 203.0.113.0/24"
+        "192.0.2.2, 192.0.2.3, 203.0.113.0/24"
     );
     assert_eq!(elements(server, "ip6", "blocklist"), "2001:db8::7");
     assert_eq!(net.tcp("client", "server", 80), TimedOut, "still dropped");
+    // One address off the list, its neighbour staying (an `auto-merge` set would have made
+    // the two one range, which this delete could not take apart).
     server
         .exec_ok(
             "nft",
@@ -473,6 +475,10 @@ fn a_named_set_drops_its_elements_and_keeps_them_when_the_firewall_is_applied_ag
         net.tcp("client", "server", 80),
         Accepted,
         "taken off the list"
+    );
+    assert_eq!(
+        elements(server, "ip", "blocklist"),
+        "192.0.2.3, 203.0.113.0/24"
     );
 }
 
