@@ -8,7 +8,11 @@
 //! - as root, the catalog's translation and `iptables-translate`'s (`ip6tables-translate` for
 //!   IPv6) are both loaded into an nft table in a scratch namespace and listed: the kernel's
 //!   listings of the two must be the same rule. Where `iptables-translate` prints `# …` (it
-//!   cannot translate), the catalog must have no form either.
+//!   cannot translate), a catalog form must list back exactly as written. A form that refers
+//!   to a named
+//!   set (`-m set`, `recent`, `connlimit`, `hashlimit`) is loaded with the set declared as
+//!   the engine declares it; [`NOT_COMPARED`] lists the forms that differ from
+//!   `iptables-translate`'s on purpose, and why.
 //!
 //! `cargo test --test nft_catalog -- --include-ignored` (root, nftables, iptables).
 
