@@ -391,6 +391,8 @@ pub fn protocol(g: &Given<'_>) -> Result<String, String> {
     }
     let v = match v.as_str() {
         "icmpv6" | "ipv6-icmp" | "58" => "ipv6-icmp".to_string(),
+        // nft knows the mobility header only by its /etc/protocols name.
+        "mh" | "ipv6-mh" | "135" => "mobility-header".to_string(),
         _ => v,
     };
     Ok(match g.family {
@@ -437,9 +439,30 @@ pub fn sctp(g: &Given<'_>) -> Result<String, String> {
     proto_ports(g, "sctp")
 }
 
-/// `-m dccp`.
+/// `-m dccp`: ports and `--dccp-types` (`dccp type { … }`); `--dccp-option` has no form.
 pub fn dccp(g: &Given<'_>) -> Result<String, String> {
-    proto_ports(g, "dccp")
+    let mut out = Vec::new();
+    for &(name, v, n) in g.options {
+        if name != "dccp-types" {
+            let one = [(name, v, n)];
+            out.push(proto_ports(
+                &Given {
+                    family: g.family,
+                    options: &one,
+                    rule: g.rule,
+                },
+                "dccp",
+            )?);
+            continue;
+        }
+        // xt_dccp's INVALID is type 10 alone (iptables-translate's `10-15` takes more).
+        let types: Vec<String> = lower_list(value(v, name)?)
+            .into_iter()
+            .map(|t| if t == "invalid" { "10".to_string() } else { t })
+            .collect();
+        out.push(format!("dccp type {}{}", neq(n), set_of(&types)));
+    }
+    Ok(out.join(" "))
 }
 
 fn flags(list: &str) -> String {
@@ -1125,6 +1148,218 @@ pub fn policy(g: &Given<'_>) -> Result<String, String> {
 pub fn realm(g: &Given<'_>) -> Result<String, String> {
     let (name, v, n) = g.options[0];
     Ok(mark_match("meta rtclassid", value(v, name)?, n))
+}
+
+// ---- packet-header matches ----------------------------------------------------------------
+
+/// A 32-bit range value (`a:b`, canonical) as nft's `a-b` on a field of `bits` bits:
+/// the high end is cut to the field (a narrower field cannot hold more), and a range wholly
+/// above it has no form (the iptables rule never matches).
+fn narrow_range(v: &str, bits: u32, what: &str) -> Result<String, String> {
+    let max = (1u64 << bits) - 1;
+    let (lo, hi) = v.split_once(':').unwrap_or((v, v));
+    let lo: u64 = lo.parse().map_err(|_| format!("bad range {v}"))?;
+    let hi: u64 = hi.parse().map_err(|_| format!("bad range {v}"))?;
+    if lo > max {
+        return Err(format!(
+            "{what} is a {bits}-bit field: {v} never matches, and nft refuses such a value"
+        ));
+    }
+    let hi = hi.min(max);
+    Ok(if lo == hi {
+        lo.to_string()
+    } else {
+        format!("{lo}-{hi}")
+    })
+}
+
+/// `-m ecn`: `tcp flags cwr`, `tcp flags ecn` (ECE), `ip ecn ect0`.
+pub fn ecn(g: &Given<'_>) -> Result<String, String> {
+    let mut out = Vec::new();
+    for &(name, v, n) in g.options {
+        out.push(match name {
+            // Only the one bit: `tcp flags != ecn` (iptables-translate's) compares all flags.
+            "ecn-tcp-cwr" | "ecn-tcp-ece" => {
+                let flag = if name == "ecn-tcp-cwr" { "cwr" } else { "ecn" };
+                format!("tcp flags {}{flag}", if n { "! " } else { "" })
+            }
+            "ecn-ip-ect" => {
+                let ect = match value(v, name)? {
+                    "0" => "not-ect",
+                    "1" => "ect1",
+                    "2" => "ect0",
+                    "3" => "ce",
+                    other => return Err(format!("--ecn-ip-ect {other} is not 0-3")),
+                };
+                // ip6tables-translate writes `ip ecn` for IPv6 too, which never matches there.
+                format!("{} ecn {}{ect}", ip(g.family), neq(n))
+            }
+            other => return Err(format!("nft has no form of --{other}")),
+        });
+    }
+    Ok(out.join(" "))
+}
+
+/// `-m esp`: `esp spi 5` (a 32-bit field).
+pub fn esp(g: &Given<'_>) -> Result<String, String> {
+    let (name, v, n) = g.options[0];
+    Ok(format!(
+        "esp spi {}{}",
+        neq(n),
+        narrow_range(value(v, name)?, 32, "the SPI")?
+    ))
+}
+
+/// `-m ah` (IPv4): `ah spi 5`. In IPv6 nft's `ah` expressions test the protocol after the
+/// extension headers, which is never AH, so there is no form.
+pub fn ah(g: &Given<'_>) -> Result<String, String> {
+    if g.family == Family::V6 {
+        return Err(
+            "in IPv6 nft's `ah` expressions follow the protocol after the extension headers, \
+             which is never AH: nothing would match"
+                .into(),
+        );
+    }
+    let (name, v, n) = g.options[0];
+    if name != "ahspi" {
+        return Err(format!("nft has no form of --{name}"));
+    }
+    Ok(format!(
+        "ah spi {}{}",
+        neq(n),
+        narrow_range(value(v, name)?, 32, "the SPI")?
+    ))
+}
+
+/// `-m ipcomp`: `comp cpi 5`; the CPI is 16 bits, `--compres` is ignored by the kernel.
+pub fn ipcomp(g: &Given<'_>) -> Result<String, String> {
+    let mut out = Vec::new();
+    for &(name, v, n) in g.options {
+        match name {
+            "ipcompspi" => out.push(format!(
+                "comp cpi {}{}",
+                neq(n),
+                narrow_range(value(v, name)?, 16, "the CPI")?
+            )),
+            "compres" => {}
+            other => return Err(format!("nft has no form of --{other}")),
+        }
+    }
+    if out.is_empty() {
+        out.push("meta l4proto ipcomp".into());
+    }
+    Ok(out.join(" "))
+}
+
+/// `-m frag`: `frag id`, `frag frag-off`, `frag more-fragments`, `frag reserved`. The
+/// kernel ignores `--fraglen` (a fragment header has no length), so it adds nothing beyond
+/// the header itself.
+pub fn frag(g: &Given<'_>) -> Result<String, String> {
+    let mut out = Vec::new();
+    for &(name, v, n) in g.options {
+        match name {
+            "fragid" => out.push(format!(
+                "frag id {}{}",
+                neq(n),
+                narrow_range(value(v, name)?, 32, "the fragment id")?
+            )),
+            "fraglen" => {}
+            // ip6t_frag: both reserved fields zero (iptables-translate's `frag reserved 1`
+            // is the opposite).
+            "fragres" => out.push("frag reserved 0 frag reserved2 0".into()),
+            "fragfirst" => out.push("frag frag-off 0".into()),
+            "fragmore" => out.push("frag more-fragments 1".into()),
+            "fraglast" => out.push("frag more-fragments 0".into()),
+            other => return Err(format!("nft has no form of --{other}")),
+        }
+    }
+    if out.is_empty() {
+        out.push("exthdr frag exists".into());
+    }
+    Ok(out.join(" "))
+}
+
+/// An extension header's length as ip6t_hbh/ip6t_rt compare it, in bytes, as nft's
+/// `hdrlength` field (8-byte units less one). A length no header can have never matches, so
+/// it has no form; inverted, it holds for every packet that has the header.
+fn ext_len(header: &str, option: &str, v: &str, negated: bool) -> Result<String, String> {
+    let bytes: u64 = v.parse().map_err(|_| format!("bad length {v}"))?;
+    if bytes.is_multiple_of(8) && (8..=2048).contains(&bytes) {
+        return Ok(format!(
+            "{header} hdrlength {}{}",
+            neq(negated),
+            bytes / 8 - 1
+        ));
+    }
+    if negated {
+        return Ok(format!("exthdr {header} exists"));
+    }
+    Err(format!(
+        "--{option} is the header's length in bytes, a multiple of 8 from 8 to 2048: {v} never          matches"
+    ))
+}
+
+/// `-m hbh` / `-m dst`: `--*-len` as `hdrlength` (the kernel compares bytes, iptables-translate
+/// writes the bytes as nft's 8-byte units); `--*-opts` has no form (nft cannot list options).
+fn opts_header(g: &Given<'_>, header: &str) -> Result<String, String> {
+    let mut out = Vec::new();
+    for &(name, v, n) in g.options {
+        if name.ends_with("-len") {
+            out.push(ext_len(header, name, value(v, name)?, n)?);
+        } else {
+            return Err(format!(
+                "nft has no form of --{name} (it cannot list options)"
+            ));
+        }
+    }
+    Ok(out.join(" "))
+}
+
+/// `-m hbh`: `hbh hdrlength` from `--hbh-len` in bytes (8-byte units less one).
+pub fn hbh(g: &Given<'_>) -> Result<String, String> {
+    opts_header(g, "hbh")
+}
+
+/// `-m dst`: `dst hdrlength` from `--dst-len` in bytes (8-byte units less one).
+pub fn dst(g: &Given<'_>) -> Result<String, String> {
+    opts_header(g, "dst")
+}
+
+/// `-m rt`: `rt type`, `rt seg-left`, `rt hdrlength` (from `--rt-len` in bytes); the type-0 options
+/// have no form.
+pub fn rt(g: &Given<'_>) -> Result<String, String> {
+    let mut out = Vec::new();
+    for &(name, v, n) in g.options {
+        match name {
+            "rt-type" => out.push(format!(
+                "rt type {}{}",
+                neq(n),
+                narrow_range(value(v, name)?, 8, "the routing type")?
+            )),
+            "rt-segsleft" => out.push(format!(
+                "rt seg-left {}{}",
+                neq(n),
+                narrow_range(value(v, name)?, 8, "segments left")?
+            )),
+            "rt-len" => out.push(ext_len("rt", name, value(v, name)?, n)?),
+            other => {
+                return Err(format!(
+                    "nft has no form of --{other} (nft has no type-0 address list)"
+                ))
+            }
+        }
+    }
+    Ok(out.join(" "))
+}
+
+/// `-m mh`: `mh type 1-3` (the types in numbers, as the catalog writes them).
+pub fn mh(g: &Given<'_>) -> Result<String, String> {
+    let (name, v, n) = g.options[0];
+    Ok(format!(
+        "mh type {}{}",
+        neq(n),
+        narrow_range(value(v, name)?, 8, "the type")?
+    ))
 }
 
 // ---- targets ------------------------------------------------------------------------------

@@ -268,10 +268,11 @@ pub fn protocol_number(name: &str) -> Option<Option<u8>> {
         "icmpv6" | "ipv6-icmp" => 58,
         "ospf" => 89,
         "pim" => 103,
+        "ipcomp" => 108,
         "vrrp" => 112,
         "l2tp" => 115,
         "sctp" => 132,
-        "mh" => 135,
+        "mh" | "ipv6-mh" | "mobility-header" => 135,
         "udplite" => 136,
         n => return n.parse().ok().map(Some),
     }))
