@@ -75,6 +75,7 @@ const fn m(name: &'static str, implicit: Implicit, options: &'static [O]) -> Mat
         exclusive: &[],
         constraints: &[],
         nft: None,
+        nft_sets: None,
     }
 }
 
@@ -582,8 +583,8 @@ pub static MATCHES: &[MatchSpec] = &[
     )
     .constrained(&[C::Check(combos::limit_overflow)])
     .nft(nft::limit),
-    // No nft form: `meter NAME { ip saddr limit rate … }` needs --hashlimit-mode, keeps its
-    // own burst and expiry defaults, and a named meter this table does not declare.
+    // On nft (address modes): `update @NAME { ip saddr timeout … limit rate … }` on a
+    // dynamic set the engine declares; what stays refused says why in nft::hashlimit.
     rules(
         m(
             "hashlimit",
@@ -615,9 +616,11 @@ pub static MATCHES: &[MatchSpec] = &[
         .constrained(&[C::Check(combos::hashlimit_overflow)]),
         &[&["hashlimit-name"], &["hashlimit-upto", "hashlimit-above"]],
         &[&["hashlimit-upto", "hashlimit-above"]],
-    ),
-    // No nft form: `ct count` per address needs a named dynamic set (`add @set { ip saddr ct
-    // count over N }`) that this table does not declare; `ct count` alone counts for the rule.
+    )
+    .nft(nft::hashlimit)
+    .nft_sets(nft::hashlimit_sets),
+    // On nft: `add @connlimitN { ip saddr ct count over N }`, a dynamic set of the rule's own
+    // that the engine declares; both count with nf_conncount.
     rules(
         m(
             "connlimit",
@@ -635,7 +638,9 @@ pub static MATCHES: &[MatchSpec] = &[
             &["connlimit-upto", "connlimit-above"],
             &["connlimit-saddr", "connlimit-daddr"],
         ],
-    ),
+    )
+    .nft(nft::connlimit)
+    .nft_sets(nft::connlimit_sets),
     rules(
         m(
             "recent",
@@ -668,7 +673,9 @@ pub static MATCHES: &[MatchSpec] = &[
             &["set", "rcheck", "update", "remove"],
             &["rsource", "rdest"],
         ],
-    ),
+    )
+    .nft(nft::recent)
+    .nft_sets(nft::recent_sets),
     m(
         "iprange",
         Implicit::ByKey,
@@ -754,7 +761,8 @@ pub static MATCHES: &[MatchSpec] = &[
             O::new("physdev-is-bridged", FLAG).negatable(),
         ],
     ),
-    // No nft form: an ipset is not an nft set, and this table declares none.
+    // On nft: a named set of the firewall's table, declared by the engine, filled by the
+    // operator (`nft add element`) as the ipset is (`ipset add`).
     m(
         "set",
         Implicit::ByKey,
@@ -764,7 +772,9 @@ pub static MATCHES: &[MatchSpec] = &[
                 .eval(ev::eval_match_set),
             O::new("return-nomatch", FLAG),
         ],
-    ),
+    )
+    .nft(nft::match_set)
+    .nft_sets(nft::match_set_sets),
     rules(
         m(
             "string",
