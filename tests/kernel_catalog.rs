@@ -1457,6 +1457,7 @@ fn sample(kind: ValueKind, family: Family) -> Option<String> {
         ValueKind::PrefixLength => s("24"),
         ValueKind::HexString => s("|61|"),
         ValueKind::Probability => s("0.5"),
+        ValueKind::CtZone => s("1"),
         ValueKind::Owner => s("0"),
         ValueKind::TcpOptionList => s("mss"),
         ValueKind::U32 => s("0=0"),
@@ -1624,6 +1625,9 @@ fn values_to_try(kind: ValueKind, family: Family) -> Vec<String> {
             );
             out
         }
+        ValueKind::CtZone => ["0", "65535", "65536", "mark", "MARK", "marks"]
+            .map(String::from)
+            .to_vec(),
         ValueKind::Probability => ["0", "1", ".5", "0.25", "1.5", "-0.1", "1.0"]
             .map(String::from)
             .to_vec(),

@@ -140,6 +140,7 @@ fn samples(kind: ValueKind, family: Family) -> Vec<(String, String)> {
         ValueKind::TcClass => s(&[("010:020", "10:20"), ("1:1", "1:1")]),
         ValueKind::Owner => s(&[("0x10-20", "16-20"), ("0", "0")]),
         ValueKind::TcpOptionList => s(&[("mss,Timestamp", "2,8"), ("0x1e,sack", "30,5")]),
+        ValueKind::CtZone => s(&[("0x10", "16"), ("Mark", "mark")]),
         ValueKind::Host if v4 => s(&[("192.0.2.1", "192.0.2.1")]),
         ValueKind::Host => s(&[("2001:db8::1", "2001:db8::1")]),
         ValueKind::PrefixLength => s(&[("24", "24"), ("0x10", "16")]),

@@ -1076,6 +1076,7 @@ const SAMPLES: &[(Family, &str, &str, &str, bool)] = &[
         "-j CONNMARK --restore-mark --right-shift-mark 8",
         false,
     ),
+    (V4, "raw", "PREROUTING", "-j CT --zone mark", false),
 ];
 
 /// Samples whose catalog form differs from `iptables-translate`'s on purpose, and why: for

@@ -132,6 +132,8 @@ pub enum ValueKind {
     /// A comma list of TCP option kinds, each once: a name of [`TCP_OPTION_NAMES`] or a
     /// number 2-255 (TCPOPTSTRIP's `--strip-options`; iptables-save prints the numbers).
     TcpOptionList,
+    /// A conntrack zone 0-65535, or `mark`: the zone is the packet's mark (CT's `--zone`).
+    CtZone,
     /// A range `low:high` with `low < high`, both within `min..=max` (`queue-balance`).
     AscendingRange {
         /// Smallest accepted value.
@@ -407,6 +409,7 @@ impl ValueKind {
             | ValueKind::Host
             | ValueKind::PrefixLength
             | ValueKind::TcpOptionList
+            | ValueKind::CtZone
             | ValueKind::AscendingRange { .. }
             | ValueKind::U32
             | ValueKind::Ip6Options
@@ -495,6 +498,7 @@ impl ValueKind {
                 "a pattern of at most 128 bytes, with `|hex|` blocks such as `GET |20|/`".into()
             }
             ValueKind::Probability => "a probability from 0 to 1, such as `0.25`".into(),
+            ValueKind::CtZone => "a zone 0-65535, or `mark` for the packet's mark".into(),
             ValueKind::TcpOptionList => format!(
                 "a comma list of TCP options, each {} or a number 2-255",
                 list(&TCP_OPTION_NAMES.map(|(n, _)| n))
@@ -605,6 +609,10 @@ impl ValueKind {
             }
             ValueKind::HexString => hex_string(text).map(|_| Cow::Borrowed(text)),
             ValueKind::Probability => probability(text).map(|_| Cow::Borrowed(text)),
+            ValueKind::CtZone if text.eq_ignore_ascii_case("mark") => {
+                Ok(same_or(text, "mark".into()))
+            }
+            ValueKind::CtZone => uint_text(text, 0, 65535),
             ValueKind::TcpOptionList => tcp_option_list(text),
             ValueKind::AscendingRange { min, max } => ascending_range(text, min, max),
             ValueKind::U32 => check_u32(text).map(|()| Cow::Borrowed(text)),
@@ -645,7 +653,7 @@ impl ValueKind {
             }
             ValueKind::Choice(choices) => !choices.contains(&text),
             ValueKind::ChoiceList(choices) => !text.split(',').all(|item| choices.contains(&item)),
-            ValueKind::TcpFlags | ValueKind::TcpOptionList => true,
+            ValueKind::TcpFlags | ValueKind::TcpOptionList | ValueKind::CtZone => true,
             // Numbers are written in one form (decimal, or hex for marks and TOS), whatever
             // form they were given in.
             ValueKind::UInt { .. }
@@ -2329,6 +2337,19 @@ mod tests {
         }
         let e = c("timestmp").unwrap_err();
         assert!(format!("{e:?}").contains("timestamp"), "{e:?}");
+    }
+
+    #[test]
+    fn a_ct_zone_is_a_number_or_the_mark() {
+        let c = |text: &str| {
+            ValueKind::CtZone
+                .check(text, Family::V4)
+                .map(Cow::into_owned)
+        };
+        assert_eq!(c("MARK").unwrap(), "mark");
+        assert_eq!(c("0x10").unwrap(), "16");
+        assert!(c("65536").is_err());
+        assert!(c("marks").is_err());
     }
 
     #[test]
