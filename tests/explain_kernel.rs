@@ -24,7 +24,9 @@ use std::time::Duration;
 use pyptables::explain::{explain, Packet, Path, Verdict};
 use pyptables::value::not;
 use pyptables::{Chain, Family, Match, Policy, Rule, Table, Tables, Target};
-use pyptables_testkit::{require_root_and_iptables, Backend, Family as TkFamily, Topology};
+use pyptables_testkit::{
+    packet_counters, require_root_and_iptables, Backend, Family as TkFamily, Topology,
+};
 
 /// A small deterministic generator (xorshift64*): no dependency, reproducible from the seed.
 struct Rng(u64);
@@ -332,45 +334,6 @@ fn random_tables(rng: &mut Rng, net: &Net, family: Family) -> Tables {
     tables
 }
 
-/// Packet counters per (table, chain, position or `None` for the policy).
-type Counters = BTreeMap<(String, String, Option<usize>), u64>;
-
-fn counters(save: &str) -> Counters {
-    let mut out = Counters::new();
-    let mut table = String::new();
-    let mut positions: BTreeMap<String, usize> = BTreeMap::new();
-    for line in save.lines() {
-        if let Some(t) = line.strip_prefix('*') {
-            table = t.to_string();
-            positions.clear();
-        } else if let Some(rest) = line.strip_prefix(':') {
-            // :CHAIN POLICY [p:b]
-            let mut words = rest.split_whitespace();
-            let chain = words.next().unwrap_or_default().to_string();
-            let policy = words.next().unwrap_or_default();
-            if policy != "-" {
-                let n = words
-                    .next()
-                    .and_then(|c| c.trim_matches(['[', ']']).split(':').next()?.parse().ok())
-                    .unwrap_or(0);
-                out.insert((table.clone(), chain, None), n);
-            }
-        } else if let Some(rest) = line.strip_prefix('[') {
-            let (count, rule) = rest.split_once("] ").expect("[p:b] -A …");
-            let n: u64 = count.split(':').next().unwrap().parse().unwrap();
-            let chain = rule
-                .strip_prefix("-A ")
-                .and_then(|r| r.split_whitespace().next())
-                .unwrap()
-                .to_string();
-            let pos = positions.entry(chain.clone()).or_insert(0);
-            *pos += 1;
-            out.insert((table.clone(), chain, Some(*pos)), n);
-        }
-    }
-    out
-}
-
 /// Only what the random rulesets hold, which only forwarded packets reach.
 fn compared(key: &(String, String, Option<usize>)) -> bool {
     let (t, c, p) = key;
@@ -542,7 +505,7 @@ fn run(backend: Backend, v6: bool, seed: u64, tally: &mut Tally) {
             .unwrap_or_else(|e| panic!("{e}\n{text}"));
         tally.rulesets += 1;
         let save_bin = backend.save_bin(tk_family);
-        let mut before = counters(&router.exec_ok(save_bin, &["-c"]).unwrap());
+        let mut before = packet_counters(&router.exec_ok(save_bin, &["-c"]).unwrap());
         for _ in 0..packets {
             let proto = *rng.pick(&[Proto::Tcp, Proto::Tcp, Proto::Udp, Proto::Udp, Proto::Ping]);
             let src: IpAddr = net_addrs.client(rng.below(8)).parse().unwrap();
@@ -555,7 +518,7 @@ fn run(backend: Backend, v6: bool, seed: u64, tally: &mut Tally) {
             };
             let dport = if proto == Proto::Ping { 0 } else { dport };
             send(&net, proto, src, sport, dst, dport);
-            let after = counters(&router.exec_ok(save_bin, &["-c"]).unwrap());
+            let after = packet_counters(&router.exec_ok(save_bin, &["-c"]).unwrap());
             let kernel: Vec<_> = after
                 .iter()
                 .filter(|(k, n)| compared(k) && **n > before.get(*k).copied().unwrap_or(0))

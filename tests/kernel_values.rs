@@ -576,30 +576,7 @@ fn run(backend: tk::Backend, cases: &[Case]) -> (Vec<String>, Zeroed) {
         ],
     )
     .expect("ipset create");
-    let other = match backend {
-        tk::Backend::Nft => tk::Backend::Legacy,
-        tk::Backend::Legacy => tk::Backend::Nft,
-    };
-    ns.exec_ok(
-        other.iptables_bin(tk::Family::V4),
-        &[
-            "-t",
-            "raw",
-            "-A",
-            "PREROUTING",
-            "-s",
-            "192.0.2.254",
-            "-j",
-            "RATEEST",
-            "--rateest-name",
-            RATEEST,
-            "--rateest-interval",
-            "250ms",
-            "--rateest-ewmalog",
-            "1s",
-        ],
-    )
-    .expect("RATEEST estimator");
+    tk::objects::rate_estimator(&ns, backend, RATEEST).expect("RATEEST estimator");
     let missing = missing_modules(&ns, backend);
     for m in &missing {
         eprintln!("{backend}: match {m} does not load in this kernel: its cases are left out");

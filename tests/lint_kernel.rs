@@ -18,7 +18,7 @@ use pyptables::explain::{explain, CtState, Packet, Path};
 use pyptables::lint::{describe, Kind};
 use pyptables::{Chain, Family, Policy, Rule, Tables};
 use pyptables_testkit::{
-    require_root_and_iptables, Backend, Family as TkFamily, TcpOutcome, Topology,
+    packet_counters, require_root_and_iptables, Backend, Family as TkFamily, TcpOutcome, Topology,
 };
 
 /// The router's address on the client link, and source prefixes inside that link.
@@ -103,25 +103,11 @@ type Counters = BTreeMap<(String, Option<usize>), u64>;
 
 /// filter's packet counters per (chain, position).
 fn counters(save: &str) -> Counters {
-    let mut out = Counters::new();
-    let mut in_filter = false;
-    let mut positions: BTreeMap<String, usize> = BTreeMap::new();
-    for line in save.lines() {
-        if let Some(t) = line.strip_prefix('*') {
-            in_filter = t == "filter";
-        } else if let (true, Some(rest)) = (in_filter, line.strip_prefix('[')) {
-            let (count, rule) = rest.split_once("] ").expect("[p:b] -A …");
-            let n: u64 = count.split(':').next().unwrap().parse().unwrap();
-            let chain = rule
-                .strip_prefix("-A ")
-                .and_then(|r| r.split_whitespace().next())
-                .unwrap();
-            let pos = positions.entry(chain.to_string()).or_insert(0);
-            *pos += 1;
-            out.insert((chain.to_string(), Some(*pos)), n);
-        }
-    }
-    out
+    packet_counters(save)
+        .into_iter()
+        .filter(|((table, _, position), _)| table == "filter" && position.is_some())
+        .map(|((_, chain, position), n)| ((chain, position), n))
+        .collect()
 }
 
 /// One TCP SYN (a connect abandoned at once) or UDP datagram from `src:sport` in host

@@ -14,31 +14,17 @@ use std::collections::BTreeMap;
 use pyptables::lint::Kind;
 use pyptables::{Chain, Family, Firewall, Policy, Rule, Tables};
 use pyptables_testkit::{
-    require_root_and_iptables, Backend, Family as TkFamily, TcpOutcome, Topology,
+    packet_counters, require_root_and_iptables, Backend, Family as TkFamily, TcpOutcome, Topology,
 };
 
 /// filter's packet counters by (chain, 1-based position), from `iptables-save -c`.
 fn counters(save: &str) -> BTreeMap<(String, usize), u64> {
-    let mut out = BTreeMap::new();
-    let mut in_filter = false;
-    let mut positions: BTreeMap<String, usize> = BTreeMap::new();
-    for line in save.lines() {
-        if let Some(t) = line.strip_prefix('*') {
-            in_filter = t == "filter";
-        } else if let (true, Some(rest)) = (in_filter, line.strip_prefix('[')) {
-            let (count, rule) = rest.split_once("] ").expect("[p:b] -A …");
-            let n: u64 = count.split(':').next().unwrap().parse().unwrap();
-            let chain = rule
-                .strip_prefix("-A ")
-                .and_then(|r| r.split_whitespace().next())
-                .unwrap()
-                .to_string();
-            let pos = positions.entry(chain.clone()).or_insert(0);
-            *pos += 1;
-            out.insert((chain, *pos), n);
-        }
-    }
-    out
+    packet_counters(save)
+        .into_iter()
+        .filter_map(|((table, chain, position), n)| {
+            Some(((chain, position?), n)).filter(|_| table == "filter")
+        })
+        .collect()
 }
 
 /// INPUT (policy ACCEPT, so neighbour discovery works):

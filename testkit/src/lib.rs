@@ -75,12 +75,15 @@
 #![warn(missing_docs)]
 
 mod backend;
+mod counters;
 mod netns;
+pub mod objects;
 pub mod probe;
 pub mod restore_syntax;
 mod topology;
 
 pub use backend::{Backend, Family};
+pub use counters::{packet_counters, Counters};
 pub use netns::{
     find_tool, normalise_save, remove_stale_namespaces, require_root_and_iptables, Netns,
 };
