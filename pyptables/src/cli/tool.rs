@@ -210,15 +210,7 @@ where
                     return EXIT_FAILED;
                 }
             };
-            let mut io = Io {
-                out,
-                err,
-                out_is_terminal: false,
-                stdin_is_terminal: false,
-                program: "pyptables".into(),
-                binary: "pyptables".into(),
-                read_line: || None,
-            };
+            let mut io = tool_io(out, err);
             commands::check(&fw, &Tools::from_args(&tools), no_netns, &mut io)
         }
         ToolCommand::Lint {
@@ -241,15 +233,7 @@ where
                     return EXIT_ERROR;
                 }
             };
-            let mut io = Io {
-                out,
-                err,
-                out_is_terminal: false,
-                stdin_is_terminal: false,
-                program: "pyptables".into(),
-                binary: "pyptables".into(),
-                read_line: || None,
-            };
+            let mut io = tool_io(out, err);
             lint::report(&fw.lint(), &args, &mut io, EXIT_OK)
         }
     }
@@ -404,4 +388,17 @@ pub fn read_ruleset(file: Option<&PathBuf>, family: Family) -> Result<Firewall, 
         Family::V4 => Firewall::from_tables(tables, Tables::new(Family::V6)),
         Family::V6 => Firewall::from_tables(Tables::new(Family::V4), tables),
     })
+}
+
+/// The tool's output: never a terminal to ask questions on (it applies nothing).
+fn tool_io<'a>(out: &'a mut dyn Write, err: &'a mut dyn Write) -> Io<'a> {
+    Io {
+        out,
+        err,
+        out_is_terminal: false,
+        stdin_is_terminal: false,
+        program: "pyptables".into(),
+        binary: "pyptables".into(),
+        read_line: || None,
+    }
 }
