@@ -1242,15 +1242,7 @@ fn catalog_rule(family: Family, text: &str) -> Result<catalog::nft::NftRule, Str
 /// `rule` with each set of its own numbered, as the engine and iptables-translate number
 /// them (`connlimit0`).
 fn numbered(mut rule: catalog::nft::NftRule) -> catalog::nft::NftRule {
-    let own: Vec<String> = rule
-        .sets
-        .iter()
-        .filter(|s| s.per_rule)
-        .map(|s| s.name.clone())
-        .collect();
-    for prefix in own {
-        rule.rename_set(&prefix, &format!("{prefix}0"));
-    }
+    rule.number_own_sets(0);
     rule
 }
 

@@ -130,6 +130,23 @@ impl NftRule {
             set.name = to.to_string();
         }
     }
+
+    /// Numbers the sets the rule keeps of its own (connlimit's counts), from `next` on, as
+    /// iptables-translate does (`connlimit0`, `connlimit1`, …), so that rules sharing a table
+    /// never share such a set. Returns the next number to use.
+    pub fn number_own_sets(&mut self, mut next: usize) -> usize {
+        let own: Vec<String> = self
+            .sets
+            .iter()
+            .filter(|s| s.per_rule)
+            .map(|s| s.name.clone())
+            .collect();
+        for prefix in own {
+            self.rename_set(&prefix, &format!("{prefix}{next}"));
+            next += 1;
+        }
+        next
+    }
 }
 
 /// The named sets a match's nft form refers to, for the options given.

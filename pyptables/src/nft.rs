@@ -257,30 +257,13 @@ impl<'t> Translated<'t> {
                 for (index, rule) in chain.iter().enumerate() {
                     let mut result = translate(rule, family, table.name());
                     if let Ok(r) = &mut result {
-                        let own: Vec<String> = r
-                            .sets
-                            .iter()
-                            .filter(|s| s.per_rule)
-                            .map(|s| s.name.clone())
-                            .collect();
-                        for prefix in own {
-                            r.rename_set(&prefix, &format!("{prefix}{numbered}"));
-                            numbered += 1;
-                        }
+                        numbered = r.number_own_sets(numbered);
                     }
                     if let Ok(r) = &result {
-                        let error = |problem| ValidationError {
-                            problem,
-                            family,
-                            table: table.name().to_string(),
-                            chain: Some(chain.name().to_string()),
-                            rule: Some(index),
-                            option: None,
-                            origin: rule.origin(),
-                        };
                         for set in &r.sets {
                             if let Some(problem) = out.declare(set, table, chain, index, rule) {
-                                out.set_problems.push(error(problem));
+                                let at = (family, table, chain, index, rule);
+                                out.set_problems.push(rule_error(problem, at));
                             }
                         }
                     }
@@ -635,15 +618,7 @@ fn nft_problems(tr: &Translated<'_>, errors: &mut Vec<ValidationError>) {
                     None => result.as_ref().err().cloned(),
                 };
                 if let Some(problem) = problem {
-                    errors.push(ValidationError {
-                        problem,
-                        family,
-                        table: table.name().to_string(),
-                        chain: Some(chain.name().to_string()),
-                        rule: Some(index),
-                        option: None,
-                        origin: rule.origin(),
-                    });
+                    errors.push(rule_error(problem, (family, table, chain, index, rule)));
                 }
             }
         }
@@ -1120,6 +1095,22 @@ pub fn snapshot(options: &NftOptions) -> Result<String, RestoreError> {
         }
     }
     Ok(script)
+}
+
+/// The error of rule `index` of `chain` (a rule of `table` in `family`).
+fn rule_error(
+    problem: Problem,
+    (family, table, chain, index, rule): (Family, &Table, &Chain, usize, &Rule),
+) -> ValidationError {
+    ValidationError {
+        problem,
+        family,
+        table: table.name().to_string(),
+        chain: Some(chain.name().to_string()),
+        rule: Some(index),
+        option: None,
+        origin: rule.origin(),
+    }
 }
 
 #[cfg(test)]
