@@ -74,6 +74,7 @@ const fn m(name: &'static str, implicit: Implicit, options: &'static [O]) -> Mat
         exclusive: &[],
         constraints: &[],
         nft: None,
+        bare: false,
     }
 }
 
@@ -199,10 +200,17 @@ pub static MATCHES: &[MatchSpec] = &[
         ),
         &["tcp"],
     )
-    .nft(nft::tcp),
-    needs(m("udp", Implicit::ByProtocol, PORTS), &["udp"]).nft(nft::udp),
-    needs(m("sctp", Implicit::ByProtocol, PORTS), &["sctp"]).nft(nft::sctp),
-    needs(m("dccp", Implicit::ByProtocol, PORTS), &["dccp"]).nft(nft::dccp),
+    .nft(nft::tcp)
+    .bare(),
+    needs(m("udp", Implicit::ByProtocol, PORTS), &["udp"])
+        .nft(nft::udp)
+        .bare(),
+    needs(m("sctp", Implicit::ByProtocol, PORTS), &["sctp"])
+        .nft(nft::sctp)
+        .bare(),
+    needs(m("dccp", Implicit::ByProtocol, PORTS), &["dccp"])
+        .nft(nft::dccp)
+        .bare(),
     needs(
         scoped(
             m(
@@ -302,7 +310,8 @@ pub static MATCHES: &[MatchSpec] = &[
         ],
     )
     .constrained(&[C::Check(combos::limit_overflow)])
-    .nft(nft::limit),
+    .nft(nft::limit)
+    .bare(),
     // No nft form: `meter NAME { ip saddr limit rate … }` needs --hashlimit-mode, keeps its
     // own burst and expiry defaults, and a named meter this table does not declare.
     rules(
@@ -577,7 +586,8 @@ pub static MATCHES: &[MatchSpec] = &[
             O::new("kerneltz", FLAG),
             O::new("contiguous", FLAG),
         ],
-    ),
+    )
+    .bare(),
     needs(
         m(
             "tcpmss",
@@ -646,7 +656,8 @@ pub static MATCHES: &[MatchSpec] = &[
             families: Families::BOTH,
         },
     )
-    .nft(nft::rpfilter),
+    .nft(nft::rpfilter)
+    .bare(),
     // socket: xt_socket looks the packet's socket up on the way in only.
     scoped(
         m(
@@ -660,7 +671,8 @@ pub static MATCHES: &[MatchSpec] = &[
         ),
         hooks_only(Hooks::PREROUTING.or(Hooks::INPUT)),
     )
-    .nft(nft::socket),
+    .nft(nft::socket)
+    .bare(),
     // cgroup: xt_cgroup needs a local socket (INPUT, OUTPUT, POSTROUTING). A `--path` must
     // exist in the cgroup2 hierarchy when the rule is loaded, which only the kernel can say;
     // libxt_cgroup cuts a longer path at 511 bytes.

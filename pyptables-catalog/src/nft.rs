@@ -91,8 +91,10 @@ pub fn rule_to_nft(
             continue;
         }
         done.push(module);
+        // A match given alone (`-m rpfilter`) is its form with no options.
         let given: Vec<(&'static str, Option<&str>, bool)> = (i..args.len())
             .filter(|&j| resolved[j].module.is_some_and(|m| std::ptr::eq(m, module)))
+            .filter(|&j| !args[j].is_bare())
             .map(|j| {
                 (
                     resolved[j].option.name,
@@ -118,6 +120,15 @@ pub fn rule_to_nft(
             rule: args,
         })
         .map_err(|r| no(&what, r))?;
+        if given.is_empty() && text.is_empty() {
+            // `-p tcp -m tcp` also refuses fragments after the first: leaving it out would
+            // match more packets.
+            return Err(no(
+                &what,
+                "alone, it tests what no nft expression tests (for a protocol match: that the \
+                 packet is not a later fragment); leave the match out or use the iptables engine",
+            ));
+        }
         push(&mut parts, text);
     }
     match target {
