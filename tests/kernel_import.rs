@@ -132,6 +132,19 @@ fn example_cases() -> Vec<Case> {
     cases
 }
 
+/// Matches given without options (both families): a TPROXY setup's `-m socket`, `-m rpfilter`,
+/// `-p tcp -m tcp`, and limit and time, which iptables-save prints with their defaults.
+const MATCHES_ALONE: &str = "\
+*mangle
+:PREROUTING ACCEPT [0:0]
+-A PREROUTING -p tcp -m tcp -m socket -j MARK --set-xmark 0x1/0xffffffff
+-A PREROUTING -m socket -j ACCEPT
+-A PREROUTING -m rpfilter -j ACCEPT
+-A PREROUTING -m socket -m rpfilter --invert -j DROP
+-A PREROUTING -p udp -m udp -m limit -m time -j LOG
+COMMIT
+";
+
 /// What Docker (27, iptables backend) writes on a host with one published container port,
 /// plus a user rule in DOCKER-USER.
 const DOCKER_V4: &str = "\
@@ -489,6 +502,13 @@ fn imported_programs_give_the_kernel_the_same_rules() {
         family: Family::V6,
         text: DOCKER_V6.into(),
     });
+    for family in [Family::V4, Family::V6] {
+        cases.push(Case {
+            name: format!("matches_alone_v{}", family_number(family)),
+            family,
+            text: MATCHES_ALONE.into(),
+        });
+    }
     let ferm = ferm_cases();
     if Path::new("/usr/share/doc/ferm/examples").exists() {
         assert!(
