@@ -1424,6 +1424,9 @@ pub fn raw_to_nft(
             }
             "-m" | "--match" => {
                 module = Some(take(&mut i, 1)?);
+                // The match alone (`-m socket`), until an option of it takes its place:
+                // never left out, which would match every packet.
+                args.push((module.clone(), String::new(), false, None));
                 continue;
             }
             "-j" | "--jump" | "-g" | "--goto" => {
@@ -1473,7 +1476,16 @@ pub fn raw_to_nft(
         };
         match &mut target {
             Some((_, _, opts)) => opts.push((key.to_string(), negated, value)),
-            None => args.push((module.clone(), key.to_string(), negated, value)),
+            None => {
+                let option = (module.clone(), key.to_string(), negated, value);
+                match args
+                    .iter_mut()
+                    .find(|a| module.is_some() && a.0 == module && a.1.is_empty())
+                {
+                    Some(alone) => *alone = option,
+                    None => args.push(option),
+                }
+            }
         }
         negated = false;
     }
