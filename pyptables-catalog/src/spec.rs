@@ -341,7 +341,7 @@ impl MatchSpec {
 }
 
 /// What a match given without options resolves to: the rule's
-/// [`Arg`](crate::rule::Arg) for `-m NAME` alone has this empty key (see
+/// [`crate::rule::Arg`] for `-m NAME` alone has this empty key (see
 /// [`Arg::is_bare`](crate::rule::Arg::is_bare)). It has no flag, value or evaluator, so
 /// nothing writes it, translates it or decides it for a packet.
 pub static BARE_MATCH: OptionSpec = OptionSpec::new("", crate::value::ValueKind::Flag);

@@ -689,11 +689,8 @@ fn a_match_refused_alone_names_each_required_group() {
     let mut t = Tables::new(Family::V4);
     let filter = t.add(Table::with_builtin_chains("filter").unwrap());
     let line = line!() + 1;
-    filter["INPUT"].push(
-        Rule::new()
-            .with_match(pyptables::Match::new("hashlimit"))
-            .drop(),
-    );
+    let rule = Rule::new().with_match(pyptables::Match::new("hashlimit"));
+    filter["INPUT"].push(rule.drop());
     let shown = only_error(&t, line).to_string();
     assert!(
         shown.contains(
