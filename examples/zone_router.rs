@@ -28,6 +28,14 @@
 //! cargo run --example zone_router | iptables-restore            # the builder version
 //! cargo run --example zone_router -- dsl | iptables-restore     # the firewall! version
 //! ```
+//!
+//! On the nftables engine (`Firewall::apply_nft`) the blocklist is a named set that the
+//! engine declares in the firewall's own table; it is filled the nft way, and applying the
+//! firewall again keeps its elements:
+//!
+//! ```text
+//! nft add element ip pyptables blocklist { 203.0.113.7 }
+//! ```
 
 use pyptables::value::CtState;
 use pyptables::zones::{

@@ -248,7 +248,10 @@ fn match_recipe(name: &str, family: Family) -> Option<Rule> {
             .proto("tcp")
             .with_match(m("osf").opt("genre", "Linux")),
         "ipvs" => Rule::new().with_match(m("ipvs").flag("ipvs")),
-        _ => return extension_option_recipe(name, family),
+        _ => {
+            return extension_option_recipe(name, family)
+                .or_else(|| header_match_recipe(name, family))
+        }
     })
 }
 
@@ -323,6 +326,11 @@ fn matches_to_test() -> Vec<String> {
     for extra in EXTRA_OPTIONS {
         if !out.iter().any(|o| o == extra) {
             out.push(extra.to_string());
+        }
+    }
+    for extra in header_option_uses() {
+        if !out.contains(&extra) {
+            out.push(extra);
         }
     }
     out
@@ -425,6 +433,9 @@ fn cases() -> Result<Vec<Case>, Vec<String>> {
             uses.push((family, what, rule));
         }
         for name in matches_to_test() {
+            if !header_use_applies(&name, family) {
+                continue;
+            }
             match match_recipe(&name, family) {
                 Some(rule) => uses.push((family, format!("match {name}"), rule)),
                 None => problems.push(format!(
@@ -914,6 +925,7 @@ fn protocol_cases() -> Vec<Case> {
             }
         }
     }
+    cases.extend(header_protocol_cases());
     cases
 }
 
@@ -936,6 +948,12 @@ const KNOWN_PROTOCOL_GAPS: &[(&str, &str)] = &[
          which helper serves which protocol",
     ),
     ("CT --helper ftp with -p 17", "as above: 17 is udp"),
+    (
+        "ah --ahspi (IPv6) with -p ah",
+        "in IPv6 `-p ah` never matches (AH is an extension header, `-p` the protocol after \
+         them): ip6tables only warns, the catalog refuses it",
+    ),
+    ("ah --ahspi (IPv6) with -p 51", "as above: 51 is ah"),
 ];
 
 #[test]
@@ -1207,6 +1225,12 @@ fn sample(kind: ValueKind, family: Family) -> Option<String> {
         ValueKind::HexString => s("|61|"),
         ValueKind::Probability => s("0.5"),
         ValueKind::Owner => s("0"),
+        ValueKind::U32 => s("0=0"),
+        ValueKind::SctpChunks => s("any INIT"),
+        ValueKind::Ip6Options => s("1:2"),
+        ValueKind::Ip6AddressList => s("2001:db8::1"),
+        ValueKind::MhType => s("1"),
+        ValueKind::BpfBytecode => s("1,6 0 0 0"),
     }
 }
 
@@ -1374,6 +1398,15 @@ fn values_to_try(kind: ValueKind, family: Family) -> Vec<String> {
             }
             out
         }
+        ValueKind::UIntRange { min: 0, max } if max == u64::from(u32::MAX) => {
+            header_values_to_try(kind)
+        }
+        ValueKind::U32
+        | ValueKind::SctpChunks
+        | ValueKind::Ip6Options
+        | ValueKind::Ip6AddressList
+        | ValueKind::MhType
+        | ValueKind::BpfBytecode => header_values_to_try(kind),
         ValueKind::Host => vec![
             addr(family).to_string(),
             format!(
@@ -1781,6 +1814,301 @@ fn extension_computed_cases() -> Vec<Case> {
     cases
 }
 
+// ---- packet-header matches (ecn, esp, ah, ipcomp, u32, IPv6's extension headers) ----------
+
+/// The packet-header match modules: each of their options is tested in every table × chain ×
+/// family, not only those the catalog restricts.
+const HEADER_MATCHES: &[&str] = &[
+    "ecn",
+    "esp",
+    "ah",
+    "ipcomp",
+    "u32",
+    "bpf",
+    "frag",
+    "hbh",
+    "dst",
+    "rt",
+    "mh",
+    "ipv6header",
+    "srh",
+];
+
+/// Options of the protocol matches that belong to the packet-header work.
+const HEADER_OPTIONS_OF_PROTOCOL_MATCHES: &[&str] = &[
+    "sctp --chunk-types",
+    "dccp --dccp-types",
+    "dccp --dccp-option",
+];
+
+/// `module --option` for every option of [`HEADER_MATCHES`], and the protocol matches' ones.
+fn header_option_uses() -> Vec<String> {
+    let mut out: Vec<String> = HEADER_MATCHES
+        .iter()
+        .flat_map(|name| {
+            let spec = catalog::matches::find(name).expect("catalog match");
+            spec.options
+                .iter()
+                .map(move |o| format!("{name} --{}", o.name))
+        })
+        .collect();
+    out.extend(
+        HEADER_OPTIONS_OF_PROTOCOL_MATCHES
+            .iter()
+            .map(|s| s.to_string()),
+    );
+    out
+}
+
+/// Whether `module --option` of a packet-header match is tested in `family`: an option of a
+/// match that does not exist in the family is not (the match's own case in every chain
+/// already shows the family refused, and each such case is a load of its own).
+fn header_use_applies(name: &str, family: Family) -> bool {
+    match name.split_once(" --") {
+        Some((module, _)) if HEADER_MATCHES.contains(&module) => {
+            catalog::matches::find(module).is_some_and(|m| m.scope.families.contains(family))
+        }
+        _ => true,
+    }
+}
+
+/// A minimal valid use of a packet-header match, or of one of its options (the match's
+/// recipe with the option added, with the protocol the option needs).
+fn header_match_recipe(name: &str, family: Family) -> Option<Rule> {
+    let v4 = family == Family::V4;
+    Some(match name {
+        "ecn" => Rule::new().opt("ecn-ip-ect", "1"),
+        "esp" => Rule::new().proto("esp").opt("espspi", "5"),
+        // IPv4's ipt_ah needs `-p ah`; in IPv6 `-p ah` never matches.
+        "ah" if v4 => Rule::new().proto("ah").opt("ahspi", "5"),
+        "ah" => Rule::new().opt("ahspi", "5"),
+        "ipcomp" => Rule::new().proto("ipcomp").opt("ipcompspi", "5"),
+        "u32" => Rule::new().opt("u32", "0=0"),
+        "bpf" => Rule::new().with_match(Match::new("bpf").opt("bytecode", "1,6 0 0 0")),
+        "frag" => Rule::new().opt("fragid", "1:10"),
+        "hbh" => Rule::new().opt("hbh-len", "8"),
+        "dst" => Rule::new().opt("dst-len", "8"),
+        // Type 0, so that the type-0 options may follow.
+        "rt" => Rule::new().opt("rt-type", "0"),
+        "mh" => Rule::new().proto("mh").opt("mh-type", "1"),
+        "ipv6header" => Rule::new().with_match(Match::new("ipv6header").opt("header", "frag")),
+        "srh" => Rule::new().opt("srh-next-hdr", "17"),
+        "rt --rt-0-not-strict" => Rule::new()
+            .opt("rt-type", "0")
+            .opt("rt-0-addrs", "2001:db8::1")
+            .flag("rt-0-not-strict"),
+        _ => {
+            let (module, option) = name.split_once(" --")?;
+            let spec = catalog::matches::find(module)?;
+            let o = spec.option(option)?;
+            let owner = Owner::Match(spec);
+            let base = match_recipe(module, family)?;
+            let mut rule = owner.fit(&base, &[o.name], family);
+            if let Some(protocols) = o.protocols {
+                let mut r = Rule::new().proto(protocols[0]);
+                for a in rule.args() {
+                    if !catalog::rule::is_protocol_option(&a.key) {
+                        r = r.arg(a.clone());
+                    }
+                }
+                rule = r;
+            }
+            owner.set(&rule, o.name, sample(o.kind, family).as_deref(), false)
+        }
+    })
+}
+
+/// The protocols the packet-header matches need, each tried by name and number, with a
+/// wrong one and without one, in filter INPUT.
+fn header_protocol_cases() -> Vec<Case> {
+    type Use = (
+        Family,
+        &'static str,
+        &'static [&'static str],
+        fn(Rule) -> Rule,
+    );
+    let uses: [Use; 7] = [
+        (Family::V4, "esp --espspi", &["esp", "50", "ah"], |r| {
+            r.opt("espspi", "5")
+        }),
+        (Family::V6, "esp --espspi", &["esp", "50", "udp"], |r| {
+            r.opt("espspi", "5")
+        }),
+        (Family::V4, "ah --ahspi", &["ah", "51", "esp"], |r| {
+            r.opt("ahspi", "5")
+        }),
+        (Family::V6, "ah --ahspi (IPv6)", &["ah", "51", "esp"], |r| {
+            r.opt("ahspi", "5")
+        }),
+        (
+            Family::V4,
+            "ipcomp --ipcompspi",
+            &["ipcomp", "108", "esp"],
+            |r| r.opt("ipcompspi", "5"),
+        ),
+        (
+            Family::V6,
+            "mh --mh-type",
+            &["mh", "ipv6-mh", "mobility-header", "135", "udp"],
+            |r| r.opt("mh-type", "1"),
+        ),
+        (Family::V6, "ecn --ecn-tcp-ece", &["tcp", "6", "udp"], |r| {
+            r.flag("ecn-tcp-ece")
+        }),
+    ];
+    let mut cases = Vec::new();
+    for (family, what, protos, add) in uses {
+        for proto in std::iter::once(None).chain(protos.iter().copied().map(Some)) {
+            let mut rule = Rule::new().source(addr(family));
+            if let Some(p) = proto {
+                rule = rule.proto(p);
+            }
+            let rule = add(rule);
+            let (catalog_ok, catalog_says) =
+                catalog_verdict(&rule, family, "filter", "INPUT", false).expect("full verdict");
+            cases.push(Case {
+                family,
+                table: "filter",
+                chain: "INPUT",
+                what: format!("{what} with -p {}", proto.unwrap_or("(none)")),
+                rule,
+                catalog_ok,
+                catalog_says,
+            });
+        }
+    }
+    cases
+}
+
+/// Values to try for the kinds of the packet-header options: u32's limits (10 tests, 10
+/// numbers per location, 10 values per test), SPI ranges, chunk types, option lists, …
+fn header_values_to_try(kind: ValueKind) -> Vec<String> {
+    let join = |n: usize, f: &dyn Fn(usize) -> String, sep: &str| {
+        (0..n).map(f).collect::<Vec<_>>().join(sep)
+    };
+    let v = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    match kind {
+        ValueKind::UIntRange { .. } => v(&[
+            "4294967295",
+            "4294967296",
+            "0:4294967295",
+            "5:",
+            ":5",
+            "0x10:0x20",
+        ]),
+        ValueKind::U32 => {
+            let mut out = v(&[
+                "0=0",
+                "0 = 5 && 4 = 6",
+                "0&0xFF=6",
+                "0>>22&0x3C@12>>26&0x3C@0=0:0x10,0x20",
+                "0<<2=1",
+                "0=0xffffffff",
+                "0=0x100000000",
+                "0=",
+                "=5",
+                "0",
+                "0=1&2=3",
+                "0<2=1",
+                "0=1,",
+                "0=1&&",
+                "0=5:1",
+            ]);
+            for n in [10, 11] {
+                out.push(join(n, &|i| format!("{i}=1"), "&&"));
+                out.push(format!("{}=1", join(n, &|i| i.to_string(), "&")));
+                out.push(format!("0={}", join(n, &|i| i.to_string(), ",")));
+            }
+            out
+        }
+        ValueKind::SctpChunks => {
+            let all: Vec<&str> = catalog::value::SCTP_CHUNK_TYPES
+                .iter()
+                .map(|c| c.0)
+                .collect();
+            let mut out = v(&[
+                "any DATA",
+                "all INIT,DATA:Be",
+                "only ALL",
+                "any NONE",
+                "ANY data:iUbE",
+                "any abort:t,SHUTDOWN_COMPLETE:T",
+                "none DATA",
+                "any DATA:T",
+                "any INIT:T",
+                "any FOO",
+                "any",
+            ]);
+            out.push(format!("any {}", all.join(",")));
+            out
+        }
+        ValueKind::Ip6Options => {
+            let mut out = v(&["1", "1:2,5", "0", "0:2", "255:255", "0x10:0x8", "1,,2"]);
+            out.push(join(16, &|i| (i + 1).to_string(), ","));
+            out.push(join(17, &|i| (i + 1).to_string(), ","));
+            out.push(format!("{},1:2", join(15, &|i| (i + 1).to_string(), ",")));
+            out
+        }
+        ValueKind::Ip6AddressList => {
+            let mut out = v(&[
+                "2001:db8::1",
+                "::1,2001:db8::2",
+                "192.0.2.1",
+                "2001:db8::/64",
+            ]);
+            out.push(join(16, &|i| format!("2001:db8::{:x}", i + 1), ","));
+            out.push(join(17, &|i| format!("2001:db8::{:x}", i + 1), ","));
+            out
+        }
+        ValueKind::BpfBytecode => {
+            let mut out = v(&[
+                "4,48 0 0 9,21 0 1 6,6 0 0 1,6 0 0 0",
+                "1,6 0 0 0",
+                "1,22 0 0 0",
+                "1,48 0 0 9",
+                "0,6 0 0 0",
+                "2,6 0 0 0",
+                "1,6 0 0",
+                "2,52 0 0 0,6 0 0 0",
+                "2,52 0 0 1,6 0 0 0",
+                "2,100 0 0 32,6 0 0 0",
+                "2,100 0 0 31,6 0 0 0",
+                "2,96 0 0 1,6 0 0 0",
+                "3,2 0 0 1,96 0 0 1,6 0 0 0",
+                "3,2 0 0 16,96 0 0 16,6 0 0 0",
+                "2,5 0 0 1,6 0 0 0",
+                "3,5 0 0 1,6 0 0 1,6 0 0 0",
+                "3,21 0 2 6,6 0 0 1,6 0 0 0",
+                "3,21 0 1 6,6 0 0 1,6 0 0 0",
+                "2,255 0 0 0,6 0 0 0",
+                // A store on one branch only: the load after the join may read an unset slot.
+                "5,21 0 1 6,2 0 0 1,96 0 0 1,6 0 0 0,6 0 0 1",
+            ]);
+            for n in [64, 65] {
+                out.push(format!("{n},{}", vec!["6 0 0 0"; n].join(",")));
+            }
+            out
+        }
+        ValueKind::MhType => v(&[
+            "0",
+            "255",
+            "256",
+            "bu",
+            "BU",
+            "binding-update",
+            "binding-acknowledgement",
+            "1:3",
+            "3:1",
+            ":3",
+            "5:",
+            "brr:be",
+            "0x7",
+            "nosuch",
+        ]),
+        _ => Vec::new(),
+    }
+}
+
 /// Where the catalog and the kernel disagree on values and combinations, on purpose:
 /// `(case, why, always)`. The test fails if a case with `always` starts to agree.
 const KNOWN_VALUE_GAPS: &[(&str, &str, bool)] = &[
@@ -1842,6 +2170,27 @@ const KNOWN_VALUE_GAPS: &[(&str, &str, bool)] = &[
         "policy --pol none with ! --mode",
         "iptables ignores a policy element with `--pol none` (even a tunnel address outside \
          tunnel mode); the catalog refuses an option that does nothing",
+        true,
+    ),
+    (
+        "match u32 --u32 0=5:1",
+        "a range whose low end is above its high end never matches: the catalog refuses it",
+        true,
+    ),
+    (
+        "with --srh-hdr-len-",
+        "libip6t_srh keeps --srh-hdr-len-eq/-gt/-lt in one field, so the last one given counts \
+         for all: the catalog refuses more than one",
+        true,
+    ),
+    (
+        "with --srh-segs-left-",
+        "as above, for --srh-segs-left-eq/-gt/-lt",
+        true,
+    ),
+    (
+        "with --srh-last-entry-",
+        "as above, for --srh-last-entry-eq/-gt/-lt",
         true,
     ),
     (
@@ -2003,8 +2352,9 @@ fn chain_names_and_jump_depth_agree_with_the_kernel() {
 
 /// Every match of the catalog given alone (`-m NAME`, after the `-p` it needs), in the first
 /// chain its scope allows, in each family it exists in. The catalog's verdict is its whole
-/// check of the rule (as `validate` would say), which must also be what the entry's
-/// [`MatchSpec::bare`] says: a new entry is checked without anything added here.
+/// check of the rule (as `validate` would say), which refuses the match for being alone
+/// exactly where the entry's [`MatchSpec::bare`] says so: a new entry is checked without
+/// anything added here.
 fn bare_cases() -> Result<Vec<Case>, Vec<String>> {
     let mut cases = Vec::new();
     let mut problems = Vec::new();
@@ -2019,14 +2369,22 @@ fn bare_cases() -> Result<Vec<Case>, Vec<String>> {
             }
             let rule = rule.with_match(Match::new(spec.name));
             let what = format!("match {} alone", spec.name);
+            // The check refuses the match for being alone exactly when the entry says so
+            // (it may refuse it for something else too: ah in IPv4 without `-p ah`).
+            let refusal = catalog::rule::bare_refusal(spec).to_string();
             match case_anywhere(family, what, &rule) {
-                Some(case) if case.catalog_ok != spec.bare => problems.push(format!(
-                    "{family} {}: the entry says bare={} but the catalog's check {} it: {}",
-                    case.what,
-                    spec.bare,
-                    if case.catalog_ok { "allows" } else { "refuses" },
-                    case.catalog_says
-                )),
+                Some(case) if case.catalog_says.contains(&refusal) == spec.bare => {
+                    problems.push(format!(
+                        "{family} {}: the entry says bare={} but the catalog's check says: {}",
+                        case.what,
+                        spec.bare,
+                        if case.catalog_ok {
+                            "nothing"
+                        } else {
+                            &case.catalog_says
+                        }
+                    ))
+                }
                 Some(case) => cases.push(case),
                 None => problems.push(format!(
                     "{family} match {}: no chain where the catalog allows it",

@@ -143,6 +143,10 @@ fn samples(kind: ValueKind, family: Family) -> Vec<(String, String)> {
         ValueKind::Host => s(&[("2001:db8::1", "2001:db8::1")]),
         ValueKind::PrefixLength => s(&[("24", "24"), ("0x10", "16")]),
         ValueKind::AscendingRange { .. } => s(&[("0x10:0x20", "16:32"), ("1:2", "1:2")]),
+        ValueKind::U32 => s(&[("0x0=0x1:0x10", "0=1:16"), ("4&0xFFFF=0x5", "4&65535=5")]),
+        ValueKind::Ip6Options => s(&[("0x1:0x2,5", "1:2,5")]),
+        ValueKind::Ip6AddressList => s(&[("2001:DB8::1,::2", "2001:db8::1,::2")]),
+        ValueKind::MhType => s(&[("bu:0x7", "5:7"), ("hoti", "1")]),
         other => panic!("no samples for {other:?}, which has numbers: add them here"),
     }
 }
@@ -237,6 +241,15 @@ fn context(owner: &str, family: Family) -> Option<Context> {
                 ("packet", Some("0")),
             ],
         ),
+        // Packet-header matches.
+        "ecn" | "u32" | "frag" | "hbh" | "dst" | "srh" => ctx(None, &[]),
+        "esp" => ctx(Some("esp"), &[]),
+        // In IPv6 `-p ah` never matches (the catalog refuses it); IPv4's ah needs it.
+        "ah" if family == Family::V4 => ctx(Some("ah"), &[]),
+        "ah" => ctx(None, &[]),
+        "ipcomp" => ctx(Some("ipcomp"), &[]),
+        "rt" => ctx(None, &[("rt-type", Some("0"))]),
+        "mh" => ctx(Some("mh"), &[]),
         "MASQUERADE" | "REDIRECT" | "SNAT" | "DNAT" => ctx(Some("tcp"), &[]),
         "CONNMARK" => ctx(None, &[("restore-mark", None)]),
         "TCPMSS" => ctx(Some("tcp"), &[("syn", None)]),

@@ -616,3 +616,244 @@ fn dual_stack_forward() {
     );
     // Into INPUT both drop port 443: no finding there.
 }
+
+/// filter INPUT of IPv4 tables holding `rules`, validated.
+fn input(rules: Vec<Rule>) -> Tables {
+    let mut t = default_tables();
+    t["filter"]["INPUT"].push(rules);
+    t.validate().unwrap();
+    t
+}
+
+#[test]
+fn two_halves_of_the_address_space_shadow_together() {
+    // 0/1 and 128/1 are every IPv4 source: rule 3's packets are all dropped by 1 or 2.
+    let t = input(vec![
+        Rule::new().source("0.0.0.0/1").drop(),
+        Rule::new().source("128.0.0.0/1").drop(),
+        Rule::new().proto("tcp").dport(22).accept(),
+    ]);
+    let f = t.lint();
+    assert_eq!(short(&f), vec![at(Kind::Shadowed, "INPUT", 3, &[1, 2])]);
+    let text = f[0].to_string();
+    assert!(
+        text.contains("rules 1 (") && text.contains("DROP instead of ACCEPT"),
+        "{text}"
+    );
+    let w = f[0].witness.as_ref().unwrap();
+    assert_eq!((w.protocol, w.dport), (Some(6), Some(22)));
+    // With a gap (128.0.0.0/2 leaves 192/2 out) nothing is certain.
+    let t = input(vec![
+        Rule::new().source("0.0.0.0/1").drop(),
+        Rule::new().source("128.0.0.0/2").drop(),
+        Rule::new().proto("tcp").dport(22).accept(),
+    ]);
+    assert_eq!(t.lint(), vec![]);
+    // The same in IPv6.
+    let mut t = default_tables_v6();
+    t["filter"]["INPUT"].push(vec![
+        Rule::new().proto("ipv6-icmp").accept(),
+        Rule::new().source("::/1").drop(),
+        Rule::new().source("8000::/1").drop(),
+        Rule::new().proto("udp").dport(53).accept(),
+    ]);
+    t.validate().unwrap();
+    assert_eq!(
+        short(&t.lint()),
+        vec![at(Kind::Shadowed, "INPUT", 4, &[2, 3])]
+    );
+}
+
+#[test]
+fn port_ranges_and_protocols_cover_together() {
+    let t = input(vec![
+        // 1, 2: TCP ports 1-65535 (not port 0).
+        Rule::new().proto("tcp").dport("1:1000").accept(),
+        Rule::new().proto("tcp").dport("1001:65535").accept(),
+        // 3: redundant with 1 and 2 (500-2000 straddles them), same action.
+        Rule::new().proto("tcp").dport("500:2000").accept(),
+        // 4: not covered: port 0 (and non-first fragments, which have no ports) are left.
+        Rule::new().proto("tcp").accept(),
+        // 5: covered by 1 alone: only 1 is named.
+        Rule::new().proto("tcp").dport(22).accept(),
+        // 6: every protocol but TCP from 10/8.
+        Rule::new().proto(not("tcp")).source("10.0.0.0/8").drop(),
+        // 7: TCP from 10/8: shadowed by 1, 2 and 4, which accept all TCP.
+        Rule::new().proto("tcp").source("10.0.0.0/8").drop(),
+        // 8: TCP is decided by 1, 2 (ports 1-65535) or 4 (the rest of TCP), everything else
+        // by 6; 7 decides nothing of it (4 took all TCP first): two actions, both not REJECT.
+        Rule::new().source("10.1.0.0/16").reject(),
+    ]);
+    let f = t.lint();
+    assert_eq!(
+        short(&f),
+        vec![
+            at(Kind::Redundant, "INPUT", 3, &[1, 2]),
+            at(Kind::Redundant, "INPUT", 5, &[1]),
+            at(Kind::Shadowed, "INPUT", 7, &[1, 2, 4]),
+            at(Kind::Shadowed, "INPUT", 8, &[1, 2, 4, 6]),
+        ]
+    );
+    // The witness of 8 is one rule 1 decides: TCP to a port in 1-1000.
+    let w = f[3].witness.as_ref().unwrap();
+    assert_eq!(w.protocol, Some(6));
+    assert!((1..=1000).contains(&w.dport.unwrap()), "{w:?}");
+    assert!(w.src.unwrap().to_string().starts_with("10.1."), "{w:?}");
+    let text = f[3].to_string();
+    assert!(text.contains("ACCEPT or DROP instead of REJECT"), "{text}");
+    // Rule 3's witness, from the part rule 1 decides: a port in 500-1000.
+    let w = f[0].witness.as_ref().unwrap();
+    assert!((500..=1000).contains(&w.dport.unwrap()), "{w:?}");
+}
+
+#[test]
+fn disjoint_negations_cover() {
+    use pyptables::value::CtState;
+    let mut t = default_tables();
+    let f = &mut t["filter"];
+    f["INPUT"].push(vec![
+        // 1: everything not from 10/8 is dropped …
+        Rule::new().source(not("10.0.0.0/8")).drop(),
+        // 2: … so 192.168/16 (outside 10/8) never reaches this rule.
+        Rule::new().source("192.168.0.0/16").accept(),
+        // 3: inside 10/8: not covered.
+        Rule::new().source("10.1.0.0/16").accept(),
+    ]);
+    f["FORWARD"].push(vec![
+        // 1: UDP in on any interface but eth0.
+        Rule::new().in_interface(not("eth0")).proto("udp").accept(),
+        // 2: eth1 is one of them: shadowed.
+        Rule::new()
+            .in_interface("eth1")
+            .proto("udp")
+            .dport(53)
+            .drop(),
+        // 3: eth+ holds eth0: not covered.
+        Rule::new().in_interface("eth+").proto("udp").drop(),
+        // 4: wan+ lies outside eth0: redundant.
+        Rule::new().in_interface("wan+").proto("udp").accept(),
+    ]);
+    f["OUTPUT"].push(vec![
+        // 1: TCP in every state but INVALID.
+        Rule::new()
+            .proto("tcp")
+            .ctstate(not(CtState::Invalid))
+            .accept(),
+        // 2: NEW or ESTABLISHED are among them: shadowed.
+        Rule::new()
+            .proto("tcp")
+            .dport(80)
+            .ctstate([CtState::New, CtState::Established])
+            .drop(),
+        // 3: INVALID is not: not covered.
+        Rule::new().proto("tcp").ctstate(CtState::Invalid).drop(),
+        // 4: the other protocols, all states: not covered …
+        Rule::new().proto(not("tcp")).reject(),
+        // 5: … but with 1 and 3 everything in state NEW is decided.
+        Rule::new().ctstate(CtState::New).accept(),
+    ]);
+    t.validate().unwrap();
+    let f = t.lint();
+    assert_eq!(
+        short(&f),
+        vec![
+            at(Kind::Shadowed, "INPUT", 2, &[1]),
+            at(Kind::Shadowed, "FORWARD", 2, &[1]),
+            at(Kind::Redundant, "FORWARD", 4, &[1]),
+            at(Kind::Shadowed, "OUTPUT", 2, &[1]),
+            at(Kind::Shadowed, "OUTPUT", 5, &[1, 4]),
+        ]
+    );
+    for x in &f {
+        assert!(x.witness.is_some(), "{x}");
+    }
+    assert_eq!(
+        f[0].witness.as_ref().unwrap().src.unwrap().to_string(),
+        "192.168.0.1"
+    );
+    assert_eq!(
+        f[1].witness.as_ref().unwrap().in_interface.as_deref(),
+        Some("eth1")
+    );
+}
+
+#[test]
+fn unknown_and_barriers_stop_coverage_together() {
+    // A rate limit on one half: that half covers nothing.
+    let t = input(vec![
+        Rule::new().source("0.0.0.0/1").drop(),
+        Rule::new().source("128.0.0.0/1").limit("5/s").drop(),
+        Rule::new().proto("tcp").dport(22).accept(),
+    ]);
+    assert_eq!(t.lint(), vec![]);
+    // A MARK between the halves: the look-back stops there.
+    let mut t = default_tables();
+    t["mangle"]["PREROUTING"].push(vec![
+        Rule::new().source("0.0.0.0/1").drop(),
+        Rule::new().target(pyptables::Target::new("MARK").opt("set-mark", "0x1")),
+        Rule::new().source("128.0.0.0/1").drop(),
+        Rule::new().proto("tcp").dport(22).accept(),
+    ]);
+    t.validate().unwrap();
+    assert_eq!(t.lint(), vec![]);
+}
+
+#[test]
+fn the_split_is_capped_and_one_covering_rule_still_found() {
+    // 400 rules each take a different /24 and port out of TCP: the uncovered rest of rule
+    // 402 splits into hundreds of pieces, past the cap; rule 401 alone still covers it.
+    let mut rules: Vec<Rule> = (0..400u32)
+        .map(|i| {
+            Rule::new()
+                .proto("tcp")
+                .source(format!("10.{}.{}.0/24", i / 256, i % 256))
+                .dport((i + 1) as u16)
+                .drop()
+        })
+        .collect();
+    rules.push(Rule::new().proto("tcp").accept());
+    rules.push(Rule::new().proto("tcp").source("10.0.0.0/8").drop());
+    let t = input(rules);
+    let start = std::time::Instant::now();
+    let f = t.lint();
+    assert_eq!(short(&f), vec![at(Kind::Shadowed, "INPUT", 402, &[401])]);
+    assert!(start.elapsed().as_secs() < 5, "{:?}", start.elapsed());
+}
+
+#[test]
+fn after_an_unconditional_rule() {
+    let t = input(vec![
+        Rule::new().proto("tcp").source("10.0.0.0/8").drop(),
+        Rule::new().comment("everything").accept(),
+        // Its witness: TCP not from 10/8 (rule 1 decides those first).
+        Rule::new().proto("tcp").dport(22).drop(),
+        // All of its packets are decided by rule 1, before rule 2: shadowed by 1.
+        Rule::new().proto("tcp").source("10.1.0.0/16").reject(),
+    ]);
+    let f = t.lint();
+    assert_eq!(
+        short(&f),
+        vec![
+            at(Kind::Unreachable, "INPUT", 3, &[2]),
+            at(Kind::Shadowed, "INPUT", 4, &[1]),
+        ]
+    );
+    let w = f[0].witness.as_ref().expect("a witness");
+    assert!(!w.src.unwrap().to_string().starts_with("10."), "{w:?}");
+    assert!(f[1].witness.is_some());
+}
+
+#[test]
+fn icmp_type_255_is_any_type() {
+    // iptables keeps `--icmp-type 255` (with any code) as "any" (iptables-save prints
+    // `--icmp-type any`; the nf_tables rule has no type test): rule 2 also matches echo
+    // requests, which rule 1 does not decide.
+    let t = input(vec![
+        Rule::new()
+            .proto("icmp")
+            .icmp_type(not("echo-request"))
+            .drop(),
+        Rule::new().proto("icmp").icmp_type("255").accept(),
+    ]);
+    assert_eq!(t.lint(), vec![]);
+}

@@ -732,3 +732,65 @@ fn address_types_in_a_list_are_one_option_and_protocol_numbers_count() {
         ]
     );
 }
+
+#[test]
+fn packet_header_matches() {
+    let fw = firewall! {
+        filter {
+            INPUT {
+                accept proto=esp espspi=5;
+                accept proto=ah ahspi="256:511";
+                accept proto=ipcomp ipcompspi=7;
+                drop proto=tcp ecn_tcp_cwr;
+                drop ecn_ip_ect=3;
+                drop u32="0>>22&0x3C@12>>26&0x3C@0=0x1F90";
+                accept proto=sctp chunk_types="any INIT,data:Be";
+                accept proto=dccp dccp_types="sync,RESET" dccp_option=4;
+                accept match=bpf bytecode="4,48 0 0 9,21 0 1 6,6 0 0 1,6 0 0 0";
+            }
+        }
+        ip6 {
+            filter {
+                INPUT {
+                    drop match=frag fragid="1:10" fragfirst;
+                    drop fragmore;
+                    accept ahspi=5 ahlen=24;
+                    accept match=ipv6header header="hop,frag" soft;
+                    accept proto=mh mh_type=bu;
+                    accept hbh_opts="1:2,5";
+                    accept rt_type=0 rt_0_addrs="2001:db8::1,2001:db8::2";
+                    accept srh_psid="2001:db8::/64" srh_tag=7;
+                }
+            }
+        }
+    };
+    valid(&fw);
+    assert_eq!(
+        rules(fw.ipv4(), "filter", "INPUT"),
+        [
+            "-p esp -m esp --espspi 5 -j ACCEPT",
+            "-p ah -m ah --ahspi 256:511 -j ACCEPT",
+            "-p ipcomp -m ipcomp --ipcompspi 7 -j ACCEPT",
+            "-p tcp -m ecn --ecn-tcp-cwr -j DROP",
+            "-m ecn --ecn-ip-ect 3 -j DROP",
+            "-m u32 --u32 \"0>>22&0x3C@12>>26&0x3C@0=0x1F90\" -j DROP",
+            "-p sctp -m sctp --chunk-types any INIT,DATA:Be -j ACCEPT",
+            "-p dccp -m dccp --dccp-types SYNC,RESET --dccp-option 4 -j ACCEPT",
+            "-m bpf --bytecode \"4,48 0 0 9,21 0 1 6,6 0 0 1,6 0 0 0\" -j ACCEPT",
+        ]
+    );
+    assert_eq!(
+        rules(fw.ipv6(), "filter", "INPUT"),
+        [
+            "-m frag --fragid 1:10 --fragfirst -j DROP",
+            "-m frag --fragmore -j DROP",
+            "-m ah --ahspi 5 --ahlen 24 -j ACCEPT",
+            "-m ipv6header --header hop,frag --soft -j ACCEPT",
+            // Mobility header types are written in numbers, as ip6tables-save prints them.
+            "-p mh -m mh --mh-type 5 -j ACCEPT",
+            "-m hbh --hbh-opts 1:2,5 -j ACCEPT",
+            "-m rt --rt-type 0 --rt-0-addrs 2001:db8::1,2001:db8::2 -j ACCEPT",
+            "-m srh --srh-psid 2001:db8::/64 --srh-tag 7 -j ACCEPT",
+        ]
+    );
+}

@@ -8,7 +8,11 @@
 //! - as root, the catalog's translation and `iptables-translate`'s (`ip6tables-translate` for
 //!   IPv6) are both loaded into an nft table in a scratch namespace and listed: the kernel's
 //!   listings of the two must be the same rule. Where `iptables-translate` prints `# …` (it
-//!   cannot translate), the catalog must have no form either.
+//!   cannot translate), a catalog form must list back exactly as written. A form that refers
+//!   to a named
+//!   set (`-m set`, `recent`, `connlimit`, `hashlimit`) is loaded with the set declared as
+//!   the engine declares it; [`NOT_COMPARED`] lists the forms that differ from
+//!   `iptables-translate`'s on purpose, and why.
 //!
 //! `cargo test --test nft_catalog -- --include-ignored` (root, nftables, iptables).
 
@@ -87,6 +91,21 @@ const SAMPLES: &[(Family, &str, &str, &str, bool)] = &[
         "filter",
         "INPUT",
         "-p icmp -m icmp --icmp-type port-unreachable -j ACCEPT",
+        true,
+    ),
+    // Type 255 is xt_icmp's "any type" (iptables-save prints `any`), with any code.
+    (
+        V4,
+        "filter",
+        "INPUT",
+        "-p icmp -m icmp --icmp-type 255 -j ACCEPT",
+        true,
+    ),
+    (
+        V4,
+        "filter",
+        "INPUT",
+        "-p icmp -m icmp --icmp-type 255/3 -j ACCEPT",
         true,
     ),
     (
@@ -184,14 +203,153 @@ const SAMPLES: &[(Family, &str, &str, &str, bool)] = &[
         V4,
         "filter",
         "INPUT",
-        "-m connlimit --connlimit-above 5 -j DROP",
+        "-m hashlimit --hashlimit-above 10/sec --hashlimit-mode srcip --hashlimit-name kc -j DROP",
+        true,
+    ),
+    (
+        V4,
+        "filter",
+        "INPUT",
+        "-m hashlimit --hashlimit-upto 10/min --hashlimit-burst 3 --hashlimit-mode srcip,dstip \
+         --hashlimit-srcmask 24 --hashlimit-name kc -j ACCEPT",
+        true,
+    ),
+    (
+        V6,
+        "filter",
+        "INPUT",
+        "-m hashlimit --hashlimit-upto 1/min --hashlimit-burst 2 --hashlimit-mode dstip \
+         --hashlimit-dstmask 64 --hashlimit-name kc --hashlimit-htable-expire 120000 -j ACCEPT",
+        true,
+    ),
+    (
+        V4,
+        "filter",
+        "INPUT",
+        "-m hashlimit --hashlimit-upto 1/min --hashlimit-burst 5 --hashlimit-mode srcip \
+         --hashlimit-name kc -j ACCEPT",
         false,
     ),
     (
         V4,
         "filter",
         "INPUT",
+        "-p tcp -m hashlimit --hashlimit-upto 10/sec --hashlimit-mode srcip,dstport \
+         --hashlimit-name kc -j ACCEPT",
+        false,
+    ),
+    (
+        V4,
+        "filter",
+        "INPUT",
+        "-m hashlimit --hashlimit-upto 10/sec --hashlimit-mode srcip --hashlimit-name kc \
+         --hashlimit-htable-max 100 -j ACCEPT",
+        false,
+    ),
+    (
+        V4,
+        "filter",
+        "INPUT",
+        "-m connlimit --connlimit-above 5 -j DROP",
+        true,
+    ),
+    (
+        V4,
+        "filter",
+        "INPUT",
+        "-p tcp -m connlimit --connlimit-upto 3 --connlimit-mask 24 --connlimit-daddr -j ACCEPT",
+        true,
+    ),
+    (
+        V6,
+        "filter",
+        "INPUT",
+        "-m connlimit --connlimit-above 2 --connlimit-mask 64 --connlimit-saddr -j DROP",
+        true,
+    ),
+    (
+        V4,
+        "filter",
+        "INPUT",
+        "-m connlimit --connlimit-above 2 --connlimit-mask 0 -j DROP",
+        true,
+    ),
+    (
+        V4,
+        "filter",
+        "INPUT",
         "-m recent --name kc --set -j ACCEPT",
+        true,
+    ),
+    (V6, "filter", "INPUT", "-m recent --set", true),
+    (
+        V4,
+        "filter",
+        "INPUT",
+        "-m recent --name kc --rcheck --rdest -j DROP",
+        true,
+    ),
+    (
+        V4,
+        "filter",
+        "INPUT",
+        "-m recent --name kc ! --rcheck --rsource -j DROP",
+        true,
+    ),
+    (
+        V6,
+        "filter",
+        "INPUT",
+        "-m recent --name kc --update -j DROP",
+        true,
+    ),
+    (
+        V4,
+        "filter",
+        "INPUT",
+        "-m recent --name kc --remove --mask 255.255.255.255 -j ACCEPT",
+        true,
+    ),
+    (
+        V4,
+        "filter",
+        "INPUT",
+        "-m recent --name kc --rcheck --seconds 60 --reap -j DROP",
+        true,
+    ),
+    (
+        V6,
+        "filter",
+        "INPUT",
+        "-m recent --name kc --update --seconds 3600 -j DROP",
+        true,
+    ),
+    (
+        V4,
+        "filter",
+        "INPUT",
+        "-m recent --name kc --update --hitcount 3 -j DROP",
+        false,
+    ),
+    (
+        V4,
+        "filter",
+        "INPUT",
+        "-m recent --name kc --rcheck --rttl -j DROP",
+        false,
+    ),
+    (
+        V4,
+        "filter",
+        "INPUT",
+        "-m recent --name kc --rcheck --mask 255.255.255.0 -j DROP",
+        false,
+    ),
+    (
+        V4,
+        "filter",
+        "INPUT",
+        "-m recent --name kc ! --set -j DROP",
         false,
     ),
     (
@@ -269,6 +427,27 @@ const SAMPLES: &[(Family, &str, &str, &str, bool)] = &[
         "filter",
         "INPUT",
         "-m set --match-set kc src -j ACCEPT",
+        true,
+    ),
+    (
+        V6,
+        "filter",
+        "INPUT",
+        "-m set ! --match-set kc dst -j DROP",
+        true,
+    ),
+    (
+        V4,
+        "filter",
+        "INPUT",
+        "-m set --match-set kc src,dst -j ACCEPT",
+        false,
+    ),
+    (
+        V4,
+        "filter",
+        "INPUT",
+        "-m set --match-set kc src --return-nomatch -j ACCEPT",
         false,
     ),
     (
@@ -518,6 +697,149 @@ const SAMPLES: &[(Family, &str, &str, &str, bool)] = &[
         "-p tcp -j TPROXY --on-port 1234",
         false,
     ),
+    // ---- packet-header matches ----
+    (
+        V4,
+        "filter",
+        "INPUT",
+        "-p tcp -m ecn --ecn-tcp-cwr -j ACCEPT",
+        true,
+    ),
+    (
+        V4,
+        "filter",
+        "INPUT",
+        "-m ecn --ecn-ip-ect 1 -j ACCEPT",
+        true,
+    ),
+    (
+        V4,
+        "filter",
+        "INPUT",
+        "-m ecn ! --ecn-ip-ect 3 -j ACCEPT",
+        true,
+    ),
+    (
+        V4,
+        "filter",
+        "INPUT",
+        "-p esp -m esp --espspi 5 -j ACCEPT",
+        true,
+    ),
+    (
+        V6,
+        "filter",
+        "INPUT",
+        "-p esp -m esp ! --espspi 5:100 -j ACCEPT",
+        true,
+    ),
+    (
+        V4,
+        "filter",
+        "INPUT",
+        "-p ah -m ah --ahspi 5 -j ACCEPT",
+        true,
+    ),
+    // In IPv6 nft's `ah` expressions never match (AH is skipped as an extension header).
+    (V6, "filter", "INPUT", "-m ah --ahspi 5 -j ACCEPT", false),
+    (
+        V4,
+        "filter",
+        "INPUT",
+        "-p ipcomp -m ipcomp --ipcompspi 5 -j ACCEPT",
+        true,
+    ),
+    (V4, "filter", "INPUT", "-m u32 --u32 0=1 -j ACCEPT", false),
+    (
+        V6,
+        "filter",
+        "INPUT",
+        "-m bpf --bytecode \"1,6 0 0 0\" -j ACCEPT",
+        false,
+    ),
+    (
+        V6,
+        "filter",
+        "INPUT",
+        "-m frag --fragid 1:10 --fragfirst -j DROP",
+        true,
+    ),
+    (
+        V6,
+        "filter",
+        "INPUT",
+        "-m frag ! --fragid 5 --fragmore -j DROP",
+        true,
+    ),
+    (V6, "filter", "INPUT", "-m frag --fraglast -j DROP", true),
+    // The kernel compares --*-len in bytes, nft's hdrlength in 8-byte units: a length that is
+    // no multiple of 8 never matches and has no form (the converted ones are checked in
+    // header_forms_iptables_translate_gets_wrong); nft cannot list options.
+    (
+        V6,
+        "filter",
+        "INPUT",
+        "-m hbh --hbh-len 12 -j ACCEPT",
+        false,
+    ),
+    (
+        V6,
+        "filter",
+        "INPUT",
+        "-m dst --dst-opts 1:2 -j ACCEPT",
+        false,
+    ),
+    (V6, "filter", "INPUT", "-m rt --rt-len 4 -j ACCEPT", false),
+    (
+        V6,
+        "filter",
+        "INPUT",
+        "-m rt --rt-type 2 --rt-segsleft 1:3 -j ACCEPT",
+        true,
+    ),
+    (V6, "filter", "INPUT", "-m rt ! --rt-type 2 -j ACCEPT", true),
+    (
+        V6,
+        "filter",
+        "INPUT",
+        "-p mh -m mh --mh-type 1:3 -j ACCEPT",
+        true,
+    ),
+    (
+        V6,
+        "filter",
+        "INPUT",
+        "-m ipv6header --header frag -j ACCEPT",
+        false,
+    ),
+    (
+        V6,
+        "filter",
+        "INPUT",
+        "-m srh --srh-next-hdr 17 -j ACCEPT",
+        false,
+    ),
+    (
+        V4,
+        "filter",
+        "INPUT",
+        "-p sctp -m sctp --chunk-types any INIT -j ACCEPT",
+        false,
+    ),
+    (
+        V4,
+        "filter",
+        "INPUT",
+        "-p dccp -m dccp --dccp-types SYNC,RESET -j ACCEPT",
+        true,
+    ),
+    (
+        V4,
+        "filter",
+        "INPUT",
+        "-p dccp -m dccp --dccp-option 4 -j ACCEPT",
+        false,
+    ),
     // iptables-extensions matches.
     // Matches alone: rpfilter's and limit's forms with no options, as iptables-translate
     // writes them; socket alone has none (see nft::socket), and a protocol match alone has
@@ -528,6 +850,10 @@ const SAMPLES: &[(Family, &str, &str, &str, bool)] = &[
     (V4, "mangle", "PREROUTING", "-m socket -j ACCEPT", false),
     (V4, "filter", "INPUT", "-p tcp -m tcp -j ACCEPT", false),
     (V6, "filter", "INPUT", "-p udp -m udp -j ACCEPT", false),
+    (V4, "filter", "INPUT", "-p esp -m esp -j ACCEPT", false),
+    (V4, "filter", "INPUT", "-p ah -m ah -j ACCEPT", false),
+    (V4, "filter", "INPUT", "-p ipcomp -m ipcomp -j ACCEPT", false),
+    (V6, "filter", "INPUT", "-p mh -m mh -j ACCEPT", false),
     (V4, "raw", "PREROUTING", "-m rpfilter --invert -j DROP", true),
     (V6, "raw", "PREROUTING", "-m rpfilter --loose -j ACCEPT", true),
     (
@@ -671,6 +997,15 @@ const SAMPLES: &[(Family, &str, &str, &str, bool)] = &[
     (V4, "filter", "INPUT", "-m ipvs --ipvs -j ACCEPT", false),
 ];
 
+/// Samples whose catalog form differs from `iptables-translate`'s on purpose, and why: for
+/// these the kernel must read ours back as written, as for a sample it has no form of.
+const NOT_COMPARED: &[(&str, &str)] = &[(
+    "-m hashlimit",
+    "iptables-translate 1.8.9 writes `meter NAME { KEY limit rate … }`: no timeout (an \
+     xt_hashlimit entry expires when idle, which ours does with `timeout` and `update`) and \
+     no burst (ours writes it)",
+)];
+
 /// A target option: name, negated, value.
 type TargetOption = (String, bool, Option<String>);
 
@@ -783,6 +1118,21 @@ fn parse(text: &str) -> Parsed {
 
 /// The catalog's nft form of a sample, or its refusal.
 fn catalog_form(family: Family, text: &str) -> Result<String, String> {
+    catalog_rule(family, text).map(|r| match r.comment {
+        Some(c) => format!("{} comment \"{c}\"", r.text),
+        None => r.text,
+    })
+}
+
+/// The declarations of the named sets a sample's form refers to (`set kc { … }`).
+fn catalog_sets(family: Family, text: &str) -> Vec<String> {
+    catalog_rule(family, text)
+        .map(|r| r.sets.iter().map(|s| s.declaration()).collect())
+        .unwrap_or_default()
+}
+
+/// The catalog's translation of a sample, or its refusal.
+fn catalog_rule(family: Family, text: &str) -> Result<catalog::nft::NftRule, String> {
     let p = parse(text);
     let args: Vec<catalog::Arg<'_>> = p
         .args
@@ -811,11 +1161,23 @@ fn catalog_form(family: Family, text: &str) -> Result<String, String> {
         args: &targs,
     });
     rule_to_nft(family, &args, call.as_ref(), &|c| c.to_string())
-        .map(|r| match r.comment {
-            Some(c) => format!("{} comment \"{c}\"", r.text),
-            None => r.text,
-        })
+        .map(numbered)
         .map_err(|e| format!("{}: {}", e.what, e.reason))
+}
+
+/// `rule` with each set of its own numbered, as the engine and iptables-translate number
+/// them (`connlimit0`).
+fn numbered(mut rule: catalog::nft::NftRule) -> catalog::nft::NftRule {
+    let own: Vec<String> = rule
+        .sets
+        .iter()
+        .filter(|s| s.per_rule)
+        .map(|s| s.name.clone())
+        .collect();
+    for prefix in own {
+        rule.rename_set(&prefix, &format!("{prefix}0"));
+    }
+    rule
 }
 
 #[test]
@@ -864,7 +1226,12 @@ fn validation_names_rule_line_and_module() {
     let mut v4 = Tables::new(Family::V4);
     let mut filter = Table::with_builtin_chains("filter").unwrap();
     let line = line!() + 1;
-    let rule = Rule::new().with_match(pyptables::Match::new("recent").opt("name", "x").flag("set"));
+    let rule = Rule::new().with_match(
+        pyptables::Match::new("recent")
+            .opt("name", "x")
+            .flag("rcheck")
+            .opt("hitcount", 3),
+    );
     filter["INPUT"].push(rule.accept());
     v4.add(filter);
     let fw = Firewall::from_tables(v4, Tables::new(Family::V6));
@@ -957,7 +1324,11 @@ fn catalog_forms_load_and_agree_with_iptables_translate() {
             Family::V4 => "ip",
             Family::V6 => "ip6",
         };
-        let theirs = translate(family, chain, table, text);
+        let theirs = translate(family, chain, table, text).filter(|_| {
+            !NOT_COMPARED
+                .iter()
+                .any(|(m, _)| text.contains(&format!("{m} ")))
+        });
         let ours = catalog_form(family, text);
         let ours = match (ours, translated) {
             (Ok(o), _) => o,
@@ -972,8 +1343,13 @@ fn catalog_forms_load_and_agree_with_iptables_translate() {
             }
         };
         let base = hook(table, chain);
+        // The named sets the form refers to, declared as the engine declares them.
+        let sets: String = catalog_sets(family, text)
+            .iter()
+            .map(|d| format!("\t{d}\n"))
+            .collect();
         let mut script = format!(
-            "table {fam} kc {{}}\ndelete table {fam} kc\ntable {fam} kc {{\n\tchain a {{\n\t\t{base}\n\t\t{ours}\n\t}}\n"
+            "table {fam} kc {{}}\ndelete table {fam} kc\ntable {fam} kc {{\n{sets}\tchain a {{\n\t\t{base}\n\t\t{ours}\n\t}}\n"
         );
         if let Some(t) = &theirs {
             script.push_str(&format!("\tchain b {{\n\t\t{base}\n\t\t{t}\n\t}}\n"));
@@ -1023,6 +1399,7 @@ fn catalog_forms_load_and_agree_with_iptables_translate() {
 fn raw_rules_translate_like_rules_with_options() {
     for &(family, _, _, text, translated) in SAMPLES {
         let raw = pyptables::catalog::nft::raw_to_nft(family, text, &|c| c.to_string())
+            .map(numbered)
             .map(|r| match r.comment {
                 Some(c) => format!("{} comment \"{c}\"", r.text),
                 None => r.text,
@@ -1112,4 +1489,84 @@ fn matches_alone_get_their_form_or_a_refusal() {
         let e = fw.validate_nft().unwrap_err().to_string();
         assert!(e.contains(what), "{e}");
     }
+}
+
+/// Packet-header forms where iptables-translate's differs from the match (so the comparison
+/// above cannot hold them): each must load and list as written here, by hand from the
+/// kernel's match code.
+#[test]
+#[ignore = "needs root and nftables (kernel test)"]
+fn header_forms_iptables_translate_gets_wrong() {
+    pyptables_testkit::require_root_and_iptables();
+    let ns = Netns::new("nft_headers").unwrap();
+    let cases: &[(Family, &str, &str)] = &[
+        // ip6tables-translate writes `ip ecn`, which never matches an IPv6 packet.
+        (V6, "-m ecn --ecn-ip-ect 2", "ip6 ecn ect0"),
+        (V6, "-m ecn ! --ecn-ip-ect 0", "ip6 ecn != not-ect"),
+        // xt_ecn tests one bit; `tcp flags != ecn` would compare the whole flags byte.
+        (V4, "-p tcp -m ecn ! --ecn-tcp-ece", "tcp flags ! ecn"),
+        (V6, "-p tcp -m ecn --ecn-tcp-cwr", "tcp flags cwr"),
+        // ip6t_frag: --fragres wants both reserved fields zero; --fraglen is ignored, the
+        // header must still be there.
+        (V6, "-m frag --fragres", "frag reserved 0 frag reserved2 0"),
+        (V6, "-m frag --fraglen 3", "exthdr frag exists"),
+        // ip6t_hbh and ip6t_rt compare the header length in bytes; nft's field is in 8-byte
+        // units less one (ip6tables-translate copies the bytes).
+        (V6, "-m hbh --hbh-len 8", "hbh hdrlength 0"),
+        (V6, "-m dst ! --dst-len 16", "dst hdrlength != 1"),
+        (
+            V6,
+            "-m rt --rt-type 2 --rt-len 24",
+            "rt type 2 rt hdrlength 2",
+        ),
+        (V6, "-m hbh ! --hbh-len 12", "exthdr hbh exists"),
+        // xt_dccp's INVALID is type 10 alone.
+        (V4, "-p dccp -m dccp --dccp-types INVALID", "dccp type 10"),
+        // The CPI is 16 bits: a range beyond is cut to it.
+        (V4, "-p ipcomp -m ipcomp --ipcompspi 5:", "comp cpi 5-65535"),
+        // Alone, the IPv6 extension-header matches test that the header is there
+        // (iptables-translate leaves `-m rt` out and has no form of hbh and dst alone).
+        (V6, "-m frag", "exthdr frag exists"),
+        (V6, "-m hbh", "exthdr hbh exists"),
+        (V6, "-m dst", "exthdr dst exists"),
+        (V6, "-m rt", "exthdr rt exists"),
+        // nft lists type 5 by its name.
+        (
+            V6,
+            "-p mh -m mh ! --mh-type bu",
+            "meta l4proto mobility-header mh type != binding-update",
+        ),
+    ];
+    let mut problems = Vec::new();
+    for &(family, text, expected) in cases {
+        let fam = match family {
+            Family::V4 => "ip",
+            Family::V6 => "ip6",
+        };
+        let ours = match catalog_form(family, &format!("{text} -j ACCEPT")) {
+            Ok(o) => o,
+            Err(e) => {
+                problems.push(format!("{text}: no form: {e}"));
+                continue;
+            }
+        };
+        let script = format!(
+            "table {fam} kc {{}}\ndelete table {fam} kc\ntable {fam} kc {{\n\tchain a {{\n\t\t{}\n\t\t{ours}\n\t}}\n}}\n",
+            hook("filter", "INPUT")
+        );
+        // A file of its own: the other kernel test writes `nft`'s at the same time.
+        let path = std::env::temp_dir().join(format!("nft_headers_{}.nft", std::process::id()));
+        std::fs::write(&path, &script).unwrap();
+        if let Err(e) = ns.exec_ok("nft", &["-f", path.to_str().unwrap()]) {
+            problems.push(format!("{text}: the kernel refuses `{ours}`: {e}"));
+            continue;
+        }
+        let listed = listed(&ns, fam, "a");
+        if listed != format!("{expected} accept") {
+            problems.push(format!(
+                "{text}: `{ours}` lists as `{listed}`, expected `{expected} accept`"
+            ));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
 }

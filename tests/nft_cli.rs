@@ -63,7 +63,7 @@ fn print_writes_the_nft_script_of_both_families() {
 #[test]
 fn print_and_check_refuse_what_nft_cannot_express() {
     let fw = firewall! {
-        filter { INPUT { match=recent name=ssh set; } }
+        filter { INPUT { match=recent name=ssh rcheck hitcount=3; } }
     };
     for command in ["print", "check"] {
         let (code, out, err) = run(&fw, &["fw", "--engine", "nftables", command]);
@@ -117,4 +117,69 @@ fn apply_diff_and_a_rollback_without_confirmation() {
     assert_eq!(out.status.code(), Some(1), "not confirmed: {out:?}");
     assert!(String::from_utf8_lossy(&out.stderr).contains("rolled back"));
     assert_eq!(listing(&ns), before);
+}
+
+/// `apply --confirm` without a confirmation puts the previous rules back but keeps the
+/// blocklist as it is at that moment: an address the operator added while the new rules
+/// waited for their confirmation stays listed.
+#[test]
+#[ignore = "needs root and nftables (kernel test)"]
+fn a_rollback_keeps_what_was_added_to_a_set_meanwhile() {
+    use pyptables::{Family, Match, Rule, Table, Tables};
+    require_root_and_iptables();
+    let ns = Netns::new("nft_cli_set").unwrap();
+    let blocklisted = |port: u16| {
+        let mut v4 = Tables::new(Family::V4);
+        let mut filter = Table::with_builtin_chains("filter").unwrap();
+        filter["INPUT"].push(
+            Rule::new()
+                .with_match(Match::new("set").opt("match-set", "blocklist src"))
+                .drop(),
+        );
+        filter["INPUT"].push(Rule::new().proto("tcp").dport(port).accept());
+        v4.add(filter);
+        pyptables::Firewall::from_tables(v4, Tables::new(Family::V6))
+    };
+    let args = |extra: &[&'static str]| -> Vec<String> {
+        let mut a: Vec<String> = ["fw", "--netns", ns.name(), "--engine", "nftables", "apply"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        a.extend(extra.iter().map(|s| s.to_string()));
+        a
+    };
+    let first = args(&["--yes"]);
+    let first: Vec<&str> = first.iter().map(String::as_str).collect();
+    let (code, out, err) = run(&blocklisted(22), &first);
+    assert_eq!(code, 0, "{out}{err}");
+    ns.exec_ok("nft", &["add element ip pyptables blocklist { 192.0.2.7 }"])
+        .unwrap();
+
+    let name = ns.name().to_string();
+    let meanwhile = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        let status = Command::new("ip")
+            .args(["netns", "exec", &name, "nft"])
+            .arg("add element ip pyptables blocklist { 198.51.100.9 }")
+            .status()
+            .unwrap();
+        assert!(status.success());
+    });
+    let second = args(&["--confirm", "2"]);
+    let second: Vec<&str> = second.iter().map(String::as_str).collect();
+    let (code, out, err) = run(&blocklisted(80), &second);
+    meanwhile.join().unwrap();
+    assert_eq!(code, 1, "not confirmed: {out}{err}");
+    assert!(err.contains("rolled back"), "{err}");
+    let listed = ns
+        .exec_ok("nft", &["list", "table", "ip", "pyptables"])
+        .unwrap();
+    assert!(
+        listed.contains("tcp dport 22 accept") && !listed.contains("tcp dport 80 accept"),
+        "the previous rules: {listed}"
+    );
+    assert!(
+        listed.contains("elements = { 192.0.2.7, 198.51.100.9 }"),
+        "both addresses: {listed}"
+    );
 }

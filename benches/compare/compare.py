@@ -296,6 +296,10 @@ def resolve_template(template):
 
 
 def find_example_source(name):
+    # The benchmark drivers are examples declared in Cargo.toml with paths under benches/.
+    driver = os.path.join(REPO, "benches", "drivers", name + ".rs")
+    if os.path.isfile(driver):
+        return driver
     for root, dirs, files in os.walk(REPO):
         dirs[:] = [d for d in dirs if d not in ("target", ".git", "node_modules")]
         if os.path.basename(root) == "examples" and name + ".rs" in files:

@@ -49,6 +49,7 @@
 pub mod chains;
 pub mod combos;
 mod family;
+pub mod header_combos;
 mod hooks;
 pub mod hosts;
 pub mod limits;

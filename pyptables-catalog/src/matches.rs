@@ -5,6 +5,7 @@
 
 use crate::combos;
 use crate::family::Families;
+use crate::header_combos;
 use crate::hooks::Hooks;
 use crate::nft;
 use crate::packet as ev;
@@ -74,6 +75,7 @@ const fn m(name: &'static str, implicit: Implicit, options: &'static [O]) -> Mat
         exclusive: &[],
         constraints: &[],
         nft: None,
+        nft_sets: None,
         bare: false,
     }
 }
@@ -124,6 +126,75 @@ const PORTS: &[O] = &[
         .negatable()
         .eval(ev::eval_dport),
 ];
+
+/// sctp's options: the ports and libxt_sctp's `--chunk-types`.
+const SCTP_OPTIONS: &[O] = &[
+    O::new("sport", K::PortRange)
+        .aliases(&["source-port"])
+        .negatable()
+        .eval(ev::eval_sport),
+    O::new("dport", K::PortRange)
+        .aliases(&["destination-port"])
+        .negatable()
+        .eval(ev::eval_dport),
+    O::new("chunk-types", K::SctpChunks).negatable(),
+];
+
+/// dccp's options: the ports, the packet types and an option number (libxt_dccp).
+const DCCP_OPTIONS: &[O] = &[
+    O::new("sport", K::PortRange)
+        .aliases(&["source-port"])
+        .negatable()
+        .eval(ev::eval_sport),
+    O::new("dport", K::PortRange)
+        .aliases(&["destination-port"])
+        .negatable()
+        .eval(ev::eval_dport),
+    O::new("dccp-types", K::ChoiceList(DCCP_TYPES)).negatable(),
+    O::new("dccp-option", K::UInt { min: 1, max: 255 }).negatable(),
+];
+
+/// DCCP packet types of `--dccp-types` (compared without case).
+const DCCP_TYPES: &[&str] = &[
+    "REQUEST", "RESPONSE", "DATA", "ACK", "DATAACK", "CLOSEREQ", "CLOSE", "RESET", "SYNC",
+    "SYNCACK", "INVALID",
+];
+
+/// The extension headers `-m ipv6header --header` names (libip6t_ipv6header: its own names,
+/// and those `/etc/protocols` gives their numbers, compared with case; written as listed).
+const IPV6_HEADERS: &[&str] = &[
+    "hop-by-hop",
+    "hop",
+    "hopopt",
+    "dst",
+    "ipv6-opts",
+    "route",
+    "ipv6-route",
+    "frag",
+    "ipv6-frag",
+    "auth",
+    "ah",
+    "esp",
+    "none",
+    "ipv6-nonxt",
+    "protocol",
+    "prot",
+    "0",
+    "60",
+    "43",
+    "44",
+    "51",
+    "50",
+    "59",
+    "255",
+];
+
+/// An SPI, CPI or fragment id: a 32-bit number or a range `a:b` of them.
+const SPI: K = K::UIntRange { min: 0, max: U32 };
+/// A header length or type compared whole (libxtables' `XTTYPE_UINT32`).
+const U32_VALUE: K = K::UInt { min: 0, max: U32 };
+/// srh's 8-bit fields.
+const U8_VALUE: K = K::UInt { min: 0, max: 255 };
 
 /// addrtype's `--src-type`/`--dst-type`: comma lists of these.
 const ADDR_TYPE: K = K::FamilyChoiceList {
@@ -205,10 +276,10 @@ pub static MATCHES: &[MatchSpec] = &[
     needs(m("udp", Implicit::ByProtocol, PORTS), &["udp"])
         .nft(nft::udp)
         .bare(),
-    needs(m("sctp", Implicit::ByProtocol, PORTS), &["sctp"])
+    needs(m("sctp", Implicit::ByProtocol, SCTP_OPTIONS), &["sctp"])
         .nft(nft::sctp)
         .bare(),
-    needs(m("dccp", Implicit::ByProtocol, PORTS), &["dccp"])
+    needs(m("dccp", Implicit::ByProtocol, DCCP_OPTIONS), &["dccp"])
         .nft(nft::dccp)
         .bare(),
     needs(
@@ -240,6 +311,224 @@ pub static MATCHES: &[MatchSpec] = &[
         &["ipv6-icmp", "icmpv6"],
     )
     .nft(nft::icmp6),
+    // ---- packet-header matches: ecn, esp, ah, ipcomp, u32 and IPv6's extension headers ----
+    // Their kernel modules: xt_ecn, xt_esp, ipt_ah/ip6t_ah, xt_ipcomp, xt_u32, xt_bpf,
+    // ip6t_frag, ip6t_hbh (also dst), ip6t_rt, ip6t_mh, ip6t_ipv6header, ip6t_srh. None is
+    // limited to tables or chains. `eui64` is not here: it has no options, and the model
+    // writes a match only with its options.
+    rules(
+        m(
+            "ecn",
+            Implicit::ByKey,
+            &[
+                // xt_ecn refuses the TCP bits without `-p tcp`.
+                O::new("ecn-tcp-cwr", FLAG).negatable().protocols(&["tcp"]),
+                O::new("ecn-tcp-ece", FLAG).negatable().protocols(&["tcp"]),
+                O::new("ecn-ip-ect", K::UInt { min: 0, max: 3 }).negatable(),
+            ],
+        ),
+        &[&["ecn-tcp-cwr", "ecn-tcp-ece", "ecn-ip-ect"]],
+        &[],
+    )
+    .nft(nft::ecn),
+    needs(
+        m(
+            "esp",
+            Implicit::ByProtocol,
+            &[O::new("espspi", SPI).negatable()],
+        ),
+        &["esp"],
+    )
+    .nft(nft::esp)
+    .bare(),
+    // One name, two modules: libipt_ah (`--ahspi`) and libip6t_ah (also `--ahlen`, `--ahres`).
+    m(
+        "ah",
+        Implicit::ByKey,
+        &[
+            O::new("ahspi", SPI).negatable(),
+            O::new("ahlen", U32_VALUE)
+                .negatable()
+                .families(Families::V6),
+            O::new("ahres", FLAG).families(Families::V6),
+        ],
+    )
+    .constrained(&[C::Check(header_combos::ah_protocol)])
+    .nft(nft::ah)
+    .bare(),
+    needs(
+        m(
+            "ipcomp",
+            Implicit::ByProtocol,
+            &[
+                O::new("ipcompspi", SPI).negatable(),
+                // Taken by iptables, ignored by xt_ipcomp.
+                O::new("compres", FLAG),
+            ],
+        ),
+        &["ipcomp"],
+    )
+    .nft(nft::ipcomp)
+    .bare(),
+    // No nft form: nft has no expression that follows u32's `@` (an offset read from the
+    // packet) or shifts a loaded word, and iptables-translate has none either.
+    rules(
+        m("u32", Implicit::ByKey, &[O::new("u32", K::U32).negatable()]),
+        &[&["u32"]],
+        &[],
+    ),
+    // No nft form: nft cannot run a classic BPF program. `--object-pinned` (a pinned eBPF
+    // program, which only the loading machine has) is not here.
+    rules(
+        m(
+            "bpf",
+            Implicit::Never,
+            &[O::new("bytecode", K::BpfBytecode)],
+        ),
+        &[&["bytecode"]],
+        &[],
+    ),
+    rules(
+        scoped(
+            m(
+                "frag",
+                Implicit::ByKey,
+                &[
+                    O::new("fragid", SPI).negatable(),
+                    O::new("fraglen", U32_VALUE).negatable(),
+                    O::new("fragres", FLAG),
+                    O::new("fragfirst", FLAG),
+                    O::new("fragmore", FLAG),
+                    O::new("fraglast", FLAG),
+                ],
+            ),
+            family_only(Families::V6),
+        ),
+        &[],
+        &[&["fragmore", "fraglast"]],
+    )
+    .nft(nft::frag)
+    .bare(),
+    // hbh and dst: the kernel compares `--*-len` with the header's length in bytes, nft's
+    // `hdrlength` is the raw field (8-byte units less one), which the forms convert
+    // (iptables-translate's `hbh hdrlength N` does not); nft cannot list options.
+    scoped(
+        m(
+            "hbh",
+            Implicit::ByKey,
+            &[
+                O::new("hbh-len", U32_VALUE).negatable(),
+                O::new("hbh-opts", K::Ip6Options),
+            ],
+        ),
+        family_only(Families::V6),
+    )
+    .nft(nft::hbh)
+    .bare(),
+    scoped(
+        m(
+            "dst",
+            Implicit::ByKey,
+            &[
+                O::new("dst-len", U32_VALUE).negatable(),
+                O::new("dst-opts", K::Ip6Options),
+            ],
+        ),
+        family_only(Families::V6),
+    )
+    .nft(nft::dst)
+    .bare(),
+    scoped(
+        m(
+            "rt",
+            Implicit::ByKey,
+            &[
+                O::new("rt-type", U32_VALUE).negatable(),
+                O::new("rt-segsleft", SPI).negatable(),
+                O::new("rt-len", U32_VALUE).negatable(),
+                O::new("rt-0-res", FLAG),
+                O::new("rt-0-addrs", K::Ip6AddressList),
+                O::new("rt-0-not-strict", FLAG),
+            ],
+        ),
+        family_only(Families::V6),
+    )
+    .constrained(&[C::Check(header_combos::rt_type0)])
+    .nft(nft::rt)
+    .bare(),
+    needs(
+        scoped(
+            m(
+                "mh",
+                Implicit::ByProtocol,
+                &[O::new("mh-type", K::MhType).negatable()],
+            ),
+            family_only(Families::V6),
+        ),
+        &["mh", "ipv6-mh", "mobility-header"],
+    )
+    .nft(nft::mh)
+    .bare(),
+    // No nft form: `exthdr NAME exists` tests one header anywhere in the chain, while
+    // ipv6header (without --soft) wants exactly the listed set, and nft has no test for the
+    // upper-layer "protocol" or "none" entries; iptables-translate has none either.
+    rules(
+        scoped(
+            m(
+                "ipv6header",
+                Implicit::Never,
+                &[
+                    O::new("header", K::ChoiceList(IPV6_HEADERS)).negatable(),
+                    O::new("soft", FLAG),
+                ],
+            ),
+            family_only(Families::V6),
+        ),
+        &[&["header"]],
+        &[],
+    ),
+    // No nft form: nft 1.0.6 has `srh flags`/`srh tag`/`srh last-entry`, but not the
+    // greater/less comparisons as one expression with xt_srh's inversion per option, nor
+    // the segment-id masks; iptables-translate has none.
+    rules(
+        scoped(
+            m(
+                "srh",
+                Implicit::ByKey,
+                &[
+                    O::new("srh-next-hdr", U8_VALUE).negatable(),
+                    O::new("srh-hdr-len-eq", U8_VALUE).negatable(),
+                    O::new("srh-hdr-len-gt", U8_VALUE).negatable(),
+                    O::new("srh-hdr-len-lt", U8_VALUE).negatable(),
+                    O::new("srh-segs-left-eq", U8_VALUE).negatable(),
+                    O::new("srh-segs-left-gt", U8_VALUE).negatable(),
+                    O::new("srh-segs-left-lt", U8_VALUE).negatable(),
+                    O::new("srh-last-entry-eq", U8_VALUE).negatable(),
+                    O::new("srh-last-entry-gt", U8_VALUE).negatable(),
+                    O::new("srh-last-entry-lt", U8_VALUE).negatable(),
+                    O::new("srh-tag", K::UInt { min: 0, max: 65535 }).negatable(),
+                    O::new("srh-psid", K::Address).negatable(),
+                    O::new("srh-nsid", K::Address).negatable(),
+                    O::new("srh-lsid", K::Address).negatable(),
+                ],
+            ),
+            family_only(Families::V6),
+        ),
+        &[],
+        // libip6t_srh keeps each group's value in one field: the last one given would
+        // silently count for all of them.
+        &[
+            &["srh-hdr-len-eq", "srh-hdr-len-gt", "srh-hdr-len-lt"],
+            &["srh-segs-left-eq", "srh-segs-left-gt", "srh-segs-left-lt"],
+            &[
+                "srh-last-entry-eq",
+                "srh-last-entry-gt",
+                "srh-last-entry-lt",
+            ],
+        ],
+    )
+    .bare(),
+    // ---- end of the packet-header matches ----
     rules(
         needs(
             m(
@@ -312,8 +601,8 @@ pub static MATCHES: &[MatchSpec] = &[
     .constrained(&[C::Check(combos::limit_overflow)])
     .nft(nft::limit)
     .bare(),
-    // No nft form: `meter NAME { ip saddr limit rate … }` needs --hashlimit-mode, keeps its
-    // own burst and expiry defaults, and a named meter this table does not declare.
+    // On nft (address modes): `update @NAME { ip saddr timeout … limit rate … }` on a
+    // dynamic set the engine declares; what stays refused says why in nft::hashlimit.
     rules(
         m(
             "hashlimit",
@@ -345,9 +634,11 @@ pub static MATCHES: &[MatchSpec] = &[
         .constrained(&[C::Check(combos::hashlimit_overflow)]),
         &[&["hashlimit-name"], &["hashlimit-upto", "hashlimit-above"]],
         &[&["hashlimit-upto", "hashlimit-above"]],
-    ),
-    // No nft form: `ct count` per address needs a named dynamic set (`add @set { ip saddr ct
-    // count over N }`) that this table does not declare; `ct count` alone counts for the rule.
+    )
+    .nft(nft::hashlimit)
+    .nft_sets(nft::hashlimit_sets),
+    // On nft: `add @connlimitN { ip saddr ct count over N }`, a dynamic set of the rule's own
+    // that the engine declares; both count with nf_conncount.
     rules(
         m(
             "connlimit",
@@ -365,7 +656,9 @@ pub static MATCHES: &[MatchSpec] = &[
             &["connlimit-upto", "connlimit-above"],
             &["connlimit-saddr", "connlimit-daddr"],
         ],
-    ),
+    )
+    .nft(nft::connlimit)
+    .nft_sets(nft::connlimit_sets),
     rules(
         m(
             "recent",
@@ -398,7 +691,9 @@ pub static MATCHES: &[MatchSpec] = &[
             &["set", "rcheck", "update", "remove"],
             &["rsource", "rdest"],
         ],
-    ),
+    )
+    .nft(nft::recent)
+    .nft_sets(nft::recent_sets),
     m(
         "iprange",
         Implicit::ByKey,
@@ -484,7 +779,8 @@ pub static MATCHES: &[MatchSpec] = &[
             O::new("physdev-is-bridged", FLAG).negatable(),
         ],
     ),
-    // No nft form: an ipset is not an nft set, and this table declares none.
+    // On nft: a named set of the firewall's table, declared by the engine, filled by the
+    // operator (`nft add element`) as the ipset is (`ipset add`).
     m(
         "set",
         Implicit::ByKey,
@@ -494,7 +790,9 @@ pub static MATCHES: &[MatchSpec] = &[
                 .eval(ev::eval_match_set),
             O::new("return-nomatch", FLAG),
         ],
-    ),
+    )
+    .nft(nft::match_set)
+    .nft_sets(nft::match_set_sets),
     rules(
         m(
             "string",

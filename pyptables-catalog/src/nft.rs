@@ -3,10 +3,15 @@
 //! Each match, target and built-in option of the catalog carries an [`NftForm`] (set with
 //! `.nft(…)` next to its iptables spec): a function from the options a rule gives it to the
 //! nft expression or statement that does the same, or the reason nft cannot say it. Entries
-//! without one (`recent`, `string`, `u32`-like matches, `hashlimit`, ipset references, …) have
-//! no nft equivalent that works the same; a rule using them is refused under the nftables
-//! engine, never translated into less. The forms follow `iptables-translate` (iptables 1.8.9)
-//! where it has one; `tests/nft_catalog.rs` compares them and loads each into the kernel.
+//! without one (`string`, `u32`-like matches, `physdev`, …) have no nft equivalent that works
+//! the same; a rule using them is refused under the nftables engine, never translated into
+//! less. The forms follow `iptables-translate` (iptables 1.8.9) where it has one;
+//! `tests/nft_catalog.rs` compares them and loads each into the kernel.
+//!
+//! Some forms refer to a named set of the firewall's table (`ip saddr @blocklist`): ipsets
+//! (`-m set`), xt_recent lists, connlimit's counts and hashlimit's buckets. Their entries
+//! also say which sets they need (`.nft_sets(…)`, an [`NftSets`]), which the engine
+//! declares once per table ([`NftSet`]).
 
 use crate::family::Family;
 use crate::rule::{protocol_of, resolve, Arg, TargetCall, TargetKind};
@@ -41,7 +46,94 @@ pub struct NftRule {
     pub text: String,
     /// The rule's `--comment`, if it has one.
     pub comment: Option<String>,
+    /// The named sets `text` refers to (`@blocklist`), which the table must declare.
+    pub sets: Vec<NftSet>,
 }
+
+/// A named set a rule's nft form refers to (`ip saddr @blocklist`), declared by the nftables
+/// engine in the firewall's own table. Its elements are not the firewall's: they are filled
+/// at run time (`nft add element …`, or by the rules themselves for `-m recent`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NftSet {
+    /// The set's name, as the rule refers to it after `@`.
+    pub name: String,
+    /// Its key type: `ipv4_addr` or `ipv6_addr`.
+    pub key: &'static str,
+    /// Its flags, comma separated as `nft list` writes them: `interval`, `dynamic`.
+    pub flags: &'static str,
+    /// What uses it (`-m set`, `-m recent`), for the messages about it.
+    pub by: &'static str,
+    /// Whether each rule has a set of its own, whose state is the rule's (connlimit's
+    /// counts): `name` is then a prefix, numbered by the engine per table (`connlimit0`,
+    /// `connlimit1`, as `iptables-translate` names them; see [`NftRule::rename_set`]), and
+    /// its elements are not kept when the firewall is applied again (iptables starts such a
+    /// rule's state afresh too).
+    pub per_rule: bool,
+    /// Whether applying the firewall again carries its elements over: an address list's
+    /// are the operator's (or, for recent, what iptables keeps too); elements with a state
+    /// of their own (a count, a token bucket) are not put back.
+    pub keep_elements: bool,
+    /// What each element carries (`timeout 1s limit rate 10/second burst 2 packets`): the
+    /// rules that share a set must agree on it, empty for a plain set.
+    pub template: String,
+    /// The timeout of its elements, in seconds (`-m recent --seconds`), declared with the
+    /// set (`flags dynamic,timeout; timeout 1m;`); the rules that share the set must agree
+    /// on it, except those that work with any ([`NftSet::any_timeout`]).
+    pub timeout: Option<u64>,
+    /// Whether the rule works with the set whatever its timeout (recent's `--set`, whose
+    /// `update` refreshes it): the set then takes the timeout of the rules that give one.
+    pub any_timeout: bool,
+}
+
+impl NftSet {
+    /// The declaration inside a `table { … }` block:
+    /// `set blocklist { type ipv4_addr; flags interval; }`.
+    #[must_use]
+    pub fn declaration(&self) -> String {
+        match self.listed_timeout() {
+            None => format!(
+                "set {} {{ type {}; flags {}; }}",
+                self.name, self.key, self.flags
+            ),
+            Some(t) => format!(
+                "set {} {{ type {}; flags {}; timeout {t}; }}",
+                self.name,
+                self.key,
+                self.listed_flags()
+            ),
+        }
+    }
+
+    /// Its flags as `nft list` writes them (`dynamic,timeout` for a set with a timeout).
+    #[must_use]
+    pub fn listed_flags(&self) -> String {
+        match self.timeout {
+            Some(_) => format!("{},timeout", self.flags),
+            None => self.flags.to_string(),
+        }
+    }
+
+    /// Its timeout as `nft list` writes it (`1m`), if it has one.
+    #[must_use]
+    pub fn listed_timeout(&self) -> Option<String> {
+        self.timeout.map(|s| nft_duration(s.saturating_mul(1000)))
+    }
+}
+
+impl NftRule {
+    /// Renames set `from` to `to`, in the rule's text (`@from {`) and in its sets.
+    pub fn rename_set(&mut self, from: &str, to: &str) {
+        self.text = self
+            .text
+            .replace(&format!("@{from} {{"), &format!("@{to} {{"));
+        for set in self.sets.iter_mut().filter(|s| s.name == from) {
+            set.name = to.to_string();
+        }
+    }
+}
+
+/// The named sets a match's nft form refers to, for the options given.
+pub type NftSets = fn(&Given<'_>) -> Vec<NftSet>;
 
 /// Translates one rule of `family` (its options and target, as the catalog checks them) into
 /// nft. `chain` names the nft chain a jump or goto to user chain `name` goes to.
@@ -114,12 +206,16 @@ pub fn rule_to_nft(
                 "nftables has no equivalent of this match; use the iptables engine for this rule",
             )
         })?;
-        let text = form(&Given {
+        if given.is_empty() && !module.bare {
+            // Refused by validation; the forms of such matches read their options.
+            return Err(no(&what, crate::rule::bare_refusal(module).to_string()));
+        }
+        let g = Given {
             family,
             options: &given,
             rule: args,
-        })
-        .map_err(|r| no(&what, r))?;
+        };
+        let text = form(&g).map_err(|r| no(&what, r))?;
         if given.is_empty() && text.is_empty() {
             // `-p tcp -m tcp` also refuses fragments after the first: leaving it out would
             // match more packets.
@@ -128,6 +224,9 @@ pub fn rule_to_nft(
                 "alone, it tests what no nft expression tests (for a protocol match: that the \
                  packet is not a later fragment); leave the match out or use the iptables engine",
             ));
+        }
+        if let Some(sets) = module.nft_sets {
+            out.sets.extend(sets(&g));
         }
         push(&mut parts, text);
     }
@@ -307,6 +406,8 @@ pub fn protocol(g: &Given<'_>) -> Result<String, String> {
     }
     let v = match v.as_str() {
         "icmpv6" | "ipv6-icmp" | "58" => "ipv6-icmp".to_string(),
+        // nft knows the mobility header only by its /etc/protocols name.
+        "mh" | "ipv6-mh" | "135" => "mobility-header".to_string(),
         _ => v,
     };
     Ok(match g.family {
@@ -353,9 +454,30 @@ pub fn sctp(g: &Given<'_>) -> Result<String, String> {
     proto_ports(g, "sctp")
 }
 
-/// `-m dccp`.
+/// `-m dccp`: ports and `--dccp-types` (`dccp type { … }`); `--dccp-option` has no form.
 pub fn dccp(g: &Given<'_>) -> Result<String, String> {
-    proto_ports(g, "dccp")
+    let mut out = Vec::new();
+    for &(name, v, n) in g.options {
+        if name != "dccp-types" {
+            let one = [(name, v, n)];
+            out.push(proto_ports(
+                &Given {
+                    family: g.family,
+                    options: &one,
+                    rule: g.rule,
+                },
+                "dccp",
+            )?);
+            continue;
+        }
+        // xt_dccp's INVALID is type 10 alone (iptables-translate's `10-15` takes more).
+        let types: Vec<String> = lower_list(value(v, name)?)
+            .into_iter()
+            .map(|t| if t == "invalid" { "10".to_string() } else { t })
+            .collect();
+        out.push(format!("dccp type {}{}", neq(n), set_of(&types)));
+    }
+    Ok(out.join(" "))
 }
 
 fn flags(list: &str) -> String {
@@ -486,7 +608,10 @@ const ICMP6_CODES: &[(&str, &str, &str)] = &[
 fn icmp_any(g: &Given<'_>, proto: &str, codes: &[(&str, &str, &str)]) -> Result<String, String> {
     let (name, v, n) = g.options[0];
     let v = value(v, name)?;
-    if v == "any" {
+    // xt_icmp reads type 255 as any type, whatever the code (iptables-save prints `any`);
+    // ICMPv6 type 255 is a type like the others.
+    let any_type = proto == "icmp" && v.split('/').next() == Some("255");
+    if v == "any" || any_type {
         return Ok(if n {
             "meta l4proto != 0 meta l4proto 0"
         } else {
@@ -1043,6 +1168,237 @@ pub fn realm(g: &Given<'_>) -> Result<String, String> {
     Ok(mark_match("meta rtclassid", value(v, name)?, n))
 }
 
+// ---- packet-header matches ----------------------------------------------------------------
+
+/// A 32-bit range value (`a:b`, canonical) as nft's `a-b` on a field of `bits` bits:
+/// the high end is cut to the field (a narrower field cannot hold more), and a range wholly
+/// above it has no form (the iptables rule never matches).
+fn narrow_range(v: &str, bits: u32, what: &str) -> Result<String, String> {
+    let max = (1u64 << bits) - 1;
+    let (lo, hi) = v.split_once(':').unwrap_or((v, v));
+    let lo: u64 = lo.parse().map_err(|_| format!("bad range {v}"))?;
+    let hi: u64 = hi.parse().map_err(|_| format!("bad range {v}"))?;
+    if lo > max {
+        return Err(format!(
+            "{what} is a {bits}-bit field: {v} never matches, and nft refuses such a value"
+        ));
+    }
+    let hi = hi.min(max);
+    Ok(if lo == hi {
+        lo.to_string()
+    } else {
+        format!("{lo}-{hi}")
+    })
+}
+
+/// `-m ecn`: `tcp flags cwr`, `tcp flags ecn` (ECE), `ip ecn ect0`.
+pub fn ecn(g: &Given<'_>) -> Result<String, String> {
+    let mut out = Vec::new();
+    for &(name, v, n) in g.options {
+        out.push(match name {
+            // Only the one bit: `tcp flags != ecn` (iptables-translate's) compares all flags.
+            "ecn-tcp-cwr" | "ecn-tcp-ece" => {
+                let flag = if name == "ecn-tcp-cwr" { "cwr" } else { "ecn" };
+                format!("tcp flags {}{flag}", if n { "! " } else { "" })
+            }
+            "ecn-ip-ect" => {
+                let ect = match value(v, name)? {
+                    "0" => "not-ect",
+                    "1" => "ect1",
+                    "2" => "ect0",
+                    "3" => "ce",
+                    other => return Err(format!("--ecn-ip-ect {other} is not 0-3")),
+                };
+                // ip6tables-translate writes `ip ecn` for IPv6 too, which never matches there.
+                format!("{} ecn {}{ect}", ip(g.family), neq(n))
+            }
+            other => return Err(format!("nft has no form of --{other}")),
+        });
+    }
+    Ok(out.join(" "))
+}
+
+/// `-m esp`: `esp spi 5` (a 32-bit field).
+pub fn esp(g: &Given<'_>) -> Result<String, String> {
+    // Alone: no form (the match also refuses later fragments).
+    let Some(&(name, v, n)) = g.options.first() else {
+        return Ok(String::new());
+    };
+    Ok(format!(
+        "esp spi {}{}",
+        neq(n),
+        narrow_range(value(v, name)?, 32, "the SPI")?
+    ))
+}
+
+/// `-m ah` (IPv4): `ah spi 5`. In IPv6 nft's `ah` expressions test the protocol after the
+/// extension headers, which is never AH, so there is no form.
+pub fn ah(g: &Given<'_>) -> Result<String, String> {
+    if g.family == Family::V6 {
+        return Err(
+            "in IPv6 nft's `ah` expressions follow the protocol after the extension headers, \
+             which is never AH: nothing would match"
+                .into(),
+        );
+    }
+    let Some(&(name, v, n)) = g.options.first() else {
+        return Ok(String::new());
+    };
+    if name != "ahspi" {
+        return Err(format!("nft has no form of --{name}"));
+    }
+    Ok(format!(
+        "ah spi {}{}",
+        neq(n),
+        narrow_range(value(v, name)?, 32, "the SPI")?
+    ))
+}
+
+/// `-m ipcomp`: `comp cpi 5`; the CPI is 16 bits, `--compres` is ignored by the kernel.
+pub fn ipcomp(g: &Given<'_>) -> Result<String, String> {
+    // Alone: no form (the match also refuses later fragments).
+    if g.options.is_empty() {
+        return Ok(String::new());
+    }
+    let mut out = Vec::new();
+    for &(name, v, n) in g.options {
+        match name {
+            "ipcompspi" => out.push(format!(
+                "comp cpi {}{}",
+                neq(n),
+                narrow_range(value(v, name)?, 16, "the CPI")?
+            )),
+            "compres" => {}
+            other => return Err(format!("nft has no form of --{other}")),
+        }
+    }
+    if out.is_empty() {
+        out.push("meta l4proto ipcomp".into());
+    }
+    Ok(out.join(" "))
+}
+
+/// `-m frag`: `frag id`, `frag frag-off`, `frag more-fragments`, `frag reserved`. The
+/// kernel ignores `--fraglen` (a fragment header has no length), so it adds nothing beyond
+/// the header itself.
+pub fn frag(g: &Given<'_>) -> Result<String, String> {
+    let mut out = Vec::new();
+    for &(name, v, n) in g.options {
+        match name {
+            "fragid" => out.push(format!(
+                "frag id {}{}",
+                neq(n),
+                narrow_range(value(v, name)?, 32, "the fragment id")?
+            )),
+            "fraglen" => {}
+            // ip6t_frag: both reserved fields zero (iptables-translate's `frag reserved 1`
+            // is the opposite).
+            "fragres" => out.push("frag reserved 0 frag reserved2 0".into()),
+            "fragfirst" => out.push("frag frag-off 0".into()),
+            "fragmore" => out.push("frag more-fragments 1".into()),
+            "fraglast" => out.push("frag more-fragments 0".into()),
+            other => return Err(format!("nft has no form of --{other}")),
+        }
+    }
+    if out.is_empty() {
+        out.push("exthdr frag exists".into());
+    }
+    Ok(out.join(" "))
+}
+
+/// An extension header's length as ip6t_hbh/ip6t_rt compare it, in bytes, as nft's
+/// `hdrlength` field (8-byte units less one). A length no header can have never matches, so
+/// it has no form; inverted, it holds for every packet that has the header.
+fn ext_len(header: &str, option: &str, v: &str, negated: bool) -> Result<String, String> {
+    let bytes: u64 = v.parse().map_err(|_| format!("bad length {v}"))?;
+    if bytes.is_multiple_of(8) && (8..=2048).contains(&bytes) {
+        return Ok(format!(
+            "{header} hdrlength {}{}",
+            neq(negated),
+            bytes / 8 - 1
+        ));
+    }
+    if negated {
+        return Ok(format!("exthdr {header} exists"));
+    }
+    Err(format!(
+        "--{option} is the header's length in bytes, a multiple of 8 from 8 to 2048: {v} never          matches"
+    ))
+}
+
+/// `-m hbh` / `-m dst`: `--*-len` as `hdrlength` (the kernel compares bytes, iptables-translate
+/// writes the bytes as nft's 8-byte units); `--*-opts` has no form (nft cannot list options).
+fn opts_header(g: &Given<'_>, header: &str) -> Result<String, String> {
+    let mut out = Vec::new();
+    for &(name, v, n) in g.options {
+        if name.ends_with("-len") {
+            out.push(ext_len(header, name, value(v, name)?, n)?);
+        } else {
+            return Err(format!(
+                "nft has no form of --{name} (it cannot list options)"
+            ));
+        }
+    }
+    // Alone, the match tests that the header is there.
+    if g.options.is_empty() {
+        out.push(format!("exthdr {header} exists"));
+    }
+    Ok(out.join(" "))
+}
+
+/// `-m hbh`: `hbh hdrlength` from `--hbh-len` in bytes (8-byte units less one).
+pub fn hbh(g: &Given<'_>) -> Result<String, String> {
+    opts_header(g, "hbh")
+}
+
+/// `-m dst`: `dst hdrlength` from `--dst-len` in bytes (8-byte units less one).
+pub fn dst(g: &Given<'_>) -> Result<String, String> {
+    opts_header(g, "dst")
+}
+
+/// `-m rt`: `rt type`, `rt seg-left`, `rt hdrlength` (from `--rt-len` in bytes); the type-0 options
+/// have no form.
+pub fn rt(g: &Given<'_>) -> Result<String, String> {
+    let mut out = Vec::new();
+    for &(name, v, n) in g.options {
+        match name {
+            "rt-type" => out.push(format!(
+                "rt type {}{}",
+                neq(n),
+                narrow_range(value(v, name)?, 8, "the routing type")?
+            )),
+            "rt-segsleft" => out.push(format!(
+                "rt seg-left {}{}",
+                neq(n),
+                narrow_range(value(v, name)?, 8, "segments left")?
+            )),
+            "rt-len" => out.push(ext_len("rt", name, value(v, name)?, n)?),
+            other => {
+                return Err(format!(
+                    "nft has no form of --{other} (nft has no type-0 address list)"
+                ))
+            }
+        }
+    }
+    // Alone, the match tests that the header is there.
+    if g.options.is_empty() {
+        out.push("exthdr rt exists".into());
+    }
+    Ok(out.join(" "))
+}
+
+/// `-m mh`: `mh type 1-3` (the types in numbers, as the catalog writes them).
+pub fn mh(g: &Given<'_>) -> Result<String, String> {
+    let Some(&(name, v, n)) = g.options.first() else {
+        return Ok(String::new());
+    };
+    Ok(format!(
+        "mh type {}{}",
+        neq(n),
+        narrow_range(value(v, name)?, 8, "the type")?
+    ))
+}
+
 // ---- targets ------------------------------------------------------------------------------
 
 /// `-j ACCEPT`.
@@ -1367,6 +1723,408 @@ pub fn nfqueue(g: &Given<'_>) -> Result<String, String> {
         format!(" {}", flags.join(","))
     };
     Ok(format!("queue{flags} num {num}"))
+}
+
+// ---- named sets ---------------------------------------------------------------------------
+
+fn address_key(f: Family) -> &'static str {
+    match f {
+        Family::V4 => "ipv4_addr",
+        Family::V6 => "ipv6_addr",
+    }
+}
+
+/// The set name and its one direction of `--match-set NAME DIR`.
+fn set_ref<'a>(g: &Given<'a>) -> Result<(&'a str, &'a str), String> {
+    let v = value(g.value("match-set"), "match-set")?;
+    let (name, dirs) = v
+        .split_once(' ')
+        .ok_or("--match-set takes a set name and directions")?;
+    if dirs.contains(',') {
+        return Err(format!(
+            "`{dirs}` looks the set up with several fields at once; the nft set's key type \
+             depends on the ipset's type (hash:ip,port is `ipv4_addr . inet_service`, \
+             hash:net,net two addresses), which the rule does not say; use one direction \
+             (`src` or `dst`) or the iptables engine"
+        ));
+    }
+    Ok((name, dirs))
+}
+
+/// `-m set --match-set NAME src|dst`: `ip saddr @NAME` / `ip daddr @NAME` (`ip6` in IPv6,
+/// `!=` when negated), on a set the engine declares in the firewall's table (see
+/// [`match_set_sets`]). One direction is read as an address set (ipset's hash:ip and
+/// hash:net uses); several directions are refused (the key type is unknown).
+pub fn match_set(g: &Given<'_>) -> Result<String, String> {
+    if g.has("return-nomatch") {
+        return Err(
+            "--return-nomatch turns on ipset's `nomatch` entries, which nft sets \
+                    do not have; use the iptables engine"
+                .into(),
+        );
+    }
+    let (name, dir) = set_ref(g)?;
+    let negated = g.options.iter().any(|o| o.0 == "match-set" && o.2);
+    let field = if dir == "src" { "saddr" } else { "daddr" };
+    Ok(format!("{} {field} {}@{name}", ip(g.family), neq(negated)))
+}
+
+/// The set [`match_set`] refers to: `set NAME { type ipv4_addr; flags interval; }`.
+///
+/// `interval` so that it holds single addresses and prefixes alike (what ipset's hash:ip
+/// and hash:net hold). Without `auto-merge`: with it, nft merges `192.0.2.1` and
+/// `192.0.2.2` into one range, after which `nft delete element … { 192.0.2.1 }` fails,
+/// where `ipset del` of a hash:ip entry works; the price is that an element overlapping an
+/// existing one is refused on `add element` (hash:net would take both).
+pub fn match_set_sets(g: &Given<'_>) -> Vec<NftSet> {
+    match set_ref(g) {
+        Ok((name, _)) => vec![NftSet {
+            name: name.to_string(),
+            key: address_key(g.family),
+            flags: "interval",
+            by: "-m set",
+            per_rule: false,
+            keep_elements: true,
+            template: String::new(),
+            timeout: None,
+            any_timeout: false,
+        }],
+        Err(_) => Vec::new(),
+    }
+}
+
+/// `-m recent`: xt_recent's list `NAME` becomes a dynamic set `NAME` in the firewall's table
+/// (see [`recent_sets`]), keyed on the source address (`--rdest`: the destination):
+/// - `--set` → `update @NAME { ip saddr }`, which always matches, as `--set` does, and
+///   restarts the address's timeout if the set has one, as `--set` records a new hit;
+/// - `--rcheck` → `ip saddr @NAME` (`!=` when negated);
+/// - `--update` → `ip saddr @NAME update @NAME { ip saddr }` (only a match records a hit);
+/// - `--remove` → `ip saddr @NAME delete @NAME { ip saddr }`.
+///
+/// `--seconds S` (with or without `--reap`) is the set's timeout: an address is in the set
+/// for S seconds after its last hit, which is what `--rcheck --seconds S` and
+/// `--update --seconds S` ask. That is exact only if every rule that checks the list gives
+/// the same S: xt_recent keeps the address (and `--remove` or a check without `--seconds`
+/// still finds it) after S, the set does not, and a set has one timeout; the engine refuses
+/// a list checked both ways (see [`NftSet::timeout`]). `--reap` then changes nothing.
+///
+/// Refused: `--hitcount` (nft keeps no hit counts per element), `--rttl` (xt_recent also
+/// stores the TTL), `--mask` other than all ones (the masked key is not translated), and `!`
+/// with `--set`, `--update` or `--remove` (a statement with a side effect that does not
+/// match).
+///
+/// One difference remains and is documented: xt_recent forgets its oldest address when a
+/// list is full (`ip_list_tot`, 100 by default), where the nft set holds up to 65535 and a
+/// full set makes the adding rule stop matching.
+pub fn recent(g: &Given<'_>) -> Result<String, String> {
+    for (opt, why) in [
+        ("hitcount", "nft sets keep no count of hits per element"),
+        (
+            "rttl",
+            "xt_recent also compares the TTL it stored, which an nft set does not keep",
+        ),
+    ] {
+        if g.has(opt) {
+            return Err(format!(
+                "--{opt}: {why}; use the iptables engine for this rule"
+            ));
+        }
+    }
+    if let Some(mask) = g.value("mask") {
+        let all_ones = match g.family {
+            Family::V4 => mask == "255.255.255.255",
+            Family::V6 => mask
+                .parse::<std::net::Ipv6Addr>()
+                .is_ok_and(|a| a == std::net::Ipv6Addr::from(u128::MAX)),
+        };
+        if !all_ones {
+            return Err(
+                "--mask: the masked address as the set's key is not translated; use the \
+                 iptables engine for this rule"
+                    .into(),
+            );
+        }
+    }
+    let name = recent_name(g);
+    let field = if g.has("rdest") { "daddr" } else { "saddr" };
+    let key = format!("{} {field}", ip(g.family));
+    let (command, negated) = g
+        .options
+        .iter()
+        .find(|o| matches!(o.0, "set" | "rcheck" | "update" | "remove"))
+        .map(|o| (o.0, o.2))
+        .ok_or("one of --set, --rcheck, --update, --remove is needed")?;
+    if negated && command != "rcheck" {
+        return Err(format!(
+            "! --{command}: the list changes and the rule does not match, which nft \
+             cannot say in one rule; use the iptables engine for this rule"
+        ));
+    }
+    Ok(match command {
+        "set" => format!("update @{name} {{ {key} }}"),
+        "rcheck" => format!("{key} {}@{name}", neq(negated)),
+        "update" => format!("{key} @{name} update @{name} {{ {key} }}"),
+        _ => format!("{key} @{name} delete @{name} {{ {key} }}"),
+    })
+}
+
+/// xt_recent's list name: `--name`, `DEFAULT` without it.
+fn recent_name<'a>(g: &Given<'a>) -> &'a str {
+    g.value("name").unwrap_or("DEFAULT")
+}
+
+/// The set [`recent`] uses: `set NAME { type ipv4_addr; flags dynamic; }`, filled by the
+/// rules, with `timeout S` for a check with `--seconds S`.
+pub fn recent_sets(g: &Given<'_>) -> Vec<NftSet> {
+    vec![NftSet {
+        name: recent_name(g).to_string(),
+        key: address_key(g.family),
+        flags: "dynamic",
+        by: "-m recent",
+        per_rule: false,
+        keep_elements: true,
+        template: String::new(),
+        timeout: g.value("seconds").and_then(|s| s.parse().ok()),
+        any_timeout: g.has("set"),
+    }]
+}
+
+/// `-m connlimit`: `add @connlimit0 { ip saddr ct count over 5 }` (`--connlimit-upto N`:
+/// `ct count N`; `--connlimit-daddr`: `ip daddr`; `--connlimit-mask 24`:
+/// `ip saddr & 255.255.255.0`), as `iptables-translate` writes it (`and` for `&`). Both count with the
+/// kernel's nf_conncount: per masked address, the connections the rule has seen that
+/// conntrack still holds. Each rule counts in a set of its own (see [`connlimit_sets`]), as
+/// each xt_connlimit rule keeps its own counts.
+pub fn connlimit(g: &Given<'_>) -> Result<String, String> {
+    let field = if g.has("connlimit-daddr") {
+        "daddr"
+    } else {
+        "saddr"
+    };
+    let bits = match g.family {
+        Family::V4 => 32,
+        Family::V6 => 128,
+    };
+    let mask: u32 = match g.value("connlimit-mask") {
+        Some(m) => m
+            .parse()
+            .map_err(|_| format!("--connlimit-mask `{m}` is not a prefix length"))?,
+        None => bits,
+    };
+    let masked = address_mask(g.family, mask)?;
+    let (over, n) = match (g.value("connlimit-above"), g.value("connlimit-upto")) {
+        (Some(n), _) => ("over ", n),
+        (None, Some(n)) => ("", n),
+        (None, None) => return Err("--connlimit-upto or --connlimit-above is needed".into()),
+    };
+    Ok(format!(
+        "add @{CONNLIMIT} {{ {} {field}{masked} ct count {over}{n} }}",
+        ip(g.family)
+    ))
+}
+
+/// The prefix of the per-rule sets of [`connlimit`].
+const CONNLIMIT: &str = "connlimit";
+
+/// The set of one [`connlimit`] rule: `set connlimitN { type ipv4_addr; flags dynamic; }`.
+pub fn connlimit_sets(g: &Given<'_>) -> Vec<NftSet> {
+    vec![NftSet {
+        name: CONNLIMIT.to_string(),
+        key: address_key(g.family),
+        flags: "dynamic",
+        by: "-m connlimit",
+        per_rule: true,
+        keep_elements: false,
+        template: String::new(),
+        timeout: None,
+        any_timeout: false,
+    }]
+}
+
+/// The key, timeout and limit of a [`hashlimit`] rule, or why nft cannot say it exactly.
+fn hashlimit_parts(g: &Given<'_>) -> Result<(Vec<&'static str>, String, String), String> {
+    let refuse = |why: &str| Err(format!("{why}; use the iptables engine for this rule"));
+    if g.has("hashlimit-htable-max") {
+        return refuse(
+            "--hashlimit-htable-max: a full xt_hashlimit table drops the packet, a full nft \
+             set makes the rule not match",
+        );
+    }
+    let mode = g.value("hashlimit-mode").unwrap_or("");
+    if mode.is_empty() {
+        return refuse(
+            "without --hashlimit-mode every packet of every rule of this name shares one \
+             bucket, which an nft rule's `limit` does not (write -m limit for one rule's own)",
+        );
+    }
+    let bits = match g.family {
+        Family::V4 => 32,
+        Family::V6 => 128,
+    };
+    let mut key = Vec::new();
+    let mut types = Vec::new();
+    // xt_hashlimit's own order: addresses, then ports.
+    for (field, ip_mode, mask_opt) in [
+        ("saddr", "srcip", "hashlimit-srcmask"),
+        ("daddr", "dstip", "hashlimit-dstmask"),
+    ] {
+        if !mode.split(',').any(|m| m == ip_mode) {
+            continue;
+        }
+        let mask: u32 = match g.value(mask_opt) {
+            Some(m) => m
+                .parse()
+                .map_err(|_| format!("--{mask_opt} `{m}` is not a prefix length"))?,
+            None => bits,
+        };
+        key.push(format!(
+            "{} {field}{}",
+            ip(g.family),
+            address_mask(g.family, mask)?
+        ));
+        types.push(address_key(g.family));
+    }
+    if mode.split(',').any(|m| m == "srcport" || m == "dstport") {
+        return refuse(
+            "--hashlimit-mode with ports: xt_hashlimit drops a fragment it cannot read the \
+             ports of, where nft's port expression does not match it",
+        );
+    }
+    let (avg, over) = match (g.value("hashlimit-upto"), g.value("hashlimit-above")) {
+        (Some(r), _) => (r, ""),
+        (None, Some(r)) => (r, "over "),
+        (None, None) => return Err("--hashlimit-upto or --hashlimit-above is needed".into()),
+    };
+    let (count, per) = crate::value::parse_rate(avg).ok_or("a rate such as 10/second")?;
+    let burst: u64 = g
+        .value("hashlimit-burst")
+        .map_or(Ok(5), str::parse)
+        .map_err(|_| "--hashlimit-burst is not a number".to_string())?;
+    // An idle entry expires after --hashlimit-htable-expire ms (default: one unit of the
+    // rate, as iptables sets it); nft's element timeout, refreshed by `update`, does the
+    // same, but xt_hashlimit reaps expired entries only at its next garbage collection,
+    // and a packet in between finds the old bucket. That bucket is already full (the same
+    // as a new one) only if it refills within the timeout: burst / rate <= expire.
+    let expire_ms: u64 = match g.value("hashlimit-htable-expire") {
+        Some(e) => e
+            .parse()
+            .map_err(|_| "--hashlimit-htable-expire is not a number".to_string())?,
+        None => per * 1000,
+    };
+    if u128::from(burst) * u128::from(per) * 1000 > u128::from(expire_ms) * u128::from(count) {
+        return refuse(&format!(
+            "a bucket of {burst} at {avg} refills more slowly than its entry expires \
+             ({expire_ms} ms), and xt_hashlimit reaps an expired entry only at its next \
+             garbage collection, so the two would disagree in between; raise \
+             --hashlimit-htable-expire to at least burst / rate"
+        ));
+    }
+    // As nft lists it: `timeout 1m`, the burst only when it is not nft's default 5.
+    let burst = if burst == 5 {
+        String::new()
+    } else {
+        format!(" burst {burst} packets")
+    };
+    let template = format!(
+        "timeout {} limit rate {over}{}{burst}",
+        nft_duration(expire_ms),
+        rate(avg)?
+    );
+    Ok((types, key.join(" . "), template))
+}
+
+/// A duration as nft writes it: `1m`, `1s500ms`, `2h30m`.
+fn nft_duration(ms: u64) -> String {
+    let mut out = String::new();
+    let mut rest = ms;
+    for (unit, size) in [
+        ("d", 86_400_000),
+        ("h", 3_600_000),
+        ("m", 60_000),
+        ("s", 1000),
+    ] {
+        if rest >= size {
+            out.push_str(&format!("{}{unit}", rest / size));
+            rest %= size;
+        }
+    }
+    if rest > 0 || out.is_empty() {
+        out.push_str(&format!("{rest}ms"));
+    }
+    out
+}
+
+/// ` & 255.255.255.0` for a prefix shorter than the address, else nothing.
+fn address_mask(family: Family, prefix: u32) -> Result<String, String> {
+    let bits = match family {
+        Family::V4 => 32,
+        Family::V6 => 128,
+    };
+    if prefix > bits {
+        return Err(format!(
+            "a mask of {prefix} bits is longer than the address"
+        ));
+    }
+    if prefix == bits {
+        return Ok(String::new());
+    }
+    let ones = |width: u32| -> u128 {
+        if prefix == 0 {
+            0
+        } else {
+            (u128::MAX >> (128 - width)) & !((1u128 << (width - prefix)) - 1)
+        }
+    };
+    Ok(match family {
+        Family::V4 => format!(" & {}", std::net::Ipv4Addr::from(ones(32) as u32)),
+        Family::V6 => format!(" & {}", std::net::Ipv6Addr::from(ones(128))),
+    })
+}
+
+/// `-m hashlimit` with `--hashlimit-mode` of addresses: the table `--hashlimit-name` becomes
+/// a dynamic set of that name (see [`hashlimit_sets`]), each entry an element with the rule's
+/// token bucket that expires when idle:
+/// `update @NAME { ip saddr timeout 1s limit rate over 10/second }`.
+/// `update` refreshes the timeout on each packet, as xt_hashlimit refreshes an entry's
+/// expiry, and a new element starts with a full bucket, as a new entry does.
+///
+/// Refused, with the reason: no `--hashlimit-mode` (one bucket shared by every rule of the
+/// name), port modes (fragments), `--hashlimit-htable-max` (a full table drops the packet),
+/// and a bucket that refills more slowly than its entry expires (xt_hashlimit's garbage
+/// collection then decides). Not kept over a re-apply: the reloaded rules start with full
+/// buckets, where iptables-restore hands the old table over by name.
+pub fn hashlimit(g: &Given<'_>) -> Result<String, String> {
+    let (_, key, template) = hashlimit_parts(g)?;
+    let name = value(g.value("hashlimit-name"), "hashlimit-name")?;
+    Ok(format!("update @{name} {{ {key} {template} }}"))
+}
+
+/// The set of [`hashlimit`]: `set NAME { type ipv4_addr; flags dynamic,timeout; }`, keyed on
+/// the concatenation of the mode's addresses. Rules of one name share it (as they share
+/// xt_hashlimit's table) and must agree on its key and on what its elements carry.
+pub fn hashlimit_sets(g: &Given<'_>) -> Vec<NftSet> {
+    let (Ok((types, _, template)), Some(name)) = (hashlimit_parts(g), g.value("hashlimit-name"))
+    else {
+        return Vec::new();
+    };
+    vec![NftSet {
+        name: name.to_string(),
+        key: match types.as_slice() {
+            [one] => one,
+            // srcip,dstip: the same address type twice.
+            _ => match g.family {
+                Family::V4 => "ipv4_addr . ipv4_addr",
+                Family::V6 => "ipv6_addr . ipv6_addr",
+            },
+        },
+        flags: "dynamic,timeout",
+        by: "-m hashlimit",
+        per_rule: false,
+        keep_elements: false,
+        template,
+        timeout: None,
+        any_timeout: false,
+    }]
 }
 
 /// The nft statement for a built-in option spec, for tests and tools: its form, if any.

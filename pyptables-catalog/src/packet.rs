@@ -268,10 +268,11 @@ pub fn protocol_number(name: &str) -> Option<Option<u8>> {
         "icmpv6" | "ipv6-icmp" => 58,
         "ospf" => 89,
         "pim" => 103,
+        "ipcomp" => 108,
         "vrrp" => 112,
         "l2tp" => 115,
         "sctp" => 132,
-        "mh" => 135,
+        "mh" | "ipv6-mh" | "mobility-header" => 135,
         "udplite" => 136,
         n => return n.parse().ok().map(Some),
     }))
@@ -511,8 +512,13 @@ fn icmp_type(p: &Packet, v: &str, names: &[(&str, u8)]) -> Truth {
     })
 }
 
-/// icmp `--icmp-type`.
+/// icmp `--icmp-type`. Type 255 is the kernel's "any type" (xt_icmp tests `type == 0xFF`
+/// first; iptables-save prints `--icmp-type 255` and `255/N` as `any`), whatever the code.
 pub fn eval_icmp_type(p: &Packet, v: &str) -> Truth {
+    let ty = v.split_once('/').map_or(v, |(t, _)| t);
+    if ty.parse::<u8>() == Ok(255) {
+        return icmp_type(p, "any", ICMP_TYPE_NAMES);
+    }
     icmp_type(p, v, ICMP_TYPE_NAMES)
 }
 
@@ -796,6 +802,20 @@ mod tests {
         assert_eq!(eval_protocol(&q, "6"), Truth::True);
         assert_eq!(eval_protocol(&q, "udp"), Truth::False);
         assert_eq!(eval_protocol(&q, "all"), Truth::True);
+    }
+
+    #[test]
+    fn icmp_type_255_is_any() {
+        let echo = Packet::ping("10.0.0.5".parse().unwrap(), "192.0.2.1".parse().unwrap());
+        assert_eq!(eval_icmp_type(&echo, "255"), Truth::True);
+        assert_eq!(eval_icmp_type(&echo, "255/3"), Truth::True);
+        assert_eq!(eval_icmp_type(&echo, "0"), Truth::False);
+        // Not so for ICMPv6: 255 is a type like any other there.
+        let echo6 = Packet::ping(
+            "2001:db8::1".parse().unwrap(),
+            "2001:db8::2".parse().unwrap(),
+        );
+        assert_eq!(eval_icmpv6_type(&echo6, "255"), Truth::False);
     }
 
     #[test]

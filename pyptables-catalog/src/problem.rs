@@ -332,8 +332,10 @@ pub enum Problem {
         reason: String,
     },
     /// Under the nftables engine: a name nft cannot write as an identifier.
-    #[error("nftables cannot name the chain `{name}`: nft chain names are letters, digits and `_ - . /`, starting with a letter or `_`")]
+    #[error("nftables cannot name the {what} `{name}`: nft names are letters, digits and `_ - . /`, starting with a letter or `_`")]
     NftName {
+        /// What is named: `chain`, `table`, `set`.
+        what: &'static str,
         /// The name.
         name: String,
     },

@@ -2,7 +2,7 @@
 
 use crate::family::{Families, Family};
 use crate::hooks::Hooks;
-use crate::nft::NftForm;
+use crate::nft::{NftForm, NftSets};
 use crate::packet::{Effect, OptionEval};
 use crate::rule::Arg;
 use crate::value::ValueKind;
@@ -283,6 +283,9 @@ pub struct MatchSpec {
     pub constraints: &'static [Constraint],
     /// Its nftables form; `None` when nft has no equivalent (see [`crate::nft`]).
     pub nft: Option<NftForm>,
+    /// The named sets its nft form refers to, which the nftables engine declares in the
+    /// firewall's table (`-m set`, `-m recent`); `None` for a form that needs none.
+    pub nft_sets: Option<NftSets>,
     /// Whether iptables and the kernel accept it without any option (`-m socket` alone,
     /// `-p tcp -m tcp`); `false` unless the entry says [`MatchSpec::bare`]. Checked against
     /// the kernel by `tests/kernel_catalog.rs`.
@@ -323,6 +326,12 @@ impl MatchSpec {
     /// The same match, with its nftables form.
     pub const fn nft(mut self, form: NftForm) -> Self {
         self.nft = Some(form);
+        self
+    }
+
+    /// The same match, declaring the named sets its nftables form refers to.
+    pub const fn nft_sets(mut self, sets: NftSets) -> Self {
+        self.nft_sets = Some(sets);
         self
     }
 

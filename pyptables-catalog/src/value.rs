@@ -136,6 +136,20 @@ pub enum ValueKind {
         /// Largest accepted value.
         max: u64,
     },
+    /// u32's tests, `location=value[,value…][&&location=value…]`: see [`check_u32`].
+    U32,
+    /// sctp's `--chunk-types`: `all`, `any` or `only`, then chunk types with optional flags
+    /// (`DATA:Be,INIT`), or `ALL` / `NONE`; two words.
+    SctpChunks,
+    /// hbh's and dst's `--*-opts`: at most 16 `type[:length]`, comma-separated, 0-255 each.
+    Ip6Options,
+    /// rt's `--rt-0-addrs`: at most 16 IPv6 addresses, comma-separated.
+    Ip6AddressList,
+    /// A mobility header type (a name or 0-255), or a range `a:b` of them.
+    MhType,
+    /// bpf's `--bytecode`: a classic BPF program as `nfbpf_compile` prints it, see
+    /// [`check_bpf`].
+    BpfBytecode,
 }
 
 /// Why a value was refused.
@@ -180,6 +194,9 @@ pub const PROTOCOLS: &[&str] = &[
     "vrrp",
     "l2tp",
     "mh",
+    "ipv6-mh",
+    "mobility-header",
+    "ipcomp",
     "ipencap",
     "encap",
 ];
@@ -227,8 +244,12 @@ pub const PROTOCOL_NUMBERS: &[(&str, &str)] = &[
     ("6", "tcp"),
     ("17", "udp"),
     ("33", "dccp"),
+    ("50", "esp"),
+    ("51", "ah"),
     ("58", "ipv6-icmp"),
+    ("108", "ipcomp"),
     ("132", "sctp"),
+    ("135", "mh"),
     ("136", "udplite"),
 ];
 
@@ -345,7 +366,10 @@ impl ValueKind {
     /// Whether the canonical text is several command-line words (written unquoted, split on spaces).
     #[must_use]
     pub fn is_multi_word(self) -> bool {
-        matches!(self, ValueKind::TcpFlags | ValueKind::SetRef)
+        matches!(
+            self,
+            ValueKind::TcpFlags | ValueKind::SetRef | ValueKind::SctpChunks
+        )
     }
 
     /// Whether values of this kind hold numbers that iptables parses (ports, lengths, prefix
@@ -379,8 +403,15 @@ impl ValueKind {
             | ValueKind::Owner
             | ValueKind::Host
             | ValueKind::PrefixLength
-            | ValueKind::AscendingRange { .. } => true,
-            ValueKind::Flag
+            | ValueKind::AscendingRange { .. }
+            | ValueKind::U32
+            | ValueKind::Ip6Options
+            | ValueKind::Ip6AddressList
+            | ValueKind::MhType => true,
+            // Read with sscanf's %u: always decimal, a leading zero changes nothing.
+            ValueKind::BpfBytecode
+            | ValueKind::SctpChunks
+            | ValueKind::Flag
             | ValueKind::Interface
             | ValueKind::Text { .. }
             | ValueKind::Name { .. }
@@ -462,6 +493,20 @@ impl ValueKind {
             ValueKind::Probability => "a probability from 0 to 1, such as `0.25`".into(),
             ValueKind::AscendingRange { min, max } => {
                 format!("a range `low:high` with low < high, within {min}-{max}")
+            }
+            ValueKind::U32 => "u32 tests such as `0>>22&0x3C@0>>16=0x1F90`".into(),
+            ValueKind::SctpChunks => {
+                "`all`, `any` or `only` and chunk types, such as `any INIT,DATA:Be`".into()
+            }
+            ValueKind::Ip6Options => {
+                "up to 16 option types `type[:length]`, such as `1:2,5`".into()
+            }
+            ValueKind::Ip6AddressList => "up to 16 IPv6 addresses, comma-separated".into(),
+            ValueKind::MhType => {
+                "a mobility header type name or number 0-255, or a range `low:high`".into()
+            }
+            ValueKind::BpfBytecode => {
+                "a classic BPF program `N,code jt jf k,…` such as `1,6 0 0 0`".into()
             }
         }
     }
@@ -553,6 +598,12 @@ impl ValueKind {
             ValueKind::HexString => hex_string(text).map(|_| Cow::Borrowed(text)),
             ValueKind::Probability => probability(text).map(|_| Cow::Borrowed(text)),
             ValueKind::AscendingRange { min, max } => ascending_range(text, min, max),
+            ValueKind::U32 => check_u32(text).map(|()| Cow::Borrowed(text)),
+            ValueKind::SctpChunks => sctp_chunks(text),
+            ValueKind::Ip6Options => ip6_options(text).map(|()| Cow::Borrowed(text)),
+            ValueKind::Ip6AddressList => ip6_address_list(text),
+            ValueKind::MhType => mh_type(text),
+            ValueKind::BpfBytecode => check_bpf(text).map(|()| Cow::Borrowed(text)),
         }
     }
 
@@ -597,7 +648,9 @@ impl ValueKind {
             | ValueKind::Owner
             | ValueKind::PrefixLength
             | ValueKind::AscendingRange { .. }
-            | ValueKind::NatAddress => true,
+            | ValueKind::NatAddress
+            | ValueKind::SctpChunks
+            | ValueKind::MhType => true,
             _ => false,
         };
         if !changes {
@@ -1509,6 +1562,436 @@ fn ascending_range(text: &str, min: u64, max: u64) -> Checked<'_> {
     Ok(same_or(text, format!("{lo}:{hi}")))
 }
 
+/// libxt_u32's `XT_U32_MAXSIZE`: at most this many tests, numbers in one location, and
+/// values in one test (the kernel refuses more too).
+pub const U32_MAX_SIZE: usize = 10;
+
+/// Checks u32's tests the way libxt_u32 reads them:
+///
+/// ```text
+/// tests    := location "=" value | tests "&&" location "=" value
+/// value    := range | value "," range
+/// range    := number | number ":" number
+/// location := number | location operator number
+/// operator := "&" | "<<" | ">>" | "@"
+/// ```
+///
+/// with spaces allowed between the parts, at most [`U32_MAX_SIZE`] tests, numbers per location
+/// and ranges per test. Numbers are 32-bit, decimal or `0x` hex; a leading zero is refused
+/// (iptables would read it as octal), and so is a range whose low end is above its high end
+/// (it never matches).
+///
+/// ```
+/// use pyptables_catalog::value::check_u32;
+/// assert!(check_u32("0>>22&0x3C@12>>26&0x3C@0=0:0x10,0x20").is_ok());
+/// assert!(check_u32("6&0xFF=6 && 0>>22&0x3C@4=0x29").is_ok());
+/// assert!(check_u32("0=").is_err());
+/// assert!(check_u32("0=010").is_err());
+/// ```
+pub fn check_u32(text: &str) -> Result<(), ValueError> {
+    let s = text.as_bytes();
+    let mut i = 0;
+    let skip = |i: &mut usize| {
+        while s.get(*i).is_some_and(u8::is_ascii_whitespace) {
+            *i += 1;
+        }
+    };
+    let at = |i: usize, what: &str| ValueError::new(format!("u32: at character {}: {what}", i + 1));
+    let number = |i: &mut usize| -> Result<u64, ValueError> {
+        skip(i);
+        let start = *i;
+        while s.get(*i).is_some_and(u8::is_ascii_alphanumeric) {
+            *i += 1;
+        }
+        let word = &text[start..*i];
+        match parse_number(word) {
+            None if word.is_empty() => Err(at(start, "a number was expected")),
+            None => Err(at(start, &format!("`{word}` is not a number"))),
+            Some(Err(e)) => Err(at(start, &reason(e))),
+            Some(Ok(n)) if n > u64::from(u32::MAX) => {
+                Err(at(start, &format!("{word} does not fit in 32 bits")))
+            }
+            Some(Ok(n)) => Ok(n),
+        }
+    };
+    let mut tests = 0;
+    loop {
+        tests += 1;
+        if tests > U32_MAX_SIZE {
+            return Err(ValueError::new(format!(
+                "u32: at most {U32_MAX_SIZE} tests joined by `&&`"
+            )));
+        }
+        // The location: numbers joined by operators, up to `=`.
+        let mut nums = 0;
+        loop {
+            skip(&mut i);
+            match s.get(i) {
+                None if nums == 0 => return Err(at(i, "a location was expected")),
+                None => return Err(at(i, "`=` and a value were expected after the location")),
+                Some(b'=') if nums == 0 => return Err(at(i, "the location is missing")),
+                Some(b'=') => {
+                    i += 1;
+                    break;
+                }
+                _ => {}
+            }
+            if nums > 0 {
+                match (s[i], s.get(i + 1)) {
+                    (b'&' | b'@', _) => i += 1,
+                    (b'<', Some(b'<')) | (b'>', Some(b'>')) => i += 2,
+                    _ => {
+                        return Err(at(
+                            i,
+                            "an operator (`&`, `<<`, `>>`, `@`) or `=` was expected",
+                        ))
+                    }
+                }
+            }
+            number(&mut i)?;
+            nums += 1;
+            if nums > U32_MAX_SIZE {
+                return Err(at(
+                    i,
+                    &format!("a location has at most {U32_MAX_SIZE} numbers"),
+                ));
+            }
+        }
+        // The values: ranges joined by `,`, up to `&&` or the end.
+        let mut values = 0;
+        loop {
+            skip(&mut i);
+            match s.get(i) {
+                None if values == 0 => return Err(at(i, "a value was expected after `=`")),
+                None => return Ok(()),
+                Some(b'&') if s.get(i + 1) != Some(&b'&') => {
+                    return Err(at(i + 1, "a second `&` was expected"))
+                }
+                Some(b'&') if values == 0 => return Err(at(i, "a value was expected before `&&`")),
+                Some(b'&') => {
+                    i += 2;
+                    break;
+                }
+                Some(b',') if values > 0 => i += 1,
+                _ if values > 0 => return Err(at(i, "`,` or `&&` was expected")),
+                _ => {}
+            }
+            let low = number(&mut i)?;
+            skip(&mut i);
+            if s.get(i) == Some(&b':') {
+                i += 1;
+                let high = number(&mut i)?;
+                if low > high {
+                    return Err(ValueError::new(format!(
+                        "u32: {} (it never matches)",
+                        reversed_range("range", format!("{low:#x}"), ':', format!("{high:#x}"))
+                    )));
+                }
+            }
+            values += 1;
+            if values > U32_MAX_SIZE {
+                return Err(at(i, &format!("a test has at most {U32_MAX_SIZE} values")));
+            }
+        }
+    }
+}
+
+/// sctp's chunk types as libxt_sctp 1.8.9 names them, with the flags each may carry
+/// (upper case: set, lower case: unset).
+pub const SCTP_CHUNK_TYPES: &[(&str, &str)] = &[
+    ("DATA", "IUBE"),
+    ("INIT", ""),
+    ("INIT_ACK", ""),
+    ("SACK", ""),
+    ("HEARTBEAT", ""),
+    ("HEARTBEAT_ACK", ""),
+    ("ABORT", "T"),
+    ("SHUTDOWN", ""),
+    ("SHUTDOWN_ACK", ""),
+    ("ERROR", ""),
+    ("COOKIE_ECHO", ""),
+    ("COOKIE_ACK", ""),
+    ("ECN_ECNE", ""),
+    ("ECN_CWR", ""),
+    ("SHUTDOWN_COMPLETE", "T"),
+    // libxt_sctp keeps flags under the chunk's place in its table, which is its type only
+    // up to SHUTDOWN_COMPLETE: I_DATA's flags would be kept for type 15, so none are taken.
+    ("I_DATA", ""),
+    ("RE_CONFIG", ""),
+    ("PAD", ""),
+    ("ASCONF", ""),
+    ("ASCONF_ACK", ""),
+    ("FORWARD_TSN", ""),
+    ("I_FORWARD_TSN", ""),
+];
+
+fn sctp_chunks(text: &str) -> Checked<'_> {
+    let mut words = text.split_whitespace();
+    let (Some(mode), Some(list), None) = (words.next(), words.next(), words.next()) else {
+        return Err(ValueError::new(
+            "`chunk-types` takes two words: `all`, `any` or `only`, and the chunk types, such \
+             as `any INIT,DATA`",
+        ));
+    };
+    let mode = choice(mode, &["all", "any", "only"])?;
+    if list.eq_ignore_ascii_case("all") || list.eq_ignore_ascii_case("none") {
+        return Ok(Cow::Owned(format!("{mode} {}", list.to_ascii_uppercase())));
+    }
+    let mut out: Vec<String> = Vec::new();
+    for item in list.split(',') {
+        let (name, flags) = item
+            .split_once(':')
+            .map_or((item, None), |(n, f)| (n, Some(f)));
+        let Some((name, valid)) = SCTP_CHUNK_TYPES
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        else {
+            let names = SCTP_CHUNK_TYPES.iter().map(|(n, _)| *n);
+            return Err(ValueError::new(format!(
+                "unknown sctp chunk type `{name}`{}",
+                crate::suggest::hint(did_you_mean(name, names))
+            )));
+        };
+        if out.iter().any(|o| o.split(':').next() == Some(name)) {
+            return Err(ValueError::new(format!("`{name}` is listed twice")));
+        }
+        match flags {
+            None => out.push((*name).to_string()),
+            Some(flags) => {
+                if let Some(c) = flags
+                    .chars()
+                    .find(|c| !c.is_ascii_alphabetic() || !valid.contains(c.to_ascii_uppercase()))
+                {
+                    let takes = if valid.is_empty() {
+                        "takes no flags".to_string()
+                    } else {
+                        format!("takes the flags {valid} (lower case: unset)")
+                    };
+                    return Err(ValueError::new(format!(
+                        "`{c}` is not a flag of {name}: it {takes}"
+                    )));
+                }
+                out.push(format!("{name}:{flags}"));
+            }
+        }
+    }
+    Ok(Cow::Owned(format!("{mode} {}", out.join(","))))
+}
+
+/// hbh's and dst's option list (libip6t_hbh/dst's `IP6T_OPTS_OPTSNR`).
+const IP6_OPTIONS_MAX: usize = 16;
+
+fn ip6_options(text: &str) -> Result<(), ValueError> {
+    let items: Vec<&str> = text.split(',').collect();
+    if items.len() > IP6_OPTIONS_MAX {
+        return Err(ValueError::new(format!(
+            "at most {IP6_OPTIONS_MAX} options may be listed"
+        )));
+    }
+    for (i, item) in items.iter().enumerate() {
+        let (kind, len) = item
+            .split_once(':')
+            .map_or((*item, None), |(k, l)| (k, Some(l)));
+        let kind = uint(kind, 0, 255)?;
+        if let Some(len) = len {
+            if i == IP6_OPTIONS_MAX - 1 {
+                return Err(ValueError::new(format!(
+                    "the {IP6_OPTIONS_MAX}th option cannot have a length (iptables refuses it)"
+                )));
+            }
+            if kind == 0 {
+                return Err(ValueError::new(
+                    "option 0 (Pad1) has no length: write `0` alone",
+                ));
+            }
+            uint(len, 0, 255)?;
+        }
+    }
+    Ok(())
+}
+
+fn ip6_address_list(text: &str) -> Checked<'_> {
+    let items: Vec<&str> = text.split(',').collect();
+    if items.len() > IP6_OPTIONS_MAX {
+        return Err(ValueError::new(format!(
+            "at most {IP6_OPTIONS_MAX} addresses may be listed"
+        )));
+    }
+    for item in items {
+        host(item, Family::V6)?;
+    }
+    Ok(Cow::Borrowed(text))
+}
+
+/// Mobility header type names (libip6t_mh) and their numbers.
+pub const MH_TYPES: &[(&str, u64)] = &[
+    ("binding-refresh-request", 0),
+    ("brr", 0),
+    ("home-test-init", 1),
+    ("hoti", 1),
+    ("careof-test-init", 2),
+    ("coti", 2),
+    ("home-test", 3),
+    ("hot", 3),
+    ("careof-test", 4),
+    ("cot", 4),
+    ("binding-update", 5),
+    ("bu", 5),
+    ("binding-acknowledgement", 6),
+    ("ba", 6),
+    ("binding-error", 7),
+    ("be", 7),
+];
+
+/// A mobility header type or range, written in numbers as `ip6tables-save` prints it.
+fn mh_type(text: &str) -> Checked<'_> {
+    let one = |t: &str| -> Result<u64, ValueError> {
+        if let Some((_, n)) = MH_TYPES
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case(t))
+        {
+            return Ok(*n);
+        }
+        if parse_number(t).is_some() {
+            return uint(t, 0, 255);
+        }
+        Err(ValueError::new(format!(
+            "unknown mobility header type `{t}`{}",
+            crate::suggest::hint(did_you_mean(t, MH_TYPES.iter().map(|(n, _)| *n)))
+        )))
+    };
+    let canonical = match text.split_once(':') {
+        None => one(text)?.to_string(),
+        Some((a, b)) => {
+            let lo = if a.is_empty() { 0 } else { one(a)? };
+            let hi = if b.is_empty() { 255 } else { one(b)? };
+            if lo > hi {
+                return Err(ValueError::new(reversed_range("type range", lo, ':', hi)));
+            }
+            format!("{lo}:{hi}")
+        }
+    };
+    Ok(same_or(text, canonical))
+}
+
+/// xt_bpf's `XT_BPF_MAX_NUM_INSTR`: the most instructions a `--bytecode` program may have.
+pub const BPF_MAX_INSTRUCTIONS: usize = 64;
+
+/// Checks a `--bytecode` program as libxt_bpf reads it (`N,code jt jf k,…`, decimal numbers,
+/// exactly `N` instructions, at most [`BPF_MAX_INSTRUCTIONS`]) and as the kernel's classic BPF
+/// checker (`bpf_check_classic`) judges it: known opcodes only, no division by a constant 0,
+/// shifts below 32, scratch memory slots 0-15 written before they are read, jumps inside the
+/// program, and a return at the end. Ancillary loads (offsets from `0xfffff000`) are refused.
+///
+/// ```
+/// use pyptables_catalog::value::check_bpf;
+/// // Accept TCP (IPv4 protocol byte 9 == 6), drop the rest.
+/// assert!(check_bpf("4,48 0 0 9,21 0 1 6,6 0 0 1,6 0 0 0").is_ok());
+/// assert!(check_bpf("1,48 0 0 9").is_err(), "no return at the end");
+/// ```
+pub fn check_bpf(text: &str) -> Result<(), ValueError> {
+    let bad = |why: String| Err(ValueError::new(format!("bpf: {why}")));
+    let mut parts = text.split(',');
+    let count = parts.next().unwrap_or_default().trim();
+    let n = match parse_decimal(count) {
+        Some(Ok(n)) => n as usize,
+        Some(Err(e)) => return Err(e),
+        None => return bad(format!("`{count}` is not the number of instructions")),
+    };
+    if n == 0 || n > BPF_MAX_INSTRUCTIONS {
+        return bad(format!(
+            "a program has 1 to {BPF_MAX_INSTRUCTIONS} instructions, not {n}"
+        ));
+    }
+    let mut program: Vec<(u16, u8, u8, u32)> = Vec::new();
+    for (i, insn) in parts.enumerate() {
+        let words: Vec<&str> = insn.split_whitespace().collect();
+        let num = |w: &str, max: u64| -> Result<u64, ValueError> {
+            match parse_decimal(w) {
+                Some(Ok(v)) if v <= max => Ok(v),
+                Some(Err(e)) => Err(e),
+                _ => Err(ValueError::new(format!(
+                    "bpf: instruction {i}: `{w}` is not a number 0-{max}"
+                ))),
+            }
+        };
+        if words.len() != 4 {
+            return bad(format!(
+                "instruction {i} `{insn}` is not four numbers `code jt jf k`"
+            ));
+        }
+        program.push((
+            num(words[0], 0xffff)? as u16,
+            num(words[1], 0xff)? as u8,
+            num(words[2], 0xff)? as u8,
+            num(words[3], u64::from(u32::MAX))? as u32,
+        ));
+    }
+    if program.len() != n {
+        return bad(format!(
+            "the program says {n} instructions but has {}",
+            program.len()
+        ));
+    }
+    // The opcodes bpf_check_classic allows.
+    const ALLOWED: &[u16] = &[
+        0x04, 0x0c, 0x14, 0x1c, 0x24, 0x2c, 0x34, 0x3c, 0x44, 0x4c, 0x54, 0x5c, 0x64, 0x6c, 0x74,
+        0x7c, 0x84, 0x94, 0x9c, 0xa4, 0xac, // ALU
+        0x20, 0x28, 0x30, 0x40, 0x48, 0x50, 0x80, 0x00, 0x60, // LD
+        0x81, 0x01, 0x61, 0xb1, // LDX
+        0x02, 0x03, // ST, STX
+        0x07, 0x87, // TAX, TXA
+        0x06, 0x16, // RET K, RET A
+        0x05, 0x15, 0x1d, 0x25, 0x2d, 0x35, 0x3d, 0x45, 0x4d, // JMP
+    ];
+    let len = program.len();
+    let mut masks = vec![u16::MAX; len];
+    // No scratch slot is written at the start.
+    let mut valid: u16 = 0;
+    for (pc, &(code, jt, jf, k)) in program.iter().enumerate() {
+        let at = |why: &str| bad(format!("instruction {pc} ({code} {jt} {jf} {k}): {why}"));
+        if !ALLOWED.contains(&code) {
+            return at("the kernel does not know this opcode");
+        }
+        valid &= masks[pc];
+        match code {
+            0x34 | 0x94 if k == 0 => return at("division by 0"),
+            0x64 | 0x74 if k >= 32 => return at("a shift of 32 or more"),
+            0x60 | 0x61 | 0x02 | 0x03 if k >= 16 => {
+                return at("scratch memory has slots 0-15");
+            }
+            0x02 | 0x03 => valid |= 1 << k,
+            0x60 | 0x61 if valid & (1 << k) == 0 => {
+                return at("reads a scratch memory slot that may not have been written");
+            }
+            0x20 | 0x28 | 0x30 if k >= 0xffff_f000 => {
+                return at("ancillary loads are not checked here");
+            }
+            0x05 => {
+                if k as usize >= len - pc - 1 {
+                    return at("jumps past the end");
+                }
+                masks[pc + 1 + k as usize] &= valid;
+                valid = u16::MAX;
+            }
+            0x15 | 0x1d | 0x25 | 0x2d | 0x35 | 0x3d | 0x45 | 0x4d => {
+                let (t, f) = (pc + jt as usize + 1, pc + jf as usize + 1);
+                if t >= len || f >= len {
+                    return at("jumps past the end");
+                }
+                masks[t] &= valid;
+                masks[f] &= valid;
+                valid = u16::MAX;
+            }
+            _ => {}
+        }
+    }
+    if !matches!(program[len - 1].0, 0x06 | 0x16) {
+        return bad("the last instruction must be a return (`6 0 0 k` or `22 0 0 0`)".into());
+    }
+    Ok(())
+}
+
 /// Bytes that may stand in an unquoted token.
 const PLAIN: [bool; 256] = {
     let mut t = [false; 256];
@@ -1783,6 +2266,61 @@ mod tests {
         }
         assert_eq!(quote("rule 1"), "\"rule 1\"");
         assert_eq!(quote(""), "\"\"");
+    }
+
+    /// The limits libxt_u32 and xt_u32 share (10 tests, 10 numbers per location, 10 values
+    /// per test) and the packet-header kinds' canonical text; the kernel's verdicts on the same
+    /// values are in tests/kernel_catalog.rs.
+    #[test]
+    fn packet_header_kinds() {
+        let v6 = Family::V6;
+        let ok = |kind: ValueKind, t: &str| kind.check(t, v6).map(Cow::into_owned);
+        let tests = |n: usize| {
+            (0..n)
+                .map(|i| format!("{i}=1"))
+                .collect::<Vec<_>>()
+                .join("&&")
+        };
+        assert!(check_u32(&tests(10)).is_ok());
+        assert!(check_u32(&tests(11)).is_err());
+        let location = |n: usize| (0..n).map(|i| i.to_string()).collect::<Vec<_>>().join("&");
+        assert!(check_u32(&format!("{}=1", location(10))).is_ok());
+        assert!(check_u32(&format!("{}=1", location(11))).is_err());
+        let values = |n: usize| (0..n).map(|i| i.to_string()).collect::<Vec<_>>().join(",");
+        assert!(check_u32(&format!("0={}", values(10))).is_ok());
+        assert!(check_u32(&format!("0={}", values(11))).is_err());
+        for bad in [
+            "",
+            "=1",
+            "0",
+            "0=",
+            "0=1&",
+            "0=1&&",
+            "0<1=2",
+            "0=1,",
+            "0=0x100000000",
+        ] {
+            assert!(check_u32(bad).is_err(), "{bad:?}");
+        }
+        assert_eq!(
+            ok(ValueKind::SctpChunks, "ANY data:iUbE,init").unwrap(),
+            "any DATA:iUbE,INIT"
+        );
+        assert!(ok(ValueKind::SctpChunks, "any I_DATA:I").is_err());
+        assert!(ok(ValueKind::SctpChunks, "any DATA,data").is_err());
+        assert_eq!(ok(ValueKind::MhType, "bu:0x7").unwrap(), "5:7");
+        assert_eq!(ok(ValueKind::MhType, ":hoti").unwrap(), "0:1");
+        assert!(ok(ValueKind::MhType, "be:bu").is_err());
+        assert!(ok(ValueKind::Ip6Options, "0:2").is_err());
+        assert!(ok(ValueKind::Ip6Options, "1:2,0,255:255").is_ok());
+        assert!(ok(ValueKind::Ip6AddressList, "2001:db8::1,192.0.2.1").is_err());
+        assert!(check_bpf("3,2 0 0 1,96 0 0 1,6 0 0 0").is_ok());
+        assert!(
+            check_bpf("2,96 0 0 1,6 0 0 0").is_err(),
+            "slot 1 read before a store"
+        );
+        assert!(check_bpf("2,52 0 0 0,6 0 0 0").is_err(), "division by 0");
+        assert!(check_bpf("2,5 0 0 1,6 0 0 0").is_err(), "jump past the end");
     }
 
     #[test]

@@ -4,9 +4,11 @@
 //!
 //! - **unreachable**: the rule follows an unconditional rule that leaves the chain (ACCEPT,
 //!   DROP, REJECT, RETURN, a goto, NAT); or it is in a user chain no built-in chain reaches;
-//! - **shadowed**: an earlier rule of the same chain that leaves the chain with a *different*
-//!   action matches every packet this rule matches;
-//! - **redundant**: the same, with the same action: removing the rule changes nothing;
+//! - **shadowed**: earlier rules of the same chain that leave the chain match, together,
+//!   every packet this rule matches, and at least one of them that decides some of those
+//!   packets has a *different* action;
+//! - **redundant**: the same, where every one of them has the same action: removing the rule
+//!   changes nothing;
 //! - **return-only**: a jump or goto to a user chain that can only return — it has no
 //!   rules, or each of its rules is a RETURN, a rule without target, or a jump or goto to
 //!   such a chain, and every match in them is one the catalog decides for a packet (a
@@ -32,19 +34,41 @@
 //! or policy; it points at the deciding rule of one family (the one with a rule, the
 //! accepting one when both have one). Ports decided by the same rules are one finding.
 //!
+//! # Coverage
+//!
 //! The check is sound and conservative: a finding is only made when coverage is certain.
-//! An earlier rule covers a later one when each of its options is implied by an option of the
-//! later rule (same option, with a contained address prefix, port range, interface name,
-//! state list or an equal value). Only options the catalog can decide for a packet (the
-//! evaluators of [`crate::explain`]) may cover: a rule with a rate, a set, a recent list or a
-//! raw rule never shadows another. The search stops at a rule that may change the packet and
-//! come back (a jump, MARK, CONNMARK), because a later rule may then see a different packet.
+//! Each rule's match set is a *box*: per packet field — protocol, source and destination
+//! address (`-s`, `-d`, iprange), source and destination port (tcp, udp, sctp, dccp,
+//! multiport `--sports`/`--dports`), ICMP type and code, TCP flags (`--syn`, `--tcp-flags`),
+//! in and out interface (with `+` wildcards), conntrack state (`--ctstate`, `--state`),
+//! fragment (`-f`), packet and connection mark (full masks, or masks of high bits) — the set
+//! of values the rule allows; a negated option (`! -s 10.0.0.0/8`, `! -i eth0`,
+//! `! --ctstate INVALID`, `! -p tcp`) is the complement of its set, so disjoint negations
+//! cover too. Protocol, state, TCP flags and ICMP types are read from the catalog's
+//! evaluators (those of [`crate::explain`]) value by value; the others are parsed as the
+//! evaluators parse them.
+//!
+//! A later rule is covered when subtracting the boxes of the earlier rules that leave the
+//! chain, in chain order, leaves nothing of its box (a box minus a box is a few boxes).
+//! `by` then lists every earlier rule that decides some packet of the later rule first,
+//! in chain order — not the ones whose packets were all decided before them.
+//!
+//! Only options whose evaluator is definite may cover: a rule with a rate, a set, a recent
+//! list, `--ports`, a mark with another mask, or a raw rule neither covers nor is found
+//! covered. The look-back stops at a rule that may change the packet and come back (a jump,
+//! MARK, CONNMARK, a raw rule, an unknown target), because a later rule may then see a
+//! different packet. The work per rule is capped (256 pieces, 16384 subtractions): past it
+//! only one earlier rule that covers the whole rule on its own is reported (the rules that
+//! decide parts before it are then not named), or nothing.
 //!
 //! Each finding carries a witness packet where one is found: a packet the flagged rule
-//! matches and (for shadowed and redundant) the covering rule decides, both checked with the
-//! same three-valued evaluation [`crate::explain`] uses. A return-only finding's witness is a
-//! packet the jump rule matches; a dual-stack verdict finding's is the flagged family's probe
-//! (no destination address: send it to the host's own).
+//! matches and one covering rule decides (one with another action, for shadowed) — taken
+//! from the part of the box that rule decides first, and checked with the same three-valued
+//! evaluation [`crate::explain`] uses: the flagged rule and that rule match it, and every
+//! earlier rule in the look-back that leaves the chain does not.
+//! A return-only finding's witness is a packet the jump rule matches; a dual-stack verdict
+//! finding's is the flagged family's probe (no destination address: send it to the host's
+//! own).
 //!
 //! The per-host binary's `check` prints [`Firewall::lint`]'s findings; `pyptables lint FILE`
 //! prints those of a saved ruleset, each naming its line in the file.
@@ -60,14 +84,25 @@
 //! let findings = fw.ipv4().lint();
 //! assert_eq!(findings[0].kind, Kind::Shadowed);
 //! assert_eq!((findings[0].position, findings[0].by.clone()), (Some(2), vec![1]));
+//!
+//! // Two rules together: each half of the address space is dropped.
+//! let fw = pyptables::firewall! {
+//!     filter { INPUT {
+//!         drop source="0.0.0.0/1";
+//!         drop source="128.0.0.0/1";
+//!         accept proto=tcp dport=22;
+//!     } }
+//! };
+//! let f = &fw.ipv4().lint()[0];
+//! assert_eq!((f.kind, f.position, f.by.clone()), (Kind::Shadowed, Some(3), vec![1, 2]));
 //! ```
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 use std::net::IpAddr;
 
 use ipnet::IpNet;
-use pyptables_catalog::packet::{parse_mark, protocol_number, CtState, Effect, Packet};
+use pyptables_catalog::packet::{parse_mark, protocol_number, CtState, Effect, OptionEval, Packet};
 use pyptables_catalog::rule::{is_protocol_option, resolve};
 use pyptables_catalog::value::protocol_name;
 use pyptables_catalog::{targets, Family, TargetKind};
@@ -76,6 +111,10 @@ use crate::explain::{explain, rule_matches, Path, RuleAt, Verdict};
 use crate::firewall::Firewall;
 use crate::model::{Chain, Policy, Rule, Table, Tables};
 use crate::origin::Origin;
+
+mod boxes;
+
+use boxes::Region;
 
 /// What is wrong.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -219,6 +258,8 @@ struct Opt<'a> {
     value: &'a str,
     /// The catalog can decide it for a packet.
     definite: bool,
+    /// The catalog's evaluator for it.
+    eval: Option<OptionEval>,
 }
 
 /// A rule's options, or `None` for a rule that is not read (raw, unresolvable).
@@ -242,6 +283,7 @@ fn opts(rule: &Rule) -> Option<Vec<Opt<'_>>> {
                 negated: a.negated,
                 value: a.value.as_deref().unwrap_or(""),
                 definite: r.option.eval.is_some(),
+                eval: r.option.eval,
             })
         })
         .collect()
@@ -300,221 +342,413 @@ fn target_name(rule: &Rule) -> &str {
     rule.get_target().map_or("(no target)", |t| t.name())
 }
 
+/// Most pieces the uncovered rest of a rule may split into, and most piece subtractions
+/// spent on one rule, before the search gives up on it (and reports nothing): box
+/// differences can multiply, and a lint must stay fast on any chain.
+const MAX_PIECES: usize = 256;
+const MAX_WORK: usize = 16_384;
+
 fn lint_chain(family: Family, table: &Table, chain: &Chain, out: &mut Vec<Finding>) {
     let rules = chain.rules();
     let parsed: Vec<Option<Vec<Opt<'_>>>> = rules.iter().map(opts).collect();
     let flows: Vec<Flow> = rules.iter().map(flow).collect();
+    let mut cache = boxes::Cache::new();
+    let regions: Vec<Option<Region>> = parsed
+        .iter()
+        .map(|o| Region::of(family, o.as_deref()?, &mut cache))
+        .collect();
     // The earlier rules that leave the chain and are wholly definite, since the last
     // barrier: the only candidates to cover a later rule.
     let mut candidates = Candidates::default();
+    // Rules since the last barrier that leave the chain but cannot be boxed: a witness
+    // must be definitely not matched by them to be decided where the finding says.
+    let mut opaque: Vec<usize> = Vec::new();
+    // Every rule since the last barrier that leaves the chain.
+    let mut leaving: Vec<usize> = Vec::new();
     let mut found: Vec<usize> = Vec::new();
+    let ctx = Ctx {
+        family,
+        table,
+        chain,
+        rules,
+        parsed: &parsed,
+    };
     for j in 0..rules.len() {
-        match &parsed[j] {
-            // A rule that is not read is still unreachable after an unconditional one.
-            None => {
-                if let Some(&i) = candidates.unconditional.first() {
-                    out.push(finding(family, table, chain, rules, i, j, &parsed[i]));
+        if let Some(&i) = candidates.unconditional.first() {
+            // Every rule after an unconditional one is unreachable, read or not; but when
+            // earlier rules decide all of its packets before that one, they are the better
+            // answer (shadowed or redundant). Otherwise its witness is one the unconditional
+            // rule decides: from the part of the rule no earlier rule decides, or else the
+            // rule's own example, checked against the earlier rules (not too many: a witness
+            // is an extra).
+            let mut witness = None;
+            if let Some(l) = regions[j]
+                .as_ref()
+                .map(Region::tight)
+                .filter(|r| !r.is_empty())
+            {
+                candidates.possible(&l, &mut found);
+                if let Some(cover) = covered(&l, &found, &regions) {
+                    match cover.iter().find(|(k, _)| *k == i) {
+                        Some((_, parts)) => {
+                            witness = parts
+                                .iter()
+                                .find_map(|p| ctx.witness(j, i, Some(p), &found, &opaque));
+                        }
+                        None => {
+                            out.push(ctx.covered_finding(j, cover, &found, &opaque));
+                            continue_flow(
+                                j,
+                                &flows,
+                                &regions,
+                                &mut candidates,
+                                &mut opaque,
+                                &mut leaving,
+                            );
+                            continue;
+                        }
+                    }
                 }
+            } else if leaving.len() <= 1000 {
+                witness = ctx.witness(j, i, None, &leaving, &[]);
             }
-            Some(r) => {
-                candidates.possible(r, &mut found);
-                // The first covering rule decides every packet this one matches.
-                if let Some(&i) = found
-                    .iter()
-                    .find(|&&i| covers(parsed[i].as_deref().unwrap_or(&[]), r))
-                {
-                    out.push(finding(family, table, chain, rules, i, j, &parsed[i]));
-                }
+            out.push(ctx.unreachable(i, j, witness));
+        } else if let Some(l) = regions[j]
+            .as_ref()
+            .map(Region::tight)
+            .filter(|r| !r.is_empty())
+        {
+            candidates.possible(&l, &mut found);
+            if let Some(cover) = covered(&l, &found, &regions) {
+                out.push(ctx.covered_finding(j, cover, &found, &opaque));
             }
         }
-        match flows[j] {
-            Flow::Barrier => candidates = Candidates::default(),
-            Flow::Continues => {}
-            Flow::Leaves => {
-                if let Some(o) = parsed[j].as_ref().filter(|o| o.iter().all(|o| o.definite)) {
-                    candidates.add(j, o);
-                }
+        continue_flow(
+            j,
+            &flows,
+            &regions,
+            &mut candidates,
+            &mut opaque,
+            &mut leaving,
+        );
+    }
+}
+
+/// Rule `j`'s part in what the later rules look back at.
+fn continue_flow(
+    j: usize,
+    flows: &[Flow],
+    regions: &[Option<Region>],
+    candidates: &mut Candidates,
+    opaque: &mut Vec<usize>,
+    leaving: &mut Vec<usize>,
+) {
+    match flows[j] {
+        Flow::Barrier => {
+            *candidates = Candidates::default();
+            opaque.clear();
+            leaving.clear();
+        }
+        Flow::Continues => {}
+        Flow::Leaves => {
+            leaving.push(j);
+            match &regions[j] {
+                Some(r) => candidates.add(j, r),
+                None => opaque.push(j),
             }
         }
     }
 }
 
+/// The earlier rules whose boxes together hold all of `l`: each of them, in chain order,
+/// with a part of `l` it decides first. `None` when some packet of `l` is left, or when the
+/// search gives up (see [`MAX_PIECES`]) and no single rule holds `l`.
+fn covered(
+    l: &Region,
+    found: &[usize],
+    regions: &[Option<Region>],
+) -> Option<Vec<(usize, Vec<Region>)>> {
+    let mut rest = vec![l.clone()];
+    let mut next = Vec::new();
+    let mut by = Vec::new();
+    let mut work = 0;
+    for &i in found {
+        let Some(c) = regions[i].as_ref() else {
+            continue;
+        };
+        if !c.intersects(l) {
+            continue;
+        }
+        // A few of the parts it decides, for the witness (some parts may hold no real
+        // packet: the boxes' space is larger than real packets).
+        let mut decided = Vec::new();
+        for piece in rest.drain(..) {
+            work += 1;
+            if piece.minus(c, &mut next) && decided.len() < 4 {
+                decided.push(piece.intersect(c));
+            }
+        }
+        std::mem::swap(&mut rest, &mut next);
+        if !decided.is_empty() {
+            by.push((i, decided));
+        }
+        if rest.is_empty() {
+            return Some(by);
+        }
+        if rest.len() > MAX_PIECES || work > MAX_WORK {
+            // Too many pieces to be sure of the union: one rule that holds all of `l` on
+            // its own is still certain (the earlier ones that decide parts are not named).
+            return found
+                .iter()
+                .filter_map(|&i| Some((i, regions[i].as_ref()?)))
+                .find(|(_, c)| {
+                    next.clear();
+                    l.minus(c, &mut next);
+                    next.is_empty()
+                })
+                .map(|(i, _)| vec![(i, vec![l.clone()])]);
+        }
+    }
+    None
+}
+
 /// Candidate covering rules, indexed so that a long chain of rules with distinct source
-/// addresses is not checked pairwise: a rule with a plain `-s` can only cover rules whose
-/// own `-s` lies within it, so it is found through the later rule's supernets.
+/// addresses is not checked pairwise: a rule whose source is one prefix can only share
+/// packets with a later rule when its prefix contains an address the later rule matches, or
+/// starts inside one of the later rule's source ranges.
 #[derive(Default)]
 struct Candidates {
-    /// By their (first) plain source prefix.
-    by_source: HashMap<IpNet, Vec<usize>>,
-    /// The others.
+    /// By their source prefix, as (first address, prefix length).
+    by_prefix: HashMap<(u128, u8), Vec<usize>>,
+    /// The same, by first address only.
+    by_start: BTreeMap<u128, Vec<usize>>,
+    /// The others (any source, a negated one, a range).
     other: Vec<usize>,
-    /// Those without options but comments.
+    /// Those that match every packet.
     unconditional: Vec<usize>,
+    /// The longest prefix length seen (32 or 128).
+    bits: u8,
 }
 
 impl Candidates {
-    fn add(&mut self, i: usize, o: &[Opt<'_>]) {
-        if o.iter().all(is_comment) {
+    fn add(&mut self, i: usize, r: &Region) {
+        if r.is_full() {
             self.unconditional.push(i);
         }
-        match o
-            .iter()
-            .find(|o| o.name == "source" && !o.negated)
-            .and_then(|o| net(o.value))
-        {
-            Some(n) => self.by_source.entry(n).or_default().push(i),
+        match r.sources().and_then(|s| prefix(s, r.address_bits())) {
+            Some((start, len)) => {
+                self.bits = r.address_bits();
+                self.by_prefix.entry((start, len)).or_default().push(i);
+                self.by_start.entry(start).or_default().push(i);
+            }
             None => self.other.push(i),
         }
     }
 
-    /// The candidates that may cover `r`, in chain order, into `found`.
-    fn possible(&self, r: &[Opt<'_>], found: &mut Vec<usize>) {
+    /// The candidates that may share packets with `l`, in chain order, into `found`.
+    fn possible(&self, l: &Region, found: &mut Vec<usize>) {
         found.clear();
         found.extend_from_slice(&self.other);
-        if !self.by_source.is_empty() {
-            for n in r
-                .iter()
-                .filter(|o| o.name == "source" && !o.negated)
-                .filter_map(|o| net(o.value))
-            {
-                let mut cur = Some(n);
-                while let Some(c) = cur {
-                    if let Some(v) = self.by_source.get(&c) {
-                        found.extend_from_slice(v);
+        if !self.by_start.is_empty() {
+            match l.sources() {
+                None => found.extend(self.by_start.values().flatten()),
+                Some(ranges) => {
+                    for &(a, b) in ranges {
+                        found.extend(self.by_start.range(a..=b).flat_map(|(_, v)| v));
+                        // Prefixes that start before `a` and hold it.
+                        for len in 0..=self.bits {
+                            let start = a & mask(len, self.bits);
+                            if start < a {
+                                if let Some(v) = self.by_prefix.get(&(start, len)) {
+                                    found.extend_from_slice(v);
+                                }
+                            }
+                        }
                     }
-                    cur = c.supernet();
                 }
             }
         }
-        found.sort_unstable();
-        found.dedup();
+        // `other` alone is in order already (a long chain without sources).
+        if found.len() > self.other.len() {
+            found.sort_unstable();
+            found.dedup();
+        }
     }
 }
 
-fn is_comment(o: &Opt<'_>) -> bool {
-    o.name == "comment"
-}
-
-fn finding(
-    family: Family,
-    table: &Table,
-    chain: &Chain,
-    rules: &[Rule],
-    i: usize,
-    j: usize,
-    by: &Option<Vec<Opt<'_>>>,
-) -> Finding {
-    let unconditional = by.as_ref().is_some_and(|o| o.iter().all(|o| is_comment(o)));
-    let same = action(&rules[i]) == action(&rules[j]);
-    let kind = if unconditional {
-        Kind::Unreachable
-    } else if same {
-        Kind::Redundant
+/// The network mask of a `len`-bit prefix among `bits`-bit addresses, as a number.
+fn mask(len: u8, bits: u8) -> u128 {
+    let all = if bits >= 128 {
+        u128::MAX
     } else {
-        Kind::Shadowed
+        (1u128 << bits) - 1
     };
-    let evidence = match kind {
-        Kind::Unreachable => format!(
-            "rule {} ({}, {}) leaves the chain for every packet",
-            i + 1,
-            target_name(&rules[i]),
-            rules[i].origin()
-        ),
-        Kind::Redundant => format!(
-            "rule {} ({}, {}) already matches every packet this rule matches, with the same \
-             action {}",
-            i + 1,
-            rules[i].origin(),
-            target_name(&rules[i]),
-            target_name(&rules[j])
-        ),
-        _ => format!(
-            "rule {} ({}, {}) matches every packet this rule matches and decides it first: \
-             {} instead of {}",
-            i + 1,
-            rules[i].origin(),
-            target_name(&rules[i]),
-            target_name(&rules[i]),
-            target_name(&rules[j])
-        ),
+    all & !all.checked_shr(len.into()).unwrap_or(0)
+}
+
+/// The (start, length) of the prefix the ranges are exactly, if they are one.
+fn prefix(ranges: &[(u128, u128)], bits: u8) -> Option<(u128, u8)> {
+    let [(a, b)] = ranges else {
+        return None;
     };
-    // A witness is only given when the one evaluation model agrees: the flagged rule matches
-    // it and the covering rule matches it, both definitely.
-    let witness = witness(family, &rules[j]).filter(|w| {
-        rule_matches(&rules[i], w) == Ok(true) && rule_matches(&rules[j], w) == Ok(true)
-    });
-    Finding {
-        kind,
-        family,
-        table: table.name().to_string(),
-        chain: chain.name().to_string(),
-        position: Some(j + 1),
-        origin: rules[j].origin(),
-        by: vec![i + 1],
-        evidence,
-        witness,
+    let size = b.checked_sub(*a)?.checked_add(1)?;
+    if !size.is_power_of_two() || a & (size - 1) != 0 {
+        return None;
     }
+    let len = bits - size.trailing_zeros() as u8;
+    Some((*a, len))
 }
 
-/// Whether every packet `later` matches is matched by `earlier`: each option of `earlier` is
-/// implied by some option of `later` (extra options of `later` only narrow it).
-fn covers(earlier: &[Opt<'_>], later: &[Opt<'_>]) -> bool {
-    earlier.iter().all(|e| {
-        is_comment(e)
-            || (!e.negated && e.name == "protocol" && protocol_number(e.value) == Some(None))
-            || later.iter().any(|l| implies(l, e))
-    })
+/// What a covered-rule finding needs of its chain.
+struct Ctx<'a, 'r> {
+    family: Family,
+    table: &'a Table,
+    chain: &'a Chain,
+    rules: &'a [Rule],
+    parsed: &'a [Option<Vec<Opt<'r>>>],
 }
 
-/// Whether option `l` (of the later rule) implies option `e` (of the earlier one).
-fn implies(l: &Opt<'_>, e: &Opt<'_>) -> bool {
-    if l.module != e.module || l.name != e.name {
-        return false;
+impl Ctx<'_, '_> {
+    /// Rule `j`, after rule `i` that leaves the chain for every packet.
+    fn unreachable(&self, i: usize, j: usize, witness: Option<Packet>) -> Finding {
+        let rules = self.rules;
+        Finding {
+            kind: Kind::Unreachable,
+            family: self.family,
+            table: self.table.name().to_string(),
+            chain: self.chain.name().to_string(),
+            position: Some(j + 1),
+            origin: rules[j].origin(),
+            by: vec![i + 1],
+            evidence: format!(
+                "rule {} ({}, {}) leaves the chain for every packet",
+                i + 1,
+                target_name(&rules[i]),
+                rules[i].origin()
+            ),
+            witness,
+        }
     }
-    match (e.negated, l.negated) {
-        // l's set within e's set.
-        (false, false) => within(e.name, l.value, e.value),
-        // l excludes at least what e excludes.
-        (true, true) => within(e.name, e.value, l.value),
-        // Conservative: disjointness is not worked out.
-        _ => false,
-    }
-}
 
-/// Whether every value `inner` allows, `outer` allows too, for option `name`.
-fn within(name: &str, inner: &str, outer: &str) -> bool {
-    if inner == outer {
-        return true;
+    /// Rule `j`, whose every packet the rules of `cover` decide first.
+    fn covered_finding(
+        &self,
+        j: usize,
+        cover: Vec<(usize, Vec<Region>)>,
+        found: &[usize],
+        opaque: &[usize],
+    ) -> Finding {
+        let rules = self.rules;
+        let mine = action(&rules[j]);
+        let differs = |i: usize| action(&rules[i]) != mine;
+        let kind = if cover.iter().any(|(i, _)| differs(*i)) {
+            Kind::Shadowed
+        } else {
+            Kind::Redundant
+        };
+        let by: Vec<usize> = cover.iter().map(|(i, _)| *i).collect();
+        let names = |i: usize| {
+            format!(
+                "{} ({}, {})",
+                i + 1,
+                rules[i].origin(),
+                target_name(&rules[i])
+            )
+        };
+        let evidence = match (kind, by.as_slice()) {
+            (Kind::Redundant, [i]) => format!(
+                "rule {} already matches every packet this rule matches, with the same action \
+                 {}",
+                names(*i),
+                target_name(&rules[j])
+            ),
+            (_, [i]) => format!(
+                "rule {} matches every packet this rule matches and decides it first: {} \
+                 instead of {}",
+                names(*i),
+                target_name(&rules[*i]),
+                target_name(&rules[j])
+            ),
+            (Kind::Redundant, _) => format!(
+                "rules {} together already match every packet this rule matches, with the \
+                 same action {}",
+                by.iter().map(|&i| names(i)).collect::<Vec<_>>().join(", "),
+                target_name(&rules[j])
+            ),
+            _ => {
+                let mut other: Vec<&str> = Vec::new();
+                for &i in by.iter().filter(|&&i| differs(i)) {
+                    if !other.contains(&target_name(&rules[i])) {
+                        other.push(target_name(&rules[i]));
+                    }
+                }
+                format!(
+                    "rules {} together match every packet this rule matches and decide it \
+                     first: {} instead of {}",
+                    by.iter().map(|&i| names(i)).collect::<Vec<_>>().join(", "),
+                    other.join(" or "),
+                    target_name(&rules[j])
+                )
+            }
+        };
+        // A witness from the part of this rule one covering rule decides first (one with
+        // another action when there is one), checked with the evaluator: this rule and
+        // that rule match it, and every earlier rule that could decide it does not.
+        let mut order: Vec<&(usize, Vec<Region>)> =
+            cover.iter().filter(|(i, _)| differs(*i)).collect();
+        order.extend(cover.iter().filter(|(i, _)| !differs(*i)));
+        let witness = order.iter().find_map(|(k, parts)| {
+            parts
+                .iter()
+                .find_map(|p| self.witness(j, *k, Some(p), found, opaque))
+        });
+        Finding {
+            kind,
+            family: self.family,
+            table: self.table.name().to_string(),
+            chain: self.chain.name().to_string(),
+            position: Some(j + 1),
+            origin: rules[j].origin(),
+            by: by.iter().map(|i| i + 1).collect(),
+            evidence,
+            witness,
+        }
     }
-    match name {
-        "source" | "destination" => match (net(inner), net(outer)) {
-            (Some(i), Some(o)) => o.contains(&i),
-            _ => false,
-        },
-        "protocol" => {
-            let (i, o) = (protocol_number(inner), protocol_number(outer));
-            i.is_some() && i == o || o == Some(None)
+
+    /// A packet of rule `j` that rule `k` decides: from `part` (within both boxes, outside
+    /// every earlier candidate's), or without one the example [`witness`] makes of rule `j`;
+    /// checked with the evaluator: `j` and `k` match it, the rules of `found` and `opaque`
+    /// before `k` do not.
+    fn witness(
+        &self,
+        j: usize,
+        k: usize,
+        part: Option<&Region>,
+        found: &[usize],
+        opaque: &[usize],
+    ) -> Option<Packet> {
+        let rules = self.rules;
+        let mut names: Vec<&str> = Vec::new();
+        for o in [j, k]
+            .iter()
+            .filter_map(|&i| self.parsed[i].as_ref())
+            .flatten()
+        {
+            if !o.negated && matches!(o.name, "in-interface" | "out-interface") {
+                names.push(o.value);
+            }
         }
-        "in-interface" | "out-interface" => match outer.strip_suffix('+') {
-            Some(prefix) => inner.trim_end_matches('+').starts_with(prefix),
-            None => false,
-        },
-        "sport" | "dport" | "sports" | "dports" | "ports" => {
-            let (Some(i), Some(o)) = (port_list(inner), port_list(outer)) else {
-                return false;
-            };
-            i.iter()
-                .all(|&(lo, hi)| o.iter().any(|&(a, b)| a <= lo && hi <= b))
-        }
-        "ctstate" | "state" => {
-            let set = |v: &str| -> BTreeSet<String> {
-                v.split(',')
-                    .map(|s| s.trim().to_ascii_uppercase())
-                    .collect()
-            };
-            set(inner).is_subset(&set(outer))
-        }
-        _ => false,
+        let w = match part {
+            Some(part) => part.witness(&names)?,
+            None => witness(self.family, &rules[j])?,
+        };
+        let matches = |i: usize| rule_matches(&rules[i], &w);
+        let first = found
+            .iter()
+            .chain(opaque)
+            .filter(|&&i| i < k)
+            .all(|&i| matches(i) == Ok(false));
+        (first && matches(k) == Ok(true) && matches(j) == Ok(true)).then_some(w)
     }
 }
 

@@ -131,9 +131,16 @@ fn options(args: &EngineArgs, netns: Option<&str>, timeout: Option<Duration>) ->
 }
 
 /// Every problem of the firewall under the nftables engine; `false` if there were any.
-fn validate(fw: &Firewall, what: &str, io: &mut Io<'_>) -> bool {
-    match fw.validate_nft() {
-        Ok(()) => true,
+/// The firewall translated and validated once for the nftables engine (the same
+/// translation is then rendered and loaded), or its problems reported.
+fn prepare<'f>(
+    fw: &'f Firewall,
+    args: &EngineArgs,
+    what: &str,
+    io: &mut Io<'_>,
+) -> Option<crate::nft::Prepared<'f>> {
+    match crate::nft::prepare(&[fw.ipv4(), fw.ipv6()], &args.nft_table) {
+        Ok(p) => Some(p),
         Err(errors) => {
             for e in errors.iter() {
                 let _ = writeln!(io.err, "{e}");
@@ -144,7 +151,7 @@ fn validate(fw: &Firewall, what: &str, io: &mut Io<'_>) -> bool {
                 "{n} problem{} found (nftables engine); {what}",
                 if n == 1 { "" } else { "s" }
             );
-            false
+            None
         }
     }
 }
@@ -172,23 +179,22 @@ pub(crate) fn print(
     family: Option<Family>,
     io: &mut Io<'_>,
 ) -> u8 {
-    if !validate(fw, "nothing was printed", io) {
+    let Some(prepared) = prepare(fw, args, "nothing was printed", io) else {
         return EXIT_FAILED;
-    }
+    };
     let style = if plain {
         Style::Plain
     } else {
         Style::Annotated
     };
-    let families = only(fw, family);
-    if families.is_empty() {
+    if only(fw, family).is_empty() {
         let _ = writeln!(
             io.err,
             "error: nothing to print: the firewall has no such tables"
         );
         return EXIT_ERROR;
     }
-    let mut text = crate::nft::render_families(&families, &args.nft_table, style).text;
+    let mut text = prepared.render(&args.nft_table, style, family).text;
     if line_numbers {
         text = crate::add_line_numbers(&text);
     }
@@ -213,15 +219,15 @@ fn summary(fw: &Firewall) -> String {
 /// `check --engine nftables`: static checks, then a real load into a scratch namespace (or
 /// `nft -c` without root or with `--no-netns`).
 pub(crate) fn check(fw: &Firewall, args: &EngineArgs, no_netns: bool, io: &mut Io<'_>) -> u8 {
-    if !validate(fw, "the kernel was not asked", io) {
+    let Some(prepared) = prepare(fw, args, "the kernel was not asked", io) else {
         return EXIT_FAILED;
-    }
+    };
     if no_netns || !system::is_root() {
         let opts = NftOptions {
             check: true,
             ..options(args, None, None)
         };
-        let script = fw.render_nft(&args.nft_table, Style::Plain);
+        let script = prepared.render(&args.nft_table, Style::Plain, None);
         return match run_nft(&opts, &script.text) {
             Ok(()) => {
                 let _ = writeln!(io.out, "ok: {} pass `nft -c`", summary(fw));
@@ -240,7 +246,7 @@ pub(crate) fn check(fw: &Firewall, args: &EngineArgs, no_netns: bool, io: &mut I
             return EXIT_ERROR;
         }
     };
-    match fw.apply_nft(&options(args, Some(ns.name()), None)) {
+    match prepared.apply(&options(args, Some(ns.name()), None)) {
         Ok(()) => {
             let _ = writeln!(
                 io.out,
@@ -269,9 +275,9 @@ pub(crate) fn apply(
     settings: &ApplySettings,
     io: &mut Io<'_>,
 ) -> u8 {
-    if !validate(fw, "nothing was applied", io) {
+    let Some(prepared) = prepare(fw, args, "nothing was applied", io) else {
         return EXIT_FAILED;
-    }
+    };
     if fw.ipv4().is_empty() && fw.ipv6().is_empty() {
         let _ = writeln!(io.err, "nothing to apply: the firewall has no tables");
         return EXIT_OK;
@@ -318,7 +324,7 @@ pub(crate) fn apply(
         let _ = writeln!(io.err, "interrupted: nothing was applied");
         return EXIT_FAILED;
     }
-    if let Err(e) = fw.apply_nft(&opts) {
+    if let Err(e) = prepared.apply(&opts) {
         report(io, &e);
         return match e {
             RestoreError::Rejected { .. } => {
@@ -349,7 +355,8 @@ pub(crate) fn apply(
 }
 
 fn put_back(opts: &NftOptions, saved: &str, code: u8, io: &mut Io<'_>) -> u8 {
-    match run_nft(opts, saved) {
+    // The previous rules, with the sets' current elements (not those of the snapshot).
+    match crate::nft::put_back(opts, saved) {
         Ok(()) => {
             let _ = writeln!(io.err, "rolled back: the previous tables are back");
             code
@@ -374,9 +381,9 @@ pub(crate) fn diff(
     colour: bool,
     io: &mut Io<'_>,
 ) -> u8 {
-    if !validate(fw, "nothing was compared", io) {
+    let Some(prepared) = prepare(fw, args, "nothing was compared", io) else {
         return EXIT_ERROR;
-    }
+    };
     if let Some(Err(e)) = tools.netns.as_deref().map(scratch::require_netns) {
         let _ = writeln!(io.err, "error: {e}");
         return EXIT_ERROR;
@@ -392,7 +399,7 @@ pub(crate) fn diff(
         }
     };
     let scratch = options(args, Some(ns.name()), None);
-    if let Err(e) = fw.apply_nft(&scratch) {
+    if let Err(e) = prepared.apply(&scratch) {
         report(io, &e);
         return EXIT_ERROR;
     }
@@ -420,10 +427,17 @@ pub(crate) fn diff(
     }
 }
 
-/// A listing without counters (`counter packets N bytes M`) and handles.
+/// A listing without counters (`counter packets N bytes M`), handles and the elements of
+/// sets (`elements = { … }`, over one line or several): both are filled at run time.
 fn normalise(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
+    let mut in_elements = false;
     for line in text.lines() {
+        let t = line.trim();
+        if in_elements || t.starts_with("elements = {") {
+            in_elements = !t.ends_with('}');
+            continue;
+        }
         let mut words: Vec<&str> = Vec::new();
         let mut it = line.split_whitespace().peekable();
         while let Some(w) = it.next() {
@@ -441,4 +455,17 @@ fn normalise(text: &str) -> String {
         out.push('\n');
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::normalise;
+
+    /// A set's elements are filled at run time, like counters: `diff` compares the rules.
+    #[test]
+    fn the_elements_of_sets_are_not_compared() {
+        let bare = "table ip pyptables {\n\tset blocklist {\n\t\ttype ipv4_addr\n\t\tflags interval\n\t}\n\n\tchain filter.INPUT {\n\t\tip saddr @blocklist counter packets 0 bytes 0 drop\n\t}\n}\n";
+        let filled = "table ip pyptables {\n\tset blocklist {\n\t\ttype ipv4_addr\n\t\tflags interval\n\t\telements = { 192.0.2.7, 198.51.100.0/24,\n\t\t\t     203.0.113.9 }\n\t}\n\n\tchain filter.INPUT {\n\t\tip saddr @blocklist counter packets 3 bytes 180 drop\n\t}\n}\n";
+        assert_eq!(normalise(filled), normalise(bare));
+    }
 }
