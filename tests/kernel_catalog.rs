@@ -248,6 +248,7 @@ fn match_recipe(name: &str, family: Family) -> Option<Rule> {
             .proto("tcp")
             .with_match(m("osf").opt("genre", "Linux")),
         "ipvs" => Rule::new().with_match(m("ipvs").flag("ipvs")),
+        "eui64" => Rule::new().with_match(m("eui64")),
         _ => {
             return extension_option_recipe(name, family)
                 .or_else(|| header_match_recipe(name, family))

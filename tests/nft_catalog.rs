@@ -854,6 +854,7 @@ const SAMPLES: &[(Family, &str, &str, &str, bool)] = &[
     (V4, "filter", "INPUT", "-p ah -m ah -j ACCEPT", false),
     (V4, "filter", "INPUT", "-p ipcomp -m ipcomp -j ACCEPT", false),
     (V6, "filter", "INPUT", "-p mh -m mh -j ACCEPT", false),
+    (V6, "filter", "INPUT", "-m eui64 -j ACCEPT", false),
     (V4, "raw", "PREROUTING", "-m rpfilter --invert -j DROP", true),
     (V6, "raw", "PREROUTING", "-m rpfilter --loose -j ACCEPT", true),
     (

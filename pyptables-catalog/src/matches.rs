@@ -313,9 +313,8 @@ pub static MATCHES: &[MatchSpec] = &[
     .nft(nft::icmp6),
     // ---- packet-header matches: ecn, esp, ah, ipcomp, u32 and IPv6's extension headers ----
     // Their kernel modules: xt_ecn, xt_esp, ipt_ah/ip6t_ah, xt_ipcomp, xt_u32, xt_bpf,
-    // ip6t_frag, ip6t_hbh (also dst), ip6t_rt, ip6t_mh, ip6t_ipv6header, ip6t_srh. None is
-    // limited to tables or chains. `eui64` is not here: it has no options, and the model
-    // writes a match only with its options.
+    // ip6t_frag, ip6t_hbh (also dst), ip6t_rt, ip6t_mh, ip6t_ipv6header, ip6t_srh, ip6t_eui64.
+    // None is limited to tables; eui64 (no options: always alone) to the incoming hooks.
     rules(
         m(
             "ecn",
@@ -526,6 +525,18 @@ pub static MATCHES: &[MatchSpec] = &[
                 "srh-last-entry-lt",
             ],
         ],
+    )
+    .bare(),
+    // eui64: the source address's lower 64 bits against the EUI-64 of the frame's source MAC
+    // (ip6t_eui64 needs the MAC header: PREROUTING, INPUT, FORWARD). No nft form, nor one
+    // from ip6tables-translate.
+    scoped(
+        m("eui64", Implicit::Never, &[]),
+        Scope {
+            tables: &[],
+            hooks: IN_HOOKS,
+            families: Families::V6,
+        },
     )
     .bare(),
     // ---- end of the packet-header matches ----
