@@ -636,7 +636,8 @@ fn jumps_to_preserved_chains_are_valid_and_patterns_are_checked() {
 /// A match given no options is never silently left out (`-m socket -j ACCEPT` written as
 /// `-j ACCEPT` would accept every packet): where iptables takes it alone it is written alone
 /// at its place among the matches (checked against iptables-save in
-/// `tests/kernel_runtime.rs`), elsewhere validation refuses it and names the options it needs.
+/// `tests/macro_matches_alone.rs`), elsewhere validation refuses it and names the options it
+/// needs.
 #[test]
 fn a_match_without_options_is_written_alone_or_refused() {
     let mut t = Tables::new(Family::V4);
