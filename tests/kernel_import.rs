@@ -365,6 +365,11 @@ fn random_case(seed: u64, family: Family) -> Case {
         }
         for _ in 0..1 + rng.below(3) {
             let spec = rng.pick(&usable);
+            // A match without options (eui64) is used alone.
+            if spec.options.is_empty() {
+                rule = rule.with_match(Match::new(spec.name));
+                continue;
+            }
             let option = rng.pick(spec.options);
             let mut m = Match::new(spec.name);
             if option.kind.is_flag() {
