@@ -645,3 +645,23 @@ fn set_membership_when_the_packet_says() {
     let other = fwd(&t, web.in_set("allowlist", true), "wan", "dmz");
     assert_eq!(other.verdict, Verdict::Unknown);
 }
+
+/// TEE sends a copy and lets the packet go on; SYNPROXY consumes a SYN and the ACK that
+/// completes the handshake and lets the rest go on, which depends on the packet: unknown.
+#[test]
+fn tee_goes_on_and_synproxy_is_unknown() {
+    let mut t = default_tables();
+    t["mangle"]["INPUT"].push(Rule::new().target(Target::new("TEE").opt("gateway", "192.0.2.9")));
+    t["filter"]["INPUT"].push(Rule::new().proto("tcp").dport(22).drop());
+    let e = input_verdict_e(&t);
+    assert_eq!(decided(&e), by(Verdict::Drop, "filter", "INPUT", 1));
+
+    let mut t = default_tables();
+    t["filter"]["INPUT"].push(
+        Rule::new()
+            .proto("tcp")
+            .target(Target::new("SYNPROXY").opt("mss", "1460")),
+    );
+    t["filter"]["INPUT"].push(Rule::new().drop());
+    assert_eq!(input_verdict_e(&t).verdict, Verdict::Unknown);
+}

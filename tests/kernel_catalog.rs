@@ -14,15 +14,22 @@
 //!
 //! Rules the catalog allows are loaded together, one restore per family × table (bisected if
 //! that fails); each rule it refuses is loaded alone. Each backend and family has a namespace
-//! of its own, and the four load in parallel. Every rule carries `-s` so that it is
-//! conditional: the legacy kernel code skips the chain checks of rules it cannot reach, which
-//! would hide a refusal behind an earlier unconditional rule.
+//! of its own, and the four load in parallel. A target, match or option of the other family
+//! only (ECN in IPv6, DNPT in IPv4, `-f` in IPv6) is tried in the first chain only: that
+//! family's iptables has no such extension or option, whatever the chain. Every rule carries
+//! `-s` so that it is conditional: the legacy kernel code skips the chain checks of rules it
+//! cannot reach, which would hide a refusal behind an earlier unconditional rule.
 //!
 //! The matches of [`EVERY_OPTION`] (iptables-extensions' rpfilter, socket, cgroup, …) have
 //! every option tested in that way, each in its match's recipe, not only the restricted ones.
 //! Their recipes refer to kernel objects each namespace gets first (a RATEEST estimator, an
 //! nfacct object); a match this kernel cannot load at all (ipvs without IPVS) is found by a
 //! probe and its cases are left out, with a note on stderr.
+//!
+//! Each option of each target is also added to the target's recipe: an option limited to some
+//! tables or chains (TCPMSS's `--clamp-mss-to-pmtu`, SET's `--map-set`) is tried in every
+//! table × chain like a target, any other in each table where the catalog allows the result;
+//! flags and names included, which the value sweep below does not try.
 //!
 //! Further tests generate their cases from the catalog in the same way:
 //! - protocol requirements: every option, match and target that needs `-p`, with each
@@ -111,7 +118,92 @@ fn target_recipe(name: &str, family: Family) -> Option<Rule> {
                 .proto("tcp")
                 .target(Target::new("TPROXY").opt("on-port", "1234")),
         ),
+        "SYNPROXY" => Some(
+            Rule::new().proto("tcp").target(
+                Target::new("SYNPROXY")
+                    .flag("sack-perm")
+                    .flag("timestamp")
+                    .opt("wscale", "7")
+                    .opt("mss", "1460"),
+            ),
+        ),
+        "TEE" => t(Target::new("TEE").opt("gateway", a)),
+        "SECMARK" => t(Target::new("SECMARK").opt("selctx", "system_u:object_r:kc_packet_t:s0")),
+        "CONNSECMARK" => t(Target::new("CONNSECMARK").flag("save")),
+        "HMARK" => t(Target::new("HMARK")
+            .opt("hmark-tuple", "ct")
+            .opt("hmark-mod", "4")
+            .opt("hmark-rnd", "0x1")),
+        // Timers and estimators are shared by name (timers even across namespaces): a name
+        // of our own, with the same settings in every rule.
+        "IDLETIMER" => t(Target::new("IDLETIMER")
+            .opt("timeout", "60")
+            .opt("label", "pyptables_kc")),
+        "LED" => t(Target::new("LED").opt("led-trigger-id", "kc")),
+        "RATEEST" => t(Target::new("RATEEST")
+            .opt("rateest-name", "pyptables_kc")
+            .opt("rateest-interval", "1")
+            .opt("rateest-ewmalog", "2")),
+        "TCPOPTSTRIP" => Some(
+            Rule::new()
+                .proto("tcp")
+                .target(Target::new("TCPOPTSTRIP").opt("strip-options", "sack-permitted")),
+        ),
+        "ECN" => t(Target::new("ECN").opt("ecn-ip-ect", "0")),
+        "CLUSTERIP" => t(Target::new("CLUSTERIP")
+            .flag("new")
+            .opt("hashmode", "sourceip")
+            .opt("clustermac", "01:00:5e:00:00:20")
+            .opt("total-nodes", "2")
+            .opt("local-node", "1")),
+        "ULOG" => t(Target::new("ULOG")),
+        // IPv6 only; in IPv4 with IPv4 prefixes, so that only the family is wrong.
+        "DNPT" | "SNPT" => {
+            let (src, dst) = match family {
+                Family::V4 => ("198.51.100.0/24", "203.0.113.0/24"),
+                Family::V6 => ("2001:db8::/64", "2001:db8:1::/64"),
+            };
+            t(Target::new(name.to_string())
+                .opt("src-pfx", src)
+                .opt("dst-pfx", dst))
+        }
         _ => None,
+    }
+}
+
+/// Targets the catalog describes that this test machine's kernel may lack, with why. Each is
+/// first loaded once in a place the catalog allows; only if both backends refuse it there are
+/// its cases left out (and said so), so a kernel that has it checks it in full.
+const MAYBE_NOT_HERE: &[(&str, &str)] = &[
+    (
+        "LED",
+        "xt_LED exists only in kernels built with LED support (CONFIG_NEW_LEDS)",
+    ),
+    (
+        "SECMARK",
+        "the kernel turns --selctx into an id through the running LSM; without SELinux \
+         active it refuses every SECMARK rule",
+    ),
+];
+
+/// The cases of [`MAYBE_NOT_HERE`]'s targets that this kernel cannot load at all, removed
+/// from `cases`; each such target is reported.
+fn leave_out_targets_not_here(cases: &mut Vec<Case>) {
+    for (name, why) in MAYBE_NOT_HERE {
+        let what = format!("target {name}");
+        let Some(probe) = cases.iter().find(|c| c.what == what && c.catalog_ok) else {
+            continue;
+        };
+        let ns = Netns::new("catalog_probe").unwrap();
+        let text = restore_text(probe.family, probe.table, &[probe]);
+        let loads = tk::Backend::ALL
+            .iter()
+            .any(|b| ns.restore(*b, tk_family(probe.family), &text, &[]).is_ok());
+        if !loads {
+            eprintln!("target {name} cannot load in this kernel ({why}): its cases are left out");
+            let option = format!("{what} --");
+            cases.retain(|c| c.what != what && !c.what.starts_with(&option));
+        }
     }
 }
 
@@ -125,6 +217,49 @@ fn target_variants(family: Family) -> Vec<(String, Rule)> {
             .flag("syn")
             .target(Target::new("TCPMSS").flag("clamp-mss-to-pmtu")),
     )]
+}
+
+/// Each option of each target that its recipe does not give, added to the recipe (options
+/// that exclude it taken out, required and needed ones put in): `(what, rule, restricted)`,
+/// restricted if the option is limited to some tables or chains. Flags and names, which the
+/// value sweep does not try, are loaded too.
+fn target_option_variants(family: Family) -> Vec<(String, Rule, bool)> {
+    let mut out = Vec::new();
+    for t in TARGETS.iter().filter(|t| t.removed.is_none()) {
+        let owner = Owner::Target(t);
+        let Some(base) = target_recipe(t.name, family) else {
+            continue;
+        };
+        for o in t.options {
+            if owner.has(&base, o.name) || !o.families.contains(family) {
+                continue;
+            }
+            let fitted = owner.fit(&base, &[o.name], family);
+            let mut rule = owner.set(&fitted, o.name, sample(o.kind, family).as_deref(), false);
+            // Options it needs, and theirs (SET's --map-prio needs --map-set).
+            for _ in 0..2 {
+                for c in t.constraints {
+                    if let Constraint::Needs(a, others) = *c {
+                        if owner.has(&rule, a) && !others.iter().any(|x| owner.has(&rule, x)) {
+                            let x = owner.option(others[0]);
+                            rule =
+                                owner.set(&rule, x.name, sample(x.kind, family).as_deref(), false);
+                        }
+                    }
+                }
+            }
+            if t.name == "IDLETIMER" && o.name == "alarm" {
+                // A label's timer is of one kind: an alarm timer needs a label of its own.
+                rule = owner.set(&rule, "label", Some("pyptables_kc_alarm"), false);
+            }
+            out.push((
+                format!("target {} --{}", t.name, o.name),
+                rule,
+                o.hooks != Hooks::ALL || !o.tables.is_empty(),
+            ));
+        }
+    }
+    out
 }
 
 /// A minimal valid use of the match module `name`, of the option `module --option`, or of
@@ -419,9 +554,11 @@ fn catalog_verdict(
 /// Every case, or the recipe problems that prevent building them.
 fn cases() -> Result<Vec<Case>, Vec<String>> {
     let mut uses: Vec<(Family, String, Rule)> = Vec::new();
+    let mut variants: Vec<(Family, String, Rule, bool)> = Vec::new();
     let mut problems = Vec::new();
     for family in [Family::V4, Family::V6] {
-        for t in TARGETS {
+        // Targets no current kernel can load are checked by `removed_targets_are_refused`.
+        for t in TARGETS.iter().filter(|t| t.removed.is_none()) {
             match target_recipe(t.name, family) {
                 Some(rule) => uses.push((family, format!("target {}", t.name), rule)),
                 None => problems.push(format!(
@@ -432,6 +569,16 @@ fn cases() -> Result<Vec<Case>, Vec<String>> {
         }
         for (what, rule) in target_variants(family) {
             uses.push((family, what, rule));
+        }
+        for (what, rule, restricted) in target_option_variants(family) {
+            // An option limited to some tables or chains is tried everywhere, as a target is.
+            if restricted {
+                if !uses.iter().any(|u| u.0 == family && u.1 == what) {
+                    uses.push((family, what, rule));
+                }
+            } else {
+                variants.push((family, what, rule, false));
+            }
         }
         for name in matches_to_test() {
             if !header_use_applies(&name, family) {
@@ -447,7 +594,7 @@ fn cases() -> Result<Vec<Case>, Vec<String>> {
     }
     let mut cases = Vec::new();
     for (family, what, rule) in uses {
-        for table in TABLES {
+        'places: for table in TABLES {
             for &chain in table.chains {
                 // `-s` first keeps every rule conditional (see the module docs).
                 let mut full = Rule::new().source(addr(family));
@@ -456,6 +603,18 @@ fn cases() -> Result<Vec<Case>, Vec<String>> {
                 }
                 if let Some(t) = rule.get_target() {
                     full = full.target(t.clone());
+                }
+                // What the other family's iptables has no extension or option for is refused
+                // the same way in every chain: one case says it.
+                if !cases.is_empty()
+                    && cases.last().is_some_and(|c: &Case| {
+                        c.family == family && c.what == what && c.catalog_says.contains(" only;")
+                    })
+                    && findings(&full, family, table.name, chain)
+                        .iter()
+                        .any(|f| matches!(f.problem, Problem::FamilyOnly { .. }))
+                {
+                    break 'places;
                 }
                 match catalog_verdict(&full, family, table.name, chain, true) {
                     Ok((catalog_ok, catalog_says)) => cases.push(Case {
@@ -471,6 +630,36 @@ fn cases() -> Result<Vec<Case>, Vec<String>> {
                         "{family} {}/{chain} {what}: the recipe itself is invalid: {e}",
                         table.name
                     )),
+                }
+            }
+        }
+    }
+    // Option variants only where the catalog finds nothing wrong with them at all; in the
+    // first such chain of each table unless the option is limited to some chains (the
+    // target's own chains are the recipe's cases above).
+    for (family, what, rule, every_chain) in variants {
+        for table in TABLES {
+            for &chain in table.chains {
+                let mut full = Rule::new().source(addr(family));
+                for arg in rule.args() {
+                    full = full.arg(arg.clone());
+                }
+                if let Some(t) = rule.get_target() {
+                    full = full.target(t.clone());
+                }
+                if let Ok((true, _)) = catalog_verdict(&full, family, table.name, chain, false) {
+                    cases.push(Case {
+                        family,
+                        table: table.name,
+                        chain,
+                        what: what.clone(),
+                        rule: full,
+                        catalog_ok: true,
+                        catalog_says: String::new(),
+                    });
+                    if !every_chain {
+                        break;
+                    }
                 }
             }
         }
@@ -779,10 +968,11 @@ fn compare(cases: &[Case]) -> Vec<String> {
 #[ignore = "needs root and iptables (kernel test)"]
 fn catalog_agrees_with_the_kernel() {
     require_root_and_iptables();
-    let cases = match cases() {
+    let mut cases = match cases() {
         Ok(c) => c,
         Err(problems) => panic!("cannot build the cases:\n{}", problems.join("\n")),
     };
+    leave_out_targets_not_here(&mut cases);
     let disagreements = compare(&cases);
     assert!(
         disagreements.is_empty(),
@@ -790,6 +980,42 @@ fn catalog_agrees_with_the_kernel() {
         disagreements.len(),
         disagreements.join("\n")
     );
+}
+
+/// Targets no current kernel can load (`removed` in the catalog): the catalog refuses them
+/// with its reason, and this kernel refuses them with both backends.
+#[test]
+#[ignore = "needs root and iptables (kernel test)"]
+fn removed_targets_are_refused() {
+    require_root_and_iptables();
+    let ns = Netns::new("catalog_removed").unwrap();
+    let mut problems = Vec::new();
+    let removed: Vec<_> = TARGETS.iter().filter(|t| t.removed.is_some()).collect();
+    assert!(!removed.is_empty(), "CLUSTERIP and ULOG are in the catalog");
+    for t in removed {
+        let family = t.scope.families.only().unwrap_or(Family::V4);
+        let rule = target_recipe(t.name, family)
+            .unwrap_or_else(|| panic!("no recipe for target {}: add one to target_recipe", t.name));
+        let found = findings(&rule, family, "mangle", "INPUT");
+        if !found
+            .iter()
+            .any(|f| matches!(f.problem, Problem::RemovedTarget { .. }))
+        {
+            problems.push(format!("the catalog does not refuse {}: {found:?}", t.name));
+        }
+        let mut tables = Tables::new(family);
+        tables.add(Table::with_builtin_chains("mangle").unwrap())["INPUT"].push(rule);
+        let text = tables.to_iptables_plain();
+        for backend in tk::Backend::ALL {
+            if ns.restore(backend, tk_family(family), &text, &[]).is_ok() {
+                problems.push(format!(
+                    "{backend} loads {}, which the catalog says no kernel can",
+                    t.name
+                ));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
 /// Protocol requirements: options, matches and targets that need `-p` (or a port protocol),
@@ -871,6 +1097,15 @@ fn protocol_cases() -> Vec<Case> {
         }),
         ("raw", "PREROUTING", "CT --helper ftp", |r, _| {
             r.target(Target::new("CT").opt("helper", "ftp"))
+        }),
+        ("filter", "INPUT", "SYNPROXY", |r, _| {
+            r.target(Target::new("SYNPROXY"))
+        }),
+        ("mangle", "OUTPUT", "TCPOPTSTRIP", |r, _| {
+            r.target(Target::new("TCPOPTSTRIP").opt("strip-options", "mss"))
+        }),
+        ("mangle", "FORWARD", "ECN --ecn-tcp-remove", |r, _| {
+            r.target(Target::new("ECN").flag("ecn-tcp-remove"))
         }),
     ];
     let mut cases = Vec::new();
@@ -1225,7 +1460,9 @@ fn sample(kind: ValueKind, family: Family) -> Option<String> {
         ValueKind::PrefixLength => s("24"),
         ValueKind::HexString => s("|61|"),
         ValueKind::Probability => s("0.5"),
+        ValueKind::CtZone => s("1"),
         ValueKind::Owner => s("0"),
+        ValueKind::TcpOptionList => s("mss"),
         ValueKind::U32 => s("0=0"),
         ValueKind::SctpChunks => s("any INIT"),
         ValueKind::Ip6Options => s("1:2"),
@@ -1384,6 +1621,16 @@ fn values_to_try(kind: ValueKind, family: Family) -> Vec<String> {
             format!("{}:{min}", min + 1),
             min.to_string(),
         ],
+        ValueKind::TcpOptionList => {
+            let mut out = words(&[&catalog::value::TCP_OPTION_NAMES.map(|(n, _)| n)]);
+            out.extend(
+                ["0", "1", "2", "255", "256", "mss,2", "sack,timestamp,30"].map(String::from),
+            );
+            out
+        }
+        ValueKind::CtZone => ["0", "65535", "65536", "mark", "MARK", "marks"]
+            .map(String::from)
+            .to_vec(),
         ValueKind::Probability => ["0", "1", ".5", "0.25", "1.5", "-0.1", "1.0"]
             .map(String::from)
             .to_vec(),
@@ -2132,6 +2379,28 @@ const KNOWN_VALUE_GAPS: &[(&str, &str, bool)] = &[
         "IPv4 raw/PREROUTING match connlimit --connlimit-mask 129",
         "iptables takes a mask beyond 128 in IPv4 (where only 0-32 mean something); the \
          catalog's range is 0-128 for both families",
+        true,
+    ),
+    (
+        "target SYNPROXY --wscale 15",
+        "the kernel takes any byte (iptables any number, cut to a byte); TCP's window scale \
+         shift is at most 14, so the catalog refuses more",
+        true,
+    ),
+    (
+        "target SYNPROXY --mss 65536",
+        "iptables cuts the number to 16 bits (65536 becomes 0); the catalog refuses it",
+        true,
+    ),
+    (
+        "IPv4 raw/PREROUTING target HMARK --hmark-src-prefix 33",
+        "iptables takes prefix lengths up to 128 in IPv4 too (HMARK is one module for both \
+         families); the catalog's range is 0-32 in IPv4",
+        true,
+    ),
+    (
+        "IPv4 raw/PREROUTING target HMARK --hmark-dst-prefix 33",
+        "as above",
         true,
     ),
     (

@@ -39,6 +39,9 @@ mod simple_stateful;
 #[path = "../examples/ssh_template.rs"]
 #[allow(dead_code)]
 mod ssh_template;
+#[path = "../examples/synproxy_web.rs"]
+#[allow(dead_code)]
+mod synproxy_web;
 #[path = "../examples/zone_router.rs"]
 #[allow(dead_code)]
 mod zone_router;
@@ -118,6 +121,7 @@ fn example_cases() -> Vec<Case> {
         ("docker_host", docker_host::firewall()),
         ("firewall_macro", firewall_macro::firewall()),
         ("zone_router_dsl", zone_router::firewall()),
+        ("synproxy_web", synproxy_web::firewall()),
     ] {
         for family in [Family::V4, Family::V6] {
             if !fw.family(family).is_empty() {
@@ -213,6 +217,54 @@ COMMIT
 
 /// ferm's example firewalls rendered by ferm (in a namespace of its own: ferm reads the
 /// running tables); the ones ferm cannot render here are left out with a note.
+/// The targets of iptables-extensions(8) that this kernel loads and the common rulesets do
+/// not use, each with its options, so that what iptables-save prints of them (`0x` numbers,
+/// reordered options) is imported back.
+const EXTENSION_TARGETS_V4: &str = "\
+*mangle
+:PREROUTING ACCEPT [0:0]
+:INPUT ACCEPT [0:0]
+:FORWARD ACCEPT [0:0]
+:OUTPUT ACCEPT [0:0]
+:POSTROUTING ACCEPT [0:0]
+-A PREROUTING -i eth0 -p udp -m udp --dport 514 -j TEE --gateway 192.0.2.9 --oif eth1
+-A PREROUTING -j HMARK --hmark-tuple src,dst,proto --hmark-mod 4 --hmark-offset 16 --hmark-rnd 0xcafe
+-A FORWARD -p tcp -j TCPOPTSTRIP --strip-options sack-permitted,timestamp
+-A FORWARD -p tcp -j ECN --ecn-tcp-remove
+-A INPUT -m conntrack --ctstate NEW -j CONNSECMARK --save
+-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j CONNSECMARK --restore
+-A INPUT -m mark --mark 0x1 -j CONNMARK --restore-mark --right-shift-mark 8
+COMMIT
+*filter
+:INPUT ACCEPT [0:0]
+:FORWARD ACCEPT [0:0]
+:OUTPUT ACCEPT [0:0]
+-A INPUT -p tcp -m tcp --dport 443 -m conntrack --ctstate INVALID,UNTRACKED -j SYNPROXY --sack-perm --timestamp --wscale 7 --mss 1460 --ecn
+-A INPUT -i eth0 -j IDLETIMER --timeout 600 --label pyptables_import
+-A INPUT -j RATEEST --rateest-name pyptables_import --rateest-interval 1 --rateest-ewmalog 4
+COMMIT
+";
+
+const EXTENSION_TARGETS_V6: &str = "\
+*mangle
+:PREROUTING ACCEPT [0:0]
+:INPUT ACCEPT [0:0]
+:FORWARD ACCEPT [0:0]
+:OUTPUT ACCEPT [0:0]
+:POSTROUTING ACCEPT [0:0]
+-A PREROUTING -i eth0 -j DNPT --src-pfx 2001:db8:1::/48 --dst-pfx fd00:1::/48
+-A PREROUTING -p udp -j TEE --gateway 2001:db8::9
+-A POSTROUTING -o eth0 -j SNPT --src-pfx fd00:1::/48 --dst-pfx 2001:db8:1::/48
+-A POSTROUTING -j HMARK --hmark-src-prefix 64 --hmark-dst-prefix 64 --hmark-mod 2 --hmark-rnd 0x1
+COMMIT
+*filter
+:INPUT ACCEPT [0:0]
+:FORWARD ACCEPT [0:0]
+:OUTPUT ACCEPT [0:0]
+-A FORWARD -p tcp -m conntrack --ctstate INVALID,UNTRACKED -j SYNPROXY --mss 1440 --wscale 9
+COMMIT
+";
+
 fn ferm_cases() -> Vec<Case> {
     let dir = Path::new("/usr/share/doc/ferm/examples");
     let Ok(entries) = std::fs::read_dir(dir) else {
@@ -514,6 +566,16 @@ fn imported_programs_give_the_kernel_the_same_rules() {
             text: MATCHES_ALONE.into(),
         });
     }
+    cases.push(Case {
+        name: "extension_targets_v4".into(),
+        family: Family::V4,
+        text: EXTENSION_TARGETS_V4.into(),
+    });
+    cases.push(Case {
+        name: "extension_targets_v6".into(),
+        family: Family::V6,
+        text: EXTENSION_TARGETS_V6.into(),
+    });
     let ferm = ferm_cases();
     if Path::new("/usr/share/doc/ferm/examples").exists() {
         assert!(

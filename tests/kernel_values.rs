@@ -139,6 +139,8 @@ fn samples(kind: ValueKind, family: Family) -> Vec<(String, String)> {
         ]),
         ValueKind::TcClass => s(&[("010:020", "10:20"), ("1:1", "1:1")]),
         ValueKind::Owner => s(&[("0x10-20", "16-20"), ("0", "0")]),
+        ValueKind::TcpOptionList => s(&[("mss,Timestamp", "2,8"), ("0x1e,sack", "30,5")]),
+        ValueKind::CtZone => s(&[("0x10", "16"), ("Mark", "mark")]),
         ValueKind::Host if v4 => s(&[("192.0.2.1", "192.0.2.1")]),
         ValueKind::Host => s(&[("2001:db8::1", "2001:db8::1")]),
         ValueKind::PrefixLength => s(&[("24", "24"), ("0x10", "16")]),
@@ -255,6 +257,29 @@ fn context(owner: &str, family: Family) -> Option<Context> {
         "TCPMSS" => ctx(Some("tcp"), &[("syn", None)]),
         "SET" => ctx(None, &[("add-set", Some(&format!("{set} src")))]),
         "TPROXY" => ctx(Some("tcp"), &[("on-port", Some("1234"))]),
+        "SYNPROXY" | "ECN" | "TCPOPTSTRIP" => ctx(Some("tcp"), &[]),
+        "TEE" => ctx(None, &[]),
+        "HMARK" => ctx(
+            None,
+            &[
+                ("hmark-tuple", Some("ct")),
+                ("hmark-mod", Some("4")),
+                ("hmark-rnd", Some("1")),
+            ],
+        ),
+        // A label of its own: timers are shared by label, across namespaces too.
+        "IDLETIMER" => ctx(
+            None,
+            &[("timeout", Some("60")), ("label", Some("pyptables_kv"))],
+        ),
+        "LED" => ctx(None, &[("led-trigger-id", Some("kv"))]),
+        "DNPT" | "SNPT" => ctx(
+            None,
+            &[
+                ("src-pfx", Some("2001:db8::/64")),
+                ("dst-pfx", Some("2001:db8:1::/64")),
+            ],
+        ),
         "cgroup" | "connlabel" | "cpu" | "devgroup" | "realm" | "ipvs" => ctx(None, &[]),
         "connbytes" => ctx(
             None,
@@ -456,7 +481,8 @@ fn cases() -> (Vec<Case>, Vec<String>) {
     for m in MATCHES {
         owners.push((Owner::Match(m.name), m.name, m.options, m.scope.families));
     }
-    for t in TARGETS {
+    // Targets no current kernel loads (CLUSTERIP, ULOG) are refused by the catalog.
+    for t in TARGETS.iter().filter(|t| t.removed.is_none()) {
         owners.push((Owner::Target(t), t.name, t.options, t.scope.families));
     }
     let mut out = Vec::new();
@@ -602,6 +628,15 @@ fn run(backend: tk::Backend, cases: &[Case]) -> (Vec<String>, Zeroed) {
             case.table, case.line_a, case.line_b
         );
         if let Err(e) = ns.restore(backend, tk_family(case.family), &text, &[]) {
+            // A target the catalog allows that this kernel was built without (LED needs LED
+            // support): nothing to compare, and said so.
+            if e.contains("missing kernel module") {
+                eprintln!(
+                    "{backend} {}: this kernel lacks the extension; not checked",
+                    case.what
+                );
+                continue;
+            }
             problems.push(format!(
                 "{backend} {}: refused:\n  {}\n  {}\n  {e}",
                 case.what, case.line_a, case.line_b

@@ -32,6 +32,9 @@ mod per_host;
 #[path = "../examples/docker_host.rs"]
 #[allow(dead_code)]
 mod docker_host;
+#[path = "../examples/synproxy_web.rs"]
+#[allow(dead_code)]
+mod synproxy_web;
 
 /// (kind, chain, position, by) of each finding, in order.
 fn short(f: &[Finding]) -> Vec<(Kind, String, Option<usize>, Vec<usize>)> {
@@ -251,6 +254,7 @@ fn examples_lint_clean() {
     for (name, fw) in [
         ("zone_router", zone_router::firewall()),
         ("docker_host", docker_host::firewall()),
+        ("synproxy_web", synproxy_web::firewall()),
         (
             "per_host",
             Firewall::from_tables(

@@ -794,3 +794,55 @@ fn packet_header_matches() {
         ]
     );
 }
+
+/// The targets added for iptables-extensions(8): verbs named like the target, flags and
+/// options after the verb are the target's (`mss` is SYNPROXY's, not tcpmss's).
+#[test]
+fn extension_targets() {
+    let fw = firewall! {
+        raw { PREROUTING { ct proto=tcp dport=80 syn notrack; } }
+        filter {
+            INPUT {
+                synproxy proto=tcp dport=80 ctstate=[INVALID, UNTRACKED] sack_perm timestamp wscale=7 mss=1460;
+                drop ctstate=INVALID;
+            }
+        }
+        mangle {
+            PREROUTING { tee gateway=192.0.2.9 oif=lo proto=udp dport=514; }
+            INPUT { secmark proto=tcp dport=22 selctx="system_u:object_r:ssh_packet_t:s0"; }
+            POSTROUTING { tcpoptstrip proto=tcp strip_options=[sack-permitted, timestamp]; }
+        }
+        ip6 {
+            mangle { POSTROUTING { snpt src_pfx=2001:db8:1::/64 dst_pfx=2001:db8:2::/64; } }
+        }
+    };
+    valid(&fw);
+    assert_eq!(
+        rules(fw.ipv4(), "filter", "INPUT"),
+        [
+            "-p tcp -m tcp --dport 80 -m conntrack --ctstate INVALID,UNTRACKED -j SYNPROXY \
+             --sack-perm --timestamp --wscale 7 --mss 1460",
+            "-m conntrack --ctstate INVALID -j DROP",
+        ]
+    );
+    assert_eq!(
+        rules(fw.ipv4(), "raw", "PREROUTING"),
+        ["-p tcp -m tcp --dport 80 --syn -j CT --notrack"]
+    );
+    assert_eq!(
+        rules(fw.ipv4(), "mangle", "PREROUTING"),
+        ["-p udp -m udp --dport 514 -j TEE --gateway 192.0.2.9 --oif lo"]
+    );
+    assert_eq!(
+        rules(fw.ipv4(), "mangle", "INPUT"),
+        ["-p tcp -m tcp --dport 22 -j SECMARK --selctx system_u:object_r:ssh_packet_t:s0"]
+    );
+    assert_eq!(
+        rules(fw.ipv4(), "mangle", "POSTROUTING"),
+        ["-p tcp -j TCPOPTSTRIP --strip-options sack-permitted,timestamp"]
+    );
+    assert_eq!(
+        rules(fw.ipv6(), "mangle", "POSTROUTING"),
+        ["-j SNPT --src-pfx 2001:db8:1::/64 --dst-pfx 2001:db8:2::/64"]
+    );
+}

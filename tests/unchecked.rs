@@ -6,26 +6,35 @@ use pyptables::cli::run_with_args;
 use pyptables::{default_tables, firewall, Chain, Family, Firewall, Problem, Rule, Tables};
 use pyptables_testkit::{require_root_and_iptables, Backend, Netns};
 
-/// SYNPROXY, which the catalog does not know, as iptables-extensions(8) sets it up.
-const SYNPROXY: &str = "-p tcp --syn -m conntrack --ctstate UNTRACKED,INVALID -j SYNPROXY \
-                        --sack-perm --timestamp --wscale 7 --mss 1460";
+/// A target the catalog does not know (nor does iptables: its name is made up, so the kernel
+/// refuses it).
+const UNKNOWN_TARGET: &str = "-p tcp --syn -j FROBNICATE --frob 1";
+
+/// An option the catalog leaves out on purpose (it "has never worked", iptables warns, and
+/// is ignored), which both backends load.
+const NFLOG_RANGE: &str = "-p udp -j NFLOG --nflog-group 5 --nflog-range 64";
 
 #[test]
 fn an_unchecked_rule_may_use_a_target_the_catalog_does_not_know() {
     let mut t = default_tables();
-    t["filter"]["INPUT"].push(Rule::raw(SYNPROXY));
+    t["filter"]["INPUT"].push(Rule::raw(UNKNOWN_TARGET));
     let errors = t
         .validate()
-        .expect_err("a checked raw rule jumping to SYNPROXY");
+        .expect_err("a checked raw rule jumping to FROBNICATE");
     assert!(
         matches!(&errors.0[0].problem, Problem::UndefinedChain { .. }),
         "{errors}"
     );
 
     let mut t = default_tables();
-    t["filter"]["INPUT"].push(Rule::raw_unchecked(SYNPROXY));
+    t["filter"]["INPUT"].push(Rule::raw_unchecked(UNKNOWN_TARGET));
     t.validate().unwrap();
     assert!(t["filter"]["INPUT"].iter().next().unwrap().is_unchecked());
+
+    // An option the catalog does not know, of a target it does.
+    let mut t = default_tables();
+    t["filter"]["INPUT"].push(Rule::raw_unchecked(NFLOG_RANGE));
+    t.validate().unwrap();
 }
 
 #[test]
@@ -34,8 +43,8 @@ fn unchecked_text_still_cannot_break_the_file_or_jump_to_a_missing_chain() {
         "-j ACCEPT\n-A INPUT -j DROP",
         "-p tcp -A INPUT -j ACCEPT",
         "--app INPUT",
-        "-t nat -j SYNPROXY",
-        "-m comment --comment \"unclosed -j SYNPROXY",
+        "-t nat -j FROBNICATE",
+        "-m comment --comment \"unclosed -j FROBNICATE",
         "-j no_such_chain",
         "-g NOSUCH",
     ] {
@@ -56,7 +65,10 @@ fn unchecked_text_still_cannot_break_the_file_or_jump_to_a_missing_chain() {
     }
     // The restore line limits still apply.
     let mut t = default_tables();
-    let long = format!("-j SYNPROXY -m comment --comment \"{}\"", "x".repeat(9000));
+    let long = format!(
+        "-j FROBNICATE -m comment --comment \"{}\"",
+        "x".repeat(9000)
+    );
     t["filter"]["INPUT"].push(Rule::raw_unchecked(long));
     let errors = t
         .validate()
@@ -74,7 +86,7 @@ fn the_macro_writes_unchecked_rules_too() {
     let fw = firewall! {
         filter {
             INPUT {
-                raw unchecked "-p tcp -m conntrack --ctstate UNTRACKED,INVALID -j SYNPROXY --mss 1460";
+                raw unchecked "-p udp -j NFLOG --nflog-group 5 --nflog-range 64";
                 raw "-j ACCEPT";
             }
         }
@@ -88,23 +100,22 @@ fn the_macro_writes_unchecked_rules_too() {
 #[test]
 fn the_nftables_engine_refuses_an_unchecked_rule() {
     let mut t = default_tables();
-    t["filter"]["INPUT"].push(Rule::raw_unchecked(SYNPROXY));
-    let errors = t.validate_nft().expect_err("nft cannot translate SYNPROXY");
+    t["filter"]["INPUT"].push(Rule::raw_unchecked(NFLOG_RANGE));
+    let errors = t
+        .validate_nft()
+        .expect_err("nft cannot translate --nflog-range");
     assert!(
         matches!(&errors.0[0].problem, Problem::NoNftForm { what, .. } if what.contains("unchecked")),
         "{errors}"
     );
 }
 
-/// The SYNPROXY setup: untracked SYNs in the raw table, SYNPROXY for them and INVALID
-/// packets in filter INPUT; (the firewall, the line of the unchecked rule).
-fn synproxy_firewall() -> (Firewall, u32) {
+/// A firewall with one unchecked rule in filter INPUT: (the firewall, the rule's line).
+fn unchecked_firewall(text: &'static str) -> (Firewall, u32) {
     let mut v4 = Tables::new(Family::V4);
-    v4.table_or_default("raw").unwrap()["PREROUTING"]
-        .push(Rule::raw("-p tcp -m tcp --syn -j CT --notrack"));
     let line = line!() + 2;
     let input = &mut v4.table_or_default("filter").unwrap()["INPUT"];
-    input.push(Rule::raw_unchecked(SYNPROXY));
+    input.push(Rule::raw_unchecked(text));
     input.push(Rule::raw("-m conntrack --ctstate INVALID -j DROP"));
     (Firewall::from_tables(v4, Tables::new(Family::V6)), line)
 }
@@ -128,7 +139,7 @@ fn run(fw: &Firewall, ns: &Netns, backend: Backend, args: &[&str]) -> (u8, Strin
 
 #[test]
 fn print_names_every_unchecked_rule_with_its_line() {
-    let (fw, line) = synproxy_firewall();
+    let (fw, line) = unchecked_firewall(UNKNOWN_TARGET);
     let mut out = Vec::new();
     let mut err = Vec::new();
     let code = run_with_args(&fw, ["host", "print", "--family", "4"], &mut out, &mut err);
@@ -138,41 +149,55 @@ fn print_names_every_unchecked_rule_with_its_line() {
         err,
         format!(
             "note: tests/unchecked.rs:{line}: unchecked rule (the catalog does not know \
-             `-j SYNPROXY`, `--sack-perm`, `--timestamp`, `--wscale`, `--mss`) in IPv4 filter \
-             INPUT: only the kernel checks it\n"
+             `-j FROBNICATE`, `--frob`) in IPv4 filter INPUT: only the kernel checks it\n"
         )
     );
     assert!(String::from_utf8(out)
         .unwrap()
-        .contains("-j SYNPROXY --sack-perm"));
+        .contains("-j FROBNICATE --frob 1"));
 }
 
 #[test]
 #[ignore = "needs root and iptables (kernel test)"]
-fn synproxy_loads_unchecked_and_check_reports_it() {
+fn an_unknown_option_loads_unchecked_and_check_reports_it() {
     require_root_and_iptables();
-    let (fw, line) = synproxy_firewall();
+    let (fw, line) = unchecked_firewall(NFLOG_RANGE);
     for backend in Backend::ALL {
         let ns = Netns::new("unchecked").unwrap();
         let (code, _, err) = run(&fw, &ns, backend, &["check"]);
         assert_eq!(code, 0, "{backend}: {err}");
         assert!(
             err.contains(&format!(
-                "note: tests/unchecked.rs:{line}: unchecked rule (the catalog does not know `-j SYNPROXY`"
+                "note: tests/unchecked.rs:{line}: unchecked rule (the catalog does not know \
+                 `--nflog-range`)"
             )),
             "{backend}: {err}"
         );
         let (code, _, err) = run(&fw, &ns, backend, &["apply"]);
         assert_eq!(code, 0, "{backend}: {err}");
         let saved = ns.save(backend, pyptables_testkit::Family::V4).unwrap();
-        // As iptables-save 1.8.9 prints them (`--syn` is written out as its flags).
+        // iptables-nft-save leaves the ignored `--nflog-range` out; legacy prints it.
         for expected in [
-            "-A PREROUTING -p tcp -m tcp --tcp-flags FIN,SYN,RST,ACK SYN -j CT --notrack",
-            "-A INPUT -p tcp -m tcp --tcp-flags FIN,SYN,RST,ACK SYN -m conntrack --ctstate INVALID,UNTRACKED -j SYNPROXY --sack-perm --timestamp --wscale 7 --mss 1460",
+            "-A INPUT -p udp -j NFLOG --nflog-group 5",
             "-A INPUT -m conntrack --ctstate INVALID -j DROP",
         ] {
             assert!(saved.contains(expected), "{backend}: {expected}\n{saved}");
         }
+    }
+}
+
+/// With the catalog's checks skipped, the kernel's verdict is the check: `check` refuses
+/// what iptables cannot load, and says where.
+#[test]
+#[ignore = "needs root and iptables (kernel test)"]
+fn check_refuses_an_unchecked_rule_the_kernel_refuses() {
+    require_root_and_iptables();
+    let (fw, _) = unchecked_firewall(UNKNOWN_TARGET);
+    for backend in Backend::ALL {
+        let ns = Netns::new("unchecked").unwrap();
+        let (code, _, err) = run(&fw, &ns, backend, &["check"]);
+        assert_ne!(code, 0, "{backend}: {err}");
+        assert!(err.contains("FROBNICATE"), "{backend}: {err}");
     }
 }
 
@@ -187,7 +212,7 @@ fn explain_and_lint_treat_an_unchecked_rule_as_unknown() {
     )
     .in_interface("eth0");
     let mut t = default_tables();
-    t["filter"]["INPUT"].push(Rule::raw_unchecked(SYNPROXY));
+    t["filter"]["INPUT"].push(Rule::raw_unchecked(UNKNOWN_TARGET));
     assert_eq!(explain(&t, &packet, Path::Input).verdict, Verdict::Unknown);
 
     // A catch-all DROP shadows what follows; the same in unchecked text is not read.

@@ -1626,6 +1626,47 @@ pub fn tcpmss_target(g: &Given<'_>) -> Result<String, String> {
     }
 }
 
+/// `-j SYNPROXY`: `synproxy mss 1460 wscale 7 timestamp sack-perm` (nft's own order).
+/// `--ecn` has no form: nft's synproxy statement has no ECN flag.
+pub fn synproxy(g: &Given<'_>) -> Result<String, String> {
+    if g.has("ecn") {
+        return Err("--ecn has no form: nft's synproxy statement has no ECN flag".into());
+    }
+    let mut out = String::from("synproxy");
+    for (name, word) in [("mss", "mss"), ("wscale", "wscale")] {
+        if let Some(v) = g.value(name) {
+            out.push_str(&format!(" {word} {v}"));
+        }
+    }
+    for flag in ["timestamp", "sack-perm"] {
+        if g.has(flag) {
+            out.push_str(&format!(" {flag}"));
+        }
+    }
+    Ok(out)
+}
+
+/// `-j TEE --gateway A [--oif IF]`: `dup to A [device "IF"]`: the copy is sent to the gateway,
+/// the packet goes on.
+pub fn tee(g: &Given<'_>) -> Result<String, String> {
+    let gw = value(g.value("gateway"), "gateway")?;
+    Ok(match g.value("oif") {
+        Some(dev) => format!("dup to {gw} device \"{dev}\""),
+        None => format!("dup to {gw}"),
+    })
+}
+
+/// `-j CONNSECMARK --save`: `ct secmark set meta secmark`; `--restore`: the other way.
+pub fn connsecmark(g: &Given<'_>) -> Result<String, String> {
+    if g.has("save") {
+        Ok("ct secmark set meta secmark".into())
+    } else if g.has("restore") {
+        Ok("meta secmark set ct secmark".into())
+    } else {
+        Err("CONNSECMARK needs --save or --restore".into())
+    }
+}
+
 /// `-j DSCP`: `ip dscp set 0x0a`.
 pub fn dscp_target(g: &Given<'_>) -> Result<String, String> {
     let d = match (g.value("set-dscp"), g.value("set-dscp-class")) {
@@ -1672,6 +1713,14 @@ pub fn classify(g: &Given<'_>) -> Result<String, String> {
 /// objects (`ct helper`, `ct timeout`) that our table does not define, and combinations of
 /// options are not translated.
 pub fn ct_target(g: &Given<'_>) -> Result<String, String> {
+    // `--zone mark` takes the zone from the packet mark, cut to 16 bits; `ct zone set meta
+    // mark` is not checked to cut it the same way.
+    if g.options
+        .iter()
+        .any(|o| o.0.starts_with("zone") && o.1 == Some("mark"))
+    {
+        return Err("a zone from the packet mark (`--zone mark`) has no form checked here".into());
+    }
     match g.options {
         [("notrack", _, _)] => Ok("notrack".into()),
         [(name @ "zone", v, _)] => Ok(format!("ct zone set {}", value(*v, name)?)),

@@ -126,6 +126,14 @@ pub enum Problem {
         /// The nearest target (or user chain).
         suggestion: Option<String>,
     },
+    /// A target whose kernel module no current kernel has.
+    #[error("target {name} cannot be loaded by any current kernel: {reason}")]
+    RemovedTarget {
+        /// The target.
+        name: String,
+        /// When and why it was removed, and what to use instead.
+        reason: String,
+    },
     /// A match module the catalog does not know.
     #[error("unknown match `{name}`{}", hint(suggestion.as_deref()))]
     UnknownMatch {

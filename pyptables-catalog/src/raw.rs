@@ -722,13 +722,14 @@ pub fn may_be_unknown_target(name: &str) -> bool {
             .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == b'_')
 }
 
-/// What in raw rule text the catalog does not know, as written (`-m foo`, `-j SYNPROXY`,
-/// `--sack-perm`): what an unchecked rule leaves to the kernel alone. Empty for text that
+/// What in raw rule text the catalog does not know, as written (`-m foo`, `-j FOO`,
+/// `--nflog-range`): what an unchecked rule leaves to the kernel alone. Empty for text that
 /// does not parse or that the catalog knows entirely.
 ///
 /// ```
 /// use pyptables_catalog::raw::unknown_to_catalog;
-/// assert_eq!(unknown_to_catalog("-p tcp -j SYNPROXY --mss 1460"), ["-j SYNPROXY", "--mss"]);
+/// assert_eq!(unknown_to_catalog("-p tcp -j FOO --frob 1460"), ["-j FOO", "--frob"]);
+/// assert_eq!(unknown_to_catalog("-j NFLOG --nflog-range 64"), ["--nflog-range"]);
 /// assert!(unknown_to_catalog("-p tcp --dport 22 -j ACCEPT").is_empty());
 /// ```
 #[must_use]

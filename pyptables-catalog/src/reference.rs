@@ -114,6 +114,9 @@ fn match_entry(out: &mut String, m: &MatchSpec) {
 fn target_entry(out: &mut String, t: &TargetSpec) {
     let _ = writeln!(out, "### `-j {}`\n", t.name);
     let _ = writeln!(out, "- DSL: `{}`", t.verb());
+    if let Some(reason) = t.removed {
+        let _ = writeln!(out, "- **No current kernel loads it** (refused): {reason}");
+    }
     common(
         out,
         &t.scope,
@@ -201,6 +204,9 @@ fn options_table(out: &mut String, options: &[OptionSpec]) {
         }
         if o.families != Families::BOTH {
             notes.push(format!("{} only", families(o.families)));
+        }
+        if !o.tables.is_empty() {
+            notes.push(format!("only in {}", words(o.tables, ", ")));
         }
         if let Some(p) = o.protocols {
             notes.push(format!("needs protocol {}", words(p, " or ")));

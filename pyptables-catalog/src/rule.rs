@@ -547,6 +547,15 @@ fn check_target(
         });
         return;
     };
+    if let Some(reason) = spec.removed {
+        report(Finding {
+            place: Place::Target,
+            problem: Problem::RemovedTarget {
+                name: spec.name.to_string(),
+                reason: reason.to_string(),
+            },
+        });
+    }
     let what = || format!("target {}", spec.name);
     if !scope_ok(ctx, &spec.scope) {
         check_scope(ctx, &what(), &spec.scope, Place::Target, report);
@@ -722,7 +731,7 @@ fn check_option(
     // The family was checked just above; the scope adds the hooks.
     let in_user_chain = Hook::from_chain_name(ctx.chain).is_none();
     let scope = Scope {
-        tables: &[],
+        tables: option.tables,
         hooks: if option.hooks_direct_only && in_user_chain {
             Hooks::ALL
         } else {

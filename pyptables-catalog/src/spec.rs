@@ -64,6 +64,9 @@ pub struct OptionSpec {
     /// Its nftables form, for the built-in rule options (`-s` → `ip saddr`); match and
     /// target options are translated by their match or target's form.
     pub nft: Option<NftForm>,
+    /// Tables it is allowed in, where its match or target allows more; empty means every
+    /// table its owner allows (SET's `--map-set` works in mangle only).
+    pub tables: &'static [&'static str],
     /// For options whose values are allowed in different hooks (policy's `--dir in` not in
     /// OUTPUT/POSTROUTING): the hooks a (valid) value is allowed in.
     pub value_hooks: Option<fn(&str) -> Hooks>,
@@ -86,6 +89,7 @@ impl OptionSpec {
             eval: None,
             hooks_direct_only: false,
             nft: None,
+            tables: &[],
             value_hooks: None,
         }
     }
@@ -140,6 +144,13 @@ impl OptionSpec {
     #[must_use]
     pub const fn flag(mut self, flag: &'static str) -> Self {
         self.flag = Some(flag);
+        self
+    }
+
+    /// The same option, allowed only in `tables`.
+    #[must_use]
+    pub const fn tables(mut self, tables: &'static [&'static str]) -> Self {
+        self.tables = tables;
         self
     }
 
@@ -313,6 +324,9 @@ pub struct TargetSpec {
     pub effect: Effect,
     /// Its nftables form; `None` when nft has no equivalent (see [`crate::nft`]).
     pub nft: Option<NftForm>,
+    /// Why no current kernel can load it (the kernel module was removed), if so: the catalog
+    /// still describes it, and validation refuses it with this reason.
+    pub removed: Option<&'static str>,
 }
 
 impl MatchSpec {
@@ -372,6 +386,14 @@ impl TargetSpec {
     /// The same target, with its nftables form.
     pub const fn nft(mut self, form: NftForm) -> Self {
         self.nft = Some(form);
+        self
+    }
+
+    /// The same target, which no current kernel can load, for `reason` (when and why its
+    /// module was removed, and what to use instead).
+    #[must_use]
+    pub const fn removed(mut self, reason: &'static str) -> Self {
+        self.removed = Some(reason);
         self
     }
 

@@ -1,12 +1,14 @@
 //! Targets (`-j NAME`): their options and where the kernel allows them.
 
+use std::net::Ipv6Addr;
+
 use crate::combos;
 use crate::family::Families;
 use crate::hooks::Hooks;
 use crate::matches::DSCP_CLASSES;
 use crate::nft;
 use crate::packet::{Effect as E, NatKind};
-use crate::spec::{Constraint as C, OptionSpec as O, Scope, TargetSpec};
+use crate::spec::{Constraint as C, Given, OptionSpec as O, Scope, TargetSpec, Violation};
 use crate::value::ValueKind as K;
 
 const FLAG: K = K::Flag;
@@ -24,6 +26,7 @@ const fn t(name: &'static str, options: &'static [O]) -> TargetSpec {
         constraints: &[],
         effect: E::Unknown,
         nft: None,
+        removed: None,
     }
 }
 
@@ -260,6 +263,9 @@ pub static TARGETS: &[TargetSpec] = &[
                 O::new("nfmask", MARK_BITS),
                 O::new("ctmask", MARK_BITS),
                 O::new("mask", MARK_BITS),
+                // Revision 2: shift the mark copied or set (the kernel refuses 32 and more).
+                O::new("left-shift-mark", K::UInt { min: 0, max: 31 }),
+                O::new("right-shift-mark", K::UInt { min: 0, max: 31 }),
             ],
         ),
         &[&[
@@ -386,9 +392,9 @@ pub static TARGETS: &[TargetSpec] = &[
                     ]),
                 ),
                 O::new("expevents", K::ChoiceList(&["new"])),
-                O::new("zone-orig", K::UInt { min: 0, max: 65535 }),
-                O::new("zone-reply", K::UInt { min: 0, max: 65535 }),
-                O::new("zone", K::UInt { min: 0, max: 65535 }),
+                O::new("zone-orig", K::CtZone),
+                O::new("zone-reply", K::CtZone),
+                O::new("zone", K::CtZone),
                 O::new("timeout", K::Name { max: 31 }),
             ],
         ),
@@ -441,7 +447,13 @@ pub static TARGETS: &[TargetSpec] = &[
     ),
     TargetSpec {
         // One rule may add to one set and delete from another.
-        required: &[&["add-set", "del-set"]],
+        required: &[&["add-set", "del-set", "map-set"]],
+        constraints: &[
+            C::Needs("map-mark", &["map-set"]),
+            C::Needs("map-prio", &["map-set"]),
+            C::Needs("map-queue", &["map-set"]),
+            C::Needs("map-set", &["map-mark", "map-prio", "map-queue"]),
+        ],
         ..t(
             "SET",
             &[
@@ -449,6 +461,13 @@ pub static TARGETS: &[TargetSpec] = &[
                 O::new("del-set", K::SetRef),
                 O::new("timeout", K::UInt { min: 0, max: U32 }),
                 O::new("exist", FLAG),
+                // xt_set: the packet's mark, priority or queue from the set's entry
+                // (skbinfo), in the mangle table only; priority and queue only where the
+                // packet leaves.
+                O::new("map-set", K::SetRef).tables(&["mangle"]),
+                O::new("map-mark", FLAG),
+                O::new("map-prio", FLAG).hooks(SET_MAP_HOOKS),
+                O::new("map-queue", FLAG).hooks(SET_MAP_HOOKS),
             ],
         )
     },
@@ -472,7 +491,355 @@ pub static TARGETS: &[TargetSpec] = &[
         ),
         &[&["on-port"]],
     ),
+    // xt_SYNPROXY: in INPUT and FORWARD of any table, TCP only. It answers a SYN itself and
+    // consumes it, and consumes the ACK that completes the handshake (opening the connection
+    // to the server); other packets go on, so its effect depends on the packet.
+    needs(
+        at(
+            t(
+                "SYNPROXY",
+                &[
+                    O::new("sack-perm", FLAG),
+                    O::new("timestamp", FLAG),
+                    // The kernel takes any byte (and iptables any u32, cut to a byte); TCP's
+                    // window scale shift is at most 14 (RFC 7323).
+                    O::new("wscale", K::UInt { min: 0, max: 14 }),
+                    // A u16 in the kernel: iptables cuts larger numbers silently.
+                    O::new("mss", K::UInt { min: 0, max: 65535 }),
+                    O::new("ecn", FLAG),
+                ],
+            ),
+            &[],
+            Hooks::INPUT.or(Hooks::FORWARD),
+        ),
+        TCP,
+    )
+    .nft(nft::synproxy),
+    // xt_TEE: a copy is routed to the gateway, the packet itself goes on.
+    requires(
+        t(
+            "TEE",
+            &[
+                O::new("gateway", K::Host),
+                O::new("oif", K::Name { max: 15 }),
+            ],
+        ),
+        &[&["gateway"]],
+    )
+    .effect(E::Continue)
+    .nft(nft::tee),
+    // No nft form: nft sets a security mark from a named `secmark` object, which the rendered
+    // table does not define. The kernel turns the context into an id through the running LSM
+    // (SELinux): without one active the kernel refuses every SECMARK rule.
+    requires(
+        at(
+            t("SECMARK", &[O::new("selctx", K::Text { min: 1, max: 255 })]),
+            &["mangle", "security"],
+            Hooks::ALL,
+        ),
+        &[&["selctx"]],
+    )
+    .effect(E::Continue),
+    one_of(
+        at(
+            t(
+                "CONNSECMARK",
+                &[O::new("save", FLAG), O::new("restore", FLAG)],
+            ),
+            &["mangle", "security"],
+            Hooks::ALL,
+        ),
+        &[&["save", "restore"]],
+    )
+    .effect(E::Continue)
+    .nft(nft::connsecmark),
+    // No nft form: nft's `jhash`/`symhash` hash other fields in another way (no masks, no
+    // conntrack tuple). The mark it sets depends on a hash, so its effect is unknown.
+    TargetSpec {
+        required: &[&["hmark-mod"], &["hmark-rnd"], HMARK_PACKET_FIELDS],
+        constraints: &[
+            C::Conflicts("hmark-spi-mask", &["hmark-sport-mask", "hmark-dport-mask"]),
+            C::Conflicts("hmark-spi", &["hmark-sport", "hmark-dport"]),
+            C::Check(hmark_spi_and_ports),
+        ],
+        ..t(
+            "HMARK",
+            &[
+                O::new(
+                    "hmark-tuple",
+                    K::ChoiceList(&["src", "dst", "sport", "dport", "spi", "proto", "ct"]),
+                ),
+                O::new("hmark-src-prefix", K::PrefixLength),
+                O::new("hmark-dst-prefix", K::PrefixLength),
+                O::new("hmark-sport-mask", K::UInt { min: 0, max: 65535 }),
+                O::new("hmark-dport-mask", K::UInt { min: 0, max: 65535 }),
+                O::new("hmark-spi-mask", MARK_BITS),
+                O::new("hmark-sport", K::UInt { min: 0, max: 65535 }),
+                O::new("hmark-dport", K::UInt { min: 0, max: 65535 }),
+                O::new("hmark-spi", MARK_BITS),
+                O::new("hmark-proto-mask", K::UInt { min: 0, max: 65535 }),
+                O::new("hmark-rnd", MARK_BITS),
+                O::new("hmark-mod", K::UInt { min: 1, max: U32 }),
+                O::new("hmark-offset", MARK_BITS),
+            ],
+        )
+    },
+    // No nft form. The timer (one per label, shared by every namespace) shows in sysfs
+    // (/sys/class/xt_idletimer/timers/LABEL); rules with one label must agree on `--alarm`.
+    requires(
+        t(
+            "IDLETIMER",
+            &[
+                // xt_IDLETIMER refuses 0 and anything from INT_MAX / 1000 on.
+                O::new(
+                    "timeout",
+                    K::UInt {
+                        min: 1,
+                        max: 2_147_482,
+                    },
+                ),
+                O::new("label", K::Name { max: 27 }),
+                O::new("alarm", FLAG),
+            ],
+        ),
+        &[&["timeout"], &["label"]],
+    )
+    .effect(E::Continue),
+    // No nft form. xt_LED needs a kernel built with LED support (CONFIG_NEW_LEDS); without it
+    // the kernel has no LED target at all.
+    requires(
+        t(
+            "LED",
+            &[
+                // The kernel's trigger name is `netfilter-` and this, in 27 bytes.
+                O::new("led-trigger-id", K::Name { max: 16 }),
+                O::new("led-delay", K::UInt { min: 0, max: U32 }),
+                O::new("led-always-blink", FLAG),
+            ],
+        ),
+        &[&["led-trigger-id"]],
+    )
+    .effect(E::Continue),
+    // No nft form. An estimator is shared by every rule naming it, which must give it the same
+    // interval and averaging time; the interval (250ms to 8s) and averaging time are checked by
+    // iptables and the kernel only.
+    requires(
+        t(
+            "RATEEST",
+            &[
+                O::new("rateest-name", K::Name { max: 15 }),
+                O::new("rateest-interval", K::Any),
+                O::new("rateest-ewmalog", K::Any),
+            ],
+        ),
+        &[
+            &["rateest-name"],
+            &["rateest-interval"],
+            &["rateest-ewmalog"],
+        ],
+    )
+    .effect(E::Continue),
+    // No nft form: iptables-translate has none, and nft's `reset tcp option NAME` is not the
+    // same on every packet: xt_TCPOPTSTRIP drops a packet whose TCP header it cannot read or
+    // make writable, and strips every occurrence of an option.
+    needs(
+        at(
+            t("TCPOPTSTRIP", &[O::new("strip-options", K::TcpOptionList)]),
+            &["mangle"],
+            Hooks::ALL,
+        ),
+        TCP,
+    )
+    .effect(E::Continue),
+    // No nft form (iptables-translate has none; nft cannot clear TCP's ECE/CWR and fix the
+    // checksum in one statement). It changes header bits later rules may match, so its effect
+    // is unknown.
+    TargetSpec {
+        required: &[&["ecn-tcp-remove", "ecn-tcp-cwr", "ecn-tcp-ece", "ecn-ip-ect"]],
+        constraints: &[C::Conflicts(
+            "ecn-tcp-remove",
+            &["ecn-tcp-cwr", "ecn-tcp-ece"],
+        )],
+        ..family(
+            at(
+                t(
+                    "ECN",
+                    &[
+                        O::new("ecn-tcp-remove", FLAG).protocols(TCP),
+                        O::new("ecn-tcp-cwr", K::UInt { min: 0, max: 1 }).protocols(TCP),
+                        O::new("ecn-tcp-ece", K::UInt { min: 0, max: 1 }).protocols(TCP),
+                        O::new("ecn-ip-ect", K::UInt { min: 0, max: 3 }),
+                    ],
+                ),
+                &["mangle"],
+                Hooks::ALL,
+            ),
+            Families::V4,
+        )
+    },
+    // No nft form: nft has no checksum-neutral prefix translation (RFC 6296). Both rewrite an
+    // address, so their effect is unknown.
+    requires(
+        family(
+            at(
+                t("DNPT", NPT_OPTIONS),
+                &["mangle"],
+                Hooks::PREROUTING.or(Hooks::OUTPUT),
+            ),
+            Families::V6,
+        ),
+        &[&["src-pfx"], &["dst-pfx"]],
+    )
+    .constrained(&[C::Check(npt_prefixes)]),
+    requires(
+        family(
+            at(
+                t("SNPT", NPT_OPTIONS),
+                &["mangle"],
+                Hooks::INPUT.or(Hooks::POSTROUTING),
+            ),
+            Families::V6,
+        ),
+        &[&["src-pfx"], &["dst-pfx"]],
+    )
+    .constrained(&[C::Check(npt_prefixes)]),
+    requires(
+        family(
+            t(
+                "CLUSTERIP",
+                &[
+                    O::new("new", FLAG),
+                    O::new(
+                        "hashmode",
+                        K::Choice(&[
+                            "sourceip",
+                            "sourceip-sourceport",
+                            "sourceip-sourceport-destport",
+                        ]),
+                    ),
+                    O::new("clustermac", K::Mac),
+                    O::new("total-nodes", K::UInt { min: 1, max: 16 }),
+                    O::new("local-node", K::UInt { min: 1, max: 16 }),
+                    O::new("hash-init", MARK_BITS),
+                ],
+            ),
+            Families::V4,
+        ),
+        &[&["new"]],
+    )
+    .removed(
+        "Linux 6.3 removed ipt_CLUSTERIP (deprecated since 2015); share the load with \
+         `match=cluster` and MARK instead",
+    ),
+    family(
+        t(
+            "ULOG",
+            &[
+                O::new("ulog-nlgroup", K::UInt { min: 1, max: 32 }),
+                O::new("ulog-prefix", K::Text { min: 1, max: 31 }),
+                O::new("ulog-cprange", K::UInt { min: 0, max: U32 }),
+                O::new("ulog-qthreshold", K::UInt { min: 1, max: 50 }),
+            ],
+        ),
+        Families::V4,
+    )
+    .effect(E::Continue)
+    .removed("Linux 3.17 removed ipt_ULOG; use NFLOG (`nflog nflog_group=N`) instead"),
 ];
+
+/// HMARK's options that put a packet field into the hash: iptables wants at least one.
+const HMARK_PACKET_FIELDS: &[&str] = &[
+    "hmark-tuple",
+    "hmark-src-prefix",
+    "hmark-dst-prefix",
+    "hmark-sport-mask",
+    "hmark-dport-mask",
+    "hmark-spi-mask",
+    "hmark-sport",
+    "hmark-dport",
+    "hmark-spi",
+    "hmark-proto-mask",
+];
+
+/// Each word of `--hmark-tuple` but `ct` sets the same mask as one option: iptables takes
+/// only one of the two.
+const HMARK_TUPLE_OPTIONS: &[(&str, &str)] = &[
+    ("src", "hmark-src-prefix"),
+    ("dst", "hmark-dst-prefix"),
+    ("sport", "hmark-sport-mask"),
+    ("dport", "hmark-dport-mask"),
+    ("spi", "hmark-spi-mask"),
+    ("proto", "hmark-proto-mask"),
+];
+
+/// HMARK's tuple against its masks: a tuple word and the option setting the same mask cannot
+/// both be given, and the hash takes either the ports or the ESP/AH SPI (iptables refuses
+/// `--hmark-spi-mask` with a port mask, however each is given).
+fn hmark_spi_and_ports(given: &Given<'_>) -> Result<(), Violation> {
+    let tuple: Vec<&str> = given
+        .value("hmark-tuple")
+        .map(|t| t.split(',').collect())
+        .unwrap_or_default();
+    let has = |word: &str| tuple.iter().any(|w| w.eq_ignore_ascii_case(word));
+    for (word, option) in HMARK_TUPLE_OPTIONS {
+        if has(word) && given.has(option) {
+            return Err(Violation::new(
+                Some("hmark-tuple"),
+                format!(
+                    "`{word}` in the tuple and --{option} both set the same mask: drop `{word}` \
+                     from the tuple or drop --{option}"
+                ),
+            ));
+        }
+    }
+    let spi = has("spi") || given.has("hmark-spi-mask");
+    let ports = has("sport")
+        || has("dport")
+        || given.has("hmark-sport-mask")
+        || given.has("hmark-dport-mask");
+    if spi && ports && (has("spi") || has("sport") || has("dport")) {
+        return Err(Violation::new(
+            Some("hmark-tuple"),
+            "HMARK hashes either ports or the SPI: drop `spi` or `sport`/`dport` (and their \
+             masks) from the tuple",
+        ));
+    }
+    Ok(())
+}
+
+/// Where SET's `--map-prio` and `--map-queue` work (xt_set).
+const SET_MAP_HOOKS: Hooks = Hooks::FORWARD.or(Hooks::OUTPUT).or(Hooks::POSTROUTING);
+
+/// DNPT's and SNPT's options: two IPv6 prefixes.
+const NPT_OPTIONS: &[O] = &[O::new("src-pfx", K::Network), O::new("dst-pfx", K::Network)];
+
+/// ip6t_NPT takes prefixes of at most 64 bits with no bit set past the prefix length.
+fn npt_prefixes(given: &Given<'_>) -> Result<(), Violation> {
+    for name in ["src-pfx", "dst-pfx"] {
+        let Some((addr, len)) = given.value(name).and_then(|v| v.split_once('/')) else {
+            continue;
+        };
+        let (Ok(addr), Ok(len)) = (addr.parse::<Ipv6Addr>(), len.parse::<u32>()) else {
+            continue;
+        };
+        if len > 64 {
+            return Err(Violation::new(
+                Some(name),
+                format!("the prefix is /{len}; the kernel translates prefixes of at most /64"),
+            ));
+        }
+        let bits = u128::from(addr);
+        let host = u128::MAX.checked_shr(len).unwrap_or(0);
+        if bits & host != 0 {
+            let network = Ipv6Addr::from(bits & !host);
+            return Err(Violation::new(
+                Some(name),
+                format!("{addr}/{len} has bits set past the prefix; write {network}/{len}"),
+            ));
+        }
+    }
+    Ok(())
+}
 
 /// The target called `name` (as written after `-j`, e.g. `MASQUERADE`).
 #[must_use]

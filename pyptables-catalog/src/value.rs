@@ -129,6 +129,11 @@ pub enum ValueKind {
     HexString,
     /// A probability from 0 to 1 in decimal (`0.25`, `.5`, `1`).
     Probability,
+    /// A comma list of TCP option kinds, each once: a name of [`TCP_OPTION_NAMES`] or a
+    /// number 2-255 (TCPOPTSTRIP's `--strip-options`; iptables-save prints the numbers).
+    TcpOptionList,
+    /// A conntrack zone 0-65535, or `mark`: the zone is the packet's mark (CT's `--zone`).
+    CtZone,
     /// A range `low:high` with `low < high`, both within `min..=max` (`queue-balance`).
     AscendingRange {
         /// Smallest accepted value.
@@ -403,6 +408,8 @@ impl ValueKind {
             | ValueKind::Owner
             | ValueKind::Host
             | ValueKind::PrefixLength
+            | ValueKind::TcpOptionList
+            | ValueKind::CtZone
             | ValueKind::AscendingRange { .. }
             | ValueKind::U32
             | ValueKind::Ip6Options
@@ -491,6 +498,11 @@ impl ValueKind {
                 "a pattern of at most 128 bytes, with `|hex|` blocks such as `GET |20|/`".into()
             }
             ValueKind::Probability => "a probability from 0 to 1, such as `0.25`".into(),
+            ValueKind::CtZone => "a zone 0-65535, or `mark` for the packet's mark".into(),
+            ValueKind::TcpOptionList => format!(
+                "a comma list of TCP options, each {} or a number 2-255",
+                list(&TCP_OPTION_NAMES.map(|(n, _)| n))
+            ),
             ValueKind::AscendingRange { min, max } => {
                 format!("a range `low:high` with low < high, within {min}-{max}")
             }
@@ -597,6 +609,11 @@ impl ValueKind {
             }
             ValueKind::HexString => hex_string(text).map(|_| Cow::Borrowed(text)),
             ValueKind::Probability => probability(text).map(|_| Cow::Borrowed(text)),
+            ValueKind::CtZone if text.eq_ignore_ascii_case("mark") => {
+                Ok(same_or(text, "mark".into()))
+            }
+            ValueKind::CtZone => uint_text(text, 0, 65535),
+            ValueKind::TcpOptionList => tcp_option_list(text),
             ValueKind::AscendingRange { min, max } => ascending_range(text, min, max),
             ValueKind::U32 => check_u32(text).map(|()| Cow::Borrowed(text)),
             ValueKind::SctpChunks => sctp_chunks(text),
@@ -636,7 +653,7 @@ impl ValueKind {
             }
             ValueKind::Choice(choices) => !choices.contains(&text),
             ValueKind::ChoiceList(choices) => !text.split(',').all(|item| choices.contains(&item)),
-            ValueKind::TcpFlags => true,
+            ValueKind::TcpFlags | ValueKind::TcpOptionList | ValueKind::CtZone => true,
             // Numbers are written in one form (decimal, or hex for marks and TOS), whatever
             // form they were given in.
             ValueKind::UInt { .. }
@@ -1194,6 +1211,57 @@ fn choice_list<'a>(text: &'a str, choices: &[&str]) -> Checked<'a> {
         out.push(c);
     }
     Ok(Cow::Owned(out.join(",")))
+}
+
+/// TCPOPTSTRIP's option names and the kinds they stand for (libxt_TCPOPTSTRIP).
+pub const TCP_OPTION_NAMES: [(&str, u64); 6] = [
+    ("wscale", 3),
+    ("mss", 2),
+    ("sack-permitted", 4),
+    ("sack", 5),
+    ("timestamp", 8),
+    ("md5", 19),
+];
+
+/// A [`ValueKind::TcpOptionList`]: names in their spelling, numbers in decimal; an option
+/// given twice (also as a name and its number) is refused, as iptables does.
+fn tcp_option_list(text: &str) -> Checked<'_> {
+    let mut kinds: Vec<u64> = Vec::new();
+    let mut out: Vec<String> = Vec::new();
+    for item in text.split(',') {
+        let (word, kind) = match TCP_OPTION_NAMES
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(item))
+        {
+            Some((name, kind)) => ((*name).to_string(), *kind),
+            None if parse_number(item).is_some() => {
+                let n = uint(item, 0, 255)?;
+                if n < 2 {
+                    return Err(ValueError::new(format!(
+                        "TCP option kind {n} (the end or a no-op of the option list) cannot be \
+                         stripped: use 2-255"
+                    )));
+                }
+                (n.to_string(), n)
+            }
+            None => {
+                let names = TCP_OPTION_NAMES.map(|(n, _)| n);
+                return Err(ValueError::new(format!(
+                    "`{item}` is not a TCP option: use {} or a number 2-255{}",
+                    list(&names),
+                    crate::suggest::hint(did_you_mean(item, names.iter().copied()))
+                )));
+            }
+        };
+        if kinds.contains(&kind) {
+            return Err(ValueError::new(format!(
+                "TCP option `{item}` is listed twice"
+            )));
+        }
+        kinds.push(kind);
+        out.push(word);
+    }
+    Ok(same_or(text, out.join(",")))
 }
 
 fn icmp_type<'a>(text: &'a str, names: &[&str], max: u64) -> Checked<'a> {
@@ -2254,6 +2322,34 @@ mod tests {
             "192.0.2.1-192.0.2.9"
         );
         assert!(ValueKind::Address.check("010.0.0.1", v4).is_err());
+    }
+
+    #[test]
+    fn tcp_option_lists_take_names_and_the_numbers_iptables_save_prints() {
+        let k = ValueKind::TcpOptionList;
+        let c = |text: &str| k.check(text, Family::V4).map(Cow::into_owned);
+        // iptables-save prints `--strip-options 4,8` for `sack-permitted,timestamp`.
+        assert_eq!(c("4,8").unwrap(), "4,8");
+        assert_eq!(c("MSS,Timestamp").unwrap(), "mss,timestamp");
+        assert_eq!(c("0x1e").unwrap(), "30");
+        for bad in ["1", "0", "256", "02", "mss,2", "sack,sack", "nop", ""] {
+            assert!(c(bad).is_err(), "{bad}");
+        }
+        let e = c("timestmp").unwrap_err();
+        assert!(format!("{e:?}").contains("timestamp"), "{e:?}");
+    }
+
+    #[test]
+    fn a_ct_zone_is_a_number_or_the_mark() {
+        let c = |text: &str| {
+            ValueKind::CtZone
+                .check(text, Family::V4)
+                .map(Cow::into_owned)
+        };
+        assert_eq!(c("MARK").unwrap(), "mark");
+        assert_eq!(c("0x10").unwrap(), "16");
+        assert!(c("65536").is_err());
+        assert!(c("marks").is_err());
     }
 
     #[test]

@@ -628,6 +628,7 @@ impl OptionRef<'_> {
             Some(
                 ValueKind::ChoiceList(_)
                 | ValueKind::FamilyChoiceList { .. }
+                | ValueKind::TcpOptionList
                 | ValueKind::Weekdays
                 | ValueKind::Monthdays,
             ) => Mode::Join,

@@ -117,7 +117,7 @@ pub use pyptables_catalog::{Family, Problem};
 ///   `notrack`, …), `jump NAME`, `goto NAME`, or `raw "iptables text"` (no options). Without a
 ///   verb, a rule has no target; it may then start with a flag (`syn proto=tcp;`).
 /// - **Unchecked rules.** `raw unchecked "iptables text"` is the escape hatch for an extension
-///   the catalog does not know (`raw unchecked "-p tcp -j SYNPROXY --mss 1460";`), as
+///   the catalog does not know (`raw unchecked "-j NFLOG --nflog-range 64";`), as
 ///   [`Rule::raw_unchecked`]. Its text is still read as `iptables-restore` reads it and can
 ///   never add a line or a command, its gotos and its jumps to names not written in capitals
 ///   must name a defined chain, and the line limits apply; the catalog's checks of its

@@ -360,8 +360,8 @@ impl Rule {
     }
 
     /// The escape hatch: a raw rule using a match, target or option the catalog does not know
-    /// (`-j SYNPROXY --sack-perm`, a new extension), written as raw iptables text after
-    /// `-A CHAIN`.
+    /// (a target newer than the catalog, NFLOG's obsolete `--nflog-range`), written as raw
+    /// iptables text after `-A CHAIN`.
     ///
     /// It is still split and quoted exactly as `iptables-restore` reads it and can never add a
     /// line or a command (a newline, an unclosed quote, `-A`, `-F`, `-t` … are validation
@@ -375,7 +375,7 @@ impl Rule {
     ///
     /// ```
     /// use pyptables::Rule;
-    /// let r = Rule::raw_unchecked("-p tcp -m conntrack --ctstate INVALID,UNTRACKED -j SYNPROXY --mss 1460");
+    /// let r = Rule::raw_unchecked("-p udp -j NFLOG --nflog-group 5 --nflog-range 64");
     /// assert!(r.is_unchecked());
     /// assert!(!Rule::raw("-j ACCEPT").is_unchecked());
     /// ```
