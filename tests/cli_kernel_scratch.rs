@@ -379,3 +379,43 @@ fn diff_of_one_family_in_colour() {
         );
     }
 }
+
+/// Matches written alone: `diff` compares both sides as the kernel prints them, so a running
+/// ruleset loaded by hand the way iptables-save prints it (`-m limit --limit 3/hour`,
+/// `-m time --datestop 2038-01-19T03:14:07`) is no difference from `-m limit` and `-m time`
+/// alone, and `-p tcp -m tcp -m socket` comes back as written.
+#[test]
+#[ignore = "needs root and iptables (kernel test)"]
+fn diff_sees_no_difference_in_matches_alone() {
+    require_root_and_iptables();
+    let mut v4 = Tables::new(Family::V4);
+    let mangle = v4.add(pyptables::Table::with_builtin_chains("mangle").unwrap());
+    mangle["PREROUTING"].push(
+        Rule::new()
+            .proto("tcp")
+            .with_match(Match::new("tcp"))
+            .with_match(Match::new("socket"))
+            .target(Target::new("MARK").opt("set-mark", 1)),
+    );
+    mangle["PREROUTING"].push(Rule::new().with_match(Match::new("rpfilter")).accept());
+    mangle["PREROUTING"].push(
+        Rule::new()
+            .proto("udp")
+            .with_match(Match::new("limit"))
+            .with_match(Match::new("time"))
+            .target(Target::LOG),
+    );
+    let fw = Firewall::from_tables(v4, Tables::new(Family::V6));
+    let by_hand = "*mangle\n\
+        -A PREROUTING -p tcp -m tcp -m socket -j MARK --set-xmark 0x1/0xffffffff\n\
+        -A PREROUTING -m rpfilter -j ACCEPT\n\
+        -A PREROUTING -p udp -m limit --limit 3/hour -m time --datestop 2038-01-19T03:14:07 -j LOG\n\
+        COMMIT\n";
+    for backend in Backend::ALL {
+        let ns = Netns::new("cli_diff_alone").unwrap();
+        ns.restore(backend, pyptables_testkit::Family::V4, by_hand, &[])
+            .unwrap();
+        let (code, out, err) = run(&fw, &ns, backend, &["diff", "--family", "4"]);
+        assert_eq!((code, out.as_str()), (0, ""), "{backend}: {err}");
+    }
+}

@@ -365,6 +365,28 @@ fn nat_is_only_for_the_first_packet() {
     );
 }
 
+/// A match given alone (`-m socket`, `-p tcp -m tcp`) is not "every packet": it tests a
+/// socket, a route, or that the packet is not a later fragment, which a packet description
+/// does not say.
+#[test]
+fn a_match_alone_is_unknown_not_every_packet() {
+    for m in ["socket", "rpfilter", "tcp", "limit"] {
+        let mut t = default_tables();
+        t.add(pyptables::Table::with_builtin_chains("raw").unwrap());
+        let mut rule = Rule::new();
+        if m == "tcp" {
+            rule = rule.proto("tcp");
+        }
+        t["raw"]["PREROUTING"].push(rule.with_match(Match::new(m)).drop());
+        let e = input_verdict_e(&t);
+        assert_eq!(e.verdict, Verdict::Unknown, "{m}: {e:?}");
+        assert_eq!(
+            e.unknown[0],
+            format!("raw/PREROUTING rule 1: -m {m} (without options) cannot be decided offline")
+        );
+    }
+}
+
 #[test]
 fn what_cannot_be_known_is_unknown_never_guessed() {
     let mut t = default_tables();

@@ -39,7 +39,9 @@
 //!   exclusive groups and its `Needs`/`Conflicts` constraints, and sweeps over what the
 //!   computed checks decide (rate × burst, string offsets, statistic's modes, TCPMSS's SYN
 //!   match);
-//! - chains: reserved user chain names and paths of 14-17 nested jumps.
+//! - chains: reserved user chain names and paths of 14-17 nested jumps;
+//! - matches alone: every match of the catalog as `-m NAME` without options (after the `-p`
+//!   it needs), which iptables takes only where the entry says `.bare()`.
 //!
 //! `cargo test --test kernel_catalog -- --include-ignored` (root, iptables nft + legacy, ipset).
 
@@ -381,6 +383,7 @@ fn match_recipe(name: &str, family: Family) -> Option<Rule> {
             .proto("tcp")
             .with_match(m("osf").opt("genre", "Linux")),
         "ipvs" => Rule::new().with_match(m("ipvs").flag("ipvs")),
+        "eui64" => Rule::new().with_match(m("eui64")),
         _ => {
             return extension_option_recipe(name, family)
                 .or_else(|| header_match_recipe(name, family))
@@ -2530,6 +2533,81 @@ fn chain_names_and_jump_depth_agree_with_the_kernel() {
     assert!(
         disagreements.is_empty(),
         "{} disagreements:\n{}",
+        disagreements.len(),
+        disagreements.join("\n")
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Matches given alone.
+
+/// Every match of the catalog given alone (`-m NAME`, after the `-p` it needs), in the first
+/// chain its scope allows, in each family it exists in. The catalog's verdict is its whole
+/// check of the rule (as `validate` would say), which refuses the match for being alone
+/// exactly where the entry's [`MatchSpec::bare`] says so: a new entry is checked without
+/// anything added here.
+fn bare_cases() -> Result<Vec<Case>, Vec<String>> {
+    let mut cases = Vec::new();
+    let mut problems = Vec::new();
+    for family in Family::ALL {
+        for spec in MATCHES {
+            if !spec.scope.families.contains(family) {
+                continue;
+            }
+            let mut rule = Rule::new();
+            if let Some(p) = spec.protocols {
+                rule = rule.proto(p[0]);
+            }
+            let rule = rule.with_match(Match::new(spec.name));
+            let what = format!("match {} alone", spec.name);
+            // The check refuses the match for being alone exactly when the entry says so
+            // (it may refuse it for something else too: ah in IPv4 without `-p ah`).
+            let refusal = catalog::rule::bare_refusal(spec).to_string();
+            match case_anywhere(family, what, &rule) {
+                Some(case) if case.catalog_says.contains(&refusal) == spec.bare => {
+                    problems.push(format!(
+                        "{family} {}: the entry says bare={} but the catalog's check says: {}",
+                        case.what,
+                        spec.bare,
+                        if case.catalog_ok {
+                            "nothing"
+                        } else {
+                            &case.catalog_says
+                        }
+                    ))
+                }
+                Some(case) => cases.push(case),
+                None => problems.push(format!(
+                    "{family} match {}: no chain where the catalog allows it",
+                    spec.name
+                )),
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(cases)
+    } else {
+        Err(problems)
+    }
+}
+
+#[test]
+#[ignore = "needs root and iptables (kernel test)"]
+fn matches_alone_agree_with_the_kernel() {
+    require_root_and_iptables();
+    let cases = match bare_cases() {
+        Ok(c) => c,
+        Err(problems) => panic!("cannot build the cases:\n{}", problems.join("\n")),
+    };
+    let allowed = cases.iter().filter(|c| c.catalog_ok).count();
+    eprintln!(
+        "{} matches × families alone, {allowed} allowed by the catalog",
+        cases.len()
+    );
+    let disagreements = compare(&cases);
+    assert!(
+        disagreements.is_empty(),
+        "{} disagreements between the catalog and the kernel:\n{}",
         disagreements.len(),
         disagreements.join("\n")
     );

@@ -136,6 +136,19 @@ fn example_cases() -> Vec<Case> {
     cases
 }
 
+/// Matches given without options (both families): a TPROXY setup's `-m socket`, `-m rpfilter`,
+/// `-p tcp -m tcp`, and limit and time, which iptables-save prints with their defaults.
+const MATCHES_ALONE: &str = "\
+*mangle
+:PREROUTING ACCEPT [0:0]
+-A PREROUTING -p tcp -m tcp -m socket -j MARK --set-xmark 0x1/0xffffffff
+-A PREROUTING -m socket -j ACCEPT
+-A PREROUTING -m rpfilter -j ACCEPT
+-A PREROUTING -m socket -m rpfilter --invert -j DROP
+-A PREROUTING -p udp -m udp -m limit -m time -j LOG
+COMMIT
+";
+
 /// What Docker (27, iptables backend) writes on a host with one published container port,
 /// plus a user rule in DOCKER-USER.
 const DOCKER_V4: &str = "\
@@ -404,6 +417,11 @@ fn random_case(seed: u64, family: Family) -> Case {
         }
         for _ in 0..1 + rng.below(3) {
             let spec = rng.pick(&usable);
+            // A match without options (eui64) is used alone.
+            if spec.options.is_empty() {
+                rule = rule.with_match(Match::new(spec.name));
+                continue;
+            }
             let option = rng.pick(spec.options);
             let mut m = Match::new(spec.name);
             if option.kind.is_flag() {
@@ -541,6 +559,13 @@ fn imported_programs_give_the_kernel_the_same_rules() {
         family: Family::V6,
         text: DOCKER_V6.into(),
     });
+    for family in [Family::V4, Family::V6] {
+        cases.push(Case {
+            name: format!("matches_alone_v{}", family_number(family)),
+            family,
+            text: MATCHES_ALONE.into(),
+        });
+    }
     cases.push(Case {
         name: "extension_targets_v4".into(),
         family: Family::V4,

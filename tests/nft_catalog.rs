@@ -841,6 +841,20 @@ const SAMPLES: &[(Family, &str, &str, &str, bool)] = &[
         false,
     ),
     // iptables-extensions matches.
+    // Matches alone: rpfilter's and limit's forms with no options, as iptables-translate
+    // writes them; socket alone has none (see nft::socket), and a protocol match alone has
+    // none either: `-m tcp` also refuses later fragments, which `meta l4proto tcp` matches.
+    (V4, "raw", "PREROUTING", "-m rpfilter -j ACCEPT", true),
+    (V6, "mangle", "PREROUTING", "-m rpfilter -j ACCEPT", true),
+    (V4, "filter", "INPUT", "-m limit -j ACCEPT", true),
+    (V4, "mangle", "PREROUTING", "-m socket -j ACCEPT", false),
+    (V4, "filter", "INPUT", "-p tcp -m tcp -j ACCEPT", false),
+    (V6, "filter", "INPUT", "-p udp -m udp -j ACCEPT", false),
+    (V4, "filter", "INPUT", "-p esp -m esp -j ACCEPT", false),
+    (V4, "filter", "INPUT", "-p ah -m ah -j ACCEPT", false),
+    (V4, "filter", "INPUT", "-p ipcomp -m ipcomp -j ACCEPT", false),
+    (V6, "filter", "INPUT", "-p mh -m mh -j ACCEPT", false),
+    (V6, "filter", "INPUT", "-m eui64 -j ACCEPT", false),
     (V4, "raw", "PREROUTING", "-m rpfilter --invert -j DROP", true),
     (V6, "raw", "PREROUTING", "-m rpfilter --loose -j ACCEPT", true),
     (
@@ -1147,6 +1161,8 @@ fn parse(text: &str) -> Parsed {
             }
             "-m" => {
                 module = Some(w[i].clone());
+                // The match alone, until an option of it follows.
+                p.args.push((module.clone(), String::new(), false, None));
                 i += 1;
                 continue;
             }
@@ -1183,6 +1199,12 @@ fn parse(text: &str) -> Parsed {
                 i += n;
                 w[i - n..i].join(" ")
             });
+            if p.args
+                .last()
+                .is_some_and(|a| a.0 == module && a.1.is_empty())
+            {
+                p.args.pop();
+            }
             p.args.push((module.clone(), key.into(), negated, value));
         }
         negated = false;
@@ -1517,6 +1539,46 @@ fn devgroup_negation_stays_with_its_group() {
     );
 }
 
+/// A match alone under the nftables engine: rpfilter gets its form with no options, socket
+/// and `-p tcp -m tcp` are refused by name (leaving them out would match more packets).
+#[test]
+fn matches_alone_get_their_form_or_a_refusal() {
+    let mut v4 = Tables::new(Family::V4);
+    let mut mangle = Table::with_builtin_chains("mangle").unwrap();
+    mangle["PREROUTING"].push(
+        Rule::new()
+            .with_match(pyptables::Match::new("rpfilter"))
+            .accept(),
+    );
+    v4.add(mangle);
+    let fw = Firewall::from_tables(v4.clone(), Tables::new(Family::V6));
+    fw.validate_nft().unwrap();
+    assert!(
+        fw.to_nft().contains("fib saddr . iif oif != 0 accept"),
+        "{}",
+        fw.to_nft()
+    );
+    for (rule, what) in [
+        (
+            Rule::new().with_match(pyptables::Match::new("socket")),
+            "nftables cannot express -m socket",
+        ),
+        (
+            Rule::new()
+                .proto("tcp")
+                .with_match(pyptables::Match::new("tcp")),
+            "nftables cannot express -m tcp: alone",
+        ),
+    ] {
+        let mut t = v4.clone();
+        t["mangle"]["PREROUTING"].push(rule.accept());
+        let fw = Firewall::from_tables(t, Tables::new(Family::V6));
+        fw.validate().unwrap();
+        let e = fw.validate_nft().unwrap_err().to_string();
+        assert!(e.contains(what), "{e}");
+    }
+}
+
 /// Packet-header forms where iptables-translate's differs from the match (so the comparison
 /// above cannot hold them): each must load and list as written here, by hand from the
 /// kernel's match code.
@@ -1550,6 +1612,12 @@ fn header_forms_iptables_translate_gets_wrong() {
         (V4, "-p dccp -m dccp --dccp-types INVALID", "dccp type 10"),
         // The CPI is 16 bits: a range beyond is cut to it.
         (V4, "-p ipcomp -m ipcomp --ipcompspi 5:", "comp cpi 5-65535"),
+        // Alone, the IPv6 extension-header matches test that the header is there
+        // (iptables-translate leaves `-m rt` out and has no form of hbh and dst alone).
+        (V6, "-m frag", "exthdr frag exists"),
+        (V6, "-m hbh", "exthdr hbh exists"),
+        (V6, "-m dst", "exthdr dst exists"),
+        (V6, "-m rt", "exthdr rt exists"),
         // nft lists type 5 by its name.
         (
             V6,

@@ -76,6 +76,7 @@ const fn m(name: &'static str, implicit: Implicit, options: &'static [O]) -> Mat
         constraints: &[],
         nft: None,
         nft_sets: None,
+        bare: false,
     }
 }
 
@@ -270,10 +271,17 @@ pub static MATCHES: &[MatchSpec] = &[
         ),
         &["tcp"],
     )
-    .nft(nft::tcp),
-    needs(m("udp", Implicit::ByProtocol, PORTS), &["udp"]).nft(nft::udp),
-    needs(m("sctp", Implicit::ByProtocol, SCTP_OPTIONS), &["sctp"]).nft(nft::sctp),
-    needs(m("dccp", Implicit::ByProtocol, DCCP_OPTIONS), &["dccp"]).nft(nft::dccp),
+    .nft(nft::tcp)
+    .bare(),
+    needs(m("udp", Implicit::ByProtocol, PORTS), &["udp"])
+        .nft(nft::udp)
+        .bare(),
+    needs(m("sctp", Implicit::ByProtocol, SCTP_OPTIONS), &["sctp"])
+        .nft(nft::sctp)
+        .bare(),
+    needs(m("dccp", Implicit::ByProtocol, DCCP_OPTIONS), &["dccp"])
+        .nft(nft::dccp)
+        .bare(),
     needs(
         scoped(
             m(
@@ -305,9 +313,8 @@ pub static MATCHES: &[MatchSpec] = &[
     .nft(nft::icmp6),
     // ---- packet-header matches: ecn, esp, ah, ipcomp, u32 and IPv6's extension headers ----
     // Their kernel modules: xt_ecn, xt_esp, ipt_ah/ip6t_ah, xt_ipcomp, xt_u32, xt_bpf,
-    // ip6t_frag, ip6t_hbh (also dst), ip6t_rt, ip6t_mh, ip6t_ipv6header, ip6t_srh. None is
-    // limited to tables or chains. `eui64` is not here: it has no options, and the model
-    // writes a match only with its options.
+    // ip6t_frag, ip6t_hbh (also dst), ip6t_rt, ip6t_mh, ip6t_ipv6header, ip6t_srh, ip6t_eui64.
+    // None is limited to tables; eui64 (no options: always alone) to the incoming hooks.
     rules(
         m(
             "ecn",
@@ -331,7 +338,8 @@ pub static MATCHES: &[MatchSpec] = &[
         ),
         &["esp"],
     )
-    .nft(nft::esp),
+    .nft(nft::esp)
+    .bare(),
     // One name, two modules: libipt_ah (`--ahspi`) and libip6t_ah (also `--ahlen`, `--ahres`).
     m(
         "ah",
@@ -345,7 +353,8 @@ pub static MATCHES: &[MatchSpec] = &[
         ],
     )
     .constrained(&[C::Check(header_combos::ah_protocol)])
-    .nft(nft::ah),
+    .nft(nft::ah)
+    .bare(),
     needs(
         m(
             "ipcomp",
@@ -358,7 +367,8 @@ pub static MATCHES: &[MatchSpec] = &[
         ),
         &["ipcomp"],
     )
-    .nft(nft::ipcomp),
+    .nft(nft::ipcomp)
+    .bare(),
     // No nft form: nft has no expression that follows u32's `@` (an offset read from the
     // packet) or shifts a loaded word, and iptables-translate has none either.
     rules(
@@ -396,7 +406,8 @@ pub static MATCHES: &[MatchSpec] = &[
         &[],
         &[&["fragmore", "fraglast"]],
     )
-    .nft(nft::frag),
+    .nft(nft::frag)
+    .bare(),
     // hbh and dst: the kernel compares `--*-len` with the header's length in bytes, nft's
     // `hdrlength` is the raw field (8-byte units less one), which the forms convert
     // (iptables-translate's `hbh hdrlength N` does not); nft cannot list options.
@@ -411,7 +422,8 @@ pub static MATCHES: &[MatchSpec] = &[
         ),
         family_only(Families::V6),
     )
-    .nft(nft::hbh),
+    .nft(nft::hbh)
+    .bare(),
     scoped(
         m(
             "dst",
@@ -423,7 +435,8 @@ pub static MATCHES: &[MatchSpec] = &[
         ),
         family_only(Families::V6),
     )
-    .nft(nft::dst),
+    .nft(nft::dst)
+    .bare(),
     scoped(
         m(
             "rt",
@@ -440,7 +453,8 @@ pub static MATCHES: &[MatchSpec] = &[
         family_only(Families::V6),
     )
     .constrained(&[C::Check(header_combos::rt_type0)])
-    .nft(nft::rt),
+    .nft(nft::rt)
+    .bare(),
     needs(
         scoped(
             m(
@@ -452,7 +466,8 @@ pub static MATCHES: &[MatchSpec] = &[
         ),
         &["mh", "ipv6-mh", "mobility-header"],
     )
-    .nft(nft::mh),
+    .nft(nft::mh)
+    .bare(),
     // No nft form: `exthdr NAME exists` tests one header anywhere in the chain, while
     // ipv6header (without --soft) wants exactly the listed set, and nft has no test for the
     // upper-layer "protocol" or "none" entries; iptables-translate has none either.
@@ -510,7 +525,20 @@ pub static MATCHES: &[MatchSpec] = &[
                 "srh-last-entry-lt",
             ],
         ],
-    ),
+    )
+    .bare(),
+    // eui64: the source address's lower 64 bits against the EUI-64 of the frame's source MAC
+    // (ip6t_eui64 needs the MAC header: PREROUTING, INPUT, FORWARD). No nft form, nor one
+    // from ip6tables-translate.
+    scoped(
+        m("eui64", Implicit::Never, &[]),
+        Scope {
+            tables: &[],
+            hooks: IN_HOOKS,
+            families: Families::V6,
+        },
+    )
+    .bare(),
     // ---- end of the packet-header matches ----
     rules(
         needs(
@@ -582,7 +610,8 @@ pub static MATCHES: &[MatchSpec] = &[
         ],
     )
     .constrained(&[C::Check(combos::limit_overflow)])
-    .nft(nft::limit),
+    .nft(nft::limit)
+    .bare(),
     // On nft (address modes): `update @NAME { ip saddr timeout … limit rate … }` on a
     // dynamic set the engine declares; what stays refused says why in nft::hashlimit.
     rules(
@@ -866,7 +895,8 @@ pub static MATCHES: &[MatchSpec] = &[
             O::new("kerneltz", FLAG),
             O::new("contiguous", FLAG),
         ],
-    ),
+    )
+    .bare(),
     needs(
         m(
             "tcpmss",
@@ -935,7 +965,8 @@ pub static MATCHES: &[MatchSpec] = &[
             families: Families::BOTH,
         },
     )
-    .nft(nft::rpfilter),
+    .nft(nft::rpfilter)
+    .bare(),
     // socket: xt_socket looks the packet's socket up on the way in only.
     scoped(
         m(
@@ -949,7 +980,8 @@ pub static MATCHES: &[MatchSpec] = &[
         ),
         hooks_only(Hooks::PREROUTING.or(Hooks::INPUT)),
     )
-    .nft(nft::socket),
+    .nft(nft::socket)
+    .bare(),
     // cgroup: xt_cgroup needs a local socket (INPUT, OUTPUT, POSTROUTING). A `--path` must
     // exist in the cgroup2 hierarchy when the rule is loaded, which only the kernel can say;
     // libxt_cgroup cuts a longer path at 511 bytes.

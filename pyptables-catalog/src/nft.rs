@@ -200,8 +200,10 @@ pub fn rule_to_nft(
             continue;
         }
         done.push(module);
+        // A match given alone (`-m rpfilter`) is its form with no options.
         let given: Vec<(&'static str, Option<&str>, bool)> = (i..args.len())
             .filter(|&j| resolved[j].module.is_some_and(|m| std::ptr::eq(m, module)))
+            .filter(|&j| !args[j].is_bare())
             .map(|j| {
                 (
                     resolved[j].option.name,
@@ -221,12 +223,25 @@ pub fn rule_to_nft(
                 "nftables has no equivalent of this match; use the iptables engine for this rule",
             )
         })?;
+        if given.is_empty() && !module.bare {
+            // Refused by validation; the forms of such matches read their options.
+            return Err(no(&what, crate::rule::bare_refusal(module).to_string()));
+        }
         let g = Given {
             family,
             options: &given,
             rule: args,
         };
         let text = form(&g).map_err(|r| no(&what, r))?;
+        if given.is_empty() && text.is_empty() {
+            // `-p tcp -m tcp` also refuses fragments after the first: leaving it out would
+            // match more packets.
+            return Err(no(
+                &what,
+                "alone, it tests what no nft expression tests (for a protocol match: that the \
+                 packet is not a later fragment); leave the match out or use the iptables engine",
+            ));
+        }
         if let Some(sets) = module.nft_sets {
             out.sets.extend(sets(&g));
         }
@@ -1222,7 +1237,10 @@ pub fn ecn(g: &Given<'_>) -> Result<String, String> {
 
 /// `-m esp`: `esp spi 5` (a 32-bit field).
 pub fn esp(g: &Given<'_>) -> Result<String, String> {
-    let (name, v, n) = g.options[0];
+    // Alone: no form (the match also refuses later fragments).
+    let Some(&(name, v, n)) = g.options.first() else {
+        return Ok(String::new());
+    };
     Ok(format!(
         "esp spi {}{}",
         neq(n),
@@ -1240,7 +1258,9 @@ pub fn ah(g: &Given<'_>) -> Result<String, String> {
                 .into(),
         );
     }
-    let (name, v, n) = g.options[0];
+    let Some(&(name, v, n)) = g.options.first() else {
+        return Ok(String::new());
+    };
     if name != "ahspi" {
         return Err(format!("nft has no form of --{name}"));
     }
@@ -1253,6 +1273,10 @@ pub fn ah(g: &Given<'_>) -> Result<String, String> {
 
 /// `-m ipcomp`: `comp cpi 5`; the CPI is 16 bits, `--compres` is ignored by the kernel.
 pub fn ipcomp(g: &Given<'_>) -> Result<String, String> {
+    // Alone: no form (the match also refuses later fragments).
+    if g.options.is_empty() {
+        return Ok(String::new());
+    }
     let mut out = Vec::new();
     for &(name, v, n) in g.options {
         match name {
@@ -1332,6 +1356,10 @@ fn opts_header(g: &Given<'_>, header: &str) -> Result<String, String> {
             ));
         }
     }
+    // Alone, the match tests that the header is there.
+    if g.options.is_empty() {
+        out.push(format!("exthdr {header} exists"));
+    }
     Ok(out.join(" "))
 }
 
@@ -1369,12 +1397,18 @@ pub fn rt(g: &Given<'_>) -> Result<String, String> {
             }
         }
     }
+    // Alone, the match tests that the header is there.
+    if g.options.is_empty() {
+        out.push("exthdr rt exists".into());
+    }
     Ok(out.join(" "))
 }
 
 /// `-m mh`: `mh type 1-3` (the types in numbers, as the catalog writes them).
 pub fn mh(g: &Given<'_>) -> Result<String, String> {
-    let (name, v, n) = g.options[0];
+    let Some(&(name, v, n)) = g.options.first() else {
+        return Ok(String::new());
+    };
     Ok(format!(
         "mh type {}{}",
         neq(n),
@@ -2214,6 +2248,9 @@ pub fn raw_to_nft(
             }
             "-m" | "--match" => {
                 module = Some(take(&mut i, 1)?);
+                // The match alone (`-m socket`), until an option of it takes its place:
+                // never left out, which would match every packet.
+                args.push((module.clone(), String::new(), false, None));
                 continue;
             }
             "-j" | "--jump" | "-g" | "--goto" => {
@@ -2263,7 +2300,16 @@ pub fn raw_to_nft(
         };
         match &mut target {
             Some((_, _, opts)) => opts.push((key.to_string(), negated, value)),
-            None => args.push((module.clone(), key.to_string(), negated, value)),
+            None => {
+                let option = (module.clone(), key.to_string(), negated, value);
+                match args
+                    .iter_mut()
+                    .find(|a| module.is_some() && a.0 == module && a.1.is_empty())
+                {
+                    Some(alone) => *alone = option,
+                    None => args.push(option),
+                }
+            }
         }
         negated = false;
     }

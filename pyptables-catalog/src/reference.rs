@@ -92,6 +92,12 @@ fn match_entry(out: &mut String, m: &MatchSpec) {
         Implicit::Never => format!("only when named: `match={}`", m.name),
     };
     let _ = writeln!(out, "- Implicit: {implicit}");
+    let alone = if m.bare {
+        format!("yes: `match={}` (`-m {}`)", m.name, m.name)
+    } else {
+        "no: iptables needs an option".to_string()
+    };
+    let _ = writeln!(out, "- Without options: {alone}");
     common(
         out,
         &m.scope,

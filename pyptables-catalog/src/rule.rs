@@ -14,7 +14,7 @@ use crate::hooks::{Hook, Hooks};
 use crate::matches::{self, BUILTIN_OPTIONS, MATCHES};
 use crate::problem::{shown, Problem};
 use crate::services;
-use crate::spec::{eq_key, Constraint, Given, Implicit, MatchSpec, OptionSpec, Scope};
+use crate::spec::{eq_key, Constraint, Given, Implicit, MatchSpec, OptionSpec, Scope, BARE_MATCH};
 use crate::suggest::did_you_mean;
 use crate::targets::{self, TARGETS};
 use crate::value::{protocol_name, ValueError};
@@ -30,6 +30,15 @@ pub struct Arg<'a> {
     pub negated: bool,
     /// Its value; `None` for a flag.
     pub value: Option<&'a str>,
+}
+
+impl Arg<'_> {
+    /// Whether it stands for its match given without any option (`-m socket` alone): an
+    /// empty key with a module. It resolves to [`BARE_MATCH`].
+    #[must_use]
+    pub fn is_bare(&self) -> bool {
+        self.key.is_empty() && self.module.is_some()
+    }
 }
 
 /// What a rule does when it matches.
@@ -232,6 +241,12 @@ fn resolve_slow(arg: &Arg<'_>, protocol: Option<&str>) -> Result<Resolved, Probl
             name: module.to_string(),
             suggestion: did_you_mean(module, MATCHES.iter().map(|m| m.name)).map(str::to_string),
         })?;
+        if arg.is_bare() {
+            return Ok(Resolved {
+                module: Some(spec),
+                option: &BARE_MATCH,
+            });
+        }
         return spec
             .option(arg.key)
             .map(|option| Resolved {
@@ -349,7 +364,10 @@ pub fn check_rule(
             report(Finding {
                 place: Place::Arg(i),
                 problem: Problem::DuplicateOption {
-                    key: arg.key.to_string(),
+                    key: match (arg.is_bare(), module_name) {
+                        (true, Some(m)) => format!("-m {m}"),
+                        _ => arg.key.to_string(),
+                    },
                 },
             });
         }
@@ -389,17 +407,28 @@ pub fn check_rule(
         }
     }
     for module in &used_modules {
+        if let Some(&(_, _, bare_at)) = module_opts
+            .iter()
+            .find(|(m, k, _)| std::ptr::eq(*m, *module) && k.is_empty())
+        {
+            bare_match_options(module, &module_opts, bare_at, report);
+        }
         if module.required.is_empty()
             && module.exclusive.is_empty()
             && module.constraints.is_empty()
         {
             continue;
         }
+        // The options given, without the marker of a match given alone.
         let given: Vec<(&'static str, usize)> = module_opts
             .iter()
-            .filter(|(m, _, _)| std::ptr::eq(*m, *module))
+            .filter(|(m, k, _)| std::ptr::eq(*m, *module) && !k.is_empty())
             .map(|(_, k, i)| (*k, *i))
             .collect();
+        if given.is_empty() && !module.bare {
+            // Reported once, by bare_match_options.
+            continue;
+        }
         let first = given.first().map_or(0, |g| g.1);
         let owner = format!("match {}", module.name);
         check_groups(
@@ -431,6 +460,56 @@ pub fn check_rule(
 
     if let Some(target) = target {
         check_target(ctx, target, args, protocol, report);
+    }
+}
+
+/// A match written without options (`-m NAME` alone, at `bare_at`): refused with the options
+/// it needs unless the catalog says iptables accepts it so ([`MatchSpec::bare`]).
+fn bare_match_options(
+    module: &'static MatchSpec,
+    module_opts: &[(&'static MatchSpec, &'static str, usize)],
+    bare_at: usize,
+    report: &mut dyn FnMut(Finding),
+) {
+    let has_options = module_opts
+        .iter()
+        .any(|(m, k, _)| std::ptr::eq(*m, module) && !k.is_empty());
+    if module.bare || has_options {
+        return;
+    }
+    report(Finding {
+        place: Place::Arg(bare_at),
+        problem: bare_refusal(module),
+    });
+}
+
+/// Why iptables refuses `-m NAME` with no option, naming the options it needs: each of its
+/// required groups, or else any one of its options.
+#[must_use]
+pub fn bare_refusal(module: &MatchSpec) -> Problem {
+    let one_of = |names: &mut dyn Iterator<Item = &str>| {
+        let names: Vec<String> = names.map(|n| format!("`{n}`")).collect();
+        match names.as_slice() {
+            [one] => format!("option {one}"),
+            _ => format!("one of the options {}", names.join(", ")),
+        }
+    };
+    let needs = if module.required.is_empty() {
+        one_of(&mut module.options.iter().map(|o| o.name))
+    } else {
+        module
+            .required
+            .iter()
+            .map(|g| one_of(&mut g.iter().copied()))
+            .collect::<Vec<_>>()
+            .join(" and ")
+    };
+    Problem::Combination {
+        owner: format!("match {}", module.name),
+        reason: format!(
+            "iptables refuses `-m {}` without options; give it {needs}",
+            module.name
+        ),
     }
 }
 

@@ -297,6 +297,10 @@ pub struct MatchSpec {
     /// The named sets its nft form refers to, which the nftables engine declares in the
     /// firewall's table (`-m set`, `-m recent`); `None` for a form that needs none.
     pub nft_sets: Option<NftSets>,
+    /// Whether iptables and the kernel accept it without any option (`-m socket` alone,
+    /// `-p tcp -m tcp`); `false` unless the entry says [`MatchSpec::bare`]. Checked against
+    /// the kernel by `tests/kernel_catalog.rs`.
+    pub bare: bool,
 }
 
 /// A target (`-j NAME`).
@@ -345,12 +349,25 @@ impl MatchSpec {
         self
     }
 
+    /// The same match, usable without any option (`-m NAME` alone).
+    #[must_use]
+    pub const fn bare(mut self) -> Self {
+        self.bare = true;
+        self
+    }
+
     /// The option called `key`.
     #[must_use]
     pub fn option(&self, key: &str) -> Option<&'static OptionSpec> {
         self.options.iter().find(|o| o.is_named(key))
     }
 }
+
+/// What a match given without options resolves to: the rule's
+/// [`crate::rule::Arg`] for `-m NAME` alone has this empty key (see
+/// [`Arg::is_bare`](crate::rule::Arg::is_bare)). It has no flag, value or evaluator, so
+/// nothing writes it, translates it or decides it for a packet.
+pub static BARE_MATCH: OptionSpec = OptionSpec::new("", crate::value::ValueKind::Flag);
 
 impl TargetSpec {
     /// The same target, doing `effect` to a packet.

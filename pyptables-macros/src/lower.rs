@@ -181,8 +181,8 @@ impl<'e> Lowerer<'e> {
         let mut active: Option<ActiveMatch> = None;
         for opt in opts {
             if opt.key.text == "match" {
-                self.finish_match(active.take());
-                active = self.start_match(opt);
+                self.finish_match(active.take(), &mut slots);
+                active = self.start_match(opt, slots.len());
                 continue;
             }
             let key = opt.key.text.as_str();
@@ -248,7 +248,7 @@ impl<'e> Lowerer<'e> {
                 value,
             });
         }
-        self.finish_match(active);
+        self.finish_match(active, &mut slots);
         Some(Rule {
             line,
             column,
@@ -355,7 +355,7 @@ impl<'e> Lowerer<'e> {
     }
 
     /// `match=NAME`: the module in force from here on.
-    fn start_match(&mut self, opt: &Opt) -> Option<ActiveMatch> {
+    fn start_match(&mut self, opt: &Opt, at: usize) -> Option<ActiveMatch> {
         if let Some(bang) = opt.bang {
             self.errors.error(
                 SpanRange::single(bang),
@@ -392,27 +392,36 @@ impl<'e> Lowerer<'e> {
         Some(ActiveMatch {
             name: scalar.text.clone(),
             spec,
-            span: scalar.span,
+            whole: opt.key.span.to(scalar.span),
+            at,
             // An unknown module is reported once, as unknown.
             used: spec.is_none(),
         })
     }
 
-    /// The end of a `match=` module's options: one that took none is reported.
-    fn finish_match(&mut self, active: Option<ActiveMatch>) {
+    /// The end of a `match=` module's options: one that took none is the match alone
+    /// (`match=socket`, `-m socket`), at its place among the options. The check stage refuses
+    /// it, at `match=NAME`, where iptables needs options.
+    fn finish_match(&mut self, active: Option<ActiveMatch>, slots: &mut Vec<Slot>) {
         if let Some(ActiveMatch {
             name,
-            span,
+            whole,
+            at,
             used: false,
             ..
         }) = active
         {
-            self.errors.error(
-                span,
-                format!(
-                    "`match={name}` is not followed by any option of match {name}; write its \
-                     options after it, as in `match=recent name=ssh set`"
-                ),
+            slots.insert(
+                at,
+                Slot {
+                    key: String::new(),
+                    module: Some(name),
+                    negated: false,
+                    of_target: false,
+                    key_span: whole,
+                    bang: None,
+                    value: SlotValue::Flag,
+                },
             );
         }
     }
@@ -558,8 +567,10 @@ struct ActiveMatch {
     name: String,
     /// Its catalog entry, `None` for a module the catalog does not know.
     spec: Option<&'static MatchSpec>,
-    /// Where `NAME` is.
-    span: SpanRange,
+    /// Where `match=NAME` is.
+    whole: SpanRange,
+    /// The index its options start at among the rule's options.
+    at: usize,
     /// Whether an option was given to it.
     used: bool,
 }

@@ -426,11 +426,17 @@ pub(crate) fn rule_matches(rule: &Rule, packet: &Packet) -> Result<bool, String>
                 .ok()
                 .and_then(|r| r.module)
                 .map_or(String::new(), |m| format!("-m {} ", m.name));
-            unknown = Some(format!(
-                "{module}--{}{} cannot be decided offline",
-                arg.key,
-                arg.value.map(|v| format!(" {v}")).unwrap_or_default()
-            ));
+            unknown = Some(if arg.is_bare() {
+                // A match given alone tests something of its own (a socket, a route, that
+                // the packet is not a later fragment): never taken as "every packet".
+                format!("{module}(without options) cannot be decided offline")
+            } else {
+                format!(
+                    "{module}--{}{} cannot be decided offline",
+                    arg.key,
+                    arg.value.map(|v| format!(" {v}")).unwrap_or_default()
+                )
+            });
         }
         truth = truth.and(t);
         if truth == Truth::False {

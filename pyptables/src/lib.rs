@@ -128,7 +128,9 @@ pub use pyptables_catalog::{Family, Problem};
 ///   names with `_` or `-`, plus short names (`proto`/`p`, `source`/`s`, `destination`/`d`,
 ///   `in_interface`/`i`, `out_interface`/`o`). The match module is found from the key
 ///   (`ctstate` → `-m conntrack`, `dport` with `proto=tcp` → `-m tcp`). `match=NAME` makes the
-///   options after it that module NAME has belong to NAME (`match=recent name=ssh set`). After
+///   options after it that module NAME has belong to NAME (`match=recent name=ssh set`);
+///   followed by none of them it is the match alone (`accept match=socket;` → `-m socket`),
+///   a compile error at `match=NAME` for a match iptables takes only with options. After
 ///   a verb, an option of its target (`log_prefix`, `reject_with`, `to_destination`) is the
 ///   target's, unless the `match=` module in force has an option of that name.
 /// - **Blocks.** `option+ { rules }`: the block's options come first in every rule inside,

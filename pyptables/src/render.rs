@@ -478,7 +478,8 @@ fn write_args(args: &[Arg], family: Family, s: &mut String) {
         s.push_str(module.name);
         for (arg, r2) in args[i..].iter().zip(&resolved[i..]) {
             if let Some(r2) = r2 {
-                if r2.module.is_some_and(|m| std::ptr::eq(m, module)) {
+                // A match given alone is its `-m NAME`, written above.
+                if r2.module.is_some_and(|m| std::ptr::eq(m, module)) && !arg.is_bare() {
                     write_option(arg, r2.option, family, s);
                 }
             }

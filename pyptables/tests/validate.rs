@@ -633,23 +633,70 @@ fn jumps_to_preserved_chains_are_valid_and_patterns_are_checked() {
     );
 }
 
-/// A match given no options is not silently left out: the rule would then match every packet
-/// (`-m socket -j ACCEPT` would become `-j ACCEPT`). The model writes a match only with its
-/// options, so the rule is refused and the message says how to write it.
+/// A match given no options is never silently left out (`-m socket -j ACCEPT` written as
+/// `-j ACCEPT` would accept every packet): where iptables takes it alone it is written alone
+/// at its place among the matches (checked against iptables-save in
+/// `tests/macro_matches_alone.rs`), elsewhere validation refuses it and names the options it
+/// needs.
 #[test]
-fn a_match_without_options_is_refused_not_dropped() {
+fn a_match_without_options_is_written_alone_or_refused() {
     let mut t = Tables::new(Family::V4);
     let mangle = t.add(Table::with_builtin_chains("mangle").unwrap());
+    mangle["PREROUTING"].push(
+        Rule::new()
+            .proto("tcp")
+            .with_match(pyptables::Match::new("tcp"))
+            .with_match(pyptables::Match::new("socket"))
+            .comment("tproxy")
+            .accept(),
+    );
+    mangle["PREROUTING"].push(
+        Rule::new()
+            .with_match(pyptables::Match::new("rpfilter"))
+            .with_match(pyptables::Match::new("limit"))
+            .drop(),
+    );
+    t.validate().unwrap();
+    let text = t.to_iptables_plain();
+    assert!(
+        text.contains(
+            "-A PREROUTING -p tcp -m tcp -m socket -m comment --comment tproxy -j ACCEPT\n"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("-A PREROUTING -m rpfilter -m limit -j DROP\n"),
+        "{text}"
+    );
+
     let line = line!() + 1;
     let rule = Rule::new()
-        .with_match(pyptables::Match::new("socket"))
+        .with_match(pyptables::Match::new("tos"))
         .accept();
-    mangle["PREROUTING"].push(rule);
+    t["mangle"]["PREROUTING"].push(rule);
     let e = only_error(&t, line);
     let shown = e.to_string();
     assert!(
-        shown.contains("match `socket` is given no options") && shown.contains("Rule::raw"),
+        shown
+            .contains("match tos: iptables refuses `-m tos` without options; give it option `tos`"),
         "{shown}"
     );
     assert!(!t.to_iptables_plain().contains("-A PREROUTING -j ACCEPT"));
+}
+
+/// The options named for a match refused alone are its required groups, each.
+#[test]
+fn a_match_refused_alone_names_each_required_group() {
+    let mut t = Tables::new(Family::V4);
+    let filter = t.add(Table::with_builtin_chains("filter").unwrap());
+    let line = line!() + 1;
+    let rule = Rule::new().with_match(pyptables::Match::new("hashlimit"));
+    filter["INPUT"].push(rule.drop());
+    let shown = only_error(&t, line).to_string();
+    assert!(
+        shown.contains(
+            "give it option `hashlimit-name` and one of the options `hashlimit-upto`, `hashlimit-above`"
+        ),
+        "{shown}"
+    );
 }

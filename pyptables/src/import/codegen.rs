@@ -124,6 +124,10 @@ fn dsl_value(text: &str) -> String {
 }
 
 fn dsl_arg(a: &Arg, out: &mut String) {
+    // A match alone is its `match=NAME`, written by the caller.
+    if a.is_bare() {
+        return;
+    }
     let key = dsl_key(a);
     match &a.value {
         None if a.negated => {
@@ -449,6 +453,10 @@ fn rust_value(a: &Arg) -> String {
 }
 
 fn builder_arg(a: &Arg, named: bool, out: &mut String) {
+    // A match alone is its `Match::new(NAME)`, written by the caller.
+    if a.is_bare() {
+        return;
+    }
     match &a.value {
         None if a.negated => {
             let _ = write!(out, ".not_flag({:?})", &*a.key);

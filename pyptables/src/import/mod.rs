@@ -309,8 +309,10 @@ fn parse_rule(text: &str, n: usize) -> Result<Rule, ImportError> {
         return Ok(rule);
     }
     let read = raw::parse(text).map_err(|e| err(n, e))?;
-    // Matches loaded with -m, in order, and whether each got an option.
-    let mut modules: Vec<(String, bool)> = Vec::new();
+    // Matches loaded with -m, in order, whether each got an option, and the index in `args`
+    // where it was loaded (a match given alone is written there).
+    let mut modules: Vec<(String, bool, usize)> = Vec::new();
+    let mut args: Vec<Arg> = Vec::new();
     let mut target: Option<Target> = None;
     let mut target_args: Vec<Arg> = Vec::new();
     let mut protocol: Option<String> = None;
@@ -346,20 +348,20 @@ fn parse_rule(text: &str, n: usize) -> Result<Rule, ImportError> {
                         ),
                     ));
                 }
-                if modules.iter().any(|(m, _)| *m == name) {
+                if modules.iter().any(|(m, _, _)| *m == name) {
                     return Err(err(
                         n,
                         format!("match `-m {name}` is used twice in one rule, which the model cannot hold (it would merge them)"),
                     ));
                 }
-                modules.push((name, false));
+                modules.push((name, false, args.len()));
             }
             RawName::Own(c) => {
                 let key = own_key(*c).map_err(|e| err(n, e))?;
                 if *c == 'p' && !o.negated {
                     protocol = o.value.clone();
                 }
-                rule = rule.arg(arg(key, None, o.negated, o.value.clone()));
+                args.push(arg(key, None, o.negated, o.value.clone()));
             }
             RawName::Extension {
                 owner,
@@ -377,7 +379,7 @@ fn parse_rule(text: &str, n: usize) -> Result<Rule, ImportError> {
                 } else {
                     // An option of the protocol's match loaded by `-p` without `-m`
                     // (restore input may rely on it; iptables-save always writes `-m`).
-                    match modules.iter_mut().find(|(m, _)| m == owner) {
+                    match modules.iter_mut().find(|(m, _, _)| m == owner) {
                         Some(m) => m.1 = true,
                         None => {
                             if protocol.as_deref().map(protocol_match) != Some(owner) {
@@ -389,16 +391,16 @@ fn parse_rule(text: &str, n: usize) -> Result<Rule, ImportError> {
                                     ),
                                 ));
                             }
-                            modules.push((owner.to_string(), true));
+                            modules.push((owner.to_string(), true, args.len()));
                         }
                     }
-                    rule = rule.arg(arg(option.name, Some(owner), o.negated, o.value.clone()));
+                    args.push(arg(option.name, Some(owner), o.negated, o.value.clone()));
                 }
             }
             RawName::Unknown(word) => {
                 let owner = modules
                     .last()
-                    .map(|(m, _)| format!(" (match `{m}` has no such option in the catalog)"))
+                    .map(|(m, _, _)| format!(" (match `{m}` has no such option in the catalog)"))
                     .unwrap_or_default();
                 return Err(err(n, format!("option `{word}` is not supported{owner}")));
             }
@@ -413,11 +415,13 @@ fn parse_rule(text: &str, n: usize) -> Result<Rule, ImportError> {
             ),
         ));
     }
-    if let Some((m, _)) = modules.iter().find(|(_, used)| !used) {
-        return Err(err(
-            n,
-            format!("match `-m {m}` without options is not supported (the model writes a match only with its options)"),
-        ));
+    // A match given alone (`-m socket`) keeps its place among the matches; validation says
+    // whether iptables takes it so.
+    for (m, _, at) in modules.iter().rev().filter(|(_, used, _)| !used) {
+        args.insert(*at, Arg::bare(m.as_str()));
+    }
+    for a in args {
+        rule = rule.arg(a);
     }
     match target {
         Some(t) => {

@@ -49,7 +49,6 @@ fn unsupported_constructs_name_the_line() {
             "-m comment --comment a -m comment --comment b",
             "used twice",
         ),
-        ("-p tcp -m tcp -j ACCEPT", "without options"),
         ("-j ACCEPT stray", "`stray`"),
         ("-c 1 2 -j ACCEPT", "set counters"),
         ("! -j ACCEPT", "not possible"),
@@ -89,6 +88,8 @@ fn no_option_is_dropped() {
         "-p icmp -m icmp --icmp-type 8 -m state --state NEW -j ACCEPT",
         "-f -j DROP",
         "-m set --match-set blocked src -j DROP",
+        "-p tcp -m tcp -m socket -j ACCEPT",
+        "-m socket -m rpfilter --invert -m limit -j DROP",
     ];
     for rule in rules {
         let t = one_rule(rule).unwrap_or_else(|e| panic!("{rule}: {e}"));
@@ -174,6 +175,42 @@ fn random_rules_are_read_whole_or_refused() {
         }
     }
     assert!(ok > 100 && refused > 100, "ok {ok}, refused {refused}");
+}
+
+/// A match given alone (`-m socket`) comes across alone, at its place among the matches,
+/// as `match=NAME` in the DSL and `Match::new(NAME)` in the builder; a match iptables takes
+/// only with options is imported and then refused by validation.
+#[test]
+fn matches_alone_are_imported_in_place() {
+    let text = "*mangle\n:PREROUTING ACCEPT [0:0]\n\
+        -A PREROUTING -m socket -j ACCEPT\n\
+        -A PREROUTING -p tcp -m socket -m tcp --dport 22 -j ACCEPT\n\
+        -A PREROUTING -m rpfilter -m limit --limit 5/sec -m socket -j DROP\n\
+        -A PREROUTING -p tcp -m tcp -m socket -j ACCEPT\n\
+        COMMIT\n";
+    let imported = parse(text, V4).unwrap();
+    imported.tables.validate().unwrap();
+    assert_eq!(imported.tables.to_iptables_plain(), text);
+    let dsl = to_dsl(&imported).unwrap();
+    for line in [
+        "accept match=socket; // line 3\n",
+        "accept proto=tcp match=socket dport=22; // line 4\n",
+        "drop match=rpfilter limit=\"5/sec\" match=socket; // line 5\n",
+        "accept proto=tcp match=tcp match=socket; // line 6\n",
+    ] {
+        assert!(dsl.contains(line), "{line}\n{dsl}");
+    }
+    let builder = to_builder(&imported);
+    assert!(
+        builder.contains("Rule::new().with_match(Match::new(\"socket\")).accept()"),
+        "{builder}"
+    );
+    let t = one_rule("-m tos -j ACCEPT").unwrap();
+    let e = t.validate().unwrap_err().to_string();
+    assert!(
+        e.contains("iptables refuses `-m tos` without options"),
+        "{e}"
+    );
 }
 
 #[test]

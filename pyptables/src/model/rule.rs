@@ -44,6 +44,24 @@ impl Arg {
         }
     }
 
+    /// The match `module` given without options (`-m socket` alone): an empty key. See
+    /// [`Arg::is_bare`].
+    pub fn bare(module: impl Into<Text>) -> Arg {
+        Arg {
+            module: Some(module.into()),
+            key: Text::const_new(""),
+            negated: false,
+            value: None,
+        }
+    }
+
+    /// Whether it stands for its match given without options (`-m socket` alone) rather than
+    /// for an option: its key is empty and it names a module.
+    #[must_use]
+    pub fn is_bare(&self) -> bool {
+        self.key.is_empty() && self.module.is_some()
+    }
+
     pub(crate) fn as_catalog(&self) -> pyptables_catalog::Arg<'_> {
         pyptables_catalog::Arg {
             module: self.module.as_deref(),
@@ -479,19 +497,13 @@ impl Rule {
         })
     }
 
-    /// Adds an explicit match module with its options. A match without options makes the
-    /// rule invalid (reported by validation): the model writes a match only with its options,
-    /// and leaving it out would make the rule match every packet.
+    /// Adds an explicit match module with its options. A match given no options is written
+    /// alone (`-m socket`), where the catalog says iptables takes it so; elsewhere validation
+    /// refuses it and says which options it needs.
     #[must_use]
     pub fn with_match(mut self, m: Match) -> Rule {
         if m.args.is_empty() {
-            let reason = format!(
-                "match `{0}` is given no options, and the model writes a match only with its \
-                 options (without it the rule would match every packet); write this rule as a \
-                 raw rule, `Rule::raw(\"-m {0} …\")`",
-                m.module
-            );
-            return Rule::invalid(pyptables_catalog::Problem::Unbuilt { reason }, self.origin);
+            return self.push_arg(Arg::bare(m.module));
         }
         for mut arg in m.args {
             arg.module = Some(m.module.clone());
