@@ -1612,6 +1612,10 @@ fn header_forms_iptables_translate_gets_wrong() {
         (V4, "-p dccp -m dccp --dccp-types INVALID", "dccp type 10"),
         // The CPI is 16 bits: a range beyond is cut to it.
         (V4, "-p ipcomp -m ipcomp --ipcompspi 5:", "comp cpi 5-65535"),
+        // xt_ipcomp ignores --compres and, like every form that reads the IPComp header,
+        // matches no later fragment: `meta l4proto ipcomp` would (iptables-translate writes
+        // `comp cpi 0`, which matches one CPI only).
+        (V4, "-p ipcomp -m ipcomp --compres", "comp cpi 0-65535"),
         // Alone, the IPv6 extension-header matches test that the header is there
         // (iptables-translate leaves `-m rt` out and has no form of hbh and dst alone).
         (V6, "-m frag", "exthdr frag exists"),

@@ -1290,7 +1290,9 @@ pub fn ipcomp(g: &Given<'_>) -> Result<String, String> {
         }
     }
     if out.is_empty() {
-        out.push("meta l4proto ipcomp".into());
+        // Only --compres, which xt_ipcomp ignores: any CPI, read from the header so that later
+        // fragments do not match (xt_ipcomp refuses them; `meta l4proto ipcomp` would not).
+        out.push("comp cpi 0-65535".into());
     }
     Ok(out.join(" "))
 }
