@@ -618,9 +618,10 @@ fn hashlimit_lets_a_burst_through_then_drops_with_both_engines() {
     }
 }
 
-/// A set named like an nft keyword (`counter`) passes validation (nft's keywords depend on
-/// its version) but nft refuses its declaration: nothing changes, and the error names the
-/// rule that uses the set and where it was written.
+/// A set named like an nft keyword (`counter`): nft refuses `set counter { … }` ("unexpected
+/// counter, expecting string"), so validation refuses it first, naming the rule that uses the
+/// set and where it was written, and nothing changes. Every word of the engine's keyword list
+/// is one the installed nft refuses as a set name, and a name that differs only in case is not.
 #[test]
 #[ignore = "needs root and nftables (kernel test)"]
 fn a_set_named_like_an_nft_keyword_is_refused_naming_the_rule() {
@@ -629,27 +630,45 @@ fn a_set_named_like_an_nft_keyword_is_refused_naming_the_rule() {
     let ns = Netns::new("nft_set_keyword").unwrap();
     first().apply_nft(&opts(&ns)).unwrap();
     let before = ruleset(&ns);
-    let mut v4 = Tables::new(Family::V4);
-    let mut filter = Table::with_builtin_chains("filter").unwrap();
-    filter["INPUT"].push(Rule::new().proto("tcp").dport(22).accept());
-    let line = line!() + 2;
-    filter["INPUT"].push(
-        Rule::new()
-            .with_match(Match::new("set").opt("match-set", "counter src"))
-            .drop(),
-    );
-    v4.add(filter);
-    let fw = Firewall::from_tables(v4, Tables::new(Family::V6));
-    assert!(fw.validate_nft().is_ok());
-    let err = fw.apply_nft(&opts(&ns)).unwrap_err();
-    let text = err.to_string();
+    let fw = |name: &str, line: &mut u32| {
+        let mut v4 = Tables::new(Family::V4);
+        let mut filter = Table::with_builtin_chains("filter").unwrap();
+        filter["INPUT"].push(Rule::new().proto("tcp").dport(22).accept());
+        *line = line!() + 2;
+        filter["INPUT"].push(
+            Rule::new()
+                .with_match(Match::new("set").opt("match-set", format!("{name} src")))
+                .drop(),
+        );
+        v4.add(filter);
+        Firewall::from_tables(v4, Tables::new(Family::V6))
+    };
+    let mut line = 0;
+    let refused = fw("counter", &mut line);
+    let text = refused.validate_nft().unwrap_err().to_string();
     assert!(
-        matches!(&err, RestoreError::Rejected { rule: Some(_), .. })
-            && text.contains(&format!("tests/nft_kernel.rs:{line}"))
-            && text.contains("filter INPUT rule 2"),
+        text.contains(&format!("tests/nft_kernel.rs:{line}"))
+            && text.contains("filter INPUT rule 2")
+            && text.contains("the set `counter`"),
         "{text}"
     );
+    let err = refused.apply_nft(&opts(&ns)).unwrap_err();
+    assert!(matches!(&err, RestoreError::Invalid(_)), "{err}");
     assert_eq!(ruleset(&ns), before, "nothing changed");
+    // The list is the installed nft's: each word is refused as a set name, in a table of
+    // another name (ours stays as it is).
+    for word in pyptables::catalog::nft::NFT_KEYWORDS {
+        let script = format!("table ip kw {{ set {word} {{ type ipv4_addr; }}; }}");
+        assert!(
+            ns.exec_ok("nft", &["-c", &script]).is_err(),
+            "nft takes `{word}` as a set name"
+        );
+    }
+    // Keywords are case-sensitive: `Counter` is a name.
+    let script = "table ip kw { set Counter { type ipv4_addr; }; }";
+    ns.exec_ok("nft", &["-c", script]).unwrap();
+    fw("Counter", &mut line).apply_nft(&opts(&ns)).unwrap();
+    assert_eq!(elements(&ns, "ip", "Counter"), "");
 }
 
 /// `-m recent --rcheck --seconds` on packets, with both engines: port 22 opens for two

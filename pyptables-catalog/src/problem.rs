@@ -340,7 +340,7 @@ pub enum Problem {
         reason: String,
     },
     /// Under the nftables engine: a name nft cannot write as an identifier.
-    #[error("nftables cannot name the {what} `{name}`: nft names are letters, digits and `_ - . /`, starting with a letter or `_`")]
+    #[error("nftables cannot name the {what} `{name}`: nft names are letters, digits and `_ - . /`, starting with a letter or `_`, and not a word of nft's language (`ip`, `counter`, `timeout`, …)")]
     NftName {
         /// What is named: `chain`, `table`, `set`.
         what: &'static str,

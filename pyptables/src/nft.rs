@@ -110,11 +110,12 @@ fn family_word(f: Family) -> &'static str {
     }
 }
 
-/// Whether nft reads `name` as one identifier.
+/// Whether nft reads `name` as one identifier (and not as one of its keywords).
 fn nft_identifier(name: &str) -> bool {
     let mut chars = name.chars();
     matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '/'))
+        && !pyptables_catalog::nft::nft_keyword(name)
 }
 
 /// The nft chain of iptables chain `chain` of `table`.
@@ -1344,5 +1345,45 @@ mod tests {
         assert!(!nft_identifier("1abc"));
         assert!(!nft_identifier("a b"));
         assert!(!nft_identifier("a:b"));
+        // Words of nft's language: nft 1.0.6 refuses `set counter { … }` and
+        // `table ip timeout { … }` with "syntax error, unexpected counter, expecting string";
+        // its keywords are case-sensitive, so `Counter` is a name.
+        for keyword in [
+            "counter", "ip", "set", "timeout", "dynamic", "elements", "flags",
+        ] {
+            assert!(!nft_identifier(keyword), "{keyword}");
+        }
+        assert!(nft_identifier("Counter"));
+        assert!(nft_identifier("DEFAULT"));
+    }
+
+    #[test]
+    fn a_set_named_like_an_nft_keyword_is_refused_before_nft_sees_it() {
+        use crate::Match;
+        let mut v4 = Tables::new(Family::V4);
+        let mut filter = Table::with_builtin_chains("filter").unwrap();
+        filter["INPUT"].push(
+            Rule::new()
+                .with_match(Match::new("set").opt("match-set", "counter src"))
+                .drop(),
+        );
+        filter["INPUT"].push(
+            Rule::new()
+                .with_match(Match::new("recent").opt("name", "timeout").flag("set"))
+                .accept(),
+        );
+        v4.add(filter);
+        assert!(v4.validate().is_ok());
+        let e = v4.validate_nft().unwrap_err();
+        let text = e.to_string();
+        assert_eq!(e.0.len(), 2, "{text}");
+        assert!(
+            text.contains("rule 1")
+                && text.contains("the set `counter`")
+                && text.contains("rule 2")
+                && text.contains("the set `timeout`")
+                && text.contains("not a word of nft's language"),
+            "{text}"
+        );
     }
 }
