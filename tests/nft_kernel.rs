@@ -516,6 +516,52 @@ fn a_rollback_keeps_the_current_elements_of_the_sets() {
     );
 }
 
+/// A hashlimit element carries its own token bucket and rate (`1.2.3.4 limit rate over
+/// 100/second`), which the kernel uses for that address instead of the rule's: a rollback
+/// must not put the current elements of such a set back under the previous rule, or an
+/// active client keeps the rate being rolled back (its element's timeout restarts on each
+/// packet). The set comes back empty, as after a re-apply.
+#[test]
+#[ignore = "needs root and nftables (kernel test)"]
+fn a_rollback_does_not_carry_hashlimit_buckets_over_to_the_previous_rate() {
+    use pyptables::nft::{put_back, snapshot};
+    use pyptables::{Family, Match, Rule, Table, Tables};
+    require_root_and_iptables();
+    let limited = |rate: &'static str| {
+        let mut v4 = Tables::new(Family::V4);
+        let mut filter = Table::with_builtin_chains("filter").unwrap();
+        filter["INPUT"].push(
+            Rule::new()
+                .with_match(
+                    Match::new("hashlimit")
+                        .opt("hashlimit-above", rate)
+                        .opt("hashlimit-mode", "srcip")
+                        .opt("hashlimit-name", "web")
+                        .opt("hashlimit-htable-expire", 60_000),
+                )
+                .drop(),
+        );
+        v4.add(filter);
+        Firewall::from_tables(v4, Tables::new(Family::V6))
+    };
+    let ns = Netns::new("nft_hl_back").unwrap();
+    limited("10/second").apply_nft(&opts(&ns)).unwrap();
+    let saved = snapshot(&opts(&ns)).unwrap();
+    limited("100/second").apply_nft(&opts(&ns)).unwrap();
+    // What the rule's `update` adds for a client under the new rate.
+    ns.exec_ok(
+        "nft",
+        &["add element ip pyptables web { 192.0.2.9 limit rate over 100/second timeout 1m }"],
+    )
+    .unwrap();
+    put_back(&opts(&ns), &saved).unwrap();
+    let listed = ns
+        .exec_ok("nft", &["list", "table", "ip", "pyptables"])
+        .unwrap();
+    assert!(listed.contains("limit rate over 10/second"), "{listed}");
+    assert_eq!(elements(&ns, "ip", "web"), "", "{listed}");
+}
+
 /// `-m connlimit` on the nftables engine counts in a set of the rule's own, keyed by the
 /// masked source address: above 0 connections, every new connection to port 22 is dropped
 /// (port 80 is not limited), and the client's /24 is the set's element.

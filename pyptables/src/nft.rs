@@ -892,7 +892,9 @@ fn kept_elements(
 /// Puts a [`snapshot`] back, keeping the current elements of each set that is in both the
 /// snapshot and the running table (same name, type and flags): a rollback brings back the
 /// previous rules, not the previous contents of a blocklist, so an address added in the
-/// meantime stays.
+/// meantime stays. A set whose elements carry a state of their own (hashlimit's buckets,
+/// connlimit's counts) comes back empty: its elements would keep the rate or limit being
+/// rolled back.
 pub fn put_back(options: &NftOptions, saved: &str) -> Result<(), RestoreError> {
     let running: Vec<(&str, Vec<ListedSet>)> = list_tables(options)?
         .into_iter()
@@ -947,7 +949,7 @@ pub fn put_back(options: &NftOptions, saved: &str) -> Result<(), RestoreError> {
                 let was = find(&snapshot_sets, fw, name);
                 if let (Some(now), Some(was)) = (now, was) {
                     if now.key == was.key && now.flags == was.flags && now.timeout == was.timeout {
-                        if let Some(e) = &now.elements {
+                        if let Some(e) = now.elements.as_deref().filter(|e| !carries_state(e)) {
                             let _ = writeln!(
                                 adds,
                                 "add element {fw} {} {name} {{ {e} }}",
@@ -969,7 +971,7 @@ pub fn put_back(options: &NftOptions, saved: &str) -> Result<(), RestoreError> {
             if let Some(now) = find(&running, fw, &was.name) {
                 if let (true, Some(e)) = (
                     now.key == was.key && now.flags == was.flags && now.timeout == was.timeout,
-                    &now.elements,
+                    now.elements.as_deref().filter(|e| !carries_state(e)),
                 ) {
                     let _ = writeln!(
                         adds,
@@ -982,6 +984,14 @@ pub fn put_back(options: &NftOptions, saved: &str) -> Result<(), RestoreError> {
     }
     script.push_str(&adds);
     run_nft(options, &script)
+}
+
+/// Whether listed elements carry a state of their own: hashlimit's token bucket
+/// (`192.0.2.9 limit rate over 10/second …`) or connlimit's count (`… ct count over 3`). The
+/// kernel applies an element's own limit, not the rule's, so such elements are not put back
+/// under other rules: their set starts empty, as on a re-apply ([`NftSet::keep_elements`]).
+fn carries_state(elements: &str) -> bool {
+    elements.contains(" limit rate ") || elements.contains(" ct count ")
 }
 
 /// The family of a table listing's first line (`table ip pyptables {`).
