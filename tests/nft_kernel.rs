@@ -562,6 +562,43 @@ fn a_rollback_does_not_carry_hashlimit_buckets_over_to_the_previous_rate() {
     assert_eq!(elements(&ns, "ip", "web"), "", "{listed}");
 }
 
+/// A recent list with `--seconds` keeps its addresses over a re-apply with their remaining
+/// time, not a fresh one: an address seen 2 s before the re-apply of a 60 s list expires in
+/// at most 58 s (`nft list` writes `expires 57s980ms`).
+#[test]
+#[ignore = "needs root and nftables (kernel test)"]
+fn a_re_apply_keeps_the_remaining_time_of_a_recent_address() {
+    use pyptables::{Family, Match, Rule, Table, Tables};
+    require_root_and_iptables();
+    let mut v4 = Tables::new(Family::V4);
+    let mut filter = Table::with_builtin_chains("filter").unwrap();
+    filter["INPUT"].push(
+        Rule::new()
+            .with_match(
+                Match::new("recent")
+                    .opt("name", "knock")
+                    .flag("rcheck")
+                    .opt("seconds", 60),
+            )
+            .accept(),
+    );
+    v4.add(filter);
+    let fw = Firewall::from_tables(v4, Tables::new(Family::V6));
+    let ns = Netns::new("nft_recent_keep").unwrap();
+    fw.apply_nft(&opts(&ns)).unwrap();
+    ns.exec_ok("nft", &["add element ip pyptables knock { 192.0.2.9 }"])
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    fw.apply_nft(&opts(&ns)).unwrap();
+    let listed = elements(&ns, "ip", "knock");
+    let seconds: u64 = listed
+        .strip_prefix("192.0.2.9 expires ")
+        .and_then(|r| r.split('s').next())
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("{listed}"));
+    assert!(seconds <= 58, "{listed}");
+}
+
 /// `-m connlimit` on the nftables engine counts in a set of the rule's own, keyed by the
 /// masked source address: above 0 connections, every new connection to port 22 is dropped
 /// (port 80 is not limited), and the client's /24 is the set's element.
