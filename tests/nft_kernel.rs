@@ -704,7 +704,8 @@ fn hashlimit_lets_a_burst_through_then_drops_with_both_engines() {
 /// A set named like an nft keyword (`counter`): nft refuses `set counter { … }` ("unexpected
 /// counter, expecting string"), so validation refuses it first, naming the rule that uses the
 /// set and where it was written, and nothing changes. Every word of the engine's keyword list
-/// is one the installed nft refuses as a set name, and a name that differs only in case is not.
+/// is one the installed nft refuses as a set name or after `@` (`@nh` is a raw payload base),
+/// and a name that differs only in case is not.
 #[test]
 #[ignore = "needs root and nftables (kernel test)"]
 fn a_set_named_like_an_nft_keyword_is_refused_naming_the_rule() {
@@ -741,14 +742,18 @@ fn a_set_named_like_an_nft_keyword_is_refused_naming_the_rule() {
     // The list is the installed nft's: each word is refused as a set name, in a table of
     // another name (ours stays as it is).
     for word in pyptables::catalog::nft::NFT_KEYWORDS {
-        let script = format!("table ip kw {{ set {word} {{ type ipv4_addr; }}; }}");
+        let script = format!(
+            "table ip kw {{ set {word} {{ type ipv4_addr; flags dynamic; }}; \
+             chain c {{ ip saddr @{word} drop; update @{word} {{ ip saddr }}; }}; }}"
+        );
         assert!(
             ns.exec_ok("nft", &["-c", &script]).is_err(),
             "nft takes `{word}` as a set name"
         );
     }
     // Keywords are case-sensitive: `Counter` is a name.
-    let script = "table ip kw { set Counter { type ipv4_addr; }; }";
+    let script = "table ip kw { set Counter { type ipv4_addr; flags dynamic; }; \
+                  chain c { ip saddr @Counter drop; update @Counter { ip saddr }; }; }";
     ns.exec_ok("nft", &["-c", script]).unwrap();
     fw("Counter", &mut line).apply_nft(&opts(&ns)).unwrap();
     assert_eq!(elements(&ns, "ip", "Counter"), "");

@@ -338,7 +338,8 @@ fn set_of(items: &[String]) -> String {
 
 /// The words nft's scanner reads as keywords (nftables 1.0.6), which it refuses where a
 /// name is expected (`set counter {`: "syntax error, unexpected counter, expecting string"),
-/// quoted or not. Case matters: `Counter` is a name.
+/// quoted or not; `ll` and `nh` only after `@` (`@nh,0,8` is a raw payload expression,
+/// so `ip saddr @nh` cannot name a set). Case matters: `Counter` is a name.
 pub const NFT_KEYWORDS: &[&str] = &[
     "accept",
     "add",
@@ -419,6 +420,7 @@ pub const NFT_KEYWORDS: &[&str] = &[
     "le",
     "limit",
     "list",
+    "ll",
     "log",
     "lshift",
     "lt",
@@ -433,6 +435,7 @@ pub const NFT_KEYWORDS: &[&str] = &[
     "ne",
     "netdev",
     "nftrace",
+    "nh",
     "not",
     "notrack",
     "numgen",

@@ -1359,12 +1359,13 @@ mod tests {
         // `table ip timeout { … }` with "syntax error, unexpected counter, expecting string";
         // its keywords are case-sensitive, so `Counter` is a name.
         for keyword in [
-            "counter", "ip", "set", "timeout", "dynamic", "elements", "flags",
+            "counter", "ip", "set", "timeout", "dynamic", "elements", "flags", "ll", "nh",
         ] {
             assert!(!nft_identifier(keyword), "{keyword}");
         }
         assert!(nft_identifier("Counter"));
         assert!(nft_identifier("DEFAULT"));
+        assert!(nft_identifier("ih"));
     }
 
     #[test]
