@@ -2054,7 +2054,13 @@ pub fn match_set_sets(g: &Given<'_>) -> Vec<NftSet> {
 /// full set makes the adding rule stop matching.
 pub fn recent(g: &Given<'_>) -> Result<String, String> {
     for (opt, why) in [
-        ("hitcount", "nft sets keep no count of hits per element"),
+        (
+            "hitcount",
+            "nft sets keep no count of hits per element (to limit new connections per \
+             address, a token bucket has an nft form: -m hashlimit --hashlimit-mode srcip \
+             --hashlimit-above 3/minute --hashlimit-burst 3 --hashlimit-name ssh drops the \
+             4th of a burst)",
+        ),
         (
             "rttl",
             "xt_recent also compares the TTL it stored, which an nft set does not keep",

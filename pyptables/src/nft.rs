@@ -1323,6 +1323,44 @@ mod tests {
         );
     }
 
+    /// The ssh brute-force guard (`--update --seconds 60 --hitcount 4`) has no nft form:
+    /// the refusal says why and points at the rate limit that has one.
+    #[test]
+    fn a_hitcount_refusal_names_the_alternatives() {
+        use crate::Match;
+        let mut v4 = Tables::new(Family::V4);
+        let mut filter = Table::with_builtin_chains("filter").unwrap();
+        filter["INPUT"].push(
+            Rule::new()
+                .proto("tcp")
+                .dport(22)
+                .with_match(Match::new("recent").opt("name", "ssh").flag("set")),
+        );
+        filter["INPUT"].push(
+            Rule::new()
+                .proto("tcp")
+                .dport(22)
+                .with_match(
+                    Match::new("recent")
+                        .opt("name", "ssh")
+                        .flag("update")
+                        .opt("seconds", 60)
+                        .opt("hitcount", 4),
+                )
+                .drop(),
+        );
+        v4.add(filter);
+        assert!(v4.validate().is_ok());
+        let e = v4.validate_nft().unwrap_err().to_string();
+        assert!(
+            e.contains("rule 2")
+                && e.contains("--hitcount: nft sets keep no count of hits per element")
+                && e.contains("-m hashlimit --hashlimit-mode srcip --hashlimit-above")
+                && e.contains("the iptables engine"),
+            "{e}"
+        );
+    }
+
     #[test]
     fn the_elements_of_a_listed_set_are_read_over_several_lines() {
         let listing = "table ip pyptables {\n\tset bl {\n\t\ttype ipv4_addr\n\t\tflags interval\n\t\telements = { 192.0.2.1, 192.0.2.7,\n\t\t\t     198.51.100.0/24 }\n\t}\n\n\tset empty {\n\t\ttype ipv4_addr\n\t\tsize 65535\n\t\tflags dynamic\n\t}\n\n\tchain filter.INPUT {\n\t}\n}\n";
