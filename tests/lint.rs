@@ -321,8 +321,8 @@ fn macro_example_dual_stack_findings_are_explained() {
         .contains("IPv6 accepts by the policy of filter/FORWARD"));
 }
 
-/// Return-only chains, worked by hand: `empty` has no rules; `noop` has a RETURN, a rule
-/// without target and a jump to `empty`; `logs` logs (a side effect); `decides` may accept;
+/// Return-only chains, worked by hand: `empty` has no rules; `noop` has two RETURNs and a
+/// jump to `empty`; `acct` has a rule without target (it counts packets: not return-only); `logs` logs (a side effect); `decides` may accept;
 /// `limited` has a rule without target whose match keeps state (`-m limit`, not decidable
 /// offline); `via` goes to `noop`.
 fn return_only_fixture() -> Tables {
@@ -331,9 +331,11 @@ fn return_only_fixture() -> Tables {
     f.add_chain(Chain::user("empty"));
     f.add_chain(Chain::user("noop")).push(vec![
         Rule::new().proto("udp").ret(),
-        Rule::new().proto("tcp").dport(80),
+        Rule::new().proto("tcp").dport(80).ret(),
         Rule::new().jump("empty"),
     ]);
+    f.add_chain(Chain::user("acct"))
+        .push(vec![Rule::new().source("10.0.0.1"), Rule::new().ret()]);
     f.add_chain(Chain::user("logs"))
         .push(Rule::new().target(Target::new("LOG").opt("log-prefix", "x: ")));
     f.add_chain(Chain::user("decides"))
@@ -355,6 +357,8 @@ fn return_only_fixture() -> Tables {
         Rule::new().jump("via"),
         // 7: flagged, a goto from a built-in chain: the policy applies.
         Rule::new().proto("tcp").dport(443).goto("empty"),
+        // 8: not flagged: `acct` counts.
+        Rule::new().jump("acct"),
     ]);
     // A goto in a user chain that decides: acts as RETURN.
     f["decides"].push(Rule::new().goto("noop"));
@@ -378,7 +382,7 @@ fn jumps_to_chains_that_can_only_return() {
     assert!(f[0].evidence.contains("`empty` has no rules"), "{}", f[0]);
     assert!(
         f[1].evidence
-            .contains("every rule of `noop` (3 rules) returns, has no target, or jumps to a chain that can only return (empty)"),
+            .contains("every rule of `noop` (3 rules) returns or jumps to a chain that can only return (empty)"),
         "{}",
         f[1]
     );

@@ -10,10 +10,11 @@
 //! - **redundant**: the same, where every one of them has the same action: removing the rule
 //!   changes nothing;
 //! - **return-only**: a jump or goto to a user chain that can only return — it has no
-//!   rules, or each of its rules is a RETURN, a rule without target, or a jump or goto to
-//!   such a chain, and every match in them is one the catalog decides for a packet (a
-//!   `limit`, `recent` or `quota` match keeps state, a side effect). A LOG, MARK or any other
-//!   target, or a verdict, means the chain does something. The jump is reached, so this is
+//!   rules, or each of its rules is a RETURN or a jump or goto to such a chain, and every
+//!   match in them is one the catalog decides for a packet (a `limit`, `recent` or `quota`
+//!   match keeps state, a side effect). A LOG, MARK or any other target, or a verdict, means
+//!   the chain does something; so does a rule without target, whose only use is counting
+//!   packets (an accounting chain: `iptables -L -v` reads its counters). The jump is reached, so this is
 //!   its own kind rather than *unreachable*: a jump to such a chain does nothing, a goto acts
 //!   as RETURN (from a built-in chain: the policy applies). Jumps inside such chains are
 //!   not reported again;
@@ -1043,8 +1044,7 @@ fn return_only<'t>(
             format!("`{}` has no rules", chain.name())
         } else {
             let mut why = format!(
-                "every rule of `{}` ({}) returns, has no target, or jumps to a chain that can \
-                 only return",
+                "every rule of `{}` ({}) returns or jumps to a chain that can only return",
                 chain.name(),
                 match chain.len() {
                     1 => "1 rule".to_string(),
@@ -1061,10 +1061,11 @@ fn return_only<'t>(
     why
 }
 
-/// Whether `rule` lets the packet go on unchanged and undecided: `Some(None)` for a rule
-/// without target or a RETURN, `Some(Some(chain))` for a jump or goto to a chain that can
-/// only return, `None` otherwise. Its matches must all be decidable offline: those the
-/// catalog cannot decide (a rate, `recent`, a quota, …) may keep state, a side effect.
+/// Whether `rule` lets the packet go on unchanged and undecided: `Some(None)` for a RETURN,
+/// `Some(Some(chain))` for a jump or goto to a chain that can only return, `None` otherwise
+/// — also for a rule without target: it is there to count packets, a side effect. Its
+/// matches must all be decidable offline: those the catalog cannot decide (a rate,
+/// `recent`, a quota, …) may keep state, a side effect too.
 fn passes<'t>(
     table: &'t Table,
     rule: &'t Rule,
@@ -1073,9 +1074,8 @@ fn passes<'t>(
     if !opts(rule)?.iter().all(|o| o.definite) {
         return None;
     }
-    let Some(t) = rule.get_target() else {
-        return Some(None);
-    };
+    // A rule without target counts packets: an accounting chain does something.
+    let t = rule.get_target()?;
     match t.kind() {
         TargetKind::Jump | TargetKind::Goto => {
             return_only(table, t.name(), memo).map(|_| Some(t.name().to_string()))
