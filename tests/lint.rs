@@ -574,6 +574,17 @@ fn dual_stack_unknown_verdicts_never_compare() {
         vec![],
     );
     assert_eq!(to_host.lint(), vec![]);
+    // A rule on the client's source port: a client elsewhere picks any, so the verdict is
+    // unknown. (The probe's port 40000 once made IPv4 "drop port 80" here, while every
+    // client on another source port is accepted by both families.)
+    let by_sport = dual(
+        vec![
+            Rule::new().proto("tcp").sport(40000).drop(),
+            Rule::new().proto("tcp").dport(80).accept(),
+        ],
+        vec![Rule::new().proto("tcp").dport(80).accept()],
+    );
+    assert_eq!(by_sport.lint(), vec![]);
     // An interface the rules name is probed: SSH on eth0 is accepted by both.
     let on_eth0 = dual(
         vec![Rule::new()

@@ -26,10 +26,12 @@
 //! destination port the rules of either family name (the first port of each range, at most
 //! 128 per protocol), a new connection into INPUT and one through FORWARD are walked with
 //! [`crate::explain`] in each family. The probe comes from a source address no rule of its
-//! family names (a client elsewhere), has no destination address, and arrives on each
+//! family names (a client elsewhere), has no destination address nor a known source port
+//! (the client picks it), and arrives on each
 //! interface the rules name other than `lo` (or one no rule names, when none is named;
 //! through FORWARD, pairs of them). Only definite verdicts compare: when either family's
-//! walk meets a rule it cannot decide (a rate, a set, a rule on the destination address, …)
+//! walk meets a rule it cannot decide (a rate, a set, a rule on the destination address or
+//! the source port, …)
 //! the verdict is unknown and nothing is reported. A definite accept in one family and a drop
 //! or reject in the other is a finding that says what each family decides and by which rule
 //! or policy; it points at the deciding rule of one family (the one with a rule, the
@@ -1368,8 +1370,16 @@ fn dual_stack_verdicts(fw: &Firewall, out: &mut Vec<Finding>) {
         };
         p.src = src;
         p.dst = None;
+        // A client elsewhere picks any source port: a rule on it makes the verdict unknown
+        // rather than decided by the one port a probe would carry.
+        p.sport = None;
         p.state = Some(CtState::New);
         p
+    };
+    // The witness shows a port; no rule on the way read it, so any port gives this verdict.
+    let with_port = |mut d: Decision| {
+        d.packet.sport = Some(40000);
+        d
     };
     // Ports with the same deciding rules (or policies) in both families make one finding.
     let mut found: Vec<(String, Finding, Vec<u16>)> = Vec::new();
@@ -1397,6 +1407,7 @@ fn dual_stack_verdicts(fw: &Firewall, out: &mut Vec<Finding>) {
                 if d6.verdict == Verdict::Unknown || open(&d4) == open(&d6) {
                     continue;
                 }
+                let (d4, d6) = (with_port(d4), with_port(d6));
                 let key = format!(
                     "{name} {proto} {i} {o:?} {} {}",
                     d4.describe(),
