@@ -585,6 +585,18 @@ fn dual_stack_unknown_verdicts_never_compare() {
         vec![Rule::new().proto("tcp").dport(80).accept()],
     );
     assert_eq!(by_sport.lint(), vec![]);
+    // A source range (`-m iprange`) holding the probe's first choice (192.0.2.1): the probe
+    // comes from an address no rule names, so outside it too, and both families accept.
+    let by_range = dual(
+        vec![
+            Rule::new()
+                .with_match(Match::new("iprange").opt("src-range", "192.0.2.0-192.0.2.255"))
+                .drop(),
+            Rule::new().proto("tcp").dport(80).accept(),
+        ],
+        vec![Rule::new().proto("tcp").dport(80).accept()],
+    );
+    assert_eq!(by_range.lint(), vec![]);
     // An interface the rules name is probed: SSH on eth0 is accepted by both.
     let on_eth0 = dual(
         vec![Rule::new()

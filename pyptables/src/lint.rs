@@ -1300,18 +1300,31 @@ fn probe_interfaces(fw: &Firewall, option: &str, fallback: &[&str]) -> Vec<Strin
     named.into_iter().take(MAX_DUAL_STACK_INTERFACES).collect()
 }
 
-/// A source address outside every source prefix the rules of `tables` name: a client
-/// elsewhere, that no rule singles out. `None` when none of a few tries is.
+/// A source address outside every source prefix and `iprange` source range the rules of
+/// `tables` name: a client elsewhere, that no rule singles out. `None` when none of a few
+/// tries is.
 fn probe_source(tables: &Tables) -> Option<IpAddr> {
     let v6 = tables.family() == Family::V6;
-    let nets: Vec<IpNet> = tables
+    let all: Vec<Opt> = tables
         .iter()
         .flat_map(|t| t.chains())
         .flat_map(|c| c.iter())
         .flat_map(|r| opts(r).unwrap_or_default())
+        .collect();
+    let nets: Vec<IpNet> = all
+        .iter()
         .filter(|o| o.name == "source")
         .filter_map(|o| net(o.value))
         .filter(|n| n.prefix_len() > 0)
+        .collect();
+    // iprange's source ranges name addresses too.
+    let ranges: Vec<(IpAddr, IpAddr)> = all
+        .iter()
+        .filter(|o| o.module == Some("iprange") && o.name == "src-range")
+        .filter_map(|o| {
+            let (lo, hi) = o.value.split_once('-')?;
+            Some((lo.trim().parse().ok()?, hi.trim().parse().ok()?))
+        })
         .collect();
     let tries: &[&str] = if v6 {
         &["2001:db8::1", "2001:db8:ffff::1", "2a00::1", "fd00::1"]
@@ -1327,7 +1340,9 @@ fn probe_source(tables: &Tables) -> Option<IpAddr> {
     tries
         .iter()
         .filter_map(|t| t.parse::<IpAddr>().ok())
-        .find(|a| !nets.iter().any(|n| n.contains(a)))
+        .find(|a| {
+            !nets.iter().any(|n| n.contains(a)) && !ranges.iter().any(|(lo, hi)| lo <= a && a <= hi)
+        })
 }
 
 /// New TCP/UDP connections to the same port, into INPUT and through FORWARD, that one
