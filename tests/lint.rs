@@ -888,3 +888,20 @@ fn icmp_type_255_is_any_type() {
     ]);
     assert_eq!(t.lint(), vec![]);
 }
+
+/// A `set` match adds to the packet counters of the set's entry (a set created with
+/// `counters`: checked in a namespace, `ipset list` counts every packet through such a
+/// RETURN), and another rule's `--packets-gt` reads them: a chain whose only rule is a RETURN
+/// on a set does something, so the jump to it is not return-only.
+#[test]
+fn a_set_match_updates_counters_so_its_chain_is_not_return_only() {
+    let mut t = default_tables();
+    let f = &mut t["filter"];
+    f.add_chain(Chain::user("chk")).push(
+        Rule::new()
+            .with_match(Match::new("set").opt("match-set", "seen src"))
+            .ret(),
+    );
+    f["INPUT"].push(Rule::new().jump("chk"));
+    assert_eq!(t.lint(), vec![]);
+}

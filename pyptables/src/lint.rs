@@ -12,7 +12,7 @@
 //! - **return-only**: a jump or goto to a user chain that can only return — it has no
 //!   rules, or each of its rules is a RETURN or a jump or goto to such a chain, and every
 //!   match in them is one the catalog decides for a packet (a `limit`, `recent` or `quota`
-//!   match keeps state, a side effect). A LOG, MARK or any other target, or a verdict, means
+//!   match keeps state, a side effect; a `set` match adds to the set's counters). A LOG, MARK or any other target, or a verdict, means
 //!   the chain does something; so does a rule without target, whose only use is counting
 //!   packets (an accounting chain: `iptables -L -v` reads its counters). The jump is reached, so this is
 //!   its own kind rather than *unreachable*: a jump to such a chain does nothing, a goto acts
@@ -1073,7 +1073,11 @@ fn passes<'t>(
     rule: &'t Rule,
     memo: &mut HashMap<&'t str, Option<String>>,
 ) -> Option<Option<String>> {
-    if !opts(rule)?.iter().all(|o| o.definite) {
+    // A `set` match adds to the counters of the set's entry, which `--packets-gt` reads.
+    if !opts(rule)?
+        .iter()
+        .all(|o| o.definite && o.module != Some("set"))
+    {
         return None;
     }
     // A rule without target counts packets: an accounting chain does something.
