@@ -1357,7 +1357,7 @@ fn sample(kind: ValueKind, family: Family) -> Option<String> {
         ValueKind::Mark => s("0x1"),
         ValueKind::Rate => s("10/second"),
         ValueKind::Text { .. } | ValueKind::Any => s("x"),
-        ValueKind::Name { .. } => s("kc"),
+        ValueKind::Name { .. } | ValueKind::FileName { .. } => s("kc"),
         ValueKind::Choice(c) | ValueKind::ChoiceList(c) => s(c[0]),
         ValueKind::FamilyChoice { v4: a, v6: b } | ValueKind::FamilyChoiceList { v4: a, v6: b } => {
             s(if v4 { a[0] } else { b[0] })
@@ -1576,6 +1576,8 @@ fn values_to_try(kind: ValueKind, family: Family) -> Vec<String> {
         | ValueKind::Ip6AddressList
         | ValueKind::MhType
         | ValueKind::BpfBytecode => header_values_to_try(kind),
+        // `.` and `..` cannot name the file the kernel makes; `...` can.
+        ValueKind::FileName { .. } => [".", "..", "..."].map(String::from).to_vec(),
         ValueKind::Host => vec![
             addr(family).to_string(),
             format!(

@@ -635,7 +635,7 @@ pub static MATCHES: &[MatchSpec] = &[
                 ),
                 O::new("hashlimit-srcmask", K::PrefixLength),
                 O::new("hashlimit-dstmask", K::PrefixLength),
-                O::new("hashlimit-name", K::Name { max: 254 }),
+                O::new("hashlimit-name", K::FileName { max: 254 }),
                 O::new("hashlimit-htable-size", K::UInt { min: 1, max: U32 }),
                 O::new("hashlimit-htable-max", K::UInt { min: 1, max: U32 }),
                 O::new("hashlimit-htable-expire", K::UInt { min: 1, max: U32 }),
@@ -675,7 +675,7 @@ pub static MATCHES: &[MatchSpec] = &[
             "recent",
             Implicit::Never,
             &[
-                O::new("name", K::Name { max: 199 }),
+                O::new("name", K::FileName { max: 199 }),
                 O::new("set", FLAG).negatable(),
                 O::new("rcheck", FLAG).negatable(),
                 O::new("update", FLAG).negatable(),

@@ -155,6 +155,12 @@ pub enum ValueKind {
     /// bpf's `--bytecode`: a classic BPF program as `nfbpf_compile` prints it, see
     /// [`check_bpf`].
     BpfBytecode,
+    /// A [`ValueKind::Name`] the kernel also makes a file of (`/proc/net/xt_recent/NAME`,
+    /// xt_hashlimit's proc file, xt_IDLETIMER's sysfs timer), so neither `.` nor `..`.
+    FileName {
+        /// Most bytes.
+        max: usize,
+    },
 }
 
 /// Why a value was refused.
@@ -422,6 +428,7 @@ impl ValueKind {
             | ValueKind::Interface
             | ValueKind::Text { .. }
             | ValueKind::Name { .. }
+            | ValueKind::FileName { .. }
             | ValueKind::Choice(_)
             | ValueKind::FamilyChoice { .. }
             | ValueKind::ChoiceList(_)
@@ -467,6 +474,9 @@ impl ValueKind {
             ValueKind::Rate => "a rate such as `5/minute`".into(),
             ValueKind::Text { max, .. } => format!("text of at most {max} bytes"),
             ValueKind::Name { max } => format!("a name of at most {max} characters"),
+            ValueKind::FileName { max } => {
+                format!("a name of at most {max} characters, not `.` or `..`")
+            }
             ValueKind::Choice(c) | ValueKind::ChoiceList(c) => format!("one of {}", list(c)),
             ValueKind::FamilyChoice { v4, .. } => format!("one of {}", list(v4)),
             ValueKind::IcmpType => {
@@ -548,6 +558,7 @@ impl ValueKind {
             ValueKind::Rate => rate(text),
             ValueKind::Text { min, max } => text_len(text, min, max),
             ValueKind::Name { max } => name(text, max),
+            ValueKind::FileName { max } => file_name(text, max),
             ValueKind::Choice(choices) => choice(text, choices),
             ValueKind::FamilyChoice { v4, v6 } => match family {
                 Family::V4 if !v4.contains(&text) && v6.contains(&text) => {
@@ -1177,6 +1188,17 @@ fn name(text: &str, max: usize) -> Checked<'_> {
         )));
     }
     Ok(Cow::Borrowed(text))
+}
+
+/// A name the kernel turns into a file name: `xt_check_proc_name` refuses `.` and `..`.
+fn file_name(text: &str, max: usize) -> Checked<'_> {
+    if text == "." || text == ".." {
+        return Err(ValueError::new(format!(
+            "`{text}` cannot name a file: the kernel refuses `.` and `..` here; use letters, \
+             digits, `_`, `-`, `.`"
+        )));
+    }
+    name(text, max)
 }
 
 fn choice<'a>(text: &'a str, choices: &[&str]) -> Checked<'a> {

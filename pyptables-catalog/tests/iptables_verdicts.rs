@@ -623,3 +623,53 @@ fn jump_paths_deeper_than_nf_tables_allows_are_refused() {
         );
     }
 }
+
+/// xt_recent, xt_hashlimit and xt_IDLETIMER make a file named after the rule's name (in
+/// /proc/net or sysfs); the kernel refuses `.` and `..` there (EINVAL, both backends), while
+/// `...` and other names with dots load.
+#[test]
+fn names_that_become_files_are_not_dot_or_dot_dot() {
+    let v4 = Family::V4;
+    for name in [".", ".."] {
+        refused(
+            v4,
+            "filter",
+            "INPUT",
+            &format!("-m recent --name {name} --set -j ACCEPT"),
+            "`.` and `..`",
+        );
+        refused(
+            v4,
+            "filter",
+            "INPUT",
+            &format!("-m hashlimit --hashlimit-name {name} --hashlimit-upto 5/second -j ACCEPT"),
+            "`.` and `..`",
+        );
+        refused(
+            v4,
+            "filter",
+            "INPUT",
+            &format!("-j IDLETIMER --timeout 10 --label {name}"),
+            "`.` and `..`",
+        );
+    }
+    accepted(
+        v4,
+        "filter",
+        "INPUT",
+        "-m recent --name ... --set -j ACCEPT",
+    );
+    accepted(
+        v4,
+        "filter",
+        "INPUT",
+        "-j IDLETIMER --timeout 10 --label a.b",
+    );
+    // Names that stay names (an estimator, an nfacct object) may be `.`.
+    accepted(
+        v4,
+        "filter",
+        "INPUT",
+        "-j RATEEST --rateest-name . --rateest-interval 1s --rateest-ewmalog 2s",
+    );
+}
