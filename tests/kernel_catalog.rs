@@ -1354,7 +1354,7 @@ fn sample(kind: ValueKind, family: Family) -> Option<String> {
         }
         ValueKind::UInt { min, .. } | ValueKind::UIntRange { min, .. } => Some(min.to_string()),
         ValueKind::AscendingRange { min, .. } => Some(format!("{min}:{}", min + 1)),
-        ValueKind::Mark => s("0x1"),
+        ValueKind::Mark | ValueKind::NamedMark(_) => s("0x1"),
         ValueKind::Rate => s("10/second"),
         ValueKind::Text { .. } | ValueKind::Any => s("x"),
         ValueKind::Name { .. } | ValueKind::FileName { .. } => s("kc"),

@@ -112,6 +112,11 @@ fn samples(kind: ValueKind, family: Family) -> Vec<(String, String)> {
             ("0X10/0xFF", "16/255"),
             ("0xffffffff", "4294967295"),
         ]),
+        ValueKind::NamedMark(names) => {
+            let mut out = samples(ValueKind::Mark, family);
+            out.extend(names.iter().map(|(n, v)| (n.to_string(), v.to_string())));
+            out
+        }
         ValueKind::Rate => s(&[("5/minute", "5/minute"), ("100/s", "100/second")]),
         ValueKind::IcmpType => s(&[("0x8", "8"), ("3/0x1", "3/1"), ("echo-request", "8")]),
         ValueKind::Icmp6Type => s(&[("0x80", "128"), ("1/4", "1/4"), ("echo-request", "128")]),

@@ -195,6 +195,12 @@ const SPI: K = K::UIntRange { min: 0, max: U32 };
 const U32_VALUE: K = K::UInt { min: 0, max: U32 };
 /// srh's 8-bit fields.
 const U8_VALUE: K = K::UInt { min: 0, max: 255 };
+/// A device group: iptables-save prints group 0 as `default` (iproute2's
+/// `/etc/iproute2/group`), so that name is read too.
+const DEVICE_GROUP: K = K::NamedMark(&[("default", 0)]);
+/// A route realm: iptables-save prints realm 0 as `cosmos` (iproute2's
+/// `/etc/iproute2/rt_realms`), so that name is read too.
+const REALM: K = K::NamedMark(&[("cosmos", 0)]);
 
 /// addrtype's `--src-type`/`--dst-type`: comma lists of these.
 const ADDR_TYPE: K = K::FamilyChoiceList {
@@ -1079,8 +1085,12 @@ pub static MATCHES: &[MatchSpec] = &[
             "devgroup",
             Implicit::ByKey,
             &[
-                O::new("src-group", K::Mark).negatable().hooks(IN_HOOKS),
-                O::new("dst-group", K::Mark).negatable().hooks(OUT_HOOKS),
+                O::new("src-group", DEVICE_GROUP)
+                    .negatable()
+                    .hooks(IN_HOOKS),
+                O::new("dst-group", DEVICE_GROUP)
+                    .negatable()
+                    .hooks(OUT_HOOKS),
             ],
         ),
         &[&["src-group", "dst-group"]],
@@ -1117,7 +1127,7 @@ pub static MATCHES: &[MatchSpec] = &[
             m(
                 "realm",
                 Implicit::ByKey,
-                &[O::new("realm", K::Mark).negatable()],
+                &[O::new("realm", REALM).negatable()],
             ),
             Scope {
                 tables: &[],

@@ -161,6 +161,9 @@ pub enum ValueKind {
         /// Most bytes.
         max: usize,
     },
+    /// A [`ValueKind::Mark`], or a name iptables-save prints for a value without a mask
+    /// (from iproute2's `/etc/iproute2/rt_realms` or `group`), written as its number.
+    NamedMark(&'static [(&'static str, u32)]),
 }
 
 /// Why a value was refused.
@@ -399,6 +402,7 @@ impl ValueKind {
             | ValueKind::UInt { .. }
             | ValueKind::UIntRange { .. }
             | ValueKind::Mark
+            | ValueKind::NamedMark(_)
             | ValueKind::Rate
             | ValueKind::IcmpType
             | ValueKind::Icmp6Type
@@ -471,6 +475,14 @@ impl ValueKind {
                 format!("a number or range `low:high` within {min}-{max}")
             }
             ValueKind::Mark => "a 32-bit value with optional mask, such as `0x10/0xff`".into(),
+            ValueKind::NamedMark(names) => format!(
+                "a 32-bit value with optional mask, such as `0x10/0xff`, or {}",
+                names
+                    .iter()
+                    .map(|(n, v)| format!("`{n}` ({v})"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
             ValueKind::Rate => "a rate such as `5/minute`".into(),
             ValueKind::Text { max, .. } => format!("text of at most {max} bytes"),
             ValueKind::Name { max } => format!("a name of at most {max} characters"),
@@ -555,6 +567,10 @@ impl ValueKind {
             ValueKind::UInt { min, max } => uint_text(text, min, max),
             ValueKind::UIntRange { min, max } => uint_range(text, min, max),
             ValueKind::Mark => mark(text),
+            ValueKind::NamedMark(names) => match names.iter().find(|(n, _)| *n == text) {
+                Some((_, v)) => Ok(Cow::Owned(format!("{v:#x}"))),
+                None => mark(text),
+            },
             ValueKind::Rate => rate(text),
             ValueKind::Text { min, max } => text_len(text, min, max),
             ValueKind::Name { max } => name(text, max),
@@ -672,6 +688,7 @@ impl ValueKind {
             | ValueKind::IcmpType
             | ValueKind::Icmp6Type
             | ValueKind::Mark
+            | ValueKind::NamedMark(_)
             | ValueKind::Tos
             | ValueKind::Owner
             | ValueKind::PrefixLength
