@@ -2184,6 +2184,12 @@ fn header_values_to_try(kind: ValueKind) -> Vec<String> {
                 "0=1,",
                 "0=1&&",
                 "0=5:1",
+                // xt_u32 refuses a shift by 32 or more.
+                "0>>31=1",
+                "0<<31=1",
+                "0>>32=1",
+                "0<<0x20=1",
+                "0&0xFF@32=1",
             ]);
             for n in [10, 11] {
                 out.push(join(n, &|i| format!("{i}=1"), "&&"));

@@ -1684,7 +1684,7 @@ pub const U32_MAX_SIZE: usize = 10;
 /// ```
 ///
 /// with spaces allowed between the parts, at most [`U32_MAX_SIZE`] tests, numbers per location
-/// and ranges per test. Numbers are 32-bit, decimal or `0x` hex; a leading zero is refused
+/// and ranges per test, and shifts (`<<`, `>>`) by at most 31 bits. Numbers are 32-bit, decimal or `0x` hex; a leading zero is refused
 /// (iptables would read it as octal), and so is a range whose low end is above its high end
 /// (it never matches).
 ///
@@ -1694,6 +1694,7 @@ pub const U32_MAX_SIZE: usize = 10;
 /// assert!(check_u32("6&0xFF=6 && 0>>22&0x3C@4=0x29").is_ok());
 /// assert!(check_u32("0=").is_err());
 /// assert!(check_u32("0=010").is_err());
+/// assert!(check_u32("0>>32=1").is_err());
 /// ```
 pub fn check_u32(text: &str) -> Result<(), ValueError> {
     let s = text.as_bytes();
@@ -1743,10 +1744,14 @@ pub fn check_u32(text: &str) -> Result<(), ValueError> {
                 }
                 _ => {}
             }
+            let mut shift = false;
             if nums > 0 {
                 match (s[i], s.get(i + 1)) {
                     (b'&' | b'@', _) => i += 1,
-                    (b'<', Some(b'<')) | (b'>', Some(b'>')) => i += 2,
+                    (b'<', Some(b'<')) | (b'>', Some(b'>')) => {
+                        i += 2;
+                        shift = true;
+                    }
                     _ => {
                         return Err(at(
                             i,
@@ -1755,7 +1760,13 @@ pub fn check_u32(text: &str) -> Result<(), ValueError> {
                     }
                 }
             }
-            number(&mut i)?;
+            skip(&mut i);
+            let start = i;
+            let n = number(&mut i)?;
+            // xt_u32 refuses a shift by 32 or more (EINVAL).
+            if shift && n > 31 {
+                return Err(at(start, &format!("a shift is at most 31 bits, not {n}")));
+            }
             nums += 1;
             if nums > U32_MAX_SIZE {
                 return Err(at(

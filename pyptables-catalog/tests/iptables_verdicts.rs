@@ -673,3 +673,26 @@ fn names_that_become_files_are_not_dot_or_dot_dot() {
         "-j RATEEST --rateest-name . --rateest-interval 1s --rateest-ewmalog 2s",
     );
 }
+
+/// xt_u32 refuses a shift by more than 31 bits (EINVAL, both backends); `@32` (an offset) and
+/// `>>31` load.
+#[test]
+fn u32_shifts_are_at_most_31_bits() {
+    for shift in ["0>>32=1", "0<<32=1", "0>>0x20=1", "0>>31<<33=1"] {
+        refused(
+            V4,
+            "filter",
+            "INPUT",
+            &format!("-m u32 --u32 {shift} -j ACCEPT"),
+            "at most 31",
+        );
+    }
+    for fine in ["0>>31=1", "0<<31=1", "0&0xFF@32=1"] {
+        accepted(
+            V4,
+            "filter",
+            "INPUT",
+            &format!("-m u32 --u32 {fine} -j ACCEPT"),
+        );
+    }
+}
