@@ -2241,6 +2241,9 @@ fn header_values_to_try(kind: ValueKind) -> Vec<String> {
             let mut out = v(&[
                 "4,48 0 0 9,21 0 1 6,6 0 0 1,6 0 0 0",
                 "1,6 0 0 0",
+                // libxt_bpf reads decimal only: a leading zero changes nothing.
+                "01,06 00 0 010",
+                "2,48 0 0 09,6 0 0 0",
                 "1,22 0 0 0",
                 "1,48 0 0 9",
                 "0,6 0 0 0",

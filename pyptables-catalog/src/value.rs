@@ -1995,6 +1995,16 @@ fn mh_type(text: &str) -> Checked<'_> {
 /// xt_bpf's `XT_BPF_MAX_NUM_INSTR`: the most instructions a `--bytecode` program may have.
 pub const BPF_MAX_INSTRUCTIONS: usize = 64;
 
+/// A number of a `--bytecode` program: libxt_bpf reads only decimal (`strtoul(…, 10)` and
+/// `sscanf`'s `%u`), so a leading zero changes nothing (`010` is ten).
+fn bpf_decimal(text: &str) -> Option<Result<u64, ValueError>> {
+    let digits = text.trim_start_matches('0');
+    if digits.is_empty() && !text.is_empty() {
+        return Some(Ok(0));
+    }
+    parse_decimal(digits)
+}
+
 /// Checks a `--bytecode` program as libxt_bpf reads it (`N,code jt jf k,…`, decimal numbers,
 /// exactly `N` instructions, at most [`BPF_MAX_INSTRUCTIONS`]) and as the kernel's classic BPF
 /// checker (`bpf_check_classic`) judges it: known opcodes only, no division by a constant 0,
@@ -2011,7 +2021,7 @@ pub fn check_bpf(text: &str) -> Result<(), ValueError> {
     let bad = |why: String| Err(ValueError::new(format!("bpf: {why}")));
     let mut parts = text.split(',');
     let count = parts.next().unwrap_or_default().trim();
-    let n = match parse_decimal(count) {
+    let n = match bpf_decimal(count) {
         Some(Ok(n)) => n as usize,
         Some(Err(e)) => return Err(e),
         None => return bad(format!("`{count}` is not the number of instructions")),
@@ -2025,7 +2035,7 @@ pub fn check_bpf(text: &str) -> Result<(), ValueError> {
     for (i, insn) in parts.enumerate() {
         let words: Vec<&str> = insn.split_whitespace().collect();
         let num = |w: &str, max: u64| -> Result<u64, ValueError> {
-            match parse_decimal(w) {
+            match bpf_decimal(w) {
                 Some(Ok(v)) if v <= max => Ok(v),
                 Some(Err(e)) => Err(e),
                 _ => Err(ValueError::new(format!(

@@ -696,3 +696,15 @@ fn u32_shifts_are_at_most_31_bits() {
         );
     }
 }
+
+/// libxt_bpf reads its numbers in decimal only (strtoul base 10, sscanf `%u`): `010` is ten
+/// and `09` nine, as iptables-save prints them back, so a leading zero is no reason to refuse.
+#[test]
+fn bpf_numbers_with_leading_zeros_are_decimal() {
+    for program in ["01,06 00 0 010", "2,48 0 0 09,6 0 0 0"] {
+        let checked = pyptables_catalog::value::check_bpf(program);
+        assert!(checked.is_ok(), "{program}: {checked:?}");
+    }
+    // The count is read as written too: `02` is two instructions.
+    assert!(pyptables_catalog::value::check_bpf("02,6 0 0 0").is_err());
+}
