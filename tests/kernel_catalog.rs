@@ -1356,6 +1356,7 @@ fn sample(kind: ValueKind, family: Family) -> Option<String> {
         ValueKind::AscendingRange { min, .. } => Some(format!("{min}:{}", min + 1)),
         ValueKind::Mark | ValueKind::NamedMark(_) => s("0x1"),
         ValueKind::Rate => s("10/second"),
+        ValueKind::BitRate => s("16"),
         ValueKind::Text { .. } | ValueKind::Any => s("x"),
         ValueKind::Name { .. } | ValueKind::FileName { .. } => s("kc"),
         ValueKind::Choice(c) | ValueKind::ChoiceList(c) => s(c[0]),

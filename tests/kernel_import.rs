@@ -793,3 +793,28 @@ fn realm_and_device_group_names_printed_by_iptables_save_import() {
         assert_eq!(normalise(&again), normalise(&saved), "{b}");
     }
 }
+
+/// iptables-save prints rateest's `--rateest-bps` with a unit (`16bit`, `1000Kbit`); such a
+/// saved ruleset imports, and what pyptables writes for it loads as the same rules.
+#[test]
+#[ignore = "needs root and iptables (kernel test)"]
+fn rateest_rates_printed_by_iptables_save_import() {
+    require_root_and_iptables();
+    let rules = "*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n\
+                 -A INPUT -j RATEEST --rateest-name kv --rateest-interval 250ms --rateest-ewmalog 500ms\n\
+                 -A INPUT -m rateest --rateest kv --rateest-bps 16 --rateest-gt -j ACCEPT\n\
+                 -A INPUT -m rateest --rateest kv --rateest-bps 1000000 --rateest-lt -j ACCEPT\n\
+                 -A INPUT -m rateest --rateest kv --rateest-bps 8000000000 --rateest-lt -j ACCEPT\nCOMMIT\n";
+    for b in tk::Backend::ALL {
+        let saved = kernel_save(b, Family::V4, rules).unwrap_or_else(|e| panic!("{b}: {e}"));
+        assert!(saved.contains("--rateest-bps 1000Kbit"), "{b}: {saved}");
+        let tables = pyptables::Tables::parse_save(&saved, Family::V4)
+            .unwrap_or_else(|e| panic!("{b}: {e}\n{saved}"));
+        tables
+            .validate()
+            .unwrap_or_else(|e| panic!("{b}: the saved rules are refused: {e}\n{saved}"));
+        let again = kernel_save(b, Family::V4, &tables.to_iptables_plain())
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        assert_eq!(normalise(&again), normalise(&saved), "{b}");
+    }
+}

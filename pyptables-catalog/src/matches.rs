@@ -1143,8 +1143,8 @@ pub static MATCHES: &[MatchSpec] = &[
     // name no RATEEST rule has made). `--rateest-bps1` … `--rateest-pps2` are written without
     // a rate (they name what is compared); `--rateest-bps`/`--rateest-pps` (iptables' names of
     // `--rateest-bps2`/`--rateest-pps2` with a rate) carry the rate in absolute mode: bits
-    // and packets per second, as plain numbers (iptables' unit suffixes are not read). No nft
-    // form: nft has no rate estimators.
+    // per second (also with iptables' units, `1000Kbit` as iptables-save prints it) and
+    // packets per second. No nft form: nft has no rate estimators.
     rules(
         m(
             "rateest",
@@ -1157,7 +1157,7 @@ pub static MATCHES: &[MatchSpec] = &[
                 O::new("rateest-pps1", FLAG),
                 O::new("rateest-bps2", FLAG),
                 O::new("rateest-pps2", FLAG),
-                O::new("rateest-bps", K::UInt { min: 0, max: U32 }),
+                O::new("rateest-bps", K::BitRate),
                 O::new("rateest-pps", K::UInt { min: 0, max: U32 }),
                 O::new("rateest-lt", FLAG).negatable(),
                 O::new("rateest-gt", FLAG).negatable(),

@@ -164,6 +164,10 @@ pub enum ValueKind {
     /// A [`ValueKind::Mark`], or a name iptables-save prints for a value without a mask
     /// (from iproute2's `/etc/iproute2/rt_realms` or `group`), written as its number.
     NamedMark(&'static [(&'static str, u32)]),
+    /// A rate in bits per second as rateest's `--rateest-bps` reads it: a number of bits, or
+    /// with a unit (`kbit`, `Mbit`, `KBps`, …, as iptables-save prints it), a whole number of
+    /// bytes per second up to 2^32 - 1 (the kernel keeps bytes). Written as the plain number.
+    BitRate,
 }
 
 /// Why a value was refused.
@@ -403,6 +407,7 @@ impl ValueKind {
             | ValueKind::UIntRange { .. }
             | ValueKind::Mark
             | ValueKind::NamedMark(_)
+            | ValueKind::BitRate
             | ValueKind::Rate
             | ValueKind::IcmpType
             | ValueKind::Icmp6Type
@@ -475,6 +480,9 @@ impl ValueKind {
                 format!("a number or range `low:high` within {min}-{max}")
             }
             ValueKind::Mark => "a 32-bit value with optional mask, such as `0x10/0xff`".into(),
+            ValueKind::BitRate => {
+                "bits per second, a multiple of 8, such as `8000` or `64kbit`".into()
+            }
             ValueKind::NamedMark(names) => format!(
                 "a 32-bit value with optional mask, such as `0x10/0xff`, or {}",
                 names
@@ -567,6 +575,7 @@ impl ValueKind {
             ValueKind::UInt { min, max } => uint_text(text, min, max),
             ValueKind::UIntRange { min, max } => uint_range(text, min, max),
             ValueKind::Mark => mark(text),
+            ValueKind::BitRate => bit_rate(text),
             ValueKind::NamedMark(names) => match names.iter().find(|(n, _)| *n == text) {
                 Some((_, v)) => Ok(Cow::Owned(format!("{v:#x}"))),
                 None => mark(text),
@@ -689,6 +698,7 @@ impl ValueKind {
             | ValueKind::Icmp6Type
             | ValueKind::Mark
             | ValueKind::NamedMark(_)
+            | ValueKind::BitRate
             | ValueKind::Tos
             | ValueKind::Owner
             | ValueKind::PrefixLength
@@ -1994,6 +2004,70 @@ fn mh_type(text: &str) -> Checked<'_> {
 
 /// xt_bpf's `XT_BPF_MAX_NUM_INSTR`: the most instructions a `--bytecode` program may have.
 pub const BPF_MAX_INSTRUCTIONS: usize = 64;
+
+/// The units libxt_rateest reads after a rate (case-insensitive), in bits per second.
+const BIT_RATE_UNITS: &[(&str, u64)] = &[
+    ("bit", 1),
+    ("kbit", 1_000),
+    ("mbit", 1_000_000),
+    ("gbit", 1_000_000_000),
+    ("tbit", 1_000_000_000_000),
+    ("kibit", 1 << 10),
+    ("mibit", 1 << 20),
+    ("gibit", 1 << 30),
+    ("tibit", 1 << 40),
+    ("bps", 8),
+    ("kbps", 8_000),
+    ("mbps", 8_000_000),
+    ("gbps", 8_000_000_000),
+    ("tbps", 8_000_000_000_000),
+    ("kibps", 8 << 10),
+    ("mibps", 8 << 20),
+    ("gibps", 8 << 30),
+    ("tibps", 8 << 40),
+];
+
+/// A [`ValueKind::BitRate`]: libxt_rateest stores bytes per second in 32 bits, so bits that
+/// are not a multiple of 8 would be cut silently (`17` is kept as 16).
+fn bit_rate(text: &str) -> Checked<'_> {
+    let end = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (digits, unit) = text.split_at(end);
+    let n = parse_decimal(digits)
+        .ok_or_else(|| ValueError::new(format!("`{text}` is not a rate such as `64kbit`")))??;
+    let scale = if unit.is_empty() {
+        1
+    } else {
+        match BIT_RATE_UNITS
+            .iter()
+            .find(|(u, _)| u.eq_ignore_ascii_case(unit))
+        {
+            Some((_, scale)) => *scale,
+            None => {
+                return Err(ValueError::new(format!(
+                    "unknown rate unit `{unit}`: use bit, kbit, mbit, gbit, bps, kbps, mbps, …"
+                )))
+            }
+        }
+    };
+    let max = u64::from(u32::MAX) * 8;
+    let bits = n.checked_mul(scale).filter(|b| *b <= max).ok_or_else(|| {
+        ValueError::new(format!(
+            "`{text}` is too large: at most {max} bits per second"
+        ))
+    })?;
+    if bits % 8 != 0 {
+        return Err(ValueError::new(format!(
+            "{bits} bits per second is not a whole number of bytes: the kernel keeps bytes \
+             and iptables would cut it to {}; write {} or {}",
+            bits / 8 * 8,
+            bits / 8 * 8,
+            bits / 8 * 8 + 8
+        )));
+    }
+    Ok(same_or(text, bits.to_string()))
+}
 
 /// A number of a `--bytecode` program: libxt_bpf reads only decimal (`strtoul(…, 10)` and
 /// `sscanf`'s `%u`), so a leading zero changes nothing (`010` is ten).

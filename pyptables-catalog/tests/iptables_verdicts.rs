@@ -708,3 +708,37 @@ fn bpf_numbers_with_leading_zeros_are_decimal() {
     // The count is read as written too: `02` is two instructions.
     assert!(pyptables_catalog::value::check_bpf("02,6 0 0 0").is_err());
 }
+
+/// libxt_rateest keeps `--rateest-bps` in bytes per second (a u32): `17` (bits) is loaded as
+/// 16, `34359738368` (2^32 bytes) as 0. iptables-save prints the rate with a unit (`16bit`,
+/// `1000Kbit`, `8000Mbit`), which it reads back, as the catalog must to import it.
+#[test]
+fn rateest_bit_rates_are_whole_bytes_and_read_with_units() {
+    let rule =
+        |rate: &str| format!("-m rateest --rateest kv --rateest-bps {rate} --rateest-gt -j ACCEPT");
+    refused(
+        V4,
+        "filter",
+        "INPUT",
+        &rule("17"),
+        "not a whole number of bytes",
+    );
+    refused(V4, "filter", "INPUT", &rule("34359738368"), "too large");
+    refused(
+        V4,
+        "filter",
+        "INPUT",
+        &rule("5furlongs"),
+        "unknown rate unit",
+    );
+    for fine in [
+        "16",
+        "16bit",
+        "1000Kbit",
+        "8000Mbit",
+        "2KBps",
+        "34359738360",
+    ] {
+        accepted(V4, "filter", "INPUT", &rule(fine));
+    }
+}
