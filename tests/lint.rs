@@ -321,8 +321,8 @@ fn macro_example_dual_stack_findings_are_explained() {
         .contains("IPv6 accepts by the policy of filter/FORWARD"));
 }
 
-/// Return-only chains, worked by hand: `empty` has no rules; `noop` has a RETURN, a rule
-/// without target and a jump to `empty`; `logs` logs (a side effect); `decides` may accept;
+/// Return-only chains, worked by hand: `empty` has no rules; `noop` has two RETURNs and a
+/// jump to `empty`; `acct` has a rule without target (it counts packets: not return-only); `logs` logs (a side effect); `decides` may accept;
 /// `limited` has a rule without target whose match keeps state (`-m limit`, not decidable
 /// offline); `via` goes to `noop`.
 fn return_only_fixture() -> Tables {
@@ -331,9 +331,11 @@ fn return_only_fixture() -> Tables {
     f.add_chain(Chain::user("empty"));
     f.add_chain(Chain::user("noop")).push(vec![
         Rule::new().proto("udp").ret(),
-        Rule::new().proto("tcp").dport(80),
+        Rule::new().proto("tcp").dport(80).ret(),
         Rule::new().jump("empty"),
     ]);
+    f.add_chain(Chain::user("acct"))
+        .push(vec![Rule::new().source("10.0.0.1"), Rule::new().ret()]);
     f.add_chain(Chain::user("logs"))
         .push(Rule::new().target(Target::new("LOG").opt("log-prefix", "x: ")));
     f.add_chain(Chain::user("decides"))
@@ -355,6 +357,8 @@ fn return_only_fixture() -> Tables {
         Rule::new().jump("via"),
         // 7: flagged, a goto from a built-in chain: the policy applies.
         Rule::new().proto("tcp").dport(443).goto("empty"),
+        // 8: not flagged: `acct` counts.
+        Rule::new().jump("acct"),
     ]);
     // A goto in a user chain that decides: acts as RETURN.
     f["decides"].push(Rule::new().goto("noop"));
@@ -378,7 +382,7 @@ fn jumps_to_chains_that_can_only_return() {
     assert!(f[0].evidence.contains("`empty` has no rules"), "{}", f[0]);
     assert!(
         f[1].evidence
-            .contains("every rule of `noop` (3 rules) returns, has no target, or jumps to a chain that can only return (empty)"),
+            .contains("every rule of `noop` (3 rules) returns or jumps to a chain that can only return (empty)"),
         "{}",
         f[1]
     );
@@ -570,6 +574,29 @@ fn dual_stack_unknown_verdicts_never_compare() {
         vec![],
     );
     assert_eq!(to_host.lint(), vec![]);
+    // A rule on the client's source port: a client elsewhere picks any, so the verdict is
+    // unknown. (The probe's port 40000 once made IPv4 "drop port 80" here, while every
+    // client on another source port is accepted by both families.)
+    let by_sport = dual(
+        vec![
+            Rule::new().proto("tcp").sport(40000).drop(),
+            Rule::new().proto("tcp").dport(80).accept(),
+        ],
+        vec![Rule::new().proto("tcp").dport(80).accept()],
+    );
+    assert_eq!(by_sport.lint(), vec![]);
+    // A source range (`-m iprange`) holding the probe's first choice (192.0.2.1): the probe
+    // comes from an address no rule names, so outside it too, and both families accept.
+    let by_range = dual(
+        vec![
+            Rule::new()
+                .with_match(Match::new("iprange").opt("src-range", "192.0.2.0-192.0.2.255"))
+                .drop(),
+            Rule::new().proto("tcp").dport(80).accept(),
+        ],
+        vec![Rule::new().proto("tcp").dport(80).accept()],
+    );
+    assert_eq!(by_range.lint(), vec![]);
     // An interface the rules name is probed: SSH on eth0 is accepted by both.
     let on_eth0 = dual(
         vec![Rule::new()
@@ -859,5 +886,22 @@ fn icmp_type_255_is_any_type() {
             .drop(),
         Rule::new().proto("icmp").icmp_type("255").accept(),
     ]);
+    assert_eq!(t.lint(), vec![]);
+}
+
+/// A `set` match adds to the packet counters of the set's entry (a set created with
+/// `counters`: checked in a namespace, `ipset list` counts every packet through such a
+/// RETURN), and another rule's `--packets-gt` reads them: a chain whose only rule is a RETURN
+/// on a set does something, so the jump to it is not return-only.
+#[test]
+fn a_set_match_updates_counters_so_its_chain_is_not_return_only() {
+    let mut t = default_tables();
+    let f = &mut t["filter"];
+    f.add_chain(Chain::user("chk")).push(
+        Rule::new()
+            .with_match(Match::new("set").opt("match-set", "seen src"))
+            .ret(),
+    );
+    f["INPUT"].push(Rule::new().jump("chk"));
     assert_eq!(t.lint(), vec![]);
 }

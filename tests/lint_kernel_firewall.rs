@@ -29,8 +29,9 @@ fn counters(save: &str) -> BTreeMap<(String, usize), u64> {
 
 /// INPUT (policy ACCEPT, so neighbour discovery works):
 /// 1 tcp 8080 jump `noop`; 2 tcp 8080 ACCEPT; 3 tcp 8081 goto `empty`; 4 tcp 8081 DROP
-/// (shadowed by the goto, which leaves INPUT).
-/// `noop`: 1 udp RETURN; 2 tcp 80 without target; 3 jump `empty`. `empty`: no rules.
+/// (shadowed by the goto, which leaves INPUT); 5 tcp 8082 jump `acct`.
+/// `noop`: 1 udp RETURN; 2 tcp 80 RETURN; 3 jump `empty`. `empty`: no rules. `acct`: 1 tcp
+/// without target — it counts packets, so the jump to it does something and is not flagged.
 fn return_only_fixture(family: Family) -> Tables {
     let mut t = match family {
         Family::V4 => pyptables::default_tables(),
@@ -40,14 +41,17 @@ fn return_only_fixture(family: Family) -> Tables {
     f.add_chain(Chain::user("empty"));
     f.add_chain(Chain::user("noop")).push(vec![
         Rule::new().proto("udp").ret(),
-        Rule::new().proto("tcp").dport(80),
+        Rule::new().proto("tcp").dport(80).ret(),
         Rule::new().jump("empty"),
     ]);
+    f.add_chain(Chain::user("acct"))
+        .push(Rule::new().proto("tcp"));
     f["INPUT"].push(vec![
         Rule::new().proto("tcp").dport(8080).jump("noop"),
         Rule::new().proto("tcp").dport(8080).accept(),
         Rule::new().proto("tcp").dport(8081).goto("empty"),
         Rule::new().proto("tcp").dport(8081).drop(),
+        Rule::new().proto("tcp").dport(8082).jump("acct"),
     ]);
     t
 }
@@ -126,6 +130,27 @@ fn chains_that_can_only_return_send_every_packet_back() {
                     assert_eq!(delta(4), 0, "{what}");
                 }
             }
+            // The jump to `acct` is not flagged: its rule without target counts every packet
+            // that jumps (an accounting chain), which a finding saying the jump does nothing
+            // would have had removed.
+            let before = save();
+            let outcome = if v6 {
+                net.tcp6("client", "host", 8082)
+            } else {
+                net.tcp("client", "host", 8082)
+            };
+            let after = save();
+            let k = ("acct".to_string(), 1);
+            let counted = after[&k] - before.get(&k).copied().unwrap_or(0);
+            assert_eq!(
+                outcome,
+                TcpOutcome::Accepted,
+                "{backend} {family:?}\n{text}"
+            );
+            assert!(
+                counted >= 3,
+                "{backend} {family:?}: acct counted {counted}\n{text}"
+            );
         }
     }
 }

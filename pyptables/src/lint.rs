@@ -10,10 +10,11 @@
 //! - **redundant**: the same, where every one of them has the same action: removing the rule
 //!   changes nothing;
 //! - **return-only**: a jump or goto to a user chain that can only return — it has no
-//!   rules, or each of its rules is a RETURN, a rule without target, or a jump or goto to
-//!   such a chain, and every match in them is one the catalog decides for a packet (a
-//!   `limit`, `recent` or `quota` match keeps state, a side effect). A LOG, MARK or any other
-//!   target, or a verdict, means the chain does something. The jump is reached, so this is
+//!   rules, or each of its rules is a RETURN or a jump or goto to such a chain, and every
+//!   match in them is one the catalog decides for a packet (a `limit`, `recent` or `quota`
+//!   match keeps state, a side effect; a `set` match adds to the set's counters). A LOG, MARK or any other target, or a verdict, means
+//!   the chain does something; so does a rule without target, whose only use is counting
+//!   packets (an accounting chain: `iptables -L -v` reads its counters). The jump is reached, so this is
 //!   its own kind rather than *unreachable*: a jump to such a chain does nothing, a goto acts
 //!   as RETURN (from a built-in chain: the policy applies). Jumps inside such chains are
 //!   not reported again;
@@ -25,10 +26,12 @@
 //! destination port the rules of either family name (the first port of each range, at most
 //! 128 per protocol), a new connection into INPUT and one through FORWARD are walked with
 //! [`crate::explain`] in each family. The probe comes from a source address no rule of its
-//! family names (a client elsewhere), has no destination address, and arrives on each
+//! family names (a client elsewhere), has no destination address nor a known source port
+//! (the client picks it), and arrives on each
 //! interface the rules name other than `lo` (or one no rule names, when none is named;
 //! through FORWARD, pairs of them). Only definite verdicts compare: when either family's
-//! walk meets a rule it cannot decide (a rate, a set, a rule on the destination address, …)
+//! walk meets a rule it cannot decide (a rate, a set, a rule on the destination address or
+//! the source port, …)
 //! the verdict is unknown and nothing is reported. A definite accept in one family and a drop
 //! or reject in the other is a finding that says what each family decides and by which rule
 //! or policy; it points at the deciding rule of one family (the one with a rule, the
@@ -1043,8 +1046,7 @@ fn return_only<'t>(
             format!("`{}` has no rules", chain.name())
         } else {
             let mut why = format!(
-                "every rule of `{}` ({}) returns, has no target, or jumps to a chain that can \
-                 only return",
+                "every rule of `{}` ({}) returns or jumps to a chain that can only return",
                 chain.name(),
                 match chain.len() {
                     1 => "1 rule".to_string(),
@@ -1061,21 +1063,25 @@ fn return_only<'t>(
     why
 }
 
-/// Whether `rule` lets the packet go on unchanged and undecided: `Some(None)` for a rule
-/// without target or a RETURN, `Some(Some(chain))` for a jump or goto to a chain that can
-/// only return, `None` otherwise. Its matches must all be decidable offline: those the
-/// catalog cannot decide (a rate, `recent`, a quota, …) may keep state, a side effect.
+/// Whether `rule` lets the packet go on unchanged and undecided: `Some(None)` for a RETURN,
+/// `Some(Some(chain))` for a jump or goto to a chain that can only return, `None` otherwise
+/// — also for a rule without target: it is there to count packets, a side effect. Its
+/// matches must all be decidable offline: those the catalog cannot decide (a rate,
+/// `recent`, a quota, …) may keep state, a side effect too.
 fn passes<'t>(
     table: &'t Table,
     rule: &'t Rule,
     memo: &mut HashMap<&'t str, Option<String>>,
 ) -> Option<Option<String>> {
-    if !opts(rule)?.iter().all(|o| o.definite) {
+    // A `set` match adds to the counters of the set's entry, which `--packets-gt` reads.
+    if !opts(rule)?
+        .iter()
+        .all(|o| o.definite && o.module != Some("set"))
+    {
         return None;
     }
-    let Some(t) = rule.get_target() else {
-        return Some(None);
-    };
+    // A rule without target counts packets: an accounting chain does something.
+    let t = rule.get_target()?;
     match t.kind() {
         TargetKind::Jump | TargetKind::Goto => {
             return_only(table, t.name(), memo).map(|_| Some(t.name().to_string()))
@@ -1298,18 +1304,31 @@ fn probe_interfaces(fw: &Firewall, option: &str, fallback: &[&str]) -> Vec<Strin
     named.into_iter().take(MAX_DUAL_STACK_INTERFACES).collect()
 }
 
-/// A source address outside every source prefix the rules of `tables` name: a client
-/// elsewhere, that no rule singles out. `None` when none of a few tries is.
+/// A source address outside every source prefix and `iprange` source range the rules of
+/// `tables` name: a client elsewhere, that no rule singles out. `None` when none of a few
+/// tries is.
 fn probe_source(tables: &Tables) -> Option<IpAddr> {
     let v6 = tables.family() == Family::V6;
-    let nets: Vec<IpNet> = tables
+    let all: Vec<Opt> = tables
         .iter()
         .flat_map(|t| t.chains())
         .flat_map(|c| c.iter())
         .flat_map(|r| opts(r).unwrap_or_default())
+        .collect();
+    let nets: Vec<IpNet> = all
+        .iter()
         .filter(|o| o.name == "source")
         .filter_map(|o| net(o.value))
         .filter(|n| n.prefix_len() > 0)
+        .collect();
+    // iprange's source ranges name addresses too.
+    let ranges: Vec<(IpAddr, IpAddr)> = all
+        .iter()
+        .filter(|o| o.module == Some("iprange") && o.name == "src-range")
+        .filter_map(|o| {
+            let (lo, hi) = o.value.split_once('-')?;
+            Some((lo.trim().parse().ok()?, hi.trim().parse().ok()?))
+        })
         .collect();
     let tries: &[&str] = if v6 {
         &["2001:db8::1", "2001:db8:ffff::1", "2a00::1", "fd00::1"]
@@ -1325,7 +1344,9 @@ fn probe_source(tables: &Tables) -> Option<IpAddr> {
     tries
         .iter()
         .filter_map(|t| t.parse::<IpAddr>().ok())
-        .find(|a| !nets.iter().any(|n| n.contains(a)))
+        .find(|a| {
+            !nets.iter().any(|n| n.contains(a)) && !ranges.iter().any(|(lo, hi)| lo <= a && a <= hi)
+        })
 }
 
 /// New TCP/UDP connections to the same port, into INPUT and through FORWARD, that one
@@ -1368,8 +1389,16 @@ fn dual_stack_verdicts(fw: &Firewall, out: &mut Vec<Finding>) {
         };
         p.src = src;
         p.dst = None;
+        // A client elsewhere picks any source port: a rule on it makes the verdict unknown
+        // rather than decided by the one port a probe would carry.
+        p.sport = None;
         p.state = Some(CtState::New);
         p
+    };
+    // The witness shows a port; no rule on the way read it, so any port gives this verdict.
+    let with_port = |mut d: Decision| {
+        d.packet.sport = Some(40000);
+        d
     };
     // Ports with the same deciding rules (or policies) in both families make one finding.
     let mut found: Vec<(String, Finding, Vec<u16>)> = Vec::new();
@@ -1397,6 +1426,7 @@ fn dual_stack_verdicts(fw: &Firewall, out: &mut Vec<Finding>) {
                 if d6.verdict == Verdict::Unknown || open(&d4) == open(&d6) {
                     continue;
                 }
+                let (d4, d6) = (with_port(d4), with_port(d6));
                 let key = format!(
                     "{name} {proto} {i} {o:?} {} {}",
                     d4.describe(),

@@ -291,11 +291,45 @@ fn lint_input(
         };
         let mut tables = Tables::parse_save(&text, family).map_err(|e| format!("{what}:{e}"))?;
         // One name for the whole run: the findings hold `&'static str` origins.
-        name_origins(&mut tables, Box::leak(what.into_boxed_str()));
+        name_origins(&mut tables, Box::leak(what.clone().into_boxed_str()));
+        other_family(&tables, &what)?;
         both[usize::from(family == Family::V6)] = tables;
     }
     let [v4, v6] = both;
     Ok(Firewall::from_tables(v4, v6))
+}
+
+/// Refuses a dump holding values or options of the other family than it is read as (a
+/// header that does not fit its rules, a wrong `--family`): the restore program refuses each
+/// such line, and the lint cannot read them, so linting the rest would look clean.
+fn other_family(tables: &Tables, what: &str) -> Result<(), String> {
+    use pyptables_catalog::problem::Problem;
+    let Err(errors) = tables.validate() else {
+        return Ok(());
+    };
+    let wrong: Vec<String> = errors
+        .iter()
+        .filter(|e| {
+            matches!(
+                e.problem,
+                Problem::WrongFamily { .. } | Problem::FamilyOnly { .. }
+            )
+        })
+        .map(ToString::to_string)
+        .collect();
+    if wrong.is_empty() {
+        return Ok(());
+    }
+    let family = tables.family();
+    Err(format!(
+        "{}\nerror: {what}: these rules are not {family} rules; give --family {} if they are {}",
+        wrong.join("\nerror: "),
+        match family.other() {
+            Family::V4 => 4,
+            Family::V6 => 6,
+        },
+        family.other(),
+    ))
 }
 
 /// The family of a saved ruleset: `ip6tables-save` or `iptables-save` in a `#` line (the
