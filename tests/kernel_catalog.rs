@@ -1354,10 +1354,11 @@ fn sample(kind: ValueKind, family: Family) -> Option<String> {
         }
         ValueKind::UInt { min, .. } | ValueKind::UIntRange { min, .. } => Some(min.to_string()),
         ValueKind::AscendingRange { min, .. } => Some(format!("{min}:{}", min + 1)),
-        ValueKind::Mark => s("0x1"),
+        ValueKind::Mark | ValueKind::NamedMark(_) => s("0x1"),
         ValueKind::Rate => s("10/second"),
+        ValueKind::BitRate => s("16"),
         ValueKind::Text { .. } | ValueKind::Any => s("x"),
-        ValueKind::Name { .. } => s("kc"),
+        ValueKind::Name { .. } | ValueKind::FileName { .. } => s("kc"),
         ValueKind::Choice(c) | ValueKind::ChoiceList(c) => s(c[0]),
         ValueKind::FamilyChoice { v4: a, v6: b } | ValueKind::FamilyChoiceList { v4: a, v6: b } => {
             s(if v4 { a[0] } else { b[0] })
@@ -1576,6 +1577,8 @@ fn values_to_try(kind: ValueKind, family: Family) -> Vec<String> {
         | ValueKind::Ip6AddressList
         | ValueKind::MhType
         | ValueKind::BpfBytecode => header_values_to_try(kind),
+        // `.` and `..` cannot name the file the kernel makes; `...` can.
+        ValueKind::FileName { .. } => [".", "..", "..."].map(String::from).to_vec(),
         ValueKind::Host => vec![
             addr(family).to_string(),
             format!(
@@ -2182,6 +2185,12 @@ fn header_values_to_try(kind: ValueKind) -> Vec<String> {
                 "0=1,",
                 "0=1&&",
                 "0=5:1",
+                // xt_u32 refuses a shift by 32 or more.
+                "0>>31=1",
+                "0<<31=1",
+                "0>>32=1",
+                "0<<0x20=1",
+                "0&0xFF@32=1",
             ]);
             for n in [10, 11] {
                 out.push(join(n, &|i| format!("{i}=1"), "&&"));
@@ -2233,6 +2242,9 @@ fn header_values_to_try(kind: ValueKind) -> Vec<String> {
             let mut out = v(&[
                 "4,48 0 0 9,21 0 1 6,6 0 0 1,6 0 0 0",
                 "1,6 0 0 0",
+                // libxt_bpf reads decimal only: a leading zero changes nothing.
+                "01,06 00 0 010",
+                "2,48 0 0 09,6 0 0 0",
                 "1,22 0 0 0",
                 "1,48 0 0 9",
                 "0,6 0 0 0",

@@ -347,7 +347,7 @@ fn sample(kind: ValueKind, family: Family, rng: &mut Rng) -> Option<String> {
         }),
         ValueKind::Port | ValueKind::PortRange => s(["22", "80", "1024:65535"][rng.below(3)]),
         ValueKind::PortList => s(["22,80,443", "53", "1000:2000,3000"][rng.below(3)]),
-        ValueKind::Mark => s(["0x1", "0x10/0xff"][rng.below(2)]),
+        ValueKind::Mark | ValueKind::NamedMark(_) => s(["0x1", "0x10/0xff"][rng.below(2)]),
         ValueKind::Rate => s(["10/sec", "5/min", "100/hour"][rng.below(3)]),
         ValueKind::Text { .. } => s(["x", "two words", "quote \" inside"][rng.below(3)]),
         ValueKind::Choice(c) | ValueKind::ChoiceList(c) => s(rng.pick::<&str>(c)),
@@ -763,4 +763,58 @@ fn an_unknown_extension_in_the_running_rules_is_refused_with_its_line() {
         )),
         "{err}\n{saved}"
     );
+}
+
+/// iptables-save prints a realm or device group that has a name in iproute2's files
+/// (`/etc/iproute2/rt_realms`, `/etc/iproute2/group`, both naming only 0 by default) by that
+/// name: `--realm cosmos`, `--src-group default`. Such a saved ruleset imports, and what
+/// pyptables writes for it loads as the same rules.
+#[test]
+#[ignore = "needs root and iptables (kernel test)"]
+fn realm_and_device_group_names_printed_by_iptables_save_import() {
+    require_root_and_iptables();
+    let rules = "*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n\
+                 -A INPUT -m devgroup --src-group 0 -j ACCEPT\n\
+                 -A OUTPUT -m devgroup ! --dst-group 0 -j ACCEPT\n\
+                 -A OUTPUT -m realm --realm 0 -j ACCEPT\n\
+                 -A OUTPUT -m realm ! --realm 0 -j DROP\nCOMMIT\n";
+    for b in tk::Backend::ALL {
+        let saved = kernel_save(b, Family::V4, rules).unwrap_or_else(|e| panic!("{b}: {e}"));
+        if !saved.contains("--realm cosmos") || !saved.contains("--src-group default") {
+            eprintln!("{b}: iptables-save printed no names (no iproute2 files?):\n{saved}");
+        }
+        let tables = pyptables::Tables::parse_save(&saved, Family::V4)
+            .unwrap_or_else(|e| panic!("{b}: {e}\n{saved}"));
+        tables
+            .validate()
+            .unwrap_or_else(|e| panic!("{b}: the saved rules are refused: {e}\n{saved}"));
+        let again = kernel_save(b, Family::V4, &tables.to_iptables_plain())
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        assert_eq!(normalise(&again), normalise(&saved), "{b}");
+    }
+}
+
+/// iptables-save prints rateest's `--rateest-bps` with a unit (`16bit`, `1000Kbit`); such a
+/// saved ruleset imports, and what pyptables writes for it loads as the same rules.
+#[test]
+#[ignore = "needs root and iptables (kernel test)"]
+fn rateest_rates_printed_by_iptables_save_import() {
+    require_root_and_iptables();
+    let rules = "*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n\
+                 -A INPUT -j RATEEST --rateest-name kv --rateest-interval 250ms --rateest-ewmalog 500ms\n\
+                 -A INPUT -m rateest --rateest kv --rateest-bps 16 --rateest-gt -j ACCEPT\n\
+                 -A INPUT -m rateest --rateest kv --rateest-bps 1000000 --rateest-lt -j ACCEPT\n\
+                 -A INPUT -m rateest --rateest kv --rateest-bps 8000000000 --rateest-lt -j ACCEPT\nCOMMIT\n";
+    for b in tk::Backend::ALL {
+        let saved = kernel_save(b, Family::V4, rules).unwrap_or_else(|e| panic!("{b}: {e}"));
+        assert!(saved.contains("--rateest-bps 1000Kbit"), "{b}: {saved}");
+        let tables = pyptables::Tables::parse_save(&saved, Family::V4)
+            .unwrap_or_else(|e| panic!("{b}: {e}\n{saved}"));
+        tables
+            .validate()
+            .unwrap_or_else(|e| panic!("{b}: the saved rules are refused: {e}\n{saved}"));
+        let again = kernel_save(b, Family::V4, &tables.to_iptables_plain())
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        assert_eq!(normalise(&again), normalise(&saved), "{b}");
+    }
 }

@@ -112,7 +112,13 @@ fn samples(kind: ValueKind, family: Family) -> Vec<(String, String)> {
             ("0X10/0xFF", "16/255"),
             ("0xffffffff", "4294967295"),
         ]),
+        ValueKind::NamedMark(names) => {
+            let mut out = samples(ValueKind::Mark, family);
+            out.extend(names.iter().map(|(n, v)| (n.to_string(), v.to_string())));
+            out
+        }
         ValueKind::Rate => s(&[("5/minute", "5/minute"), ("100/s", "100/second")]),
+        ValueKind::BitRate => s(&[("16bit", "16"), ("1000Kbit", "1000000"), ("2KBps", "16000")]),
         ValueKind::IcmpType => s(&[("0x8", "8"), ("3/0x1", "3/1"), ("echo-request", "8")]),
         ValueKind::Icmp6Type => s(&[("0x80", "128"), ("1/4", "1/4"), ("echo-request", "128")]),
         ValueKind::LogLevel => s(&[("0x7", "7"), ("debug", "7"), ("0", "0")]),

@@ -314,3 +314,33 @@ fn the_rules_load_with_both_backends() {
         }
     }
 }
+
+/// The names iptables-save prints for realm 0 (`cosmos`) and device group 0 (`default`), from
+/// iproute2's files, are read by the DSL and written as the number, which loads without the
+/// files; nft gets the number too.
+#[test]
+fn realm_and_device_group_names_are_written_as_numbers() {
+    let fw: Firewall = firewall! {
+        ip {
+            mangle {
+                INPUT {
+                    accept src_group=default;
+                    accept realm!=cosmos;
+                }
+            }
+        }
+    };
+    fw.validate().unwrap();
+    let text = fw.ipv4().to_iptables_plain();
+    assert!(
+        text.contains("-A INPUT -m devgroup --src-group 0x0 -j ACCEPT\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("-A INPUT -m realm ! --realm 0x0 -j ACCEPT\n"),
+        "{text}"
+    );
+    let nft = fw.render_nft("t", pyptables::Style::Plain).text;
+    assert!(nft.contains("meta iifgroup 0x0 accept"), "{nft}");
+    assert!(nft.contains("meta rtclassid != 0x0 accept"), "{nft}");
+}

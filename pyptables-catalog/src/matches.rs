@@ -195,6 +195,12 @@ const SPI: K = K::UIntRange { min: 0, max: U32 };
 const U32_VALUE: K = K::UInt { min: 0, max: U32 };
 /// srh's 8-bit fields.
 const U8_VALUE: K = K::UInt { min: 0, max: 255 };
+/// A device group: iptables-save prints group 0 as `default` (iproute2's
+/// `/etc/iproute2/group`), so that name is read too.
+const DEVICE_GROUP: K = K::NamedMark(&[("default", 0)]);
+/// A route realm: iptables-save prints realm 0 as `cosmos` (iproute2's
+/// `/etc/iproute2/rt_realms`), so that name is read too.
+const REALM: K = K::NamedMark(&[("cosmos", 0)]);
 
 /// addrtype's `--src-type`/`--dst-type`: comma lists of these.
 const ADDR_TYPE: K = K::FamilyChoiceList {
@@ -635,7 +641,7 @@ pub static MATCHES: &[MatchSpec] = &[
                 ),
                 O::new("hashlimit-srcmask", K::PrefixLength),
                 O::new("hashlimit-dstmask", K::PrefixLength),
-                O::new("hashlimit-name", K::Name { max: 254 }),
+                O::new("hashlimit-name", K::FileName { max: 254 }),
                 O::new("hashlimit-htable-size", K::UInt { min: 1, max: U32 }),
                 O::new("hashlimit-htable-max", K::UInt { min: 1, max: U32 }),
                 O::new("hashlimit-htable-expire", K::UInt { min: 1, max: U32 }),
@@ -675,7 +681,7 @@ pub static MATCHES: &[MatchSpec] = &[
             "recent",
             Implicit::Never,
             &[
-                O::new("name", K::Name { max: 199 }),
+                O::new("name", K::FileName { max: 199 }),
                 O::new("set", FLAG).negatable(),
                 O::new("rcheck", FLAG).negatable(),
                 O::new("update", FLAG).negatable(),
@@ -1079,8 +1085,12 @@ pub static MATCHES: &[MatchSpec] = &[
             "devgroup",
             Implicit::ByKey,
             &[
-                O::new("src-group", K::Mark).negatable().hooks(IN_HOOKS),
-                O::new("dst-group", K::Mark).negatable().hooks(OUT_HOOKS),
+                O::new("src-group", DEVICE_GROUP)
+                    .negatable()
+                    .hooks(IN_HOOKS),
+                O::new("dst-group", DEVICE_GROUP)
+                    .negatable()
+                    .hooks(OUT_HOOKS),
             ],
         ),
         &[&["src-group", "dst-group"]],
@@ -1117,7 +1127,7 @@ pub static MATCHES: &[MatchSpec] = &[
             m(
                 "realm",
                 Implicit::ByKey,
-                &[O::new("realm", K::Mark).negatable()],
+                &[O::new("realm", REALM).negatable()],
             ),
             Scope {
                 tables: &[],
@@ -1133,8 +1143,8 @@ pub static MATCHES: &[MatchSpec] = &[
     // name no RATEEST rule has made). `--rateest-bps1` … `--rateest-pps2` are written without
     // a rate (they name what is compared); `--rateest-bps`/`--rateest-pps` (iptables' names of
     // `--rateest-bps2`/`--rateest-pps2` with a rate) carry the rate in absolute mode: bits
-    // and packets per second, as plain numbers (iptables' unit suffixes are not read). No nft
-    // form: nft has no rate estimators.
+    // per second (also with iptables' units, `1000Kbit` as iptables-save prints it) and
+    // packets per second. No nft form: nft has no rate estimators.
     rules(
         m(
             "rateest",
@@ -1147,7 +1157,7 @@ pub static MATCHES: &[MatchSpec] = &[
                 O::new("rateest-pps1", FLAG),
                 O::new("rateest-bps2", FLAG),
                 O::new("rateest-pps2", FLAG),
-                O::new("rateest-bps", K::UInt { min: 0, max: U32 }),
+                O::new("rateest-bps", K::BitRate),
                 O::new("rateest-pps", K::UInt { min: 0, max: U32 }),
                 O::new("rateest-lt", FLAG).negatable(),
                 O::new("rateest-gt", FLAG).negatable(),

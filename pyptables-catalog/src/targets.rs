@@ -598,7 +598,7 @@ pub static TARGETS: &[TargetSpec] = &[
                         max: 2_147_482,
                     },
                 ),
-                O::new("label", K::Name { max: 27 }),
+                O::new("label", K::FileName { max: 27 }),
                 O::new("alarm", FLAG),
             ],
         ),

@@ -155,6 +155,19 @@ pub enum ValueKind {
     /// bpf's `--bytecode`: a classic BPF program as `nfbpf_compile` prints it, see
     /// [`check_bpf`].
     BpfBytecode,
+    /// A [`ValueKind::Name`] the kernel also makes a file of (`/proc/net/xt_recent/NAME`,
+    /// xt_hashlimit's proc file, xt_IDLETIMER's sysfs timer), so neither `.` nor `..`.
+    FileName {
+        /// Most bytes.
+        max: usize,
+    },
+    /// A [`ValueKind::Mark`], or a name iptables-save prints for a value without a mask
+    /// (from iproute2's `/etc/iproute2/rt_realms` or `group`), written as its number.
+    NamedMark(&'static [(&'static str, u32)]),
+    /// A rate in bits per second as rateest's `--rateest-bps` reads it: a number of bits, or
+    /// with a unit (`kbit`, `Mbit`, `KBps`, …, as iptables-save prints it), a whole number of
+    /// bytes per second up to 2^32 - 1 (the kernel keeps bytes). Written as the plain number.
+    BitRate,
 }
 
 /// Why a value was refused.
@@ -393,6 +406,8 @@ impl ValueKind {
             | ValueKind::UInt { .. }
             | ValueKind::UIntRange { .. }
             | ValueKind::Mark
+            | ValueKind::NamedMark(_)
+            | ValueKind::BitRate
             | ValueKind::Rate
             | ValueKind::IcmpType
             | ValueKind::Icmp6Type
@@ -422,6 +437,7 @@ impl ValueKind {
             | ValueKind::Interface
             | ValueKind::Text { .. }
             | ValueKind::Name { .. }
+            | ValueKind::FileName { .. }
             | ValueKind::Choice(_)
             | ValueKind::FamilyChoice { .. }
             | ValueKind::ChoiceList(_)
@@ -464,9 +480,23 @@ impl ValueKind {
                 format!("a number or range `low:high` within {min}-{max}")
             }
             ValueKind::Mark => "a 32-bit value with optional mask, such as `0x10/0xff`".into(),
+            ValueKind::BitRate => {
+                "bits per second, a multiple of 8, such as `8000` or `64kbit`".into()
+            }
+            ValueKind::NamedMark(names) => format!(
+                "a 32-bit value with optional mask, such as `0x10/0xff`, or {}",
+                names
+                    .iter()
+                    .map(|(n, v)| format!("`{n}` ({v})"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
             ValueKind::Rate => "a rate such as `5/minute`".into(),
             ValueKind::Text { max, .. } => format!("text of at most {max} bytes"),
             ValueKind::Name { max } => format!("a name of at most {max} characters"),
+            ValueKind::FileName { max } => {
+                format!("a name of at most {max} characters, not `.` or `..`")
+            }
             ValueKind::Choice(c) | ValueKind::ChoiceList(c) => format!("one of {}", list(c)),
             ValueKind::FamilyChoice { v4, .. } => format!("one of {}", list(v4)),
             ValueKind::IcmpType => {
@@ -545,9 +575,15 @@ impl ValueKind {
             ValueKind::UInt { min, max } => uint_text(text, min, max),
             ValueKind::UIntRange { min, max } => uint_range(text, min, max),
             ValueKind::Mark => mark(text),
+            ValueKind::BitRate => bit_rate(text),
+            ValueKind::NamedMark(names) => match names.iter().find(|(n, _)| *n == text) {
+                Some((_, v)) => Ok(Cow::Owned(format!("{v:#x}"))),
+                None => mark(text),
+            },
             ValueKind::Rate => rate(text),
             ValueKind::Text { min, max } => text_len(text, min, max),
             ValueKind::Name { max } => name(text, max),
+            ValueKind::FileName { max } => file_name(text, max),
             ValueKind::Choice(choices) => choice(text, choices),
             ValueKind::FamilyChoice { v4, v6 } => match family {
                 Family::V4 if !v4.contains(&text) && v6.contains(&text) => {
@@ -661,6 +697,8 @@ impl ValueKind {
             | ValueKind::IcmpType
             | ValueKind::Icmp6Type
             | ValueKind::Mark
+            | ValueKind::NamedMark(_)
+            | ValueKind::BitRate
             | ValueKind::Tos
             | ValueKind::Owner
             | ValueKind::PrefixLength
@@ -1179,6 +1217,17 @@ fn name(text: &str, max: usize) -> Checked<'_> {
     Ok(Cow::Borrowed(text))
 }
 
+/// A name the kernel turns into a file name: `xt_check_proc_name` refuses `.` and `..`.
+fn file_name(text: &str, max: usize) -> Checked<'_> {
+    if text == "." || text == ".." {
+        return Err(ValueError::new(format!(
+            "`{text}` cannot name a file: the kernel refuses `.` and `..` here; use letters, \
+             digits, `_`, `-`, `.`"
+        )));
+    }
+    name(text, max)
+}
+
 fn choice<'a>(text: &'a str, choices: &[&str]) -> Checked<'a> {
     if choices.contains(&text) {
         return Ok(Cow::Borrowed(text));
@@ -1645,7 +1694,7 @@ pub const U32_MAX_SIZE: usize = 10;
 /// ```
 ///
 /// with spaces allowed between the parts, at most [`U32_MAX_SIZE`] tests, numbers per location
-/// and ranges per test. Numbers are 32-bit, decimal or `0x` hex; a leading zero is refused
+/// and ranges per test, and shifts (`<<`, `>>`) by at most 31 bits. Numbers are 32-bit, decimal or `0x` hex; a leading zero is refused
 /// (iptables would read it as octal), and so is a range whose low end is above its high end
 /// (it never matches).
 ///
@@ -1655,6 +1704,7 @@ pub const U32_MAX_SIZE: usize = 10;
 /// assert!(check_u32("6&0xFF=6 && 0>>22&0x3C@4=0x29").is_ok());
 /// assert!(check_u32("0=").is_err());
 /// assert!(check_u32("0=010").is_err());
+/// assert!(check_u32("0>>32=1").is_err());
 /// ```
 pub fn check_u32(text: &str) -> Result<(), ValueError> {
     let s = text.as_bytes();
@@ -1704,10 +1754,14 @@ pub fn check_u32(text: &str) -> Result<(), ValueError> {
                 }
                 _ => {}
             }
+            let mut shift = false;
             if nums > 0 {
                 match (s[i], s.get(i + 1)) {
                     (b'&' | b'@', _) => i += 1,
-                    (b'<', Some(b'<')) | (b'>', Some(b'>')) => i += 2,
+                    (b'<', Some(b'<')) | (b'>', Some(b'>')) => {
+                        i += 2;
+                        shift = true;
+                    }
                     _ => {
                         return Err(at(
                             i,
@@ -1716,7 +1770,13 @@ pub fn check_u32(text: &str) -> Result<(), ValueError> {
                     }
                 }
             }
-            number(&mut i)?;
+            skip(&mut i);
+            let start = i;
+            let n = number(&mut i)?;
+            // xt_u32 refuses a shift by 32 or more (EINVAL).
+            if shift && n > 31 {
+                return Err(at(start, &format!("a shift is at most 31 bits, not {n}")));
+            }
             nums += 1;
             if nums > U32_MAX_SIZE {
                 return Err(at(
@@ -1945,6 +2005,80 @@ fn mh_type(text: &str) -> Checked<'_> {
 /// xt_bpf's `XT_BPF_MAX_NUM_INSTR`: the most instructions a `--bytecode` program may have.
 pub const BPF_MAX_INSTRUCTIONS: usize = 64;
 
+/// The units libxt_rateest reads after a rate (case-insensitive), in bits per second.
+const BIT_RATE_UNITS: &[(&str, u64)] = &[
+    ("bit", 1),
+    ("kbit", 1_000),
+    ("mbit", 1_000_000),
+    ("gbit", 1_000_000_000),
+    ("tbit", 1_000_000_000_000),
+    ("kibit", 1 << 10),
+    ("mibit", 1 << 20),
+    ("gibit", 1 << 30),
+    ("tibit", 1 << 40),
+    ("bps", 8),
+    ("kbps", 8_000),
+    ("mbps", 8_000_000),
+    ("gbps", 8_000_000_000),
+    ("tbps", 8_000_000_000_000),
+    ("kibps", 8 << 10),
+    ("mibps", 8 << 20),
+    ("gibps", 8 << 30),
+    ("tibps", 8 << 40),
+];
+
+/// A [`ValueKind::BitRate`]: libxt_rateest stores bytes per second in 32 bits, so bits that
+/// are not a multiple of 8 would be cut silently (`17` is kept as 16).
+fn bit_rate(text: &str) -> Checked<'_> {
+    let end = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (digits, unit) = text.split_at(end);
+    let n = parse_decimal(digits)
+        .ok_or_else(|| ValueError::new(format!("`{text}` is not a rate such as `64kbit`")))??;
+    let scale = if unit.is_empty() {
+        1
+    } else {
+        match BIT_RATE_UNITS
+            .iter()
+            .find(|(u, _)| u.eq_ignore_ascii_case(unit))
+        {
+            Some((_, scale)) => *scale,
+            None => {
+                return Err(ValueError::new(format!(
+                    "unknown rate unit `{unit}`: use bit, kbit, mbit, gbit, bps, kbps, mbps, …"
+                )))
+            }
+        }
+    };
+    let max = u64::from(u32::MAX) * 8;
+    let bits = n.checked_mul(scale).filter(|b| *b <= max).ok_or_else(|| {
+        ValueError::new(format!(
+            "`{text}` is too large: at most {max} bits per second"
+        ))
+    })?;
+    if bits % 8 != 0 {
+        return Err(ValueError::new(format!(
+            "{bits} bits per second is not a whole number of bytes: the kernel keeps bytes \
+             and iptables would cut it to {}; write {} or {}",
+            bits / 8 * 8,
+            bits / 8 * 8,
+            bits / 8 * 8 + 8
+        )));
+    }
+    Ok(same_or(text, bits.to_string()))
+}
+
+/// A number of a `--bytecode` program: libxt_bpf reads only decimal (`strtoul(…, 10)` and
+/// `sscanf`'s `%u`), so a leading zero changes nothing (`010` is ten).
+fn bpf_decimal(text: &str) -> Option<Result<u64, ValueError>> {
+    let digits = text.trim_start_matches('0');
+    if digits.is_empty() && !text.is_empty() {
+        return Some(Ok(0));
+    }
+    parse_decimal(digits)
+}
+
 /// Checks a `--bytecode` program as libxt_bpf reads it (`N,code jt jf k,…`, decimal numbers,
 /// exactly `N` instructions, at most [`BPF_MAX_INSTRUCTIONS`]) and as the kernel's classic BPF
 /// checker (`bpf_check_classic`) judges it: known opcodes only, no division by a constant 0,
@@ -1961,7 +2095,7 @@ pub fn check_bpf(text: &str) -> Result<(), ValueError> {
     let bad = |why: String| Err(ValueError::new(format!("bpf: {why}")));
     let mut parts = text.split(',');
     let count = parts.next().unwrap_or_default().trim();
-    let n = match parse_decimal(count) {
+    let n = match bpf_decimal(count) {
         Some(Ok(n)) => n as usize,
         Some(Err(e)) => return Err(e),
         None => return bad(format!("`{count}` is not the number of instructions")),
@@ -1975,7 +2109,7 @@ pub fn check_bpf(text: &str) -> Result<(), ValueError> {
     for (i, insn) in parts.enumerate() {
         let words: Vec<&str> = insn.split_whitespace().collect();
         let num = |w: &str, max: u64| -> Result<u64, ValueError> {
-            match parse_decimal(w) {
+            match bpf_decimal(w) {
                 Some(Ok(v)) if v <= max => Ok(v),
                 Some(Err(e)) => Err(e),
                 _ => Err(ValueError::new(format!(

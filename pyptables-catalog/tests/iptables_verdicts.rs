@@ -623,3 +623,122 @@ fn jump_paths_deeper_than_nf_tables_allows_are_refused() {
         );
     }
 }
+
+/// xt_recent, xt_hashlimit and xt_IDLETIMER make a file named after the rule's name (in
+/// /proc/net or sysfs); the kernel refuses `.` and `..` there (EINVAL, both backends), while
+/// `...` and other names with dots load.
+#[test]
+fn names_that_become_files_are_not_dot_or_dot_dot() {
+    let v4 = Family::V4;
+    for name in [".", ".."] {
+        refused(
+            v4,
+            "filter",
+            "INPUT",
+            &format!("-m recent --name {name} --set -j ACCEPT"),
+            "`.` and `..`",
+        );
+        refused(
+            v4,
+            "filter",
+            "INPUT",
+            &format!("-m hashlimit --hashlimit-name {name} --hashlimit-upto 5/second -j ACCEPT"),
+            "`.` and `..`",
+        );
+        refused(
+            v4,
+            "filter",
+            "INPUT",
+            &format!("-j IDLETIMER --timeout 10 --label {name}"),
+            "`.` and `..`",
+        );
+    }
+    accepted(
+        v4,
+        "filter",
+        "INPUT",
+        "-m recent --name ... --set -j ACCEPT",
+    );
+    accepted(
+        v4,
+        "filter",
+        "INPUT",
+        "-j IDLETIMER --timeout 10 --label a.b",
+    );
+    // Names that stay names (an estimator, an nfacct object) may be `.`.
+    accepted(
+        v4,
+        "filter",
+        "INPUT",
+        "-j RATEEST --rateest-name . --rateest-interval 1s --rateest-ewmalog 2s",
+    );
+}
+
+/// xt_u32 refuses a shift by more than 31 bits (EINVAL, both backends); `@32` (an offset) and
+/// `>>31` load.
+#[test]
+fn u32_shifts_are_at_most_31_bits() {
+    for shift in ["0>>32=1", "0<<32=1", "0>>0x20=1", "0>>31<<33=1"] {
+        refused(
+            V4,
+            "filter",
+            "INPUT",
+            &format!("-m u32 --u32 {shift} -j ACCEPT"),
+            "at most 31",
+        );
+    }
+    for fine in ["0>>31=1", "0<<31=1", "0&0xFF@32=1"] {
+        accepted(
+            V4,
+            "filter",
+            "INPUT",
+            &format!("-m u32 --u32 {fine} -j ACCEPT"),
+        );
+    }
+}
+
+/// libxt_bpf reads its numbers in decimal only (strtoul base 10, sscanf `%u`): `010` is ten
+/// and `09` nine, as iptables-save prints them back, so a leading zero is no reason to refuse.
+#[test]
+fn bpf_numbers_with_leading_zeros_are_decimal() {
+    for program in ["01,06 00 0 010", "2,48 0 0 09,6 0 0 0"] {
+        let checked = pyptables_catalog::value::check_bpf(program);
+        assert!(checked.is_ok(), "{program}: {checked:?}");
+    }
+    // The count is read as written too: `02` is two instructions.
+    assert!(pyptables_catalog::value::check_bpf("02,6 0 0 0").is_err());
+}
+
+/// libxt_rateest keeps `--rateest-bps` in bytes per second (a u32): `17` (bits) is loaded as
+/// 16, `34359738368` (2^32 bytes) as 0. iptables-save prints the rate with a unit (`16bit`,
+/// `1000Kbit`, `8000Mbit`), which it reads back, as the catalog must to import it.
+#[test]
+fn rateest_bit_rates_are_whole_bytes_and_read_with_units() {
+    let rule =
+        |rate: &str| format!("-m rateest --rateest kv --rateest-bps {rate} --rateest-gt -j ACCEPT");
+    refused(
+        V4,
+        "filter",
+        "INPUT",
+        &rule("17"),
+        "not a whole number of bytes",
+    );
+    refused(V4, "filter", "INPUT", &rule("34359738368"), "too large");
+    refused(
+        V4,
+        "filter",
+        "INPUT",
+        &rule("5furlongs"),
+        "unknown rate unit",
+    );
+    for fine in [
+        "16",
+        "16bit",
+        "1000Kbit",
+        "8000Mbit",
+        "2KBps",
+        "34359738360",
+    ] {
+        accepted(V4, "filter", "INPUT", &rule(fine));
+    }
+}
