@@ -2624,3 +2624,82 @@ fn matches_alone_agree_with_the_kernel() {
         disagreements.join("\n")
     );
 }
+
+/// `-j RATEEST`'s `--rateest-interval` and `--rateest-ewmalog`: iptables reads times
+/// (`s`, `ms`, `us`, a bare number in microseconds), keeps the interval only as 250ms·2^k up
+/// to 8s (rounding up what lies between) and the ewmalog only as the interval times 2^k
+/// (k ≥ 1, rounding the rest to what its loop computes). The catalog takes exactly the
+/// pairs iptables-save gives back unchanged. `(interval, ewmalog, what iptables-save prints
+/// on both backends or None if refused, whether the catalog allows it)`, seen with
+/// iptables 1.8.9.
+const RATEEST_TIMES: &[(&str, &str, Option<(&str, &str)>, bool)] = &[
+    ("250ms", "500ms", Some(("250.0ms", "500.0ms")), true),
+    ("0.25s", "2s", Some(("250.0ms", "2.0s")), true),
+    ("250000", "2s", Some(("250.0ms", "2.0s")), true),
+    ("250000us", "1s", Some(("250.0ms", "1.0s")), true),
+    ("1sec", "2SEC", Some(("1.0s", "2.0s")), true),
+    ("1s", "2000000", Some(("1.0s", "2.0s")), true),
+    ("1s", "2000MS", Some(("1.0s", "2.0s")), true),
+    ("8s", "4096s", Some(("8.0s", "4096.0s")), true),
+    ("250ms", "4096s", Some(("250.0ms", "4096.0s")), true),
+    // Rounded: loaded, but not as written.
+    ("300ms", "2s", Some(("500.0ms", "2.0s")), false),
+    ("1", "2", Some(("250.0ms", "500.0ms")), false),
+    ("250ms", "600ms", Some(("250.0ms", "500.0ms")), false),
+    ("250ms", "8192s", Some(("250.0ms", "2048.0s")), false),
+    ("1msec", "2s", Some(("250.0ms", "256.0s")), false),
+    // Refused by iptables.
+    ("1.5s", "2s", None, false),
+    ("9s", "20s", None, false),
+    ("abc", "2s", None, false),
+    ("1s", "1s", None, false),
+    ("1s", "2m", None, false),
+    ("1s", "abc", None, false),
+];
+
+#[test]
+#[ignore = "needs root and iptables (kernel test)"]
+fn rateest_times_are_allowed_only_as_iptables_keeps_them() {
+    require_root_and_iptables();
+    let mut wrong = Vec::new();
+    for (interval, ewmalog, printed, allowed) in RATEEST_TIMES {
+        let rule = Rule::new().target(
+            Target::new("RATEEST")
+                .opt("rateest-name", "kc_times")
+                .opt("rateest-interval", *interval)
+                .opt("rateest-ewmalog", *ewmalog),
+        );
+        let catalog = catalog_verdict(&rule, Family::V4, "mangle", "PREROUTING", false);
+        let catalog_ok = matches!(catalog, Ok((true, _)));
+        if catalog_ok != *allowed {
+            wrong.push(format!(
+                "{interval} {ewmalog}: catalog {catalog:?}, want allowed = {allowed}"
+            ));
+        }
+        for backend in [tk::Backend::Nft, tk::Backend::Legacy] {
+            let ns = Netns::new("rateest_times").expect("namespace");
+            let text = format!(
+                "*mangle\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -j RATEEST --rateest-name x \
+                 --rateest-interval {interval} --rateest-ewmalog {ewmalog}\nCOMMIT\n"
+            );
+            let got = ns
+                .restore(backend, tk::Family::V4, &text, &[])
+                .ok()
+                .map(|()| ns.save_table(backend, tk::Family::V4, "mangle").unwrap());
+            let want = printed.map(|(i, e)| {
+                format!("--rateest-name x --rateest-interval {i} --rateest-ewmalog {e}")
+            });
+            let same = match (&got, &want) {
+                (Some(saved), Some(want)) => saved.contains(want.as_str()),
+                (None, None) => true,
+                _ => false,
+            };
+            if !same {
+                wrong.push(format!(
+                    "{backend} {interval} {ewmalog}: kernel {got:?}, want {want:?}"
+                ));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
