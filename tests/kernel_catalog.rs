@@ -142,8 +142,8 @@ fn target_recipe(name: &str, family: Family) -> Option<Rule> {
         "LED" => t(Target::new("LED").opt("led-trigger-id", "kc")),
         "RATEEST" => t(Target::new("RATEEST")
             .opt("rateest-name", "pyptables_kc")
-            .opt("rateest-interval", "1")
-            .opt("rateest-ewmalog", "2")),
+            .opt("rateest-interval", "250ms")
+            .opt("rateest-ewmalog", "500ms")),
         "TCPOPTSTRIP" => Some(
             Rule::new()
                 .proto("tcp")

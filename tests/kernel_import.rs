@@ -241,7 +241,7 @@ COMMIT
 :OUTPUT ACCEPT [0:0]
 -A INPUT -p tcp -m tcp --dport 443 -m conntrack --ctstate INVALID,UNTRACKED -j SYNPROXY --sack-perm --timestamp --wscale 7 --mss 1460 --ecn
 -A INPUT -i eth0 -j IDLETIMER --timeout 600 --label pyptables_import
--A INPUT -j RATEEST --rateest-name pyptables_import --rateest-interval 1 --rateest-ewmalog 4
+-A INPUT -j RATEEST --rateest-name pyptables_import --rateest-interval 250ms --rateest-ewmalog 1s
 COMMIT
 ";
 

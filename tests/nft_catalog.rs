@@ -1048,7 +1048,7 @@ const SAMPLES: &[(Family, &str, &str, &str, bool)] = &[
         V4,
         "filter",
         "INPUT",
-        "-j RATEEST --rateest-name kc --rateest-interval 1 --rateest-ewmalog 2",
+        "-j RATEEST --rateest-name kc --rateest-interval 250ms --rateest-ewmalog 500ms",
         false,
     ),
     (

@@ -58,6 +58,7 @@ pub mod nft;
 pub mod packet;
 pub mod preserve;
 pub mod problem;
+pub mod rateest_times;
 pub mod raw;
 pub mod reference;
 pub mod rule;

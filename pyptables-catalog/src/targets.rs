@@ -8,6 +8,7 @@ use crate::hooks::Hooks;
 use crate::matches::DSCP_CLASSES;
 use crate::nft;
 use crate::packet::{Effect as E, NatKind};
+use crate::rateest_times;
 use crate::spec::{Constraint as C, Given, OptionSpec as O, Scope, TargetSpec, Violation};
 use crate::value::ValueKind as K;
 
@@ -621,8 +622,8 @@ pub static TARGETS: &[TargetSpec] = &[
     )
     .effect(E::Continue),
     // No nft form. An estimator is shared by every rule naming it, which must give it the same
-    // interval and averaging time; the interval (250ms to 8s) and averaging time are checked by
-    // iptables and the kernel only.
+    // interval and averaging time; the interval and averaging time are taken only as iptables
+    // keeps them (it rounds the rest; see `rateest_times`).
     requires(
         t(
             "RATEEST",
@@ -638,6 +639,7 @@ pub static TARGETS: &[TargetSpec] = &[
             &["rateest-ewmalog"],
         ],
     )
+    .constrained(&[C::Check(rateest_times::rateest_times)])
     .effect(E::Continue),
     // No nft form: iptables-translate has none, and nft's `reset tcp option NAME` is not the
     // same on every packet: xt_TCPOPTSTRIP drops a packet whose TCP header it cannot read or
