@@ -2625,6 +2625,14 @@ fn matches_alone_agree_with_the_kernel() {
     );
 }
 
+/// One case of [`RATEEST_TIMES`].
+type RateestTimes = (
+    &'static str,
+    &'static str,
+    Option<(&'static str, &'static str)>,
+    bool,
+);
+
 /// `-j RATEEST`'s `--rateest-interval` and `--rateest-ewmalog`: iptables reads times
 /// (`s`, `ms`, `us`, a bare number in microseconds), keeps the interval only as 250ms·2^k up
 /// to 8s (rounding up what lies between) and the ewmalog only as the interval times 2^k
@@ -2632,7 +2640,7 @@ fn matches_alone_agree_with_the_kernel() {
 /// pairs iptables-save gives back unchanged. `(interval, ewmalog, what iptables-save prints
 /// on both backends or None if refused, whether the catalog allows it)`, seen with
 /// iptables 1.8.9.
-const RATEEST_TIMES: &[(&str, &str, Option<(&str, &str)>, bool)] = &[
+const RATEEST_TIMES: &[RateestTimes] = &[
     ("250ms", "500ms", Some(("250.0ms", "500.0ms")), true),
     ("0.25s", "2s", Some(("250.0ms", "2.0s")), true),
     ("250000", "2s", Some(("250.0ms", "2.0s")), true),
