@@ -132,11 +132,12 @@ pub fn rateest_times(given: &Given<'_>) -> Result<(), Violation> {
     }
     let k = ewma_log(raw_interval, raw_ewmalog);
     let does = if k == 0 || k >= 31 {
-        "refuses it".to_owned()
+        "it refuses the rule".to_owned()
     } else if (interval << k) > MAX_US {
-        "keeps a value too large for iptables-save to print".to_owned()
+        "it keeps a value beyond 32 bits of microseconds, which iptables-save prints wrong"
+            .to_owned()
     } else {
-        format!("keeps {}", show(interval << k))
+        format!("it keeps {}", show(interval << k))
     };
     let above = valid.iter().find(|&&e| e as f64 >= raw_ewmalog);
     let below = valid.iter().rev().find(|&&e| (e as f64) < raw_ewmalog);
@@ -150,7 +151,7 @@ pub fn rateest_times(given: &Given<'_>) -> Result<(), Violation> {
         Some("rateest-ewmalog"),
         format!(
             "iptables keeps the ewmalog only as the interval ({}) times 2, 4, 8, … up to \
-             4096s, and {does} for `{ewmalog_text}`: write {write}",
+             4096s; for `{ewmalog_text}` {does}: write {write}",
             show(interval)
         ),
     ))
@@ -223,11 +224,11 @@ mod tests {
         // 250.0ms 500.0ms
         let v = refused("250ms", "600ms");
         assert_eq!(v.option, Some("rateest-ewmalog"));
-        assert!(v.reason.contains("keeps 500ms"), "{v:?}");
+        assert!(v.reason.contains("it keeps 500ms"), "{v:?}");
         assert!(v.reason.contains("write 500ms or 1s"), "{v:?}");
         // refused: ewmalog out of range
         let v = refused("1s", "1s");
-        assert!(v.reason.contains("refuses it"), "{v:?}");
+        assert!(v.reason.contains("it refuses the rule"), "{v:?}");
         assert!(v.reason.contains("write 2s"), "{v:?}");
         // 250.0ms 2048.0s (wrapped)
         let v = refused("250ms", "8192s");
