@@ -49,7 +49,6 @@
 pub mod chains;
 pub mod combos;
 mod family;
-pub mod header_combos;
 mod hooks;
 pub mod hosts;
 pub mod limits;
@@ -58,7 +57,6 @@ pub mod nft;
 pub mod packet;
 pub mod preserve;
 pub mod problem;
-pub mod rateest_times;
 pub mod raw;
 pub mod reference;
 pub mod rule;

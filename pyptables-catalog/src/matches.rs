@@ -5,7 +5,6 @@
 
 use crate::combos;
 use crate::family::Families;
-use crate::header_combos;
 use crate::hooks::Hooks;
 use crate::nft;
 use crate::packet as ev;
@@ -358,7 +357,7 @@ pub static MATCHES: &[MatchSpec] = &[
             O::new("ahres", FLAG).families(Families::V6),
         ],
     )
-    .constrained(&[C::Check(header_combos::ah_protocol)])
+    .constrained(&[C::Check(combos::ah_protocol)])
     .nft(nft::ah)
     .bare(),
     needs(
@@ -458,7 +457,7 @@ pub static MATCHES: &[MatchSpec] = &[
         ),
         family_only(Families::V6),
     )
-    .constrained(&[C::Check(header_combos::rt_type0)])
+    .constrained(&[C::Check(combos::rt_type0)])
     .nft(nft::rt)
     .bare(),
     needs(

@@ -8,7 +8,6 @@ use crate::hooks::Hooks;
 use crate::matches::DSCP_CLASSES;
 use crate::nft;
 use crate::packet::{Effect as E, NatKind};
-use crate::rateest_times;
 use crate::spec::{Constraint as C, Given, OptionSpec as O, Scope, TargetSpec, Violation};
 use crate::value::ValueKind as K;
 
@@ -623,7 +622,7 @@ pub static TARGETS: &[TargetSpec] = &[
     .effect(E::Continue),
     // No nft form. An estimator is shared by every rule naming it, which must give it the same
     // interval and averaging time; the interval and averaging time are taken only as iptables
-    // keeps them (it rounds the rest; see `rateest_times`).
+    // keeps them (it rounds the rest; see `combos::rateest_times`).
     requires(
         t(
             "RATEEST",
@@ -639,7 +638,7 @@ pub static TARGETS: &[TargetSpec] = &[
             &["rateest-ewmalog"],
         ],
     )
-    .constrained(&[C::Check(rateest_times::rateest_times)])
+    .constrained(&[C::Check(combos::rateest_times)])
     .effect(E::Continue),
     // No nft form: iptables-translate has none, and nft's `reset tcp option NAME` is not the
     // same on every packet: xt_TCPOPTSTRIP drops a packet whose TCP header it cannot read or
