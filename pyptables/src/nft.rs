@@ -991,7 +991,9 @@ pub fn put_back(options: &NftOptions, saved: &str) -> Result<(), RestoreError> {
 /// kernel applies an element's own limit, not the rule's, so such elements are not put back
 /// under other rules: their set starts empty, as on a re-apply ([`NftSet::keep_elements`]).
 fn carries_state(elements: &str) -> bool {
-    elements.contains(" limit rate ") || elements.contains(" ct count ")
+    // Outside the quoted comments, which are the operator's words (nft's strings hold no `"`).
+    let syntax: String = elements.split('"').step_by(2).collect();
+    syntax.contains(" limit rate ") || syntax.contains(" ct count ")
 }
 
 /// The family of a table listing's first line (`table ip pyptables {`).
@@ -1384,6 +1386,21 @@ mod tests {
                 },
             ]
         );
+    }
+
+    /// Only the element syntax says whether elements carry a state: an operator's comment
+    /// that reads like it (`comment "ct count over 3"`) must not cost a blocklist its
+    /// elements on a rollback.
+    #[test]
+    fn state_is_read_from_the_elements_not_their_comments() {
+        assert!(carries_state(
+            "192.0.2.9 limit rate over 10/second burst 5 packets"
+        ));
+        assert!(carries_state("192.0.2.9 ct count over 3"));
+        assert!(!carries_state("192.0.2.9, 198.51.100.0/24"));
+        assert!(!carries_state(
+            "192.0.2.9 comment \"ct count over 3 seen\", 192.0.2.10 comment \"a limit rate here\""
+        ));
     }
 
     #[test]
