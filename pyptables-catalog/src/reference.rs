@@ -66,8 +66,9 @@ How to read it:
   `-m tcp`), or only when it is named (`match=recent name=ssh set`).
 - **Where**: the tables and built-in chains (hooks) it may be used in, directly or through
   jumps from them, and the families (IPv4, IPv6).
-- **nft**: whether the nftables engine has an exact translation; a rule using one without it
-  is refused by name under that engine.
+- **nft**: whether the nftables engine has an exact translation. Some forms cover only some
+  of the options or combinations (socket, cgroup, recent, …); a rule the engine cannot
+  translate exactly is refused by name, with the reason.
 - An extension the catalog does not know can still be written as an unchecked raw rule
   (`raw unchecked \"…\"`, `Rule::raw_unchecked`); the kernel is then its only check.
 ";
@@ -177,7 +178,7 @@ fn common(
     {
         out.push_str("- Further combinations are checked (see the error messages)\n");
     }
-    let _ = writeln!(out, "- nft: {}", if nft { "yes" } else { "no exact form" });
+    let _ = writeln!(out, "- nft: {}", if nft { "yes, where exact" } else { "no exact form" });
 }
 
 fn options_table(out: &mut String, options: &[OptionSpec]) {
