@@ -178,7 +178,15 @@ fn common(
     {
         out.push_str("- Further combinations are checked (see the error messages)\n");
     }
-    let _ = writeln!(out, "- nft: {}", if nft { "yes, where exact" } else { "no exact form" });
+    let _ = writeln!(
+        out,
+        "- nft: {}",
+        if nft {
+            "yes, where exact"
+        } else {
+            "no exact form"
+        }
+    );
 }
 
 fn options_table(out: &mut String, options: &[OptionSpec]) {
